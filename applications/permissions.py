@@ -1,0 +1,132 @@
+"""Who may do what to which case: one ``can_<verb>_<noun>(user, obj)`` predicate per action.
+
+HTML views, the API and the services all ask these. Transitions declare theirs through
+``as_fsm`` so ``has_transition_perm`` gives the same answer as the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from applications.roles import Role, has_role, ministry_of
+
+if TYPE_CHECKING:
+    from applications.models import Application, Consultation
+
+Predicate = Callable[[Any, Any], bool]
+
+
+def as_fsm(predicate: Predicate) -> Callable[[Any, Any], bool]:
+    """django-fsm calls ``permission(instance, user)``; our predicates take ``(user, obj)``."""
+
+    def permission(instance: Any, user: Any) -> bool:
+        return predicate(user, instance)
+
+    permission.__name__ = predicate.__name__
+    return permission
+
+
+def _is_member(user: Any, application: Application) -> bool:
+    return user.memberships.filter(organization_id=application.organization_id).exists()
+
+
+def _works_for_lead_ministry(user: Any, application: Application) -> bool:
+    ministry = ministry_of(user)
+    return ministry is not None and ministry.pk == application.program.lead_ministry_id
+
+
+def _made_the_recommendation(user: Any, application: Application) -> bool:
+    latest = application.recommendations.order_by("-created_at", "-id").first()
+    return latest is not None and latest.officer_id == user.pk
+
+
+# --- visibility --------------------------------------------------------------------------
+
+
+def can_view_application(user: Any, application: Application) -> bool:
+    """Auditors see all; applicants their organisation's; staff their ministry's or consulted."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or has_role(user, Role.AUDITOR):
+        return True
+    if has_role(user, Role.APPLICANT) and _is_member(user, application):
+        return True
+    ministry = ministry_of(user)
+    if ministry is None:
+        return False
+    if ministry.pk == application.program.lead_ministry_id:
+        return True
+    return application.consultations.filter(ministry=ministry).exists()
+
+
+# --- applicant actions -------------------------------------------------------------------
+
+
+def can_act_for_applicant(user: Any, application: Application) -> bool:
+    """Members of the applying organisation act for it (edit, submit, answer, withdraw, …)."""
+    return (
+        getattr(user, "is_authenticated", False)
+        and has_role(user, Role.APPLICANT)
+        and _is_member(user, application)
+    )
+
+
+can_submit_application = can_act_for_applicant
+can_answer_supplement = can_act_for_applicant
+can_withdraw_application = can_act_for_applicant
+can_request_reconsideration = can_act_for_applicant
+can_request_extension = can_act_for_applicant
+can_request_law_amendment = can_act_for_applicant
+can_add_insurance_proof = can_act_for_applicant
+
+
+# --- ministry actions --------------------------------------------------------------------
+
+
+def can_accept_application(user: Any, application: Application) -> bool:
+    """Intake belongs to case officers of the programme's lead ministry."""
+    return has_role(user, Role.CASE_OFFICER) and _works_for_lead_ministry(user, application)
+
+
+def can_request_supplement(user: Any, application: Application) -> bool:
+    """At intake any officer of the lead ministry; once under review only the assigned one."""
+    if not can_accept_application(user, application):
+        return False
+    return application.assigned_officer_id in (None, user.pk)
+
+
+def can_review_application(user: Any, application: Application) -> bool:
+    """Review work (consultations, answers, recommendations) is the assigned officer's."""
+    return can_accept_application(user, application) and application.assigned_officer_id == user.pk
+
+
+can_request_consultation = can_review_application
+can_activate_application = can_accept_application
+
+
+def can_decide_application(user: Any, application: Application) -> bool:
+    """Decision makers of the lead ministry, never the one who recommended (four-eyes)."""
+    return (
+        has_role(user, Role.DECISION_MAKER)
+        and _works_for_lead_ministry(user, application)
+        and not _made_the_recommendation(user, application)
+    )
+
+
+can_decide_in_force = can_decide_application
+
+
+def can_answer_consultation(user: Any, consultation: Consultation) -> bool:
+    """Consultees answer opinion requests addressed to their own ministry."""
+    ministry = ministry_of(user)
+    return (
+        has_role(user, Role.CONSULTEE)
+        and ministry is not None
+        and ministry.pk == consultation.ministry_id
+    )
+
+
+def system_only(user: Any, application: Application) -> bool:
+    """Deadline actions belong to the scheduler; no person may take them."""
+    return False

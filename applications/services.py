@@ -1,0 +1,1225 @@
+"""Every write to a case. Shape of each: one transaction → lock the row → visibility (404),
+state (409), permission (403), guards (400) → transition → save → audit event.
+
+Services take keyword-only arguments and the acting user as ``by`` (``None`` only for the
+scheduler's system actions); they never take a request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from applications import permissions as perms
+from applications import workflow
+from applications.audit import audit_record
+from applications.models import (
+    Application,
+    Consultation,
+    ConsultationStatus,
+    Decision,
+    DecisionKind,
+    ExtensionRequest,
+    InsuranceProof,
+    LawAmendmentRequest,
+    Ministry,
+    Opinion,
+    Organization,
+    Program,
+    Recommendation,
+    ReferenceCounter,
+    RegulationConcerned,
+    RegulationGround,
+    RequestStatus,
+    SupplementRequest,
+    Track,
+)
+from applications.roles import Role
+from applications.workflow import ApplicationStatus as S
+from applications.workflow import ConfirmationOutcome, RecommendationOutcome
+from sandbox.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, WrongState
+
+DRAFT_FIELDS = frozenset(
+    {
+        "title",
+        "summary",
+        "service_description",
+        "technology_description",
+        "development_stage",
+        "user_benefit",
+        "business_model",
+        "requested_start",
+        "requested_term_days",
+        "region",
+        "scale",
+        "max_users",
+        "test_plan",
+        "safety_plan",
+        "user_protection",
+        "data_protection",
+        "exit_plan",
+        "insurance_plan",
+        "insurer",
+        "insured_amount",
+        "declaration_truthful",
+        "declaration_consent",
+        "language",
+    }
+)
+
+
+# --- plumbing --------------------------------------------------------------------------
+
+
+def _locked(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("program", "track")
+        .get(pk=application.pk)
+    )
+
+
+def _require_visible(by: Any, application: Application) -> None:
+    if by is not None and not perms.can_view_application(by, application):
+        raise NotVisible(_("No such application."))
+
+
+def _require_version(application: Application, expected_version: int | None) -> None:
+    if expected_version is not None and application.version != expected_version:
+        raise StaleVersion(
+            _(
+                "This case changed since you opened it (it is now %(status)s). "
+                "Reload the page to see the changes, then try again."
+            )
+            % {"status": application.get_status_display()}
+        )
+
+
+def _require(predicate: perms.Predicate, by: Any, obj: Any) -> None:
+    if not predicate(by, obj):
+        raise NotPermitted(_("You are not allowed to do this on this case."))
+
+
+def _clean_text(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput({field: message})
+    return text
+
+
+def _run_transition(
+    *,
+    application: Application,
+    by: Any,
+    name: str,
+    role: str,
+    expected_version: int | None = None,
+    guard: Callable[[Application], None] | None = None,
+    arguments: Callable[[Application], dict[str, Any]] | None = None,
+    payload: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Application:
+    """The one path through which ``status`` changes. Must run inside ``transaction.atomic``."""
+    at = at or timezone.now()
+    app = _locked(application)
+    _require_visible(by, app)
+    _require_version(app, expected_version)
+    method = getattr(app, name)
+    if not can_proceed(method, check_conditions=False):
+        raise WrongState(
+            _("A case that is %(status)s cannot be %(action)s.")
+            % {"status": app.get_status_display(), "action": name.replace("_", " ")}
+        )
+    fsm_transition = method._django_fsm.get_transition(app.status)
+    system_action = fsm_transition.permission.__name__ == perms.system_only.__name__
+    if (by is None) != system_action or (by is not None and not fsm_transition.has_perm(app, by)):
+        raise NotPermitted(_("You are not allowed to do this on this case."))
+    if not can_proceed(method):
+        raise WrongState(
+            _("This action does not apply to the %(track)s track.") % {"track": app.track.name}
+        )
+    if guard is not None:
+        guard(app)
+    source = app.status
+    method(**(arguments(app) if arguments else {}))
+    app.clock_follow(source, app.status, at)
+    app.version += 1
+    app.save()
+    audit_record(
+        application=app,
+        actor=by,
+        actor_role=role,
+        action=name,
+        from_status=source,
+        to_status=app.status,
+        payload=payload,
+        at=at,
+    )
+    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    return app
+
+
+def _record(
+    application: Application, by: Any, role: str, action: str, payload: dict[str, Any]
+) -> None:
+    """An audited event that does not change the status (draft edits, child records, …)."""
+    audit_record(
+        application=application,
+        actor=by,
+        actor_role=role,
+        action=action,
+        from_status=application.status,
+        to_status=application.status,
+        payload=payload,
+    )
+
+
+# --- drafts ------------------------------------------------------------------------------
+
+
+def _validate_draft_fields(track: Track, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - DRAFT_FIELDS
+    if unknown:
+        raise InvalidInput({name: _("This field cannot be set on an application.") for name in unknown})
+    if "title" in fields and not str(fields["title"] or "").strip():
+        raise InvalidInput({"title": _("Give the application a title.")})
+    if "requested_term_days" in fields:
+        problem = workflow.requested_term_problem(track=track, days=fields["requested_term_days"])
+        if problem:
+            raise InvalidInput({"requested_term_days": problem})
+
+
+def application_create_draft(
+    *, by: Any, organization: Organization, program: Program | None, track: Track | None, **fields: Any
+) -> Application:
+    """An applicant starts a draft under one track of one programme; nothing is checked for
+    completeness until submission."""
+    if not perms.can_act_for_applicant(by, Application(organization=organization)):
+        raise NotPermitted(_("Only members of the organisation can apply on its behalf."))
+    if program is None or not program.is_active:
+        raise InvalidInput({"program": _("Choose a programme that is accepting applications.")})
+    if track is None or track.program_id != program.pk or not track.is_active:
+        raise InvalidInput({"track": _("Choose one of the tracks of the chosen programme.")})
+    _validate_draft_fields(track, fields)
+    fields.setdefault("language", organization.language)
+    with transaction.atomic():
+        app = Application(
+            program=program, track=track, organization=organization, created_by=by, **fields
+        )
+        app.full_clean(exclude=["status"], validate_unique=False)
+        app.save()
+        _record(app, by, Role.APPLICANT, "draft_created", {"track": track.code})
+    return app
+
+
+def application_update_draft(
+    *, application: Application, by: Any, expected_version: int | None = None, **fields: Any
+) -> Application:
+    """Save part of a draft (one step of the form); only drafts can be edited."""
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        _require_version(app, expected_version)
+        if app.status != S.DRAFT:
+            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
+        _require(perms.can_act_for_applicant, by, app)
+        _validate_draft_fields(app.track, fields)
+        changed = sorted(k for k, v in fields.items() if getattr(app, k) != v)
+        for key, value in fields.items():
+            setattr(app, key, value)
+        app.full_clean(exclude=["status"], validate_unique=False)
+        if changed:
+            app.version += 1
+            app.save()
+            _record(app, by, Role.APPLICANT, "draft_updated", {"fields": changed})
+    return app
+
+
+def regulation_add(
+    *,
+    application: Application,
+    by: Any,
+    statute: str,
+    article: str,
+    reason: str,
+    competent_ministry: Ministry | None = None,
+    requirement: str = "",
+    ground: str = "",
+) -> RegulationConcerned:
+    """Add a regulation that blocks the service to a draft."""
+    problems: dict[str, str] = {}
+    if not statute.strip():
+        problems["statute"] = _("Name the statute, e.g. the Electronic Financial Transactions Act.")
+    if not article.strip():
+        problems["article"] = _("Name the article, e.g. Art. 28(1).")
+    if not reason.strip():
+        problems["reason"] = _("Explain why this regulation blocks the service.")
+    if ground and ground not in RegulationGround.values:
+        problems["ground"] = _("Choose one of the listed grounds.")
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        if app.status != S.DRAFT:
+            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
+        _require(perms.can_act_for_applicant, by, app)
+        position = app.regulations.count() + 1
+        regulation = RegulationConcerned.objects.create(
+            application=app,
+            position=position,
+            statute=statute.strip(),
+            article=article.strip(),
+            reason=reason.strip(),
+            competent_ministry=competent_ministry,
+            requirement=requirement.strip(),
+            ground=ground,
+        )
+        _record(app, by, Role.APPLICANT, "regulation_added", {"statute": statute, "article": article})
+    return regulation
+
+
+def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
+    with transaction.atomic():
+        app = _locked(regulation.application)
+        _require_visible(by, app)
+        if app.status != S.DRAFT:
+            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
+        _require(perms.can_act_for_applicant, by, app)
+        payload = {"statute": regulation.statute, "article": regulation.article}
+        RegulationConcerned.objects.filter(pk=regulation.pk, application=app).delete()
+        _record(app, by, Role.APPLICANT, "regulation_removed", payload)
+
+
+# --- submission and intake -----------------------------------------------------------------
+
+
+def _next_reference(program: Program, at: dt.datetime) -> str:
+    """Gap-free per programme and year: the counter row is locked inside the submit transaction,
+    so a failed submission rolls its number back."""
+    year = program.local_date(at).year
+    try:
+        ReferenceCounter.objects.get_or_create(program=program, year=year)
+    except IntegrityError:  # created concurrently; it exists now
+        pass
+    counter = ReferenceCounter.objects.select_for_update().get(program=program, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{program.code}-{year}-{counter.last_number:05d}"
+
+
+def application_submit(
+    *, application: Application, by: Any, expected_version: int | None = None
+) -> Application:
+    """Applicant submits: every required section present; reference assigned; clock starts."""
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        missing = workflow.missing_for_submission(app, regulation_count=app.regulations.count())
+        problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
+        if problem:
+            missing["requested_term_days"] = problem
+        if missing:
+            raise InvalidInput(missing)
+
+    with transaction.atomic():
+        return _run_transition(
+            application=application,
+            by=by,
+            name="submit",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            guard=guard,
+            arguments=lambda app: {"at": at, "reference": _next_reference(app.program, at)},
+            payload={"track": application.track.code},
+            at=at,
+        )
+
+
+def application_request_supplement(
+    *,
+    application: Application,
+    by: Any,
+    deficiencies: Sequence[str],
+    expected_version: int | None = None,
+) -> Application:
+    """Case officer lists what is missing; the clock pauses; the applicant gets a deadline."""
+    items = workflow.conditions_cleaned(deficiencies)
+    if not items:
+        raise InvalidInput({"deficiencies": _("List at least one thing the applicant must supply.")})
+    at = timezone.now()
+    with transaction.atomic():
+        due_at = at + dt.timedelta(days=application.track.supplement_response_days)
+        app = _run_transition(
+            application=application,
+            by=by,
+            name="request_supplement",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            arguments=lambda app: {"due_at": due_at},
+            payload={"deficiencies": items, "due_at": due_at},
+            at=at,
+        )
+        SupplementRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, deficiencies=items, due_at=due_at
+        )
+    return app
+
+
+def application_answer_supplement(
+    *, application: Application, by: Any, message: str, expected_version: int | None = None
+) -> Application:
+    """Applicant answers the open supplement request; the clock resumes."""
+    text = _clean_text(message, "message", _("Describe what you are supplying."))
+    at = timezone.now()
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=by,
+            name="answer_supplement",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            payload={"message": text},
+            at=at,
+        )
+        SupplementRequest.objects.filter(
+            application=app, answered_at__isnull=True, lapsed_at__isnull=True
+        ).update(answered_at=at, answered_by=by, answer_message=text)
+    return app
+
+
+def application_lapse(*, application: Application, now: dt.datetime | None = None) -> Application:
+    """System: the supplement response deadline passed without an answer → withdrawn."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if app.supplement_due_at is None or app.supplement_due_at > at:
+            raise WrongState(_("The supplement response deadline has not passed."))
+
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=None,
+            name="lapse",
+            role=Role.SYSTEM,
+            guard=guard,
+            payload={"rule": "supplement_lapse", "due_at": application.supplement_due_at},
+            at=at,
+        )
+        SupplementRequest.objects.filter(
+            application=app, answered_at__isnull=True, lapsed_at__isnull=True
+        ).update(lapsed_at=at)
+    return app
+
+
+def application_accept(
+    *,
+    application: Application,
+    by: Any,
+    no_conflict_declared: bool,
+    expected_version: int | None = None,
+) -> Application:
+    """Case officer confirms completeness and takes the case, declaring no conflict of interest."""
+    if not no_conflict_declared:
+        raise InvalidInput(
+            {"no_conflict_declared": _("Declare that you have no conflict of interest in this case.")}
+        )
+    with transaction.atomic():
+        return _run_transition(
+            application=application,
+            by=by,
+            name="accept",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            arguments=lambda app: {"officer": by},
+            payload={"assigned_officer": by.get_username(), "no_conflict_declared": True},
+        )
+
+
+# --- fast confirmation ---------------------------------------------------------------------
+
+
+def application_answer_confirmation(
+    *,
+    application: Application,
+    by: Any,
+    outcome: str,
+    permits: str = "",
+    competent_authority: str = "",
+    reasons: str = "",
+    expected_version: int | None = None,
+) -> Decision:
+    """Case officer answers a fast-confirmation request (no regulation / regulation applies)."""
+    if outcome not in (ConfirmationOutcome.NO_REGULATION, ConfirmationOutcome.REGULATION_APPLIES):
+        raise InvalidInput({"outcome": _("Choose whether a regulation applies.")})
+    if outcome == ConfirmationOutcome.REGULATION_APPLIES and not permits.strip():
+        raise InvalidInput({"permits": _("Name the permits or regulations that apply.")})
+    at = timezone.now()
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=by,
+            name="answer_confirmation",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            arguments=lambda app: {"outcome": outcome, "at": at},
+            payload={"outcome": outcome, "permits": permits, "competent_authority": competent_authority},
+            at=at,
+        )
+        return Decision.objects.create(
+            application=app,
+            kind=DecisionKind.CONFIRMATION,
+            decided_by=by,
+            decided_at=at,
+            confirmation_outcome=outcome,
+            permits=permits.strip(),
+            competent_authority=competent_authority.strip(),
+            reasons=reasons.strip(),
+            legal_basis=app.track.legal_basis,
+        )
+
+
+def application_deem_confirmed(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the answer deadline passed in silence; the track's deemed outcome applies."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if not app.track.deemed_outcome:
+            raise WrongState(_("This track has no deemed outcome."))
+        if app.due_at is None or app.clock_paused_at is not None or app.due_at > at:
+            raise WrongState(_("The answer deadline has not passed."))
+
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=None,
+            name="deem_confirmed",
+            role=Role.SYSTEM,
+            guard=guard,
+            arguments=lambda app: {"outcome": app.track.deemed_outcome, "at": at},
+            payload={"rule": rule or "deemed_confirmation", "due_at": application.due_at},
+            at=at,
+        )
+        return Decision.objects.create(
+            application=app,
+            kind=DecisionKind.DEEMED_CONFIRMATION,
+            decided_at=at,
+            confirmation_outcome=app.track.deemed_outcome,
+            legal_basis=app.track.legal_basis,
+        )
+
+
+# --- consultations -------------------------------------------------------------------------
+
+
+def consultation_request(
+    *,
+    application: Application,
+    by: Any,
+    ministries: Iterable[Ministry],
+    question: str,
+    expected_version: int | None = None,
+) -> list[Consultation]:
+    """The assigned officer asks related ministries for an opinion, each with a deadline."""
+    targets = list(dict.fromkeys(ministries))
+    if not targets:
+        raise InvalidInput({"ministries": _("Choose at least one ministry to consult.")})
+    text = _clean_text(question, "question", _("Write the question for the consulted ministries."))
+    at = timezone.now()
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        _require_version(app, expected_version)
+        if app.status != S.UNDER_REVIEW:
+            raise WrongState(_("Consultations can only be requested while the case is under review."))
+        _require(perms.can_request_consultation, by, app)
+        if any(m.pk == app.program.lead_ministry_id for m in targets):
+            raise InvalidInput({"ministries": _("The lead ministry cannot consult itself.")})
+        pending = set(
+            app.consultations.filter(status=ConsultationStatus.PENDING).values_list("ministry_id", flat=True)
+        )
+        already = [m for m in targets if m.pk in pending]
+        if already:
+            raise InvalidInput(
+                {"ministries": _("An opinion request to %(ministry)s is already open.") % {"ministry": already[0].code}}
+            )
+        due_at = at + dt.timedelta(days=app.track.consultation_days)
+        created = [
+            Consultation.objects.create(
+                application=app, ministry=m, requested_by=by, requested_at=at, due_at=due_at, question=text
+            )
+            for m in targets
+        ]
+        app.version += 1
+        app.save(update_fields=["version", "updated_at"])
+        _record(
+            app,
+            by,
+            Role.CASE_OFFICER,
+            "consultation_requested",
+            {"ministries": [m.code for m in targets], "due_at": due_at},
+        )
+    return created
+
+
+def consultation_answer(
+    *, consultation: Consultation, by: Any, opinion: str, reasons: str = ""
+) -> Consultation:
+    """A consultee of the addressed ministry gives its opinion, with reasons where it objects or
+    sets conditions."""
+    if opinion not in (Opinion.AGREE, Opinion.AGREE_WITH_CONDITIONS, Opinion.OBJECT):
+        raise InvalidInput({"opinion": _("Choose agree, agree with conditions, or object.")})
+    if opinion != Opinion.AGREE and not reasons.strip():
+        raise InvalidInput({"reasons": _("Give the conditions or the reasons for objecting.")})
+    at = timezone.now()
+    with transaction.atomic():
+        app = _locked(consultation.application)
+        _require_visible(by, app)
+        item = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        _require(perms.can_answer_consultation, by, item)
+        if item.status != ConsultationStatus.PENDING:
+            raise WrongState(_("This opinion request is no longer open."))
+        item.status, item.opinion, item.reasons = ConsultationStatus.ANSWERED, opinion, reasons.strip()
+        item.answered_by, item.answered_at = by, at
+        item.save()
+        _record(
+            app,
+            by,
+            Role.CONSULTEE,
+            "consultation_answered",
+            {"ministry": item.ministry.code, "opinion": opinion, "reasons": item.reasons},
+        )
+    return item
+
+
+def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -> None:
+    item.status, item.opinion, item.answered_at = (
+        ConsultationStatus.LAPSED,
+        Opinion.NO_OPINION_DEEMED,
+        at,
+    )
+    item.save()
+    audit_record(
+        application=app,
+        actor=None,
+        actor_role=Role.SYSTEM,
+        action="consultation_lapsed",
+        from_status=app.status,
+        to_status=app.status,
+        payload={"ministry": item.ministry.code, "rule": "consultation_lapse", "due_at": item.due_at},
+        at=at,
+    )
+
+
+def consultation_lapse(*, consultation: Consultation, now: dt.datetime | None = None) -> Consultation:
+    """System: no opinion by the deadline is recorded as "no opinion (deemed)"."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        app = _locked(consultation.application)
+        item = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if item.status != ConsultationStatus.PENDING or item.due_at > at:
+            raise WrongState(_("This opinion request is not overdue."))
+        _lapse_consultation(app, item, at)
+    return item
+
+
+# --- recommendation and committee decision ---------------------------------------------------
+
+
+def application_recommend(
+    *,
+    application: Application,
+    by: Any,
+    outcome: str,
+    proposed_term_days: int | None = None,
+    proposed_conditions: Sequence[str] = (),
+    legal_basis: str = "",
+    reasons: str = "",
+    expected_version: int | None = None,
+) -> Recommendation:
+    """Assigned officer recommends and puts the case to the committee; every consultation must
+    be answered (overdue ones are recorded as lapsed here)."""
+    if outcome not in RecommendationOutcome.values:
+        raise InvalidInput({"outcome": _("Recommend approval or rejection.")})
+    conditions = workflow.conditions_cleaned(proposed_conditions)
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        if outcome == RecommendationOutcome.APPROVE:
+            problem = workflow.requested_term_problem(track=app.track, days=proposed_term_days)
+            if proposed_term_days is None:
+                problem = _("Propose a term for the waiver.")
+            if problem:
+                raise InvalidInput({"proposed_term_days": problem})
+        elif not reasons.strip():
+            raise InvalidInput({"reasons": _("Give the reasons for recommending rejection.")})
+        for item in app.consultations.select_for_update().filter(status=ConsultationStatus.PENDING):
+            if item.due_at > at:
+                raise InvalidInput(
+                    {
+                        "consultations": _(
+                            "The opinion of %(ministry)s is awaited until %(due)s."
+                        )
+                        % {"ministry": item.ministry.code, "due": app.program.local_date(item.due_at)}
+                    }
+                )
+            _lapse_consultation(app, item, at)
+
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=by,
+            name="recommend",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            guard=guard,
+            payload={
+                "outcome": outcome,
+                "proposed_term_days": proposed_term_days,
+                "proposed_conditions": conditions,
+                "legal_basis": legal_basis,
+                "reasons": reasons,
+            },
+            at=at,
+        )
+        return Recommendation.objects.create(
+            application=app,
+            officer=by,
+            created_at=at,
+            outcome=outcome,
+            proposed_term_days=proposed_term_days,
+            proposed_conditions=conditions,
+            legal_basis=legal_basis.strip(),
+            reasons=reasons.strip(),
+        )
+
+
+def application_approve(
+    *,
+    application: Application,
+    by: Any,
+    committee_reference: str,
+    term_start: dt.date | None,
+    term_end: dt.date | None,
+    conditions: Sequence[str] = (),
+    exempted_provisions: Sequence[str] = (),
+    legal_basis: str = "",
+    expected_version: int | None = None,
+) -> Decision:
+    """Decision maker (not the recommender) approves with a committee reference, a term within
+    the track maximum, and numbered conditions."""
+    reference = _clean_text(
+        committee_reference, "committee_reference", _("Give the committee meeting reference.")
+    )
+    items = workflow.conditions_cleaned(conditions)
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        problems = workflow.term_problems(track=app.track, start=term_start, end=term_end)
+        if problems:
+            raise InvalidInput(problems)
+
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=by,
+            name="approve",
+            role=Role.DECISION_MAKER,
+            expected_version=expected_version,
+            guard=guard,
+            arguments=lambda app: {"at": at, "term_start": term_start, "term_end": term_end},
+            payload={
+                "committee_reference": reference,
+                "term_start": term_start,
+                "term_end": term_end,
+                "conditions": items,
+            },
+            at=at,
+        )
+        exempted = list(exempted_provisions) or [
+            f"{r.statute} {r.article}" for r in app.regulations.all()
+        ]
+        return Decision.objects.create(
+            application=app,
+            kind=DecisionKind.APPROVAL,
+            decided_by=by,
+            decided_at=at,
+            committee_reference=reference,
+            legal_basis=legal_basis.strip() or app.track.legal_basis,
+            term_start=term_start,
+            term_end=term_end,
+            conditions=items,
+            exempted_provisions=exempted,
+        )
+
+
+def _decide(
+    *,
+    application: Application,
+    by: Any,
+    name: str,
+    kind: str,
+    reasons: str,
+    reasons_message: str,
+    committee_reference: str = "",
+    expected_version: int | None = None,
+    guard: Callable[[Application], None] | None = None,
+) -> Decision:
+    """A decision-maker transition that needs reasons and produces a ``Decision`` record."""
+    text = _clean_text(reasons, "reasons", reasons_message)
+    at = timezone.now()
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=by,
+            name=name,
+            role=Role.DECISION_MAKER,
+            expected_version=expected_version,
+            guard=guard,
+            arguments=(lambda app: {"at": at}) if name == "reject" else None,
+            payload={"reasons": text, "committee_reference": committee_reference},
+            at=at,
+        )
+        return Decision.objects.create(
+            application=app,
+            kind=kind,
+            decided_by=by,
+            decided_at=at,
+            reasons=text,
+            committee_reference=committee_reference.strip(),
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+        )
+
+
+def application_reject(
+    *,
+    application: Application,
+    by: Any,
+    reasons: str,
+    committee_reference: str = "",
+    expected_version: int | None = None,
+) -> Decision:
+    """Decision maker rejects; reasons are required (they go into the letter)."""
+    return _decide(
+        application=application,
+        by=by,
+        name="reject",
+        kind=DecisionKind.REJECTION,
+        reasons=reasons,
+        reasons_message=_("Give the reasons for the rejection."),
+        committee_reference=committee_reference,
+        expected_version=expected_version,
+    )
+
+
+def application_remand(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker sends the case back to review; the statutory clock resumes."""
+    return _decide(
+        application=application,
+        by=by,
+        name="remand",
+        kind=DecisionKind.REMAND,
+        reasons=reason,
+        reasons_message=_("Say what the review must look at again."),
+        expected_version=expected_version,
+    )
+
+
+def application_request_reconsideration(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Application:
+    """Applicant asks for reconsideration of a rejection within the track's window."""
+    text = _clean_text(reason, "reason", _("Explain why the decision should be reconsidered."))
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        window_end = (app.decided_at or at) + dt.timedelta(days=app.track.reconsideration_days)
+        if at > window_end:
+            raise InvalidInput(
+                {
+                    "reason": _("The reconsideration window closed on %(date)s.")
+                    % {"date": app.program.local_date(window_end)}
+                }
+            )
+
+    with transaction.atomic():
+        return _run_transition(
+            application=application,
+            by=by,
+            name="request_reconsideration",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            guard=guard,
+            payload={"reason": text},
+            at=at,
+        )
+
+
+# --- the term: insurance, activation, extension, law amendment, suspension ----------------------
+
+
+def insurance_proof_add(
+    *,
+    application: Application,
+    by: Any,
+    insurer: str,
+    policy_number: str,
+    coverage_start: dt.date | None,
+    coverage_end: dt.date | None,
+    insured_amount: int | None,
+) -> InsuranceProof:
+    """Applicant files proof of liability insurance for an approved or active waiver."""
+    problems: dict[str, str] = {}
+    if not insurer.strip():
+        problems["insurer"] = _("Name the insurer.")
+    if not policy_number.strip():
+        problems["policy_number"] = _("Give the policy number.")
+    if coverage_start is None or coverage_end is None or coverage_end <= coverage_start:
+        problems["coverage_end"] = _("The cover must end after it starts.")
+    if not insured_amount or insured_amount <= 0:
+        problems["insured_amount"] = _("Give the insured amount in won.")
+    if problems:
+        raise InvalidInput(problems)
+    assert coverage_start is not None and coverage_end is not None and insured_amount is not None
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        if app.status not in (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING):
+            raise WrongState(_("Insurance proof is filed after approval."))
+        _require(perms.can_add_insurance_proof, by, app)
+        proof = InsuranceProof.objects.create(
+            application=app,
+            insurer=insurer.strip(),
+            policy_number=policy_number.strip(),
+            coverage_start=coverage_start,
+            coverage_end=coverage_end,
+            insured_amount=insured_amount,
+            added_by=by,
+            added_at=timezone.now(),
+        )
+        _record(
+            app,
+            by,
+            Role.APPLICANT,
+            "insurance_proof_added",
+            {"insurer": proof.insurer, "policy_number": proof.policy_number,
+             "coverage_start": coverage_start, "coverage_end": coverage_end},
+        )
+    return proof
+
+
+def application_activate(
+    *, application: Application, by: Any, expected_version: int | None = None
+) -> Application:
+    """Case officer starts the term; where the track requires insurance, a proof on file must
+    cover the whole term."""
+
+    def guard(app: Application) -> None:
+        if not app.track.insurance_required:
+            return
+        covered = app.insurance_proofs.filter(
+            coverage_start__lte=app.term_start, coverage_end__gte=app.term_end
+        ).exists()
+        if not covered:
+            raise InvalidInput(
+                {"insurance": _("No liability insurance on file covers the term %(start)s – %(end)s.")
+                 % {"start": app.term_start, "end": app.term_end}}
+            )
+
+    with transaction.atomic():
+        return _run_transition(
+            application=application,
+            by=by,
+            name="activate",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            guard=guard,
+        )
+
+
+def extension_request_file(
+    *, application: Application, by: Any, new_end: dt.date | None, reason: str
+) -> ExtensionRequest:
+    """Applicant asks, before expiry, for the term to be extended within the track's limits."""
+    text = _clean_text(reason, "reason", _("Explain why the test needs more time."))
+    if new_end is None:
+        raise InvalidInput({"new_end": _("Enter the end date you are asking for.")})
+    at = timezone.now()
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        if app.status not in workflow.IN_FORCE:
+            raise WrongState(_("Only an approved or active waiver can be extended."))
+        _require(perms.can_request_extension, by, app)
+        assert app.term_start is not None and app.term_end is not None
+        if app.program.local_date(at) > app.term_end:
+            raise WrongState(_("The term has already ended."))
+        problems = workflow.extension_problems(
+            track=app.track,
+            term_start=app.term_start,
+            current_end=app.term_end,
+            new_end=new_end,
+            used=app.extensions_used,
+        )
+        if problems:
+            raise InvalidInput(problems)
+        if app.extension_requests.filter(status=RequestStatus.PENDING).exists():
+            raise WrongState(_("An extension request is already waiting for a decision."))
+        request = ExtensionRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, new_end=new_end, reason=text
+        )
+        _record(app, by, Role.APPLICANT, "extension_requested", {"new_end": new_end, "reason": text})
+    return request
+
+
+def extension_request_decide(
+    *, extension_request: ExtensionRequest, by: Any, grant: bool, reason: str = ""
+) -> ExtensionRequest:
+    """Decision maker grants (the term moves; ``extend``) or denies (reason required)."""
+    at = timezone.now()
+    with transaction.atomic():
+        item = ExtensionRequest.objects.select_for_update().get(pk=extension_request.pk)
+        if grant:
+            def guard(app: Application) -> None:
+                if item.status != RequestStatus.PENDING:
+                    raise WrongState(_("This extension request has already been decided."))
+                assert app.term_start is not None and app.term_end is not None
+                problems = workflow.extension_problems(
+                    track=app.track,
+                    term_start=app.term_start,
+                    current_end=app.term_end,
+                    new_end=item.new_end,
+                    used=app.extensions_used,
+                )
+                if problems:
+                    raise InvalidInput(problems)
+
+            app = _run_transition(
+                application=item.application,
+                by=by,
+                name="extend",
+                role=Role.DECISION_MAKER,
+                guard=guard,
+                arguments=lambda app: {"new_end": item.new_end},
+                payload={"extension_request": item.pk, "new_end": item.new_end, "reason": reason},
+                at=at,
+            )
+            Decision.objects.create(
+                application=app,
+                kind=DecisionKind.EXTENSION,
+                decided_by=by,
+                decided_at=at,
+                reasons=reason.strip(),
+                legal_basis=app.track.legal_basis,
+                term_start=app.term_start,
+                term_end=app.term_end,
+            )
+            item.status = RequestStatus.GRANTED
+        else:
+            text = _clean_text(reason, "reason", _("Give the reason for denying the extension."))
+            app = _locked(item.application)
+            _require_visible(by, app)
+            if item.status != RequestStatus.PENDING:
+                raise WrongState(_("This extension request has already been decided."))
+            _require(perms.can_decide_in_force, by, app)
+            _record(app, by, Role.DECISION_MAKER, "extension_denied", {"extension_request": item.pk, "reason": text})
+            item.status = RequestStatus.DENIED
+        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
+        item.save()
+    return item
+
+
+def law_amendment_request_file(
+    *, application: Application, by: Any, reason: str
+) -> LawAmendmentRequest:
+    """Applicant asks for the law to be amended, at least the track's lead days before expiry."""
+    text = _clean_text(reason, "reason", _("Say which law should change and why."))
+    at = timezone.now()
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        if app.status != S.ACTIVE:
+            raise WrongState(_("A law amendment can be requested while the waiver is active."))
+        _require(perms.can_request_law_amendment, by, app)
+        assert app.term_end is not None
+        if workflow.law_amendment_too_late(track=app.track, today=app.program.local_date(at), term_end=app.term_end):
+            raise InvalidInput(
+                {"reason": _("A law-amendment request must be filed at least %(days)s days before the term ends (%(end)s).")
+                 % {"days": app.track.law_amendment_lead_days, "end": app.term_end}}
+            )
+        if app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists():
+            raise WrongState(_("A law-amendment request is already waiting for a decision."))
+        request = LawAmendmentRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, reason=text
+        )
+        _record(app, by, Role.APPLICANT, "law_amendment_requested", {"reason": text})
+    return request
+
+
+def law_amendment_request_decide(
+    *, law_amendment_request: LawAmendmentRequest, by: Any, accept: bool, reason: str = ""
+) -> LawAmendmentRequest:
+    """Decision maker accepts (→ ``continuing``: expiry no longer applies) or rejects."""
+    at = timezone.now()
+    with transaction.atomic():
+        item = LawAmendmentRequest.objects.select_for_update().get(pk=law_amendment_request.pk)
+        if accept:
+            def guard(app: Application) -> None:
+                if item.status != RequestStatus.PENDING:
+                    raise WrongState(_("This law-amendment request has already been decided."))
+
+            app = _run_transition(
+                application=item.application,
+                by=by,
+                name="request_law_amendment",
+                role=Role.DECISION_MAKER,
+                guard=guard,
+                payload={"law_amendment_request": item.pk, "reason": reason},
+                at=at,
+            )
+            Decision.objects.create(
+                application=app,
+                kind=DecisionKind.LAW_AMENDMENT,
+                decided_by=by,
+                decided_at=at,
+                reasons=reason.strip(),
+                legal_basis=app.track.legal_basis,
+                term_start=app.term_start,
+                term_end=app.term_end,
+            )
+            item.status = RequestStatus.GRANTED
+        else:
+            text = _clean_text(reason, "reason", _("Give the reason for rejecting the request."))
+            app = _locked(item.application)
+            _require_visible(by, app)
+            if item.status != RequestStatus.PENDING:
+                raise WrongState(_("This law-amendment request has already been decided."))
+            _require(perms.can_decide_in_force, by, app)
+            _record(app, by, Role.DECISION_MAKER, "law_amendment_rejected", {"law_amendment_request": item.pk, "reason": text})
+            item.status = RequestStatus.DENIED
+        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
+        item.save()
+    return item
+
+
+def application_suspend(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker suspends an active waiver."""
+    return _decide(
+        application=application,
+        by=by,
+        name="suspend",
+        kind=DecisionKind.SUSPENSION,
+        reasons=reason,
+        reasons_message=_("Give the reason for the suspension."),
+        expected_version=expected_version,
+    )
+
+
+def application_resume(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker lifts a suspension."""
+    return _decide(
+        application=application,
+        by=by,
+        name="resume",
+        kind=DecisionKind.RESUMPTION,
+        reasons=reason,
+        reasons_message=_("Say why the suspension is lifted."),
+        expected_version=expected_version,
+    )
+
+
+def application_revoke(
+    *, application: Application, by: Any, grounds: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker revokes the waiver; grounds are required."""
+    return _decide(
+        application=application,
+        by=by,
+        name="revoke",
+        kind=DecisionKind.REVOCATION,
+        reasons=grounds,
+        reasons_message=_("State the grounds for revocation."),
+        expected_version=expected_version,
+    )
+
+
+def application_regularize(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker records that the amended law is in force."""
+    return _decide(
+        application=application,
+        by=by,
+        name="regularize",
+        kind=DecisionKind.REGULARIZATION,
+        reasons=reason,
+        reasons_message=_("Name the amended law now in force."),
+        expected_version=expected_version,
+    )
+
+
+def application_expire(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the term ended and no extension or law-amendment request is pending."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if app.term_end is None or app.program.local_date(at) <= app.term_end:
+            raise WrongState(_("The term has not ended."))
+        if (
+            app.extension_requests.filter(status=RequestStatus.PENDING).exists()
+            or app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists()
+        ):
+            raise WrongState(_("A pending request keeps the waiver in force until it is decided."))
+
+    with transaction.atomic():
+        app = _run_transition(
+            application=application,
+            by=None,
+            name="expire",
+            role=Role.SYSTEM,
+            guard=guard,
+            payload={"rule": rule or "expiry", "term_end": application.term_end},
+            at=at,
+        )
+        return Decision.objects.create(
+            application=app,
+            kind=DecisionKind.EXPIRY,
+            decided_at=at,
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+        )
+
+
+def application_withdraw(
+    *, application: Application, by: Any, reason: str = "", expected_version: int | None = None
+) -> Application:
+    """Applicant withdraws the case before a decision; the reason is optional."""
+    with transaction.atomic():
+        return _run_transition(
+            application=application,
+            by=by,
+            name="withdraw",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            payload={"reason": reason.strip()},
+        )
+

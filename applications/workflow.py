@@ -1,0 +1,195 @@
+"""The application state machine: statuses, transitions and their pure guards.
+
+    From                         Transition               To                     Actor
+    draft                        submit                   submitted              applicant
+    submitted, under_review      request_supplement       supplement_requested   case_officer
+    supplement_requested         answer_supplement        submitted              applicant
+    supplement_requested         lapse                    withdrawn              system
+    submitted                    accept                   under_review           case_officer
+    under_review                 answer_confirmation      confirmed              case_officer
+    submitted, under_review      deem_confirmed           confirmed              system
+    under_review                 recommend                deliberation           case_officer
+    deliberation                 approve                  approved               decision_maker
+    deliberation                 reject                   rejected               decision_maker
+    deliberation                 remand                   under_review           decision_maker
+    rejected                     request_reconsideration  deliberation           applicant
+    approved                     activate                 active                 case_officer
+    approved, active             extend                   (unchanged)            decision_maker
+    active                       suspend                  suspended              decision_maker
+    suspended                    resume                   active                 decision_maker
+    active, suspended            revoke                   revoked                decision_maker
+    active                       request_law_amendment    continuing             decision_maker
+    continuing                   regularize               regularized            decision_maker
+    approved, active             expire                   expired                system
+    draft … deliberation         withdraw                 withdrawn              applicant
+
+``request_law_amendment`` and ``extend`` are the decisions on child records the applicant files
+(a law-amendment request, an extension request); the transition happens when a decision maker
+accepts. ``deem_confirmed`` also runs from ``submitted``: the 30-day statutory answer deadline
+binds the regulator whether or not anyone has picked the case up yet.
+
+The statutory clock runs only in ``RUNNING_CLOCK``; leaving those statuses pauses it and coming
+back resumes it, moving the deadline by the paused time (so a supplement request pauses it, and
+a remand after deliberation resumes it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from applications.models import Application, Track
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DELIBERATION = "deliberation", _("In deliberation")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    CONTINUING = "continuing", _("Continuing pending law amendment")
+    REGULARIZED = "regularized", _("Regularized")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+S = ApplicationStatus
+
+RUNNING_CLOCK = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
+WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
+IN_FORCE = (S.APPROVED, S.ACTIVE)
+TERMINAL = frozenset({S.CONFIRMED, S.REGULARIZED, S.EXPIRED, S.REVOKED, S.WITHDRAWN})
+
+
+class TrackKind(models.TextChoices):
+    """What a track asks for; decides which transitions apply (the timings are data)."""
+
+    CONFIRMATION = "confirmation", _("Confirmation (does a regulation apply?)")
+    EXEMPTION = "exemption", _("Exemption (demonstration or temporary permit)")
+
+
+class ConfirmationOutcome(models.TextChoices):
+    NO_REGULATION = "no_regulation", _("No regulation or permit applies")
+    REGULATION_APPLIES = "regulation_applies", _("A regulation or permit applies")
+    DEEMED_NO_REGULATION = "deemed_no_regulation", _("Deemed: no regulation applies")
+
+
+class RecommendationOutcome(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+
+
+# --- Guards (pure: data in, problems out) ---------------------------------------------------
+
+REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
+    "service": ("title", "summary", "service_description", "technology_description"),
+    "scope": ("requested_term_days", "region", "scale", "max_users"),
+    "safety": ("safety_plan", "user_protection"),
+    "declarations": ("declaration_truthful", "declaration_consent"),
+}
+EXEMPTION_ONLY_FIELDS = frozenset({"requested_term_days", "region", "scale", "max_users"})
+
+
+def missing_for_submission(application: Application, *, regulation_count: int) -> dict[str, str]:
+    """Fields (and child sets) that must be filled before ``submit``, with a message each."""
+    exemption = application.track.kind == TrackKind.EXEMPTION
+    missing: dict[str, str] = {}
+    for fields in REQUIRED_SECTIONS.values():
+        for field in fields:
+            if field in EXEMPTION_ONLY_FIELDS and not exemption:
+                continue
+            if getattr(application, field) in (None, "", False):
+                label = application._meta.get_field(field).verbose_name
+                missing[field] = str(_("%(field)s is required before submitting.") % {"field": label})
+    if regulation_count == 0:
+        missing["regulations"] = str(_("Name at least one regulation that blocks the service."))
+    if exemption and application.track.insurance_required and not application.insurance_plan:
+        missing["insurance_plan"] = str(
+            _("This track requires liability insurance: describe the cover you will take out.")
+        )
+    return missing
+
+
+def term_problems(
+    *, track: Track, start: dt.date | None, end: dt.date | None, field_prefix: str = "term"
+) -> dict[str, str]:
+    """A term must start, end after it starts, and last no longer than the track allows."""
+    problems: dict[str, str] = {}
+    if start is None:
+        problems[f"{field_prefix}_start"] = str(_("Enter the date the term starts."))
+    if end is None:
+        problems[f"{field_prefix}_end"] = str(_("Enter the date the term ends."))
+    if start is None or end is None:
+        return problems
+    if end <= start:
+        problems[f"{field_prefix}_end"] = str(_("The term must end after it starts."))
+    elif (end - start).days > track.max_term_days:
+        problems[f"{field_prefix}_end"] = str(
+            _("The term is %(days)s days; this track allows at most %(max)s days.")
+            % {"days": (end - start).days, "max": track.max_term_days}
+        )
+    return problems
+
+
+def requested_term_problem(*, track: Track, days: int | None) -> str | None:
+    if days is None:
+        return None
+    if days <= 0:
+        return str(_("The requested period must be at least one day."))
+    if track.max_term_days and days > track.max_term_days:
+        return str(
+            _("The requested period is %(days)s days; this track allows at most %(max)s days.")
+            % {"days": days, "max": track.max_term_days}
+        )
+    return None
+
+
+def extension_problems(
+    *, track: Track, term_start: dt.date, current_end: dt.date, new_end: dt.date, used: int
+) -> dict[str, str]:
+    """Extensions: fewer than the track's maximum, each within its length, total within cap."""
+    if used >= track.max_extensions:
+        return {
+            "__all__": str(
+                _("This waiver has used all %(max)s extension(s) the track allows.")
+                % {"max": track.max_extensions}
+            )
+        }
+    if new_end <= current_end:
+        return {"new_end": str(_("The new end date must be after the current end date."))}
+    if (new_end - current_end).days > track.extension_term_days:
+        return {
+            "new_end": str(
+                _("An extension may add at most %(max)s days.")
+                % {"max": track.extension_term_days}
+            )
+        }
+    cap = track.max_term_days + track.max_extensions * track.extension_term_days
+    if (new_end - term_start).days > cap:
+        return {
+            "new_end": str(
+                _("The whole term may not exceed %(max)s days from its start.") % {"max": cap}
+            )
+        }
+    return {}
+
+
+def law_amendment_too_late(*, track: Track, today: dt.date, term_end: dt.date) -> bool:
+    """A law-amendment request must come at least ``law_amendment_lead_days`` before expiry."""
+    return (term_end - today).days < track.law_amendment_lead_days
+
+
+def conditions_cleaned(conditions: Iterable[str]) -> list[str]:
+    """Conditions are a numbered list; blank lines are dropped, order kept."""
+    return [c.strip() for c in conditions if c and c.strip()]
