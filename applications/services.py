@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from applications import effects
 from applications import permissions as perms
 from applications import workflow
 from applications.audit import audit_record
@@ -151,7 +152,7 @@ def _run_transition(
     app.clock_follow(source, app.status, at)
     app.version += 1
     app.save()
-    audit_record(
+    event = audit_record(
         application=app,
         actor=by,
         actor_role=role,
@@ -161,6 +162,7 @@ def _run_transition(
         payload=payload,
         at=at,
     )
+    _after_commit_event(event.pk)
     application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
     return app
 
@@ -169,7 +171,7 @@ def _record(
     application: Application, by: Any, role: str, action: str, payload: dict[str, Any]
 ) -> None:
     """An audited event that does not change the status (draft edits, child records, …)."""
-    audit_record(
+    event = audit_record(
         application=application,
         actor=by,
         actor_role=role,
@@ -178,6 +180,18 @@ def _record(
         to_status=application.status,
         payload=payload,
     )
+    _after_commit_event(event.pk)
+
+
+def _after_commit_event(event_id: int) -> None:
+    transaction.on_commit(lambda: effects.event_recorded(event_id=event_id))
+
+
+def _decision(**fields: Any) -> Decision:
+    """Record a decision; its letter is issued after the transaction commits."""
+    decision = Decision.objects.create(**fields)
+    transaction.on_commit(lambda: effects.decision_recorded(decision_id=decision.pk))
+    return decision
 
 
 # --- drafts ------------------------------------------------------------------------------
@@ -472,7 +486,7 @@ def application_answer_confirmation(
             payload={"outcome": outcome, "permits": permits, "competent_authority": competent_authority},
             at=at,
         )
-        return Decision.objects.create(
+        return _decision(
             application=app,
             kind=DecisionKind.CONFIRMATION,
             decided_by=by,
@@ -508,7 +522,7 @@ def application_deem_confirmed(
             payload={"rule": rule or "deemed_confirmation", "due_at": application.due_at},
             at=at,
         )
-        return Decision.objects.create(
+        return _decision(
             application=app,
             kind=DecisionKind.DEEMED_CONFIRMATION,
             decided_at=at,
@@ -607,7 +621,7 @@ def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -
         at,
     )
     item.save()
-    audit_record(
+    event = audit_record(
         application=app,
         actor=None,
         actor_role=Role.SYSTEM,
@@ -617,6 +631,7 @@ def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -
         payload={"ministry": item.ministry.code, "rule": "consultation_lapse", "due_at": item.due_at},
         at=at,
     )
+    _after_commit_event(event.pk)
 
 
 def consultation_lapse(*, consultation: Consultation, now: dt.datetime | None = None) -> Consultation:
@@ -747,7 +762,7 @@ def application_approve(
         exempted = list(exempted_provisions) or [
             f"{r.statute} {r.article}" for r in app.regulations.all()
         ]
-        return Decision.objects.create(
+        return _decision(
             application=app,
             kind=DecisionKind.APPROVAL,
             decided_by=by,
@@ -788,7 +803,7 @@ def _decide(
             payload={"reasons": text, "committee_reference": committee_reference},
             at=at,
         )
-        return Decision.objects.create(
+        return _decision(
             application=app,
             kind=kind,
             decided_by=by,
@@ -1016,7 +1031,7 @@ def extension_request_decide(
                 payload={"extension_request": item.pk, "new_end": item.new_end, "reason": reason},
                 at=at,
             )
-            Decision.objects.create(
+            _decision(
                 application=app,
                 kind=DecisionKind.EXTENSION,
                 decided_by=by,
@@ -1089,7 +1104,7 @@ def law_amendment_request_decide(
                 payload={"law_amendment_request": item.pk, "reason": reason},
                 at=at,
             )
-            Decision.objects.create(
+            _decision(
                 application=app,
                 kind=DecisionKind.LAW_AMENDMENT,
                 decided_by=by,
@@ -1199,7 +1214,7 @@ def application_expire(
             payload={"rule": rule or "expiry", "term_end": application.term_end},
             at=at,
         )
-        return Decision.objects.create(
+        return _decision(
             application=app,
             kind=DecisionKind.EXPIRY,
             decided_at=at,

@@ -14,4 +14,9 @@ PRIVATE_STORAGE_ROOT = Path(tempfile.mkdtemp(prefix="sandbox-test-private-"))
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not :memory:, so threads and live servers share one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / "sandbox-test.sqlite3")}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.mkdtemp(prefix="sandbox-test-db-")) / "test.sqlite3")
+    }
+
+# Lockouts are tested where they are meant to be; elsewhere logging in must always work.
+AXES_ENABLED = False

@@ -1,7 +1,18 @@
+"""URL map: each area's routes live in its own app; the API is wired in ``sandbox/api.py``."""
+
 from django.contrib import admin
 from django.urls import include, path
 
+from sandbox import views
+
 urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("health/", views.HealthView.as_view(), name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("applications.urls")),
+    path("review/", include("reviews.urls")),
+    path("", include("documents.urls")),
+    path("api/", include("sandbox.api")),
 ]

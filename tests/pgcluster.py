@@ -41,7 +41,8 @@ from types import FrameType
 
 __all__ = ["PgClusterError", "find_bindir", "main", "pg_cluster"]
 
-SUPERUSER = "postgres"
+SUPERUSER = "postgres"  # the database superuser, as named by initdb -U
+SERVICE_USER = "postgres"  # the system account that runs the server when started by root
 DEFAULT_DBNAME = "sandbox"
 FALLBACK_SERVICE_USER = "sandboxpg"
 START_TIMEOUT_SECONDS = 60
@@ -60,7 +61,7 @@ class PgClusterError(RuntimeError):
 
 
 class _Terminated(BaseException):
-    """Raised in the main thread when the process receives SIGTERM."""
+    """Raised in the main thread when the process receives SIGTERM or SIGHUP."""
 
 
 def _log(message: str) -> None:
@@ -118,7 +119,7 @@ def _service_user() -> pwd.struct_passwd | None:
     """The account the server runs as: None (the caller) unless the caller is root."""
     if os.geteuid() != 0:
         return None
-    for name in (SUPERUSER, FALLBACK_SERVICE_USER):
+    for name in (SERVICE_USER, FALLBACK_SERVICE_USER):
         with contextlib.suppress(KeyError):
             return pwd.getpwnam(name)
     useradd = shutil.which("useradd") or "/usr/sbin/useradd"
@@ -306,6 +307,22 @@ def pg_cluster(dbname: str = DEFAULT_DBNAME) -> Iterator[str]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _reap(proc: subprocess.Popen[bytes], *, terminate_first: bool) -> None:
+    """End ``proc``: optionally SIGTERM, wait a grace period, SIGTERM again, then SIGKILL."""
+    steps = (True, False) if terminate_first else (False, True)
+    for send_term in steps:
+        if send_term:
+            with contextlib.suppress(OSError):
+                proc.terminate()
+        try:
+            proc.wait(timeout=CHILD_GRACE_SECONDS / 2)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    proc.kill()
+    proc.wait()
+
+
 def _run_child(cmd: Sequence[str], env: dict[str, str]) -> int:
     """Run ``cmd`` as the calling user; forward SIGTERM and give it time to act on Ctrl-C."""
     try:
@@ -315,20 +332,20 @@ def _run_child(cmd: Sequence[str], env: dict[str, str]) -> int:
         return 127
     try:
         returncode = proc.wait()
-    except (KeyboardInterrupt, _Terminated):
-        # Ctrl-C reached the child too (same process group); SIGTERM has to be passed on.
-        with contextlib.suppress(OSError):
-            proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=CHILD_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached the child too (same process group): let it wind down first.
+        _reap(proc, terminate_first=False)
+        raise
+    except _Terminated:
+        _reap(proc, terminate_first=True)
         raise
     return 128 - returncode if returncode < 0 else returncode
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # Only once: a second signal during cleanup must not abort the cleanup.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     raise _Terminated
 
 
@@ -343,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE, file=sys.stderr if not args else sys.stdout)
         return 2 if not args else 0
     signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGHUP, _on_sigterm)
     try:
         with pg_cluster() as url:
             env = dict(os.environ)

@@ -1,0 +1,15 @@
+"""What happens after a change commits: letters for decisions, email to applicants.
+
+Services schedule these with ``transaction.on_commit`` so that a failure here never rolls
+back or loses the change itself. Each function takes ids (not objects) and re-reads.
+"""
+
+from __future__ import annotations
+
+
+def decision_recorded(*, decision_id: int) -> None:
+    """A decision with legal effect was committed: its letter is to be issued."""
+
+
+def event_recorded(*, event_id: int) -> None:
+    """An audit event was committed: tell the applicant when it concerns them."""
