@@ -784,12 +784,13 @@ def _decide(
     kind: str,
     reasons: str,
     reasons_message: str,
+    field: str = "reason",
     committee_reference: str = "",
     expected_version: int | None = None,
     guard: Callable[[Application], None] | None = None,
 ) -> Decision:
     """A decision-maker transition that needs reasons and produces a ``Decision`` record."""
-    text = _clean_text(reasons, "reasons", reasons_message)
+    text = _clean_text(reasons, field, reasons_message)
     at = timezone.now()
     with transaction.atomic():
         app = _run_transition(
@@ -832,6 +833,7 @@ def application_reject(
         kind=DecisionKind.REJECTION,
         reasons=reasons,
         reasons_message=_("Give the reasons for the rejection."),
+        field="reasons",
         committee_reference=committee_reference,
         expected_version=expected_version,
     )
@@ -1170,6 +1172,7 @@ def application_revoke(
         kind=DecisionKind.REVOCATION,
         reasons=grounds,
         reasons_message=_("State the grounds for revocation."),
+        field="grounds",
         expected_version=expected_version,
     )
 

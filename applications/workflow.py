@@ -40,6 +40,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def missing_for_submission(application: Application, *, regulation_count: int) -
             if field in EXEMPTION_ONLY_FIELDS and not exemption:
                 continue
             if getattr(application, field) in (None, "", False):
-                label = application._meta.get_field(field).verbose_name
+                label = capfirst(application._meta.get_field(field).verbose_name)
                 missing[field] = str(_("%(field)s is required before submitting.") % {"field": label})
     if regulation_count == 0:
         missing["regulations"] = str(_("Name at least one regulation that blocks the service."))

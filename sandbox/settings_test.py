@@ -20,3 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Lockouts are tested where they are meant to be; elsewhere logging in must always work.
 AXES_ENABLED = False
+
+# Tests assert on the English wording unless they switch language themselves; the product's
+# default language (Korean) is exercised by the i18n tests.
+LANGUAGE_CODE = "en"

@@ -141,7 +141,10 @@ def term(world: World, days: int = 730, offset: int = 0) -> tuple[dt.date, dt.da
 # Each status and the shortest path of actions that reaches it.
 def drive(world: World, status: str, *, track: str = "exemption") -> Application:
     """A case in ``status``, reached through the services by the right personas."""
-    confirmation = track == "confirmation" or status == S.CONFIRMED
+    on_confirmation_track = {S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.WITHDRAWN}
+    confirmation = status == S.CONFIRMED or (
+        track == "confirmation" and status in on_confirmation_track
+    )
     app = draft(world, track=world.confirmation if confirmation else world.exemption)
     if status == S.DRAFT:
         return app
