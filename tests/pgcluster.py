@@ -258,6 +258,13 @@ def _postmaster_pid(datadir: Path) -> int | None:
     return None
 
 
+def _is_postgres(pid: int) -> bool:
+    try:
+        return b"postgres" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def _stop(bindir: Path, datadir: Path, cwd: Path, user: pwd.struct_passwd | None) -> None:
     """Stop the server if it runs; never raises."""
     if not (datadir / "postmaster.pid").exists():
@@ -270,7 +277,7 @@ def _stop(bindir: Path, datadir: Path, cwd: Path, user: pwd.struct_passwd | None
         except PgClusterError as exc:
             _log(str(exc))
     pid = _postmaster_pid(datadir)
-    if pid is not None:
+    if pid is not None and _is_postgres(pid):
         _log(f"killing postmaster {pid}")
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
@@ -308,7 +315,7 @@ def pg_cluster(dbname: str = DEFAULT_DBNAME) -> Iterator[str]:
 
 
 def _reap(proc: subprocess.Popen[bytes], *, terminate_first: bool) -> None:
-    """End ``proc``: optionally SIGTERM, wait a grace period, SIGTERM again, then SIGKILL."""
+    """End ``proc``: SIGTERM at once or after a first grace period, then SIGKILL if need be."""
     steps = (True, False) if terminate_first else (False, True)
     for send_term in steps:
         if send_term:

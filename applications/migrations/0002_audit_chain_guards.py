@@ -30,7 +30,7 @@ def create_head(apps, schema_editor):
 def trigger(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     return run
 

@@ -1,0 +1,174 @@
+# Sandbox — developer and CI entry points.
+#
+#   make deps     install what is missing (Debian packages as root, .venv, node_modules)
+#   make run      migrate, seed demo data, start the task worker and the dev server
+#   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
+#   make lint     ruff + mypy
+#   make format   ruff format + ruff check --fix
+#   make clean    remove var/, caches and test leftovers (keeps .venv)
+#
+# Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+BOOTSTRAP_PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+PYPROJECT_SHA := $(shell sha256sum pyproject.toml | cut -d' ' -f1)
+PY_STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
+NODE_STAMP := node_modules/.sandbox-installed
+PYTEST_ARGS ?=
+TEST_SETTINGS := sandbox.settings_test
+
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# $(call step,TEXT): one header line per step.
+step = @printf '\n==> %s\n' '$(1)'
+
+# $(call pytest,COMMAND): run pytest; exit 5 (nothing collected) stays a failure, with a note.
+pytest = rc=0; $(1) || rc=$$?; if [ "$$rc" -eq 5 ]; then \
+	  echo "ERROR: pytest collected no tests (exit 5); counted as a failure." >&2; fi; exit "$$rc"
+
+# Python for `manage.py shell -c`: exit 0 when the default task backend queues tasks in the
+# database, i.e. when a `db_worker` process is needed to run them.
+db_backend_check = import sys; from django.conf import settings; \
+	b = getattr(settings, 'TASKS', {}).get('default', {}).get('BACKEND', ''); \
+	sys.exit(0 if b.endswith('DatabaseBackend') else 1)
+
+# True (exit 0) when locale/ holds .po files to compile.
+have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
+
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean
+
+help:
+	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
+
+# ---------------------------------------------------------------------------------------- deps
+
+deps: system-deps python-deps node-deps
+
+system-deps:
+	$(call step,System packages)
+	@bash .ci/system-deps.sh
+
+python-deps:
+	$(call step,Python environment ($(VENV)))
+	@if [ -f "$(PY_STAMP)" ] && "$(PY)" -c '' 2>/dev/null; then \
+	  echo "up to date (pyproject.toml unchanged since the last install)"; exit 0; \
+	fi; \
+	if ! "$(PY)" -c '' 2>/dev/null; then \
+	  if [ -z "$(BOOTSTRAP_PYTHON)" ]; then echo "ERROR: neither python3.11 nor python3 found" >&2; exit 1; fi; \
+	  echo "creating $(VENV) with $(BOOTSTRAP_PYTHON) ($$("$(BOOTSTRAP_PYTHON)" --version))"; \
+	  rm -rf "$(VENV)"; \
+	  "$(BOOTSTRAP_PYTHON)" -m venv "$(VENV)"; \
+	fi; \
+	echo "installing the project's dependencies: pip install -e '.[dev]'"; \
+	if ! "$(PY)" -m pip install -q -e '.[dev]'; then \
+	  echo "editable install failed; installing the dependencies listed in pyproject.toml instead" >&2; \
+	  "$(PY)" -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	    print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' \
+	    > "$(VENV)/requirements-from-pyproject.txt"; \
+	  "$(PY)" -m pip install -q -r "$(VENV)/requirements-from-pyproject.txt"; \
+	fi; \
+	rm -rf sandbox.egg-info; \
+	rm -f "$(VENV)"/.installed-*; \
+	touch "$(PY_STAMP)"; \
+	echo "done"
+
+node-deps:
+	@if [ ! -f package.json ]; then exit 0; fi; \
+	printf '\n==> %s\n' 'Node packages (node_modules)'; \
+	if [ -f "$(NODE_STAMP)" ] && [ ! package.json -nt "$(NODE_STAMP)" ] \
+	   && { [ ! -f package-lock.json ] || [ ! package-lock.json -nt "$(NODE_STAMP)" ]; }; then \
+	  echo "up to date"; exit 0; \
+	fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+	  echo "ERROR: package.json exists but npm is not installed (apt-get install npm)" >&2; exit 1; \
+	fi; \
+	if [ -f package-lock.json ]; then npm ci; else npm install; fi; \
+	touch "$(NODE_STAMP)"
+
+# ----------------------------------------------------------------------------------------- run
+# The worker and the server each run in their own process group (setsid), so that stopping one
+# also stops the child process of its autoreloader; Ctrl-C, SIGTERM or the server exiting on its
+# own stops both.
+
+run: deps
+	$(call step,Translations (compilemessages))
+	@if $(have_po); then \
+	  "$(PY)" manage.py compilemessages --ignore=$(VENV); \
+	else echo "no .po files under locale/, skipping"; fi
+	$(call step,Database migrations)
+	"$(PY)" manage.py migrate --noinput
+	$(call step,Demo data (seed_demo))
+	@if "$(PY)" manage.py help seed_demo >/dev/null 2>&1; then \
+	  "$(PY)" manage.py seed_demo; \
+	else echo "WARNING: no seed_demo management command yet, skipping" >&2; fi
+	@groups=""; \
+	stop_all() { \
+	  for g in $$groups; do kill -TERM -- "-$$g" 2>/dev/null || true; done; \
+	  for g in $$groups; do wait "$$g" 2>/dev/null || true; done; \
+	  groups=""; \
+	}; \
+	trap stop_all EXIT; \
+	trap 'stop_all; exit 130' INT; \
+	trap 'stop_all; exit 143' TERM HUP; \
+	if ! "$(PY)" manage.py help db_worker >/dev/null 2>&1; then \
+	  printf '\n==> %s\n' 'No db_worker command: background tasks run as settings configure them'; \
+	elif ! "$(PY)" manage.py shell -v 0 -c "$(db_backend_check)" >/dev/null 2>&1; then \
+	  printf '\n==> %s\n' 'No task worker: tasks run in-process (TASKS_BACKEND=database queues them)'; \
+	else \
+	  printf '\n==> %s\n' 'Task worker (manage.py db_worker, in the background)'; \
+	  setsid "$(PY)" manage.py db_worker & groups="$$!"; \
+	fi; \
+	printf '\n==> %s\n' 'Development server on http://127.0.0.1:8000/ (Ctrl-C stops it)'; \
+	setsid "$(PY)" manage.py runserver 127.0.0.1:8000 & server=$$!; groups="$$groups $$server"; \
+	wait "$$server"
+
+# ---------------------------------------------------------------------------------------- test
+
+test: deps
+	$(call step,ruff check)
+	"$(BIN)/ruff" check .
+	$(call step,ruff format --check)
+	"$(BIN)/ruff" format --check .
+	$(call step,mypy)
+	"$(BIN)/mypy" .
+	$(call step,Migrations are up to date (makemigrations --check))
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py makemigrations --check --dry-run
+	$(call step,Translations (compilemessages))
+	@if $(have_po); then \
+	  DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV); \
+	else echo "no .po files under locale/, skipping"; fi
+	$(call step,pytest on SQLite (not postgres-marked))
+	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly $(PYTEST_ARGS))
+	$(call step,pytest on PostgreSQL (whole suite; throwaway cluster from tests/pgcluster.py))
+	$(call pytest,"$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q $(PYTEST_ARGS))
+
+# ------------------------------------------------------------------------------- lint / format
+
+lint: python-deps
+	$(call step,ruff check)
+	"$(BIN)/ruff" check .
+	$(call step,ruff format --check)
+	"$(BIN)/ruff" format --check .
+	$(call step,mypy)
+	"$(BIN)/mypy" .
+
+format: python-deps
+	$(call step,ruff format)
+	"$(BIN)/ruff" format .
+	$(call step,ruff check --fix)
+	"$(BIN)/ruff" check --fix .
+
+# --------------------------------------------------------------------------------------- clean
+
+clean:
+	$(call step,Removing var/ and caches and test leftovers (keeping $(VENV)))
+	rm -rf var staticfiles .mypy_cache .ruff_cache .pytest_cache .hypothesis sandbox.egg-info
+	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+	  -type d -name __pycache__ -prune -exec rm -rf {} +
+	tmp="$${TMPDIR:-/tmp}"; rm -rf "$$tmp"/sandbox-test.sqlite3* "$$tmp"/sandbox-test-db-* "$$tmp"/sandbox-test-private-*
