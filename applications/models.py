@@ -26,6 +26,8 @@ from applications.workflow import (
     ConfirmationOutcome,
     RecommendationOutcome,
     TrackKind,
+    is_confirmation_track,
+    is_exemption_track,
 )
 
 S = ApplicationStatus
@@ -144,7 +146,9 @@ class Track(models.Model):
     class Meta:
         ordering = ["program__code", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["program", "code"], name="track_code_unique_per_program")
+            models.UniqueConstraint(
+                fields=["program", "code"], name="track_code_unique_per_program"
+            )
         ]
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
@@ -265,7 +269,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # Insurance
     insurance_plan = models.TextField(_("liability insurance"), blank=True)
     insurer = models.CharField(_("insurer"), max_length=200, blank=True)
-    insured_amount = models.PositiveBigIntegerField(_("insured amount (KRW)"), null=True, blank=True)
+    insured_amount = models.PositiveBigIntegerField(
+        _("insured amount (KRW)"), null=True, blank=True
+    )
 
     # Declarations
     declaration_truthful = models.BooleanField(
@@ -339,7 +345,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions: they only change fields; services lock, check, save and audit ------
 
-    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=perms.as_fsm(perms.can_submit_application))
+    @transition(
+        field=status,
+        source=S.DRAFT,
+        target=S.SUBMITTED,
+        permission=perms.as_fsm(perms.can_submit_application),
+    )
     def submit(self, *, at: dt.datetime, reference: str) -> None:
         """Applicant submits a complete draft: reference number assigned, statutory clock starts."""
         self.reference = reference
@@ -367,13 +378,21 @@ class Application(ConcurrentTransitionMixin, models.Model):
         self.supplement_due_at = None
 
     @transition(
-        field=status, source=S.SUPPLEMENT_REQUESTED, target=S.WITHDRAWN, permission=perms.as_fsm(perms.system_only)
+        field=status,
+        source=S.SUPPLEMENT_REQUESTED,
+        target=S.WITHDRAWN,
+        permission=perms.as_fsm(perms.system_only),
     )
     def lapse(self) -> None:
         """System: the supplement response deadline passed; the case is withdrawn."""
         self.supplement_due_at = None
 
-    @transition(field=status, source=S.SUBMITTED, target=S.UNDER_REVIEW, permission=perms.as_fsm(perms.can_accept_application))
+    @transition(
+        field=status,
+        source=S.SUBMITTED,
+        target=S.UNDER_REVIEW,
+        permission=perms.as_fsm(perms.can_accept_application),
+    )
     def accept(self, *, officer: Any) -> None:
         """Case officer confirms completeness and takes the case (no conflict of interest)."""
         self.assigned_officer = officer
@@ -382,7 +401,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.UNDER_REVIEW,
         target=S.CONFIRMED,
-        conditions=[lambda app: app.track.kind == TrackKind.CONFIRMATION],
+        conditions=[is_confirmation_track],
         permission=perms.as_fsm(perms.can_review_application),
     )
     def answer_confirmation(self, *, outcome: str, at: dt.datetime) -> None:
@@ -394,7 +413,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[S.SUBMITTED, S.UNDER_REVIEW],
         target=S.CONFIRMED,
-        conditions=[lambda app: app.track.kind == TrackKind.CONFIRMATION],
+        conditions=[is_confirmation_track],
         permission=perms.as_fsm(perms.system_only),
     )
     def deem_confirmed(self, *, outcome: str, at: dt.datetime) -> None:
@@ -406,25 +425,40 @@ class Application(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.UNDER_REVIEW,
         target=S.DELIBERATION,
-        conditions=[lambda app: app.track.kind == TrackKind.EXEMPTION],
+        conditions=[is_exemption_track],
         permission=perms.as_fsm(perms.can_review_application),
     )
     def recommend(self) -> None:
         """Case officer records a recommendation and puts the case to the committee."""
 
-    @transition(field=status, source=S.DELIBERATION, target=S.APPROVED, permission=perms.as_fsm(perms.can_decide_application))
+    @transition(
+        field=status,
+        source=S.DELIBERATION,
+        target=S.APPROVED,
+        permission=perms.as_fsm(perms.can_decide_application),
+    )
     def approve(self, *, at: dt.datetime, term_start: dt.date, term_end: dt.date) -> None:
         """Decision maker approves with a term within the track maximum."""
         self.decided_at = at
         self.term_start = term_start
         self.term_end = term_end
 
-    @transition(field=status, source=S.DELIBERATION, target=S.REJECTED, permission=perms.as_fsm(perms.can_decide_application))
+    @transition(
+        field=status,
+        source=S.DELIBERATION,
+        target=S.REJECTED,
+        permission=perms.as_fsm(perms.can_decide_application),
+    )
     def reject(self, *, at: dt.datetime) -> None:
         """Decision maker rejects, giving reasons."""
         self.decided_at = at
 
-    @transition(field=status, source=S.DELIBERATION, target=S.UNDER_REVIEW, permission=perms.as_fsm(perms.can_decide_application))
+    @transition(
+        field=status,
+        source=S.DELIBERATION,
+        target=S.UNDER_REVIEW,
+        permission=perms.as_fsm(perms.can_decide_application),
+    )
     def remand(self) -> None:
         """Decision maker sends the case back to review, giving a reason."""
 
@@ -437,22 +471,47 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def request_reconsideration(self) -> None:
         """Applicant asks the committee to reconsider a rejection (within the window)."""
 
-    @transition(field=status, source=S.APPROVED, target=S.ACTIVE, permission=perms.as_fsm(perms.can_activate_application))
+    @transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.ACTIVE,
+        permission=perms.as_fsm(perms.can_activate_application),
+    )
     def activate(self) -> None:
         """Case officer starts the term once insurance proof covers it (if the track requires)."""
 
-    @transition(field=status, source=S.APPROVED, target=S.APPROVED, permission=perms.as_fsm(perms.can_decide_in_force))
-    @transition(field=status, source=S.ACTIVE, target=S.ACTIVE, permission=perms.as_fsm(perms.can_decide_in_force))
+    @transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.APPROVED,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
+    @transition(
+        field=status,
+        source=S.ACTIVE,
+        target=S.ACTIVE,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
     def extend(self, *, new_end: dt.date) -> None:
         """Decision maker grants a pending extension request: the term end moves."""
         self.term_end = new_end
         self.extensions_used += 1
 
-    @transition(field=status, source=S.ACTIVE, target=S.SUSPENDED, permission=perms.as_fsm(perms.can_decide_in_force))
+    @transition(
+        field=status,
+        source=S.ACTIVE,
+        target=S.SUSPENDED,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
     def suspend(self) -> None:
         """Decision maker suspends an active waiver, giving a reason."""
 
-    @transition(field=status, source=S.SUSPENDED, target=S.ACTIVE, permission=perms.as_fsm(perms.can_decide_in_force))
+    @transition(
+        field=status,
+        source=S.SUSPENDED,
+        target=S.ACTIVE,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
     def resume(self) -> None:
         """Decision maker lifts a suspension, giving a reason."""
 
@@ -465,19 +524,39 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def revoke(self) -> None:
         """Decision maker revokes the waiver on stated grounds."""
 
-    @transition(field=status, source=S.ACTIVE, target=S.CONTINUING, permission=perms.as_fsm(perms.can_decide_in_force))
+    @transition(
+        field=status,
+        source=S.ACTIVE,
+        target=S.CONTINUING,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
     def request_law_amendment(self) -> None:
         """Decision maker accepts the applicant's law-amendment request: expiry no longer applies."""
 
-    @transition(field=status, source=S.CONTINUING, target=S.REGULARIZED, permission=perms.as_fsm(perms.can_decide_in_force))
+    @transition(
+        field=status,
+        source=S.CONTINUING,
+        target=S.REGULARIZED,
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
     def regularize(self) -> None:
         """Decision maker records that the amended law is in force."""
 
-    @transition(field=status, source=list(IN_FORCE), target=S.EXPIRED, permission=perms.as_fsm(perms.system_only))
+    @transition(
+        field=status,
+        source=list(IN_FORCE),
+        target=S.EXPIRED,
+        permission=perms.as_fsm(perms.system_only),
+    )
     def expire(self) -> None:
         """System: the term ended with no extension or law-amendment request pending."""
 
-    @transition(field=status, source=list(WITHDRAWABLE), target=S.WITHDRAWN, permission=perms.as_fsm(perms.can_act_for_applicant))
+    @transition(
+        field=status,
+        source=list(WITHDRAWABLE),
+        target=S.WITHDRAWN,
+        permission=perms.as_fsm(perms.can_act_for_applicant),
+    )
     def withdraw(self) -> None:
         """Applicant withdraws the case before a decision."""
 
@@ -593,7 +672,9 @@ class Recommendation(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="recommendations"
     )
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=RecommendationOutcome.choices)
     proposed_term_days = models.PositiveIntegerField(null=True, blank=True)
@@ -722,7 +803,9 @@ class InsuranceProof(models.Model):
     coverage_start = models.DateField(_("cover starts"))
     coverage_end = models.DateField(_("cover ends"))
     insured_amount = models.PositiveBigIntegerField(_("insured amount (KRW)"))
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField()
 
     class Meta:

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.text import capfirst
@@ -93,6 +93,17 @@ class RecommendationOutcome(models.TextChoices):
 
 # --- Guards (pure: data in, problems out) ---------------------------------------------------
 
+
+def is_confirmation_track(application: Any) -> bool:
+    """Fast-confirmation cases are answered, never recommended or decided by a committee."""
+    return bool(application.track.kind == TrackKind.CONFIRMATION)
+
+
+def is_exemption_track(application: Any) -> bool:
+    """Exemption cases go through recommendation and a committee decision."""
+    return bool(application.track.kind == TrackKind.EXEMPTION)
+
+
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "service": ("title", "summary", "service_description", "technology_description"),
     "scope": ("requested_term_days", "region", "scale", "max_users"),
@@ -111,8 +122,10 @@ def missing_for_submission(application: Application, *, regulation_count: int) -
             if field in EXEMPTION_ONLY_FIELDS and not exemption:
                 continue
             if getattr(application, field) in (None, "", False):
-                label = capfirst(application._meta.get_field(field).verbose_name)
-                missing[field] = str(_("%(field)s is required before submitting.") % {"field": label})
+                label = capfirst(getattr(application._meta.get_field(field), "verbose_name", field))
+                missing[field] = str(
+                    _("%(field)s is required before submitting.") % {"field": label}
+                )
     if regulation_count == 0:
         missing["regulations"] = str(_("Name at least one regulation that blocks the service."))
     if exemption and application.track.insurance_required and not application.insurance_plan:
@@ -172,8 +185,7 @@ def extension_problems(
     if (new_end - current_end).days > track.extension_term_days:
         return {
             "new_end": str(
-                _("An extension may add at most %(max)s days.")
-                % {"max": track.extension_term_days}
+                _("An extension may add at most %(max)s days.") % {"max": track.extension_term_days}
             )
         }
     cap = track.max_term_days + track.max_extensions * track.extension_term_days

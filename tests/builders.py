@@ -66,13 +66,15 @@ PERSONAS = (
 
 
 def build_world() -> World:
-    lead = MinistryFactory(code="MSIT", name="과학기술정보통신부", name_en="Ministry of Science and ICT")
-    other = MinistryFactory(code="MOLIT", name="국토교통부", name_en="MOLIT")
-    program = ProgramFactory(code="ICT", lead_ministry=lead)
-    exemption = TrackFactory(program=program)
-    confirmation = ConfirmationTrackFactory(program=program)
-    org = OrganizationFactory(name="모빌리티랩")
-    other_org = OrganizationFactory(name="Other Co")
+    lead = MinistryFactory.create(
+        code="MSIT", name="과학기술정보통신부", name_en="Ministry of Science and ICT"
+    )
+    other = MinistryFactory.create(code="MOLIT", name="국토교통부", name_en="MOLIT")
+    program = ProgramFactory.create(code="ICT", lead_ministry=lead)
+    exemption = TrackFactory.create(program=program)
+    confirmation = ConfirmationTrackFactory.create(program=program)
+    org = OrganizationFactory.create(name="모빌리티랩")
+    other_org = OrganizationFactory.create(name="Other Co")
     return World(
         lead=lead,
         other_ministry=other,
@@ -82,7 +84,9 @@ def build_world() -> World:
         organization=org,
         other_organization=other_org,
         applicant=make_user(Role.APPLICANT, organization=org, username="applicant"),
-        other_applicant=make_user(Role.APPLICANT, organization=other_org, username="other_applicant"),
+        other_applicant=make_user(
+            Role.APPLICANT, organization=other_org, username="other_applicant"
+        ),
         officer=make_user(Role.CASE_OFFICER, ministry=lead, username="officer"),
         other_officer=make_user(Role.CASE_OFFICER, ministry=lead, username="other_officer"),
         foreign_officer=make_user(Role.CASE_OFFICER, ministry=other, username="foreign_officer"),
@@ -141,7 +145,13 @@ def term(world: World, days: int = 730, offset: int = 0) -> tuple[dt.date, dt.da
 # Each status and the shortest path of actions that reaches it.
 def drive(world: World, status: str, *, track: str = "exemption") -> Application:
     """A case in ``status``, reached through the services by the right personas."""
-    on_confirmation_track = {S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.WITHDRAWN}
+    on_confirmation_track = {
+        S.DRAFT,
+        S.SUBMITTED,
+        S.SUPPLEMENT_REQUESTED,
+        S.UNDER_REVIEW,
+        S.WITHDRAWN,
+    }
     confirmation = status == S.CONFIRMED or (
         track == "confirmation" and status in on_confirmation_track
     )

@@ -66,7 +66,7 @@ class ConfirmationTrackFactory(TrackFactory):
     kind = TrackKind.CONFIRMATION
     name = "신속확인"
     name_en = "Fast-track confirmation"
-    agenda_days = None
+    agenda_days = None  # type: ignore[assignment]
     max_term_days = 0
     max_extensions = 0
     extension_term_days = 0
@@ -100,9 +100,9 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     password = factory.PostGenerationMethodCall("set_password", "pw")
 
     @factory.post_generation
-    def saved(self, create: bool, extracted: object, **kwargs: object) -> None:
+    def saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:  # noqa: N805
         if create:
-            self.save()
+            obj.save()
 
 
 def make_user(
@@ -113,7 +113,7 @@ def make_user(
     username: str | None = None,
 ) -> User:
     """A user with one role: applicants belong to an organisation, staff to a ministry."""
-    user = UserFactory(**({"username": username} if username else {}))
+    user = UserFactory.create(**({"username": username} if username else {}))
     group, _ = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     if organization is not None:

@@ -33,7 +33,7 @@ def test_an_unknown_track_is_refused_naming_the_track(world):
 
 
 def test_a_track_of_another_programme_is_refused(world):
-    elsewhere = TrackFactory(program=ProgramFactory(code="ICP"))
+    elsewhere = TrackFactory.create(program=ProgramFactory.create(code="ICP"))
     with pytest.raises(InvalidInput) as caught:
         services.application_create_draft(
             by=world.applicant,
@@ -62,7 +62,9 @@ def test_a_requested_period_longer_than_the_track_allows_is_refused(world):
     ("start_offset", "length", "message"),
     [(0, 731, "at most 730 days"), (10, -1, "end after it starts"), (0, 0, "end after it starts")],
 )
-def test_a_bad_term_is_refused_on_approval_and_nothing_changes(world, start_offset, length, message):
+def test_a_bad_term_is_refused_on_approval_and_nothing_changes(
+    world, start_offset, length, message
+):
     app = drive(world, S.DELIBERATION)
     start = world.today + dt.timedelta(days=start_offset)
     before = _counts()
@@ -91,9 +93,13 @@ def test_submitting_with_missing_sections_names_each_and_uses_no_reference_numbe
     before = _counts()
     with pytest.raises(InvalidInput) as caught:
         services.application_submit(application=app, by=world.applicant)
-    assert {"summary", "safety_plan", "regulations", "declaration_truthful", "insurance_plan"} <= set(
-        caught.value.errors
-    )
+    assert {
+        "summary",
+        "safety_plan",
+        "regulations",
+        "declaration_truthful",
+        "insurance_plan",
+    } <= set(caught.value.errors)
     assert caught.value.errors["safety_plan"] == [
         "Safety plan and risk assessment is required before submitting."
     ]
@@ -115,8 +121,11 @@ def test_a_complete_draft_gets_the_next_reference_number(world):
     [
         ("application_reject", {"reasons": "  "}, "reasons"),
         ("application_remand", {"reason": ""}, "reason"),
-        ("application_approve", {"committee_reference": "", "term_start": None, "term_end": None},
-         "committee_reference"),
+        (
+            "application_approve",
+            {"committee_reference": "", "term_start": None, "term_end": None},
+            "committee_reference",
+        ),
     ],
 )
 def test_decisions_without_reasons_are_refused(world, service, kwargs, field):
