@@ -24,3 +24,4 @@ AXES_ENABLED = False
 # Tests assert on the English wording unless they switch language themselves; the product's
 # default language (Korean) is exercised by the i18n tests.
 LANGUAGE_CODE = "en"
+STATIC_ROOT = Path(tempfile.mkdtemp(prefix="sandbox-test-static-"))
