@@ -124,7 +124,11 @@ def audit_verify() -> ChainReport:
             )
         if event.prev_hash != prev_hash:
             return ChainReport(
-                False, checked, prev_hash, event.seq, f"event #{event.seq} does not follow its predecessor"
+                False,
+                checked,
+                prev_hash,
+                event.seq,
+                f"event #{event.seq} does not follow its predecessor",
             )
         if event_hash(prev_hash, event) != event.hash:
             return ChainReport(

@@ -199,7 +199,13 @@ USERS = [
 ]
 
 ORGANIZATIONS = {
-    "mobility": ("모빌리티랩 주식회사", "220-81-12341", "김지원", "서울특별시 강남구 테헤란로 123", "ko"),
+    "mobility": (
+        "모빌리티랩 주식회사",
+        "220-81-12341",
+        "김지원",
+        "서울특별시 강남구 테헤란로 123",
+        "ko",
+    ),
     "health": ("HealthBridge Ltd.", "104-86-12345", "Alex Morgan", "10 Seocho-daero, Seoul", "en"),
 }
 
@@ -259,7 +265,12 @@ def seed_people() -> dict[str, User]:
     for key, (name, brn, rep, address, language) in ORGANIZATIONS.items():
         orgs[key], _ = Organization.objects.update_or_create(
             registration_number=brn,
-            defaults={"name": name, "representative": rep, "address": address, "language": language},
+            defaults={
+                "name": name,
+                "representative": rep,
+                "address": address,
+                "language": language,
+            },
         )
     users: dict[str, User] = {}
     for username, role, where, full_name in USERS:
@@ -434,9 +445,15 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     )
     app = submitted("fast_confirmation", "[신속확인 간주] 스마트 주차 공유 플랫폼")
     _backdate(app, due_at=timezone.now() - dt.timedelta(minutes=1))
-    services.application_deem_confirmed(application=app, rule="deemed_confirmation: 30 days elapsed")
+    services.application_deem_confirmed(
+        application=app, rule="deemed_confirmation: 30 days elapsed"
+    )
     deliberating("[심의중] 도심 항공 모빌리티 시범 운항", consult=True)
-    approved("[승인] 자율주행 셔틀 야간 운행", today + dt.timedelta(days=14), today + dt.timedelta(days=14 + 2 * YEAR - 1))
+    approved(
+        "[승인] 자율주행 셔틀 야간 운행",
+        today + dt.timedelta(days=14),
+        today + dt.timedelta(days=14 + 2 * YEAR - 1),
+    )
     app = deliberating("[반려] 개인 간 전기 거래 플랫폼")
     services.application_reject(
         application=app,
@@ -444,17 +461,35 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         reasons="전력망 안정성에 대한 검증 자료가 부족합니다.",
         committee_reference="제42차 신기술·서비스 심의위원회 (2026-11-10)",
     )
-    active("[실증중] 무인 로봇 택배 보관함", today - dt.timedelta(days=30), today + dt.timedelta(days=600))
-    app = active("[정지] 원격 의료기기 모니터링", today - dt.timedelta(days=60), today + dt.timedelta(days=600))
-    services.application_suspend(application=app, by=decider, reason="이용자 안전 사고 발생에 따른 조사")
-    app = active("[법령정비] 전동 휠체어 보도 주행 보조", today - dt.timedelta(days=200), today + dt.timedelta(days=500))
+    active(
+        "[실증중] 무인 로봇 택배 보관함",
+        today - dt.timedelta(days=30),
+        today + dt.timedelta(days=600),
+    )
+    app = active(
+        "[정지] 원격 의료기기 모니터링",
+        today - dt.timedelta(days=60),
+        today + dt.timedelta(days=600),
+    )
+    services.application_suspend(
+        application=app, by=decider, reason="이용자 안전 사고 발생에 따른 조사"
+    )
+    app = active(
+        "[법령정비] 전동 휠체어 보도 주행 보조",
+        today - dt.timedelta(days=200),
+        today + dt.timedelta(days=500),
+    )
     request = services.law_amendment_request_file(
         application=app, by=applicant, reason="도로교통법 제2조 개정으로 보도 통행 기준 마련 필요"
     )
     services.law_amendment_request_decide(
         law_amendment_request=request, by=decider, accept=True, reason="법령 정비 필요성 인정"
     )
-    app = active("[정식허가] 수소 드론 산림 감시", today - dt.timedelta(days=300), today + dt.timedelta(days=400))
+    app = active(
+        "[정식허가] 수소 드론 산림 감시",
+        today - dt.timedelta(days=300),
+        today + dt.timedelta(days=400),
+    )
     request = services.law_amendment_request_file(
         application=app, by=applicant, reason="항공안전법 시행규칙에 수소 연료 드론 기준 신설 필요"
     )
@@ -464,16 +499,22 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     services.application_regularize(
         application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026-10-01)"
     )
-    app = active("[만료] 캠핑장 돔 텐트 실증", today - dt.timedelta(days=400), today - dt.timedelta(days=1))
+    app = active(
+        "[만료] 캠핑장 돔 텐트 실증", today - dt.timedelta(days=400), today - dt.timedelta(days=1)
+    )
     services.application_expire(application=app, rule="expiry: term ended")
-    app = active("[취소] 무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600))
+    app = active(
+        "[취소] 무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600)
+    )
     services.application_revoke(
         application=app, by=decider, grounds="부가조건(야간 운행 금지) 위반이 반복 확인되었습니다."
     )
     app = submitted("demonstration", "[철회] 드론 야간 비행 교육")
     services.application_withdraw(application=app, by=applicant, reason="사업 계획 변경")
     app = submitted("demonstration", "[기한경과] 전동 스쿠터 공유")
-    services.application_request_supplement(application=app, by=officer, deficiencies=["보험 가입 계획서"])
+    services.application_request_supplement(
+        application=app, by=officer, deficiencies=["보험 가입 계획서"]
+    )
     _backdate(app, supplement_due_at=timezone.now() - dt.timedelta(minutes=1))
     services.application_lapse(application=app)
     return made

@@ -16,7 +16,9 @@ from sandbox.errors import NotVisible
 def applications_visible_to(*, user: Any) -> QuerySet[Application]:
     """Every case the user may read: all for auditors, their organisation's for applicants,
     their ministry's (lead or consulted) for staff."""
-    base = Application.objects.select_related("program", "track", "organization", "assigned_officer")
+    base = Application.objects.select_related(
+        "program", "track", "organization", "assigned_officer"
+    )
     if not getattr(user, "is_authenticated", False):
         return base.none()
     if user.is_superuser or has_role(user, Role.AUDITOR):
@@ -30,7 +32,9 @@ def applications_visible_to(*, user: Any) -> QuerySet[Application]:
     return base.filter(visible).distinct()
 
 
-def application_get_for(*, user: Any, pk: int | None = None, reference: str | None = None) -> Application:
+def application_get_for(
+    *, user: Any, pk: int | None = None, reference: str | None = None
+) -> Application:
     """One case by id or reference, or ``NotVisible`` when it does not exist for this user."""
     lookup = {"pk": pk} if pk is not None else {"reference": reference}
     app = (
@@ -45,4 +49,6 @@ def application_get_for(*, user: Any, pk: int | None = None, reference: str | No
 
 def application_history(*, application: Application) -> QuerySet[AuditEvent]:
     """The case's audit events in chain order."""
-    return AuditEvent.objects.filter(application=application).select_related("actor").order_by("seq")
+    return (
+        AuditEvent.objects.filter(application=application).select_related("actor").order_by("seq")
+    )

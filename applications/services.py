@@ -200,7 +200,9 @@ def _decision(**fields: Any) -> Decision:
 def _validate_draft_fields(track: Track, fields: dict[str, Any]) -> None:
     unknown = set(fields) - DRAFT_FIELDS
     if unknown:
-        raise InvalidInput({name: _("This field cannot be set on an application.") for name in unknown})
+        raise InvalidInput(
+            {name: _("This field cannot be set on an application.") for name in unknown}
+        )
     if "title" in fields and not str(fields["title"] or "").strip():
         raise InvalidInput({"title": _("Give the application a title.")})
     if "requested_term_days" in fields:
@@ -210,7 +212,12 @@ def _validate_draft_fields(track: Track, fields: dict[str, Any]) -> None:
 
 
 def application_create_draft(
-    *, by: Any, organization: Organization, program: Program | None, track: Track | None, **fields: Any
+    *,
+    by: Any,
+    organization: Organization,
+    program: Program | None,
+    track: Track | None,
+    **fields: Any,
 ) -> Application:
     """An applicant starts a draft under one track of one programme; nothing is checked for
     completeness until submission."""
@@ -295,7 +302,9 @@ def regulation_add(
             requirement=requirement.strip(),
             ground=ground,
         )
-        _record(app, by, Role.APPLICANT, "regulation_added", {"statute": statute, "article": article})
+        _record(
+            app, by, Role.APPLICANT, "regulation_added", {"statute": statute, "article": article}
+        )
     return regulation
 
 
@@ -366,7 +375,9 @@ def application_request_supplement(
     """Case officer lists what is missing; the clock pauses; the applicant gets a deadline."""
     items = workflow.conditions_cleaned(deficiencies)
     if not items:
-        raise InvalidInput({"deficiencies": _("List at least one thing the applicant must supply.")})
+        raise InvalidInput(
+            {"deficiencies": _("List at least one thing the applicant must supply.")}
+        )
     at = timezone.now()
     with transaction.atomic():
         due_at = at + dt.timedelta(days=application.track.supplement_response_days)
@@ -442,7 +453,11 @@ def application_accept(
     """Case officer confirms completeness and takes the case, declaring no conflict of interest."""
     if not no_conflict_declared:
         raise InvalidInput(
-            {"no_conflict_declared": _("Declare that you have no conflict of interest in this case.")}
+            {
+                "no_conflict_declared": _(
+                    "Declare that you have no conflict of interest in this case."
+                )
+            }
         )
     with transaction.atomic():
         return _run_transition(
@@ -483,7 +498,11 @@ def application_answer_confirmation(
             role=Role.CASE_OFFICER,
             expected_version=expected_version,
             arguments=lambda app: {"outcome": outcome, "at": at},
-            payload={"outcome": outcome, "permits": permits, "competent_authority": competent_authority},
+            payload={
+                "outcome": outcome,
+                "permits": permits,
+                "competent_authority": competent_authority,
+            },
             at=at,
         )
         return _decision(
@@ -553,22 +572,34 @@ def consultation_request(
         _require_visible(by, app)
         _require_version(app, expected_version)
         if app.status != S.UNDER_REVIEW:
-            raise WrongState(_("Consultations can only be requested while the case is under review."))
+            raise WrongState(
+                _("Consultations can only be requested while the case is under review.")
+            )
         _require(perms.can_request_consultation, by, app)
         if any(m.pk == app.program.lead_ministry_id for m in targets):
             raise InvalidInput({"ministries": _("The lead ministry cannot consult itself.")})
         pending = set(
-            app.consultations.filter(status=ConsultationStatus.PENDING).values_list("ministry_id", flat=True)
+            app.consultations.filter(status=ConsultationStatus.PENDING).values_list(
+                "ministry_id", flat=True
+            )
         )
         already = [m for m in targets if m.pk in pending]
         if already:
             raise InvalidInput(
-                {"ministries": _("An opinion request to %(ministry)s is already open.") % {"ministry": already[0].code}}
+                {
+                    "ministries": _("An opinion request to %(ministry)s is already open.")
+                    % {"ministry": already[0].code}
+                }
             )
         due_at = at + dt.timedelta(days=app.track.consultation_days)
         created = [
             Consultation.objects.create(
-                application=app, ministry=m, requested_by=by, requested_at=at, due_at=due_at, question=text
+                application=app,
+                ministry=m,
+                requested_by=by,
+                requested_at=at,
+                due_at=due_at,
+                question=text,
             )
             for m in targets
         ]
@@ -601,7 +632,11 @@ def consultation_answer(
         _require(perms.can_answer_consultation, by, item)
         if item.status != ConsultationStatus.PENDING:
             raise WrongState(_("This opinion request is no longer open."))
-        item.status, item.opinion, item.reasons = ConsultationStatus.ANSWERED, opinion, reasons.strip()
+        item.status, item.opinion, item.reasons = (
+            ConsultationStatus.ANSWERED,
+            opinion,
+            reasons.strip(),
+        )
         item.answered_by, item.answered_at = by, at
         item.save()
         _record(
@@ -628,13 +663,19 @@ def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -
         action="consultation_lapsed",
         from_status=app.status,
         to_status=app.status,
-        payload={"ministry": item.ministry.code, "rule": "consultation_lapse", "due_at": item.due_at},
+        payload={
+            "ministry": item.ministry.code,
+            "rule": "consultation_lapse",
+            "due_at": item.due_at,
+        },
         at=at,
     )
     _after_commit_event(event.pk)
 
 
-def consultation_lapse(*, consultation: Consultation, now: dt.datetime | None = None) -> Consultation:
+def consultation_lapse(
+    *, consultation: Consultation, now: dt.datetime | None = None
+) -> Consultation:
     """System: no opinion by the deadline is recorded as "no opinion (deemed)"."""
     at = now or timezone.now()
     with transaction.atomic():
@@ -680,10 +721,11 @@ def application_recommend(
             if item.due_at > at:
                 raise InvalidInput(
                     {
-                        "consultations": _(
-                            "The opinion of %(ministry)s is awaited until %(due)s."
-                        )
-                        % {"ministry": item.ministry.code, "due": app.program.local_date(item.due_at)}
+                        "consultations": _("The opinion of %(ministry)s is awaited until %(due)s.")
+                        % {
+                            "ministry": item.ministry.code,
+                            "due": app.program.local_date(item.due_at),
+                        }
                     }
                 )
             _lapse_consultation(app, item, at)
@@ -931,8 +973,12 @@ def insurance_proof_add(
             by,
             Role.APPLICANT,
             "insurance_proof_added",
-            {"insurer": proof.insurer, "policy_number": proof.policy_number,
-             "coverage_start": coverage_start, "coverage_end": coverage_end},
+            {
+                "insurer": proof.insurer,
+                "policy_number": proof.policy_number,
+                "coverage_start": coverage_start,
+                "coverage_end": coverage_end,
+            },
         )
     return proof
 
@@ -951,8 +997,12 @@ def application_activate(
         ).exists()
         if not covered:
             raise InvalidInput(
-                {"insurance": _("No liability insurance on file covers the term %(start)s – %(end)s.")
-                 % {"start": app.term_start, "end": app.term_end}}
+                {
+                    "insurance": _(
+                        "No liability insurance on file covers the term %(start)s – %(end)s."
+                    )
+                    % {"start": app.term_start, "end": app.term_end}
+                }
             )
 
     with transaction.atomic():
@@ -997,7 +1047,9 @@ def extension_request_file(
         request = ExtensionRequest.objects.create(
             application=app, requested_by=by, requested_at=at, new_end=new_end, reason=text
         )
-        _record(app, by, Role.APPLICANT, "extension_requested", {"new_end": new_end, "reason": text})
+        _record(
+            app, by, Role.APPLICANT, "extension_requested", {"new_end": new_end, "reason": text}
+        )
     return request
 
 
@@ -1009,6 +1061,7 @@ def extension_request_decide(
     with transaction.atomic():
         item = ExtensionRequest.objects.select_for_update().get(pk=extension_request.pk)
         if grant:
+
             def guard(app: Application) -> None:
                 if item.status != RequestStatus.PENDING:
                     raise WrongState(_("This extension request has already been decided."))
@@ -1051,7 +1104,13 @@ def extension_request_decide(
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This extension request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
-            _record(app, by, Role.DECISION_MAKER, "extension_denied", {"extension_request": item.pk, "reason": text})
+            _record(
+                app,
+                by,
+                Role.DECISION_MAKER,
+                "extension_denied",
+                {"extension_request": item.pk, "reason": text},
+            )
             item.status = RequestStatus.DENIED
         item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
         item.save()
@@ -1071,10 +1130,16 @@ def law_amendment_request_file(
             raise WrongState(_("A law amendment can be requested while the waiver is active."))
         _require(perms.can_request_law_amendment, by, app)
         assert app.term_end is not None
-        if workflow.law_amendment_too_late(track=app.track, today=app.program.local_date(at), term_end=app.term_end):
+        if workflow.law_amendment_too_late(
+            track=app.track, today=app.program.local_date(at), term_end=app.term_end
+        ):
             raise InvalidInput(
-                {"reason": _("A law-amendment request must be filed at least %(days)s days before the term ends (%(end)s).")
-                 % {"days": app.track.law_amendment_lead_days, "end": app.term_end}}
+                {
+                    "reason": _(
+                        "A law-amendment request must be filed at least %(days)s days before the term ends (%(end)s)."
+                    )
+                    % {"days": app.track.law_amendment_lead_days, "end": app.term_end}
+                }
             )
         if app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists():
             raise WrongState(_("A law-amendment request is already waiting for a decision."))
@@ -1093,6 +1158,7 @@ def law_amendment_request_decide(
     with transaction.atomic():
         item = LawAmendmentRequest.objects.select_for_update().get(pk=law_amendment_request.pk)
         if accept:
+
             def guard(app: Application) -> None:
                 if item.status != RequestStatus.PENDING:
                     raise WrongState(_("This law-amendment request has already been decided."))
@@ -1124,7 +1190,13 @@ def law_amendment_request_decide(
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This law-amendment request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
-            _record(app, by, Role.DECISION_MAKER, "law_amendment_rejected", {"law_amendment_request": item.pk, "reason": text})
+            _record(
+                app,
+                by,
+                Role.DECISION_MAKER,
+                "law_amendment_rejected",
+                {"law_amendment_request": item.pk, "reason": text},
+            )
             item.status = RequestStatus.DENIED
         item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
         item.save()
@@ -1240,4 +1312,3 @@ def application_withdraw(
             expected_version=expected_version,
             payload={"reason": reason.strip()},
         )
-

@@ -125,16 +125,16 @@ def test_an_accepted_law_amendment_request_keeps_the_waiver_continuing(world):
     assert fresh.decisions.last().kind == "law_amendment"
     assert _last_event().action == "request_law_amendment"
     with pytest.raises(WrongState):
-        services.application_expire(
-            application=app, now=timezone.now() + dt.timedelta(days=5000)
-        )
+        services.application_expire(application=app, now=timezone.now() + dt.timedelta(days=5000))
 
 
 @pytest.mark.parametrize("name", ["lapse", "deem_confirmed", "expire"])
 def test_no_person_may_take_a_system_action(world, name):
     status = {"lapse": S.SUPPLEMENT_REQUESTED, "deem_confirmed": S.SUBMITTED, "expire": S.ACTIVE}
     app = Application.objects.get(
-        pk=drive(world, status[name], track="confirmation" if name == "deem_confirmed" else "exemption").pk
+        pk=drive(
+            world, status[name], track="confirmation" if name == "deem_confirmed" else "exemption"
+        ).pk
     )
     for persona in PERSONAS:
         assert not has_transition_perm(getattr(app, name), world.persona(persona))
@@ -160,7 +160,9 @@ def test_deemed_confirmation_applies_the_tracks_deemed_outcome(world):
     due = Application.objects.get(pk=app.pk).due_at
     with pytest.raises(WrongState):
         services.application_deem_confirmed(application=app, now=due - dt.timedelta(minutes=1))
-    decision = services.application_deem_confirmed(application=app, now=due + dt.timedelta(minutes=1))
+    decision = services.application_deem_confirmed(
+        application=app, now=due + dt.timedelta(minutes=1)
+    )
     assert decision.kind == "deemed_confirmation"
     assert decision.confirmation_outcome == "deemed_no_regulation"
     assert Application.objects.get(pk=app.pk).status == S.CONFIRMED

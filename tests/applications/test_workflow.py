@@ -3,11 +3,10 @@ may not, the audit event written, and nothing written when the action is refused
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import datetime as dt
 
 import pytest
 import time_machine
@@ -17,8 +16,8 @@ from django_fsm import has_transition_perm
 from applications import permissions as perms
 from applications import services
 from applications.models import Application, AuditEvent, Decision
-from applications.workflow import ApplicationStatus as S
 from applications.roles import Role
+from applications.workflow import ApplicationStatus as S
 from sandbox.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 from tests.builders import PERSONAS, World, drive, term
 from tests.factories import make_user
@@ -126,8 +125,15 @@ RULES = [
         ),
         "case_officer",
     ),
-    Rule("approve", (S.DELIBERATION,), S.APPROVED, ("decider",), _approve, "decision_maker",
-         decision_kind="approval"),
+    Rule(
+        "approve",
+        (S.DELIBERATION,),
+        S.APPROVED,
+        ("decider",),
+        _approve,
+        "decision_maker",
+        decision_kind="approval",
+    ),
     Rule(
         "reject",
         (S.DELIBERATION,),
@@ -197,7 +203,9 @@ RULES = [
         (S.CONTINUING,),
         S.REGULARIZED,
         ("decider",),
-        lambda w, a, by: services.application_regularize(application=a, by=by, reason="개정법 시행"),
+        lambda w, a, by: services.application_regularize(
+            application=a, by=by, reason="개정법 시행"
+        ),
         "decision_maker",
         decision_kind="regularization",
     ),
@@ -217,9 +225,7 @@ def _snapshot(app: Application) -> tuple[str, int, int, int]:
     return (fresh.status, fresh.version, AuditEvent.objects.count(), Decision.objects.count())
 
 
-@pytest.mark.parametrize(
-    ("rule", "source"), [(r, s) for r in RULES for s in r.sources], ids=str
-)
+@pytest.mark.parametrize(("rule", "source"), [(r, s) for r in RULES for s in r.sources], ids=str)
 def test_happy_path_moves_the_case_and_writes_one_event(world, rule, source):
     app = drive(world, source, track=rule.track)
     if rule.prepare:
@@ -283,7 +289,9 @@ def test_the_fsm_permission_agrees_with_the_service(world, rule):
     app = Application.objects.get(pk=drive(world, rule.sources[0], track=rule.track).pk)
     for persona in PERSONAS:
         method = getattr(app, rule.name)
-        assert has_transition_perm(method, world.persona(persona)) == (persona in rule.allowed), persona
+        assert has_transition_perm(method, world.persona(persona)) == (persona in rule.allowed), (
+            persona
+        )
 
 
 def test_the_applicant_of_another_organisation_cannot_even_see_the_case(world):
