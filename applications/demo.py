@@ -335,7 +335,25 @@ def _draft(users: dict[str, User], program: Program, track_code: str, title: str
         ground="unclear",
         reason="배송 로봇이 '차'에 해당하여 보도 통행이 금지됩니다.",
     )
+    from documents.services import document_upload  # documents depends on applications
+
+    for doc_type in track.required_document_types or []:
+        document_upload(
+            application=app,
+            by=applicant,
+            doc_type=doc_type,
+            file=(f"{doc_type}.pdf", [DEMO_PDF]),
+        )
     return app
+
+
+# A one-page PDF standing in for each required attachment of the sample cases.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _backdate(app: Application, **fields: Any) -> None:

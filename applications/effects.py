@@ -13,3 +13,7 @@ def decision_recorded(*, decision_id: int) -> None:
 
 def event_recorded(*, event_id: int) -> None:
     """An audit event was committed: tell the applicant when it concerns them."""
+    from applications import notifications  # imported late: notifications renders templates
+
+    if notifications.concerns_applicant(event_id=event_id):
+        notifications.send_event_email.enqueue(event_id=event_id)

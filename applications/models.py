@@ -620,6 +620,9 @@ class SupplementRequest(models.Model):
     class Meta:
         ordering = ["-requested_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"supplement request {self.pk} on {self.application_id}"
+
 
 class ConsultationStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting opinion")
@@ -667,6 +670,9 @@ class Consultation(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"consultation of ministry {self.ministry_id} on {self.application_id}"
+
 
 class Recommendation(models.Model):
     application = models.ForeignKey(
@@ -684,6 +690,9 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} recommendation on {self.application_id}"
 
 
 class DecisionKind(models.TextChoices):
@@ -726,6 +735,9 @@ class Decision(models.Model):
     class Meta:
         ordering = ["decided_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} decision on {self.application_id}"
+
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -762,6 +774,9 @@ class ExtensionRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"extension to {self.new_end} ({self.status})"
+
 
 class LawAmendmentRequest(models.Model):
     application = models.ForeignKey(
@@ -791,6 +806,9 @@ class LawAmendmentRequest(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"law-amendment request {self.pk} ({self.status})"
+
 
 class InsuranceProof(models.Model):
     """Proof of liability insurance; activation needs one covering the whole term."""
@@ -811,6 +829,9 @@ class InsuranceProof(models.Model):
     class Meta:
         ordering = ["-added_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number}"
+
 
 class ReferenceCounter(models.Model):
     """Last reference number handed out per programme and year (locked while incremented)."""
@@ -823,6 +844,9 @@ class ReferenceCounter(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["program", "year"], name="reference_counter_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}/{self.year}: {self.last_number}"
 
 
 # --- Audit trail -------------------------------------------------------------------------
@@ -880,3 +904,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"head #{self.seq} {self.hash[:12]}"

@@ -7,6 +7,7 @@ scheduler's system actions); they never take a request.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -16,9 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from applications import effects
+from applications import effects, workflow
 from applications import permissions as perms
-from applications import workflow
 from applications.audit import audit_record
 from applications.models import (
     Application,
@@ -29,6 +29,7 @@ from applications.models import (
     ExtensionRequest,
     InsuranceProof,
     LawAmendmentRequest,
+    Membership,
     Ministry,
     Opinion,
     Organization,
@@ -327,10 +328,8 @@ def _next_reference(program: Program, at: dt.datetime) -> str:
     """Gap-free per programme and year: the counter row is locked inside the submit transaction,
     so a failed submission rolls its number back."""
     year = program.local_date(at).year
-    try:
+    with contextlib.suppress(IntegrityError):  # created concurrently; it exists now
         ReferenceCounter.objects.get_or_create(program=program, year=year)
-    except IntegrityError:  # created concurrently; it exists now
-        pass
     counter = ReferenceCounter.objects.select_for_update().get(program=program, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
@@ -348,6 +347,16 @@ def application_submit(
         problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
         if problem:
             missing["requested_term_days"] = problem
+        # Imported here: documents depends on applications, not the other way round.
+        from documents.models import Document
+        from documents.uploads import missing_documents
+
+        missing.update(
+            missing_documents(
+                required=app.track.required_document_types or [],
+                present=Document.objects.filter(application=app).values_list("doc_type", flat=True),
+            )
+        )
         if missing:
             raise InvalidInput(missing)
 
@@ -1312,3 +1321,262 @@ def application_withdraw(
             expected_version=expected_version,
             payload={"reason": reason.strip()},
         )
+
+
+# --- Accounts: sign-up, email verification, organisations and invitations --------------------
+# Links in emails carry signed tokens (django.core.signing) rather than rows: a token names the
+# user or organisation and the email address, and expires on its own.
+
+EMAIL_VERIFICATION_SALT = "sandbox.accounts.verify-email"
+INVITATION_SALT = "sandbox.accounts.invitation"
+EMAIL_VERIFICATION_MAX_AGE = dt.timedelta(days=3)
+INVITATION_MAX_AGE = dt.timedelta(days=14)
+
+
+def _user_model() -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model()
+
+
+def _email_taken(email: str) -> bool:
+    from django.db.models import Q
+
+    return bool(
+        _user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
+    )
+
+
+def _check_password(password: str, user: Any) -> None:
+    from django.contrib.auth import password_validation
+    from django.core.exceptions import ValidationError
+
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput({"password1": list(error.messages)}) from error
+
+
+def _join_applicants(user: Any) -> None:
+    from django.contrib.auth.models import Group
+
+    group, _created = Group.objects.get_or_create(name=Role.APPLICANT)
+    user.groups.add(group)
+
+
+def email_verification_token(user: Any) -> str:
+    from django.core import signing
+
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_VERIFICATION_SALT)
+
+
+def invitation_token(*, organization: Organization, email: str, by: Any) -> str:
+    from django.core import signing
+
+    return signing.dumps({"o": organization.pk, "e": email, "by": by.pk}, salt=INVITATION_SALT)
+
+
+def applicant_sign_up(
+    *,
+    full_name: str,
+    email: str,
+    password: str,
+    organization_name: str,
+    registration_number: str,
+    representative: str,
+    address: str,
+    language: str,
+) -> Any:
+    """A person registers with their organisation and becomes its first member (who may invite
+    colleagues). The account stays inactive until the emailed verification link is followed."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from applications import notifications
+    from applications.validators import normalize_brn
+
+    email = email.strip().lower()
+    problems: dict[str, str] = {}
+    if _email_taken(email):
+        problems["email"] = _(
+            "An account with this email address already exists. Sign in, or reset your password."
+        )
+    try:
+        brn = normalize_brn(registration_number)
+    except DjangoValidationError as error:
+        problems["registration_number"] = " ".join(error.messages)
+        brn = ""
+    if (
+        brn
+        and Organization.objects.filter(
+            registration_number__in=[brn, brn.replace("-", "")]
+        ).exists()
+    ):
+        problems["registration_number"] = _(
+            "This organisation is already registered. Ask a colleague there to invite you."
+        )
+    for field, value in (
+        ("full_name", full_name),
+        ("organization_name", organization_name),
+        ("representative", representative),
+        ("address", address),
+    ):
+        if not value.strip():
+            problems[field] = _("This field is required.")
+    if language not in ("ko", "en"):
+        problems["language"] = _("Choose Korean or English.")
+    if problems:
+        raise InvalidInput(problems)
+    user_model = _user_model()
+    with transaction.atomic():
+        user = user_model(
+            username=email, email=email, first_name=full_name.strip()[:150], is_active=False
+        )
+        _check_password(password, user)
+        user.set_password(password)
+        user.save()
+        _join_applicants(user)
+        organization = Organization.objects.create(
+            name=organization_name.strip(),
+            registration_number=brn,
+            representative=representative.strip(),
+            address=address.strip(),
+            language=language,
+        )
+        Membership.objects.create(user=user, organization=organization, is_owner=True)
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action="organization_registered",
+            payload={"organization": organization.pk, "registration_number": brn},
+        )
+        user_id = user.pk
+        transaction.on_commit(
+            lambda: notifications.send_email_verification(user_id=user_id, language=language)
+        )
+    return user
+
+
+def account_verify_email(*, token: str) -> Any:
+    """Following the emailed link activates the account (once; later clicks change nothing)."""
+    from django.core import signing
+
+    invalid = InvalidInput(
+        {"token": _("This link is not valid or has expired. Sign up again or ask for help.")}
+    )
+    try:
+        data = signing.loads(
+            token,
+            salt=EMAIL_VERIFICATION_SALT,
+            max_age=EMAIL_VERIFICATION_MAX_AGE,
+        )
+    except signing.BadSignature as error:
+        raise invalid from error
+    with transaction.atomic():
+        user = _user_model().objects.select_for_update().filter(pk=data.get("u")).first()
+        if user is None or user.email != data.get("e"):
+            raise invalid
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+            audit_record(
+                application=None,
+                actor=user,
+                actor_role=Role.APPLICANT,
+                action="email_verified",
+                payload={"user": user.pk},
+            )
+    return user
+
+
+def invitation_send(*, organization: Organization, by: Any, email: str) -> str:
+    """A member who may invite (the organisation's owner) invites a colleague by email."""
+    from applications import notifications
+
+    email = email.strip().lower()
+    membership = Membership.objects.filter(user=by, organization=organization).first()
+    if membership is None:
+        raise NotVisible(_("No such organisation."))
+    if not membership.is_owner:
+        raise NotPermitted(_("Only the organisation's administrators can invite colleagues."))
+    if not email or "@" not in email:
+        raise InvalidInput({"email": _("Enter an email address, e.g. name@example.com.")})
+    if organization.memberships.filter(user__email__iexact=email).exists():
+        raise InvalidInput({"email": _("This person is already a member.")})
+    token = invitation_token(organization=organization, email=email, by=by)
+    with transaction.atomic():
+        audit_record(
+            application=None,
+            actor=by,
+            actor_role=Role.APPLICANT,
+            action="member_invited",
+            payload={"organization": organization.pk, "email": email},
+        )
+        org_id, inviter_id = organization.pk, by.pk
+        transaction.on_commit(
+            lambda: notifications.send_invitation(
+                organization_id=org_id, email=email, token=token, inviter_id=inviter_id
+            )
+        )
+    return token
+
+
+def invitation_read(*, token: str) -> tuple[Organization, str]:
+    """The organisation and email address an invitation link is for, or ``InvalidInput``."""
+    from django.core import signing
+
+    invalid = InvalidInput({"token": _("This invitation is not valid or has expired.")})
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.BadSignature as error:
+        raise invalid from error
+    organization = Organization.objects.filter(pk=data.get("o")).first()
+    if organization is None or not data.get("e"):
+        raise invalid
+    return organization, str(data["e"])
+
+
+def invitation_accept(
+    *, token: str, by: Any = None, full_name: str = "", password: str = ""
+) -> Any:
+    """The invited person joins: signed in with the invited address, or as a new account (the
+    invitation link proves the address, so it is active at once)."""
+    organization, email = invitation_read(token=token)
+    with transaction.atomic():
+        if by is not None and getattr(by, "is_authenticated", False):
+            if (by.email or "").lower() != email:
+                raise NotPermitted(
+                    _("This invitation is for %(email)s; sign in with that address.")
+                    % {"email": email}
+                )
+            user = by
+        else:
+            if _email_taken(email):
+                raise InvalidInput(
+                    {
+                        "__all__": _(
+                            "You already have an account: sign in first, then open the link again."
+                        )
+                    }
+                )
+            if not full_name.strip():
+                raise InvalidInput({"full_name": _("Enter your full name.")})
+            user = _user_model()(
+                username=email, email=email, first_name=full_name.strip()[:150], is_active=True
+            )
+            _check_password(password, user)
+            user.set_password(password)
+            user.save()
+        _join_applicants(user)
+        _membership, created = Membership.objects.get_or_create(
+            user=user, organization=organization, defaults={"is_owner": False}
+        )
+        if created:
+            audit_record(
+                application=None,
+                actor=user,
+                actor_role=Role.APPLICANT,
+                action="member_joined",
+                payload={"organization": organization.pk},
+            )
+    return user

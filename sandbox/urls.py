@@ -10,7 +10,7 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # /accounts/… (sign-up, verification, login, logout, password reset) are in applications.urls
     path("", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),

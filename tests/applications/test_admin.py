@@ -32,7 +32,9 @@ def test_a_tracks_timings_are_edited_in_the_admin(client, operator, world):
     url = reverse("admin:applications_track_change", args=[track.pk])
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"program": track.program_id, "max_term_days": 1461, "required_document_types": "[]"})
+    data.update(
+        {"program": track.program_id, "max_term_days": 1461, "required_document_types": "[]"}
+    )
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Track.objects.get(pk=track.pk).max_term_days == 1461

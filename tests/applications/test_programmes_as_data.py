@@ -47,16 +47,24 @@ def test_a_uk_fca_style_programme_runs_without_code_changes(world):
     assert app.reference.startswith("FCA-")
     assert app.due_at == app.submitted_at + dt.timedelta(days=90)
     services.application_accept(application=app, by=officer, no_conflict_declared=True)
-    services.application_recommend(application=app, by=officer, outcome="approve", proposed_term_days=180)
+    services.application_recommend(
+        application=app, by=officer, outcome="approve", proposed_term_days=180
+    )
     start = dt.date(2026, 12, 1)
     with pytest.raises(InvalidInput, match="at most 183 days"):
         services.application_approve(
-            application=app, by=decider, committee_reference="RDC", term_start=start,
+            application=app,
+            by=decider,
+            committee_reference="RDC",
+            term_start=start,
             term_end=start + dt.timedelta(days=200),
         )
     services.application_approve(
-        application=app, by=decider, committee_reference="Sandbox Unit 2026/12",
-        term_start=start, term_end=start + dt.timedelta(days=180),
+        application=app,
+        by=decider,
+        committee_reference="Sandbox Unit 2026/12",
+        term_start=start,
+        term_end=start + dt.timedelta(days=180),
     )
     services.application_activate(application=app, by=officer)  # no insurance required
     assert app.status == S.ACTIVE

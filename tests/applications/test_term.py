@@ -110,9 +110,11 @@ def test_law_amendment_requests_must_come_before_the_lead_days(world):
     noon_in_seoul = dt.time(3, 0, tzinfo=dt.UTC)
     too_late = dt.datetime.combine(app.term_end - dt.timedelta(days=59), noon_in_seoul)
     in_time = dt.datetime.combine(app.term_end - dt.timedelta(days=60), noon_in_seoul)
-    with time_machine.travel(too_late, tick=False):
-        with pytest.raises(InvalidInput, match="at least 60 days"):
-            services.law_amendment_request_file(application=app, by=world.applicant, reason="개정")
+    with (
+        time_machine.travel(too_late, tick=False),
+        pytest.raises(InvalidInput, match="at least 60 days"),
+    ):
+        services.law_amendment_request_file(application=app, by=world.applicant, reason="개정")
     with time_machine.travel(in_time, tick=False):
         services.law_amendment_request_file(application=app, by=world.applicant, reason="개정")
     assert app.law_amendment_requests.count() == 1

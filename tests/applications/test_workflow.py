@@ -355,11 +355,13 @@ def test_approval_records_the_decision_with_numbered_conditions(world):
 
 def test_reconsideration_is_refused_after_the_window(world):
     app = drive(world, S.REJECTED)
-    with time_machine.travel(app.decided_at + dt.timedelta(days=31)):
-        with pytest.raises(InvalidInput) as caught:
-            services.application_request_reconsideration(
-                application=app, by=world.applicant, reason="다시 봐 주세요"
-            )
+    with (
+        time_machine.travel(app.decided_at + dt.timedelta(days=31)),
+        pytest.raises(InvalidInput) as caught,
+    ):
+        services.application_request_reconsideration(
+            application=app, by=world.applicant, reason="다시 봐 주세요"
+        )
     assert "reconsideration window closed" in str(caught.value)
     assert Application.objects.get(pk=app.pk).status == S.REJECTED
 

@@ -1,0 +1,420 @@
+"""Applicant portal forms: parse and bound every field (length, format, range); the rules about
+cases stay in the services, whose ``InvalidInput`` errors are put back onto these forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Language, Ministry, RegulationGround, Track
+from applications.validators import normalize_brn
+from documents.models import DocumentType, document_type_label
+from documents.uploads import ACCEPT_ATTRIBUTE
+
+SHORT = 200
+LONG = 5000
+
+
+class AccessibleForm(forms.Form):
+    """Links every input to its hint and error message (``aria-describedby``) and marks invalid
+    inputs, so screen readers announce the message next to the field."""
+
+    required_css_class = "field-required"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._describe()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self._describe()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self._describe()
+
+    def _describe(self) -> None:
+        errors = getattr(self, "_errors", None) or {}
+        for name, field in self.fields.items():
+            bound = self[name]
+            ids = []
+            if field.help_text:
+                ids.append(f"{bound.auto_id}-hint")
+            if name in errors:
+                ids.append(f"{bound.auto_id}-error")
+                field.widget.attrs["aria-invalid"] = "true"
+            else:
+                field.widget.attrs.pop("aria-invalid", None)
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+            else:
+                field.widget.attrs.pop("aria-describedby", None)
+
+    def put_errors(self, errors: Mapping[str, list[str]]) -> None:
+        """Errors from a service: on their field when the form has it, else at the top."""
+        for name, messages in errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+def text(max_length: int = SHORT, *, required: bool = False, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(max_length=max_length, required=required, **kwargs)
+
+
+def long_text(max_length: int = LONG, *, required: bool = False, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        max_length=max_length,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        **kwargs,
+    )
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        validators=[
+            MinValueValidator(dt.date(2000, 1, 1)),
+            MaxValueValidator(dt.date(2100, 12, 31)),
+        ],
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, max_files: int = 10, **kwargs: Any) -> None:
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        items = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(items) > self.max_files:
+            raise ValidationError(
+                _("Upload at most %(max)s files at a time."), params={"max": self.max_files}
+            )
+        if not items and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+# --- accounts ----------------------------------------------------------------------------------
+
+
+class PasswordPairMixin(forms.Form):
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters; not only numbers; not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("Confirm password"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password2(self) -> str:
+        first, second = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if first and second and first != second:
+            raise ValidationError(_("The two passwords do not match."))
+        if second:
+            password_validation.validate_password(second)
+        return second or ""
+
+
+class SignUpForm(AccessibleForm, PasswordPairMixin):
+    full_name = text(150, required=True, label=_("Your full name"))
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=150,
+        help_text=_("We send a link to this address to confirm it; you sign in with it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    organization_name = text(
+        SHORT, required=True, label=_("Organisation name"), widget=forms.TextInput()
+    )
+    registration_number = text(
+        20,
+        required=True,
+        label=_("Business registration number"),
+        help_text=_("10 digits, e.g. 123-45-67891."),
+    )
+    representative = text(SHORT, required=True, label=_("Representative (CEO)"))
+    address = text(400, required=True, label=_("Registered address"))
+    language = forms.ChoiceField(
+        label=_("Language for email and letters"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+    )
+
+    field_order = [
+        "full_name",
+        "email",
+        "password1",
+        "password2",
+        "organization_name",
+        "registration_number",
+        "representative",
+        "address",
+        "language",
+    ]
+
+    def clean_registration_number(self) -> str:
+        return normalize_brn(self.cleaned_data["registration_number"])
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.CharField(
+        label=_("Email address"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "The email address or password is not right. If you have just signed up, follow "
+            "the link in the email we sent you first."
+        ),
+        "inactive": _("This account is not active yet: follow the link in the email we sent."),
+    }
+
+
+class InvitationForm(AccessibleForm):
+    email = forms.EmailField(label=_("Colleague's email address"), max_length=150)
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class InvitationAcceptForm(AccessibleForm, PasswordPairMixin):
+    full_name = text(150, required=True, label=_("Your full name"))
+    field_order = ["full_name", "password1", "password2"]
+
+
+# --- the application form ------------------------------------------------------------------------
+
+
+class TrackChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.program.name} — {obj.name}"
+
+
+class StartForm(AccessibleForm):
+    track = TrackChoiceField(
+        label=_("What do you need?"),
+        queryset=Track.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose the kind of request.")},
+    )
+    title = text(
+        SHORT,
+        required=True,
+        label=_("Name of your service"),
+        help_text=_("A short name, e.g. “Autonomous delivery robots on pavements”."),
+    )
+
+    def __init__(self, *args: Any, tracks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["track"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = tracks if tracks is not None else Track.objects.none()
+
+
+class DraftStepForm(AccessibleForm):
+    """One page of the multi-step form; ``version`` catches edits made in another tab."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def draft_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class ServiceForm(DraftStepForm):
+    title = text(SHORT, required=True, label=_("Name of your service"))
+    summary = long_text(
+        1000, label=_("Summary"), help_text=_("Two or three sentences a non-specialist can follow.")
+    )
+    service_description = long_text(label=_("What the service does and for whom"))
+    technology_description = long_text(label=_("The technology behind it"))
+    development_stage = text(
+        SHORT, label=_("Development stage"), help_text=_("e.g. prototype, pilot, ready to launch")
+    )
+    user_benefit = long_text(label=_("Benefit to users"))
+    business_model = long_text(label=_("Business model"))
+
+
+class ScopeForm(DraftStepForm):
+    requested_start = date_field(_("Requested start date"), required=False)
+    requested_term_days = forms.IntegerField(
+        label=_("Requested period (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("How long the test or temporary permit should last, in days."),
+    )
+    region = text(400, label=_("Region or sites"))
+    scale = text(400, label=_("Scale"), help_text=_("e.g. 20 robots, 3 sites"))
+    max_users = forms.IntegerField(
+        label=_("Maximum number of users"), required=False, min_value=1, max_value=1_000_000_000
+    )
+    test_plan = long_text(label=_("Test objectives and data you will collect"))
+
+
+class SafetyForm(DraftStepForm):
+    safety_plan = long_text(label=_("Safety plan and risk assessment"))
+    user_protection = long_text(
+        label=_("User protection"), help_text=_("How users are told about the test and protected.")
+    )
+    data_protection = long_text(label=_("Data protection"))
+    exit_plan = long_text(label=_("Exit and wind-down plan"))
+
+
+class InsuranceForm(DraftStepForm):
+    insurance_plan = long_text(
+        2000,
+        label=_("Liability insurance you will take out"),
+        help_text=_("Kind of cover and amounts per person and per accident."),
+    )
+    insurer = text(SHORT, label=_("Insurer (if already chosen)"))
+    insured_amount = forms.IntegerField(
+        label=_("Insured amount (KRW)"), required=False, min_value=1, max_value=10**15
+    )
+
+
+class DeclarationsForm(DraftStepForm):
+    declaration_truthful = forms.BooleanField(
+        label=_("I declare the information given is true and complete"), required=False
+    )
+    declaration_consent = forms.BooleanField(
+        label=_("I consent to supervision, data requests and inspections"), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language for email and letters about this application"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class RegulationForm(AccessibleForm):
+    statute = text(300, required=True, label=_("Statute"), help_text=_("e.g. Road Traffic Act"))
+    article = text(100, required=True, label=_("Article"), help_text=_("e.g. Art. 2(10)"))
+    competent_ministry = forms.ModelChoiceField(
+        label=_("Ministry responsible for it (if known)"),
+        queryset=Ministry.objects.all(),
+        required=False,
+    )
+    requirement = long_text(2000, label=_("What the regulation requires"))
+    ground = forms.ChoiceField(
+        label=_("Why a waiver is needed"),
+        choices=RegulationGround.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reason = long_text(2000, required=True, label=_("How it blocks your service"))
+
+
+def document_type_choices(required: list[str]) -> list[tuple[str, str]]:
+    codes = list(dict.fromkeys([*required, *DocumentType.values]))
+    return [(code, document_type_label(code)) for code in codes]
+
+
+class UploadForm(AccessibleForm):
+    doc_type = forms.ChoiceField(label=_("What is this document?"))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, HWP, HWPX, DOCX, XLSX, PNG or JPEG; at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        max_length=255,
+        allow_empty_file=True,  # the upload check explains an empty file in plain words
+    )
+
+    def __init__(self, *args: Any, required_types: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["doc_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = document_type_choices(required_types or [])
+
+
+class VersionForm(AccessibleForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SupplementAnswerForm(VersionForm):
+    message = long_text(
+        LONG,
+        required=True,
+        label=_("Your answer"),
+        help_text=_("Say what you are supplying for each point the ministry listed."),
+    )
+    attachments = MultipleFileField(
+        label=_("Files (optional)"),
+        required=False,
+        help_text=_("PDF, HWP, HWPX, DOCX, XLSX, PNG or JPEG; at most 20 MB each."),
+    )
+
+
+class WithdrawForm(VersionForm):
+    reason = long_text(2000, label=_("Reason (optional)"))
+    confirm = forms.BooleanField(
+        label=_("I understand that withdrawing ends this application"),
+        error_messages={"required": _("Confirm that you want to withdraw.")},
+    )
+
+
+class ReconsiderationForm(VersionForm):
+    reason = long_text(
+        LONG, required=True, label=_("Why should the committee reconsider its decision?")
+    )
+
+
+class InsuranceProofForm(AccessibleForm):
+    insurer = text(SHORT, required=True, label=_("Insurer"))
+    policy_number = text(100, required=True, label=_("Policy number"))
+    coverage_start = date_field(_("Cover starts"))
+    coverage_end = date_field(_("Cover ends"))
+    insured_amount = forms.IntegerField(
+        label=_("Insured amount (KRW)"), min_value=1, max_value=10**15
+    )
+    certificate = forms.FileField(
+        label=_("Insurance certificate (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        allow_empty_file=True,
+    )
+
+
+class ExtensionForm(AccessibleForm):
+    new_end = date_field(_("New end date you are asking for"))
+    reason = long_text(LONG, required=True, label=_("Why the test needs more time"))
+
+
+class LawAmendmentForm(AccessibleForm):
+    reason = long_text(LONG, required=True, label=_("Which law should change, and why"))

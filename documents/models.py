@@ -1,0 +1,78 @@
+"""Files attached to cases: applicants' uploads (and, in their own section, decision letters).
+
+Each section keeps to itself; the rules are in ``documents/uploads.py`` (and the letter modules),
+every write in ``documents/services.py``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# --- Uploads -----------------------------------------------------------------------------------
+
+
+class DocumentType(models.TextChoices):
+    """Well-known document types; a track's ``required_document_types`` may name others too."""
+
+    BUSINESS_PLAN = "business_plan", _("Business plan")
+    SAFETY_PLAN = "safety_plan", _("Safety plan")
+    USER_PROTECTION_PLAN = "user_protection_plan", _("User protection plan")
+    TEST_REPORT = "test_report", _("Test or certification report")
+    INSURANCE = "insurance", _("Insurance certificate")
+    SUPPLEMENT = "supplement", _("Supplementary material")
+    OTHER = "other", _("Other")
+
+
+class Document(models.Model):
+    """One uploaded file version. Rows and files are never changed: a new upload of the same
+    type is a new version; only a draft's own files may be removed before submission."""
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="documents"
+    )
+    doc_type = models.CharField(_("document type"), max_length=40)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    original_name = models.CharField(_("file name"), max_length=200)
+    storage_name = models.CharField(max_length=64, unique=True, editable=False)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    stage = models.CharField(
+        _("case status when uploaded"),
+        max_length=32,
+        help_text=_("draft: part of the application; later statuses: sent afterwards."),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["application", "doc_type", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "doc_type", "version"], name="document_version_unique"
+            )
+        ]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} v{self.version} {self.original_name}"
+
+    @property
+    def type_label(self) -> str:
+        return document_type_label(self.doc_type)
+
+
+def document_type_label(code: str) -> str:
+    """The translated name of a document type, or the code itself for a type set up as data."""
+    try:
+        return str(DocumentType(code).label)
+    except ValueError:
+        return code.replace("_", " ")
+
+
+# --- end of Uploads ------------------------------------------------------------------------------
