@@ -76,3 +76,69 @@ def document_type_label(code: str) -> str:
 
 
 # --- end of Uploads ------------------------------------------------------------------------------
+
+
+# --- Letters -----------------------------------------------------------------------------------
+
+
+class LetterKind(models.TextChoices):
+    APPROVAL = "approval", _("Designation (approval)")
+    REJECTION = "rejection", _("Rejection")
+    CONFIRMATION = "confirmation", _("Fast-confirmation answer")
+    DEEMED_CONFIRMATION = "deemed_confirmation", _("Deemed confirmation")
+    EXTENSION = "extension", _("Extension")
+    SUSPENSION = "suspension", _("Suspension")
+    REVOCATION = "revocation", _("Revocation")
+    EXPIRY = "expiry", _("Expiry notice")
+
+
+class LetterStatus(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Failed (will be retried)")
+
+
+class Letter(models.Model):
+    """A decision letter. Created ``pending`` in the decision's transaction; the rendered, sealed
+    PDF is stored once (``issued``) and never changed: a correction is a new letter that
+    supersedes this one."""
+
+    number = models.CharField(_("letter number"), max_length=40, unique=True)
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.PROTECT, related_name="letters"
+    )
+    decision = models.ForeignKey(
+        "applications.Decision", on_delete=models.PROTECT, related_name="letters"
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=8, default="ko")
+    status = models.CharField(
+        _("status"), max_length=16, choices=LetterStatus.choices, default=LetterStatus.PENDING
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    supersedes = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    storage_name = models.CharField(max_length=64, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["application", "created_at", "id"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+# --- end of Letters ------------------------------------------------------------------------------
