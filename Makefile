@@ -3,6 +3,7 @@
 #   make deps     install what is missing (Debian packages as root, .venv, node_modules)
 #   make run      migrate, seed demo data, start the task worker and the dev server
 #   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
+#   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
@@ -41,7 +42,7 @@ db_backend_check = import sys; from django.conf import settings; \
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean serve-prod
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -127,6 +128,18 @@ run: deps
 	printf '\n==> %s\n' 'Development server on http://127.0.0.1:8000/ (Ctrl-C stops it)'; \
 	setsid "$(PY)" manage.py runserver 127.0.0.1:8000 & server=$$!; groups="$$groups $$server"; \
 	wait "$$server"
+
+# --------------------------------------------------------------------------------- serve-prod
+# DEBUG=0, gunicorn, whitenoise, database task queue with two db_worker processes, on
+# $$DATABASE_URL or, when unset, on a throwaway PostgreSQL cluster (deleted when stopped).
+
+serve-prod: deps
+	@if $(have_po); then "$(PY)" manage.py compilemessages --ignore=$(VENV) >/dev/null; fi
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+	  "$(PY)" -m sandbox.prodserver --seed; \
+	else \
+	  "$(PY)" -m tests.pgcluster -- "$(PY)" -m sandbox.prodserver --seed; \
+	fi
 
 # ---------------------------------------------------------------------------------------- test
 

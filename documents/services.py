@@ -7,6 +7,8 @@ state (409), permission (403), input (400) → write → audit event → effects
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
 import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -26,7 +28,13 @@ from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from documents import uploads
 from documents.models import Document, DocumentType
-from sandbox.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from sandbox.errors import (
+    InvalidInput,
+    NotPermitted,
+    NotVisible,
+    StorageUnavailable,
+    WrongState,
+)
 
 # --- Uploads -----------------------------------------------------------------------------------
 
@@ -40,6 +48,9 @@ UploadedFile = tuple[str, Iterable[bytes]]
 """A file as the services take it: the name the person gave it and its content in chunks."""
 
 
+logger = logging.getLogger(__name__)
+
+
 def upload_root() -> Path:
     return Path(settings.PRIVATE_STORAGE_ROOT) / "uploads"
 
@@ -50,11 +61,28 @@ def stored_path(document: Document) -> Path:
 
 
 def _write_new_file(storage_name: str, data: bytes) -> Path:
+    """Write a new private file; a failed write (full disk, read-only mount) leaves no part of
+    it behind and is reported as the storage's fault, not the person's."""
     path = upload_root() / storage_name[:2] / storage_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:  # "x": never overwrite an existing file
-        handle.write(data)
-    path.chmod(0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:  # "x": never overwrite an existing file
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        path.chmod(0o600)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        logger.error("could not store an upload: %s", error)
+        raise StorageUnavailable(
+            {
+                "file": _(
+                    "The file could not be stored because our storage is full or unavailable. "
+                    "Nothing was saved; please try again later."
+                )
+            }
+        ) from error
     return path
 
 

@@ -35,6 +35,13 @@ class InvalidInput(DomainError):
         )
 
 
+class StorageUnavailable(InvalidInput):
+    """Files could not be written (disk full or unavailable); nothing was saved. Shown like an
+    input error next to the file field, answered 507 by the API."""
+
+    status_code = 507
+
+
 class NotPermitted(DomainError):
     """The user may see the case but may not take this action on it."""
 

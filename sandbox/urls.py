@@ -16,3 +16,5 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("api/", include("sandbox.api")),
 ]
+
+handler500 = "sandbox.views.server_error"

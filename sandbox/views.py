@@ -1,11 +1,14 @@
-"""Project-level pages: the landing page and the load-balancer health check."""
+"""Project-level pages: the landing page, the load-balancer health check, the error pages."""
 
 from __future__ import annotations
 
+import logging
+import sys
 from typing import Any
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -25,3 +28,27 @@ class HealthView(View):
         except Exception:  # any database failure means "not ready"
             return JsonResponse({"status": "unavailable"}, status=503)
         return JsonResponse({"status": "ok"})
+
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a plain page and no traceback; 503 with Retry-After when the database is down.
+
+    Renders without the request so that it needs neither the session nor the database."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", exc)
+        response = HttpResponse(_error_page("503.html"), status=503)
+        response["Retry-After"] = "5"
+        return response
+    return HttpResponse(_error_page("500.html"), status=500)
+
+
+def _error_page(template: str) -> str:
+    try:
+        return render_to_string(template)
+    except Exception:  # the error page itself must never fail
+        logger.exception("error page %s could not be rendered", template)
+        return "<!DOCTYPE html><title>Sandbox</title><h1>Sandbox</h1><p>Please try again.</p>"

@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["PgClusterError", "find_bindir", "main", "pg_cluster"]
+__all__ = ["PgCluster", "PgClusterError", "find_bindir", "main", "pg_cluster", "pg_cluster_handle"]
 
 SUPERUSER = "postgres"  # the database superuser, as named by initdb -U
 SERVICE_USER = "postgres"  # the system account that runs the server when started by root
@@ -206,11 +206,13 @@ def _start(
     logfile: Path,
     cwd: Path,
     user: pwd.struct_passwd | None,
+    port: int | None = None,
 ) -> int:
-    """Start the server on a free port, retrying if another process grabbed the port."""
+    """Start the server on ``port`` or a free one, retrying if another process grabbed it."""
     last_error: PgClusterError | None = None
-    for _attempt in range(3):
-        port = free_port()
+    fixed_port = port
+    for _attempt in range(1 if fixed_port else 3):
+        port = fixed_port or free_port()
         options = " ".join(
             (
                 "-c listen_addresses=127.0.0.1",
@@ -283,35 +285,66 @@ def _stop(bindir: Path, datadir: Path, cwd: Path, user: pwd.struct_passwd | None
             os.kill(pid, signal.SIGKILL)
 
 
+class PgCluster:
+    """A running private cluster that a fault test may stop and start again on the same port."""
+
+    def __init__(self, bindir: Path, tmp: Path, user: pwd.struct_passwd | None) -> None:
+        self.bindir, self.tmp, self.user = bindir, tmp, user
+        self.datadir, self.sockdir = tmp / "data", tmp / "sock"
+        self.logfile = tmp / "postgres.log"
+        self.port = 0
+
+    def url(self, dbname: str = DEFAULT_DBNAME) -> str:
+        return f"postgres://{SUPERUSER}@127.0.0.1:{self.port}/{dbname}"
+
+    def start(self) -> None:
+        self.port = _start(
+            self.bindir,
+            self.datadir,
+            self.sockdir,
+            self.logfile,
+            self.tmp,
+            self.user,
+            port=self.port or None,
+        )
+        _wait_ready(self.bindir, self.port)
+
+    def stop(self) -> None:
+        _stop(self.bindir, self.datadir, self.tmp, self.user)
+
+
 @contextlib.contextmanager
-def pg_cluster(dbname: str = DEFAULT_DBNAME) -> Iterator[str]:
-    """Create, start and yield the URL of a private cluster; stop and delete it afterwards."""
+def pg_cluster_handle(dbname: str = DEFAULT_DBNAME) -> Iterator[PgCluster]:
+    """Create and start a private cluster with database ``dbname``; delete it afterwards."""
     bindir = find_bindir()
     user = _service_user()
     tmp = _make_tempdir(user)
-    datadir = tmp / "data"
-    sockdir = tmp / "sock"
-    logfile = tmp / "postgres.log"
+    cluster = PgCluster(bindir, tmp, user)
     started = False
     try:
-        sockdir.mkdir(mode=0o700)
+        cluster.sockdir.mkdir(mode=0o700)
         if user is not None:
-            os.chown(sockdir, user.pw_uid, user.pw_gid)
-        _initdb(bindir, datadir, tmp, user)
+            os.chown(cluster.sockdir, user.pw_uid, user.pw_gid)
+        _initdb(bindir, cluster.datadir, tmp, user)
         started = True  # from here on, a half-started server must be stopped
-        port = _start(bindir, datadir, sockdir, logfile, tmp, user)
-        _wait_ready(bindir, port)
-        createdb = [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port)]
+        cluster.start()
+        createdb = [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(cluster.port)]
         _checked([*createdb, "-U", SUPERUSER, dbname], what="createdb", cwd=tmp)
-        url = f"postgres://{SUPERUSER}@127.0.0.1:{port}/{dbname}"
-        _log(f"PostgreSQL ({bindir}) ready at {url}")
-        yield url
+        _log(f"PostgreSQL ({bindir}) ready at {cluster.url(dbname)}")
+        yield cluster
     finally:
         try:
             if started:
-                _stop(bindir, datadir, tmp, user)
+                cluster.stop()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def pg_cluster(dbname: str = DEFAULT_DBNAME) -> Iterator[str]:
+    """Create, start and yield the URL of a private cluster; stop and delete it afterwards."""
+    with pg_cluster_handle(dbname) as cluster:
+        yield cluster.url(dbname)
 
 
 def _reap(proc: subprocess.Popen[bytes], *, terminate_first: bool) -> None:
