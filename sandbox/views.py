@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import TemplateView
@@ -52,3 +53,8 @@ def _error_page(template: str) -> str:
     except Exception:  # the error page itself must never fail
         logger.exception("error page %s could not be rendered", template)
         return "<!DOCTYPE html><title>Sandbox</title><h1>Sandbox</h1><p>Please try again.</p>"
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: say what happened and what to do; nothing was saved."""
+    return render(request, "403_csrf.html", status=403)
