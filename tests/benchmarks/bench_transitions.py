@@ -1,0 +1,170 @@
+"""Transition throughput on PostgreSQL with the audit chain: N concurrent clients (processes,
+each with its own connection) drive cases submit → accept → recommend → approve through the
+services, against one client doing the same in the same run; then the chain must verify and
+hold exactly one event per transition (no lost, no forked events).
+
+    make bench-transitions        # BENCH_APPS=200 BENCH_CLIENTS=8 by default
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from tests.benchmarks.common import Figure, report, setup_django, stopwatch
+
+APPS = int(os.environ.get("BENCH_APPS", "200"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+STEPS = 4  # submit, accept, recommend, approve
+
+
+@dataclass(frozen=True)
+class Cast:
+    applicant: int
+    officer: int
+    decider: int
+
+
+def make_world() -> tuple[Cast, list[Any]]:
+    """A programme of its own (unique codes, so it can run beside any seeded data)."""
+    from applications.roles import Role
+    from tests.factories import (
+        MinistryFactory,
+        OrganizationFactory,
+        ProgramFactory,
+        TrackFactory,
+        make_user,
+    )
+
+    tag = secrets.token_hex(3).upper()
+    ministry = MinistryFactory.create(code=f"T{tag}", name=f"벤치부 {tag}", name_en=f"Bench {tag}")
+    program = ProgramFactory.create(code=f"B{tag}", lead_ministry=ministry)
+    track = TrackFactory.create(program=program, required_document_types=[])
+    org = OrganizationFactory.create()
+    cast = Cast(
+        applicant=make_user(Role.APPLICANT, organization=org, username=f"bench-app-{tag}").pk,
+        officer=make_user(Role.CASE_OFFICER, ministry=ministry, username=f"bench-off-{tag}").pk,
+        decider=make_user(Role.DECISION_MAKER, ministry=ministry, username=f"bench-dec-{tag}").pk,
+    )
+    return cast, [org, program, track]
+
+
+def make_drafts(cast: Cast, context: list[Any], count: int) -> list[int]:
+    from django.contrib.auth.models import User
+
+    from applications import services
+    from tests.builders import COMPLETE_DRAFT
+
+    org, program, track = context
+    applicant = User.objects.get(pk=cast.applicant)
+    ids = []
+    for _ in range(count):
+        app = services.application_create_draft(
+            by=applicant, organization=org, program=program, track=track, **COMPLETE_DRAFT
+        )
+        services.regulation_add(
+            application=app, by=applicant, statute="도로교통법", article="제2조", reason="보도 통행"
+        )
+        ids.append(app.pk)
+    return ids
+
+
+def drive(job: tuple[Cast, list[int]]) -> int:
+    """One client's work: every case of its share through four transitions."""
+    from django.contrib.auth.models import User
+    from django.db import connections
+
+    from applications import services
+    from applications.models import Application
+
+    cast, ids = job
+    connections.close_all()  # a fresh connection of this process's own
+    applicant, officer, decider = (
+        User.objects.get(pk=cast.applicant),
+        User.objects.get(pk=cast.officer),
+        User.objects.get(pk=cast.decider),
+    )
+    start = dt.date.today() + dt.timedelta(days=30)
+    for pk in ids:
+        app = Application.objects.get(pk=pk)
+        services.application_submit(application=app, by=applicant)
+        services.application_accept(application=app, by=officer, no_conflict_declared=True)
+        services.application_recommend(
+            application=app, by=officer, outcome="approve", proposed_term_days=365
+        )
+        services.application_approve(
+            application=app,
+            by=decider,
+            committee_reference="제1차 심의위원회",
+            term_start=start,
+            term_end=start + dt.timedelta(days=365),
+            conditions=["조건 1"],
+        )
+    connections.close_all()
+    return len(ids) * STEPS
+
+
+def run_clients(cast: Cast, ids: list[int], clients: int) -> float:
+    """Transitions per second with ``clients`` processes sharing ``ids``."""
+    from django.db import connections
+
+    shares = [(cast, ids[i::clients]) for i in range(clients)]
+    connections.close_all()  # children must not share the parent's connection
+    context = multiprocessing.get_context("fork")
+    with stopwatch() as elapsed, context.Pool(clients) as pool:
+        done = sum(pool.map(drive, shares))
+    assert done == len(ids) * STEPS
+    return done / elapsed()
+
+
+def check_chain(ids: list[int], events_before: int) -> None:
+    from django.db import connection
+
+    from applications.audit import audit_verify
+    from applications.models import Application, AuditEvent
+    from applications.workflow import ApplicationStatus as S
+
+    report_ = audit_verify()
+    assert report_.ok, report_.problem
+    added = AuditEvent.objects.count() - events_before
+    assert added == len(ids) * STEPS, (added, len(ids) * STEPS)
+    statuses = set(Application.objects.filter(pk__in=ids).values_list("status", flat=True))
+    assert statuses == {S.APPROVED}, statuses
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT prev_hash FROM applications_auditevent "
+            "GROUP BY prev_hash HAVING count(*) > 1) AS forks"
+        )
+        assert cursor.fetchone() == (0,), "the chain forked"
+    print(f"chain verified: {report_.events_checked:,} events, {added:,} new, no forks")
+
+
+def run() -> list[Figure]:
+    setup_django()
+    from applications.models import AuditEvent
+
+    cast, context = make_world()
+    serial_ids = make_drafts(cast, context, max(APPS // 4, 20))
+    concurrent_ids = make_drafts(cast, context, APPS)
+    events_before = AuditEvent.objects.count()
+    serial = run_clients(cast, serial_ids, 1)
+    concurrent = run_clients(cast, concurrent_ids, CLIENTS)
+    check_chain(serial_ids + concurrent_ids, events_before)
+    return [
+        Figure(
+            "transitions",
+            f"{CLIENTS} concurrent clients",
+            concurrent,
+            "transitions/s",
+            "1 client",
+            serial,
+        )
+    ]
+
+
+if __name__ == "__main__":
+    report(run())

@@ -1,0 +1,121 @@
+"""What every benchmark shares: Django set up on the PostgreSQL of ``DATABASE_URL`` with the
+production settings module, timing, and figures reported next to a baseline of the same run.
+
+Benchmarks are programs, not tests: ``python -m tests.benchmarks.bench_<name>`` (``make
+bench-<name>`` runs one on a throwaway cluster, ``make bench`` runs them all and writes
+``bench/results.json`` and ``bench/results.md``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def setup_django() -> None:
+    """Production settings on ``DATABASE_URL`` (PostgreSQL), schema migrated, mail discarded,
+    tasks queued in the database as in production (nobody works them off during a run)."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("benchmarks run on PostgreSQL: set DATABASE_URL or use make bench-<name>")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
+    os.environ.setdefault("TASKS_BACKEND", "database")
+    os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("SANDBOX_VAR_DIR", str(ROOT / "var" / "bench"))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure and, where it has one, the baseline it is judged against."""
+
+    benchmark: str
+    name: str
+    value: float
+    unit: str
+    baseline_name: str = ""
+    baseline_value: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+    def line(self) -> str:
+        text = f"{self.benchmark}: {self.name} = {self.value:,.2f} {self.unit}"
+        if self.baseline_value is not None:
+            text += f"  (baseline {self.baseline_name} = {self.baseline_value:,.2f} {self.unit}"
+            text += f"; ratio {self.ratio:.2f})" if self.ratio is not None else ")"
+        return text
+
+
+def report(figures: list[Figure]) -> None:
+    for figure in figures:
+        print(figure.line(), flush=True)
+
+
+@contextmanager
+def stopwatch() -> Iterator[Callable[[], float]]:
+    """``with stopwatch() as elapsed: ...``; ``elapsed()`` gives seconds (final after the block)."""
+    start = time.perf_counter()
+    end: list[float] = []
+    yield lambda: (end[0] if end else time.perf_counter()) - start
+    end.append(time.perf_counter())
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def rss_mib() -> float:
+    """This process's resident set size now (Linux /proc), in MiB."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+def machine() -> dict[str, str | int | float]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count() or 0,
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def write_results(figures: list[Figure], directory: Path) -> None:
+    """``results.json`` (machine + figures) and ``results.md`` (a table with ratios)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = {
+        "machine": machine(),
+        "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+    }
+    (directory / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    lines = [
+        "| benchmark | figure | value | baseline | baseline value | ratio |",
+        "|---|---|---:|---|---:|---:|",
+    ]
+    for f in figures:
+        base = "" if f.baseline_value is None else f"{f.baseline_value:,.2f} {f.unit}"
+        ratio = "" if f.ratio is None else f"{f.ratio:.2f}"
+        lines.append(
+            f"| {f.benchmark} | {f.name} | {f.value:,.2f} {f.unit} | {f.baseline_name} "
+            f"| {base} | {ratio} |"
+        )
+    (directory / "results.md").write_text("\n".join(lines) + "\n")
