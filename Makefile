@@ -4,6 +4,9 @@
 #   make run      migrate, seed demo data, start the task worker and the dev server
 #   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
+#   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
+#                 write bench/results.json and bench/results.md
+#   make bench-transitions / bench-load   one benchmark on its own throwaway PostgreSQL
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
@@ -42,7 +45,7 @@ db_backend_check = import sys; from django.conf import settings; \
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean serve-prod
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean serve-prod bench bench-transitions bench-load
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -140,6 +143,19 @@ serve-prod: deps
 	else \
 	  "$(PY)" -m tests.pgcluster -- "$(PY)" -m sandbox.prodserver --seed; \
 	fi
+
+# --------------------------------------------------------------------------------------- bench
+# Benchmarks are programs in tests/benchmarks/, never part of `make test`.
+bench_on_pg = "$(PY)" -m tests.pgcluster -- "$(PY)" -m tests.benchmarks.$(1)
+
+bench: deps
+	$(call bench_on_pg,run_all)
+
+bench-transitions: deps
+	$(call bench_on_pg,bench_transitions)
+
+bench-load: deps
+	$(call bench_on_pg,bench_load)
 
 # ---------------------------------------------------------------------------------------- test
 

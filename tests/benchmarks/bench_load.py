@@ -1,0 +1,376 @@
+"""Load test of the production profile (gunicorn + whitenoise + PostgreSQL + two task workers),
+loopback only and bounded in time: virtual users mix applicant submissions through the web
+forms, reviewer queue views and API exports. Reports p50/p95/p99 per kind of request and
+errors, against the same requests made by a single user in the same run (the baseline), and
+checks that nothing acknowledged was lost: every submission the server confirmed exists as a
+submitted case with its event, and the audit chain verifies.
+
+    make bench-load      # LOAD_USERS=200 LOAD_SECONDS=120 by default
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.benchmarks.common import Figure, report, setup_django
+
+USERS = int(os.environ.get("LOAD_USERS", "200"))
+SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
+BASELINE_SECONDS = float(os.environ.get("LOAD_BASELINE_SECONDS", "15"))
+# The mix of virtual users: applicants submitting, reviewers reading the queue, API exports.
+MIX = {
+    name: float(share)
+    for name, share in (
+        part.split("=")
+        for part in os.environ.get("LOAD_MIX", "applicant=0.5,reviewer=0.35,auditor=0.15").split(
+            ","
+        )
+    )
+}
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+VERSION = re.compile(r'name="version" value="(\d+)"')
+CASE = re.compile(r"/apply/(\d+)/")
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    errors: list[str] = field(default_factory=list)
+    submitted: list[int] = field(default_factory=list)
+
+    def record(self, kind: str, seconds: float, status: int) -> None:
+        self.latencies[kind].append(seconds)
+        self.statuses[status] += 1
+
+    @property
+    def server_errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 500)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    if not samples:
+        return 0.0
+    ordered = sorted(samples)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+
+
+@dataclass
+class Accounts:
+    """Signed-in sessions made on the server side (no login storm, no 2FA prompts)."""
+
+    applicants: list[str]
+    reviewers: list[str]
+    api_token: str
+    track: int
+    queue_path: str
+    export_path: str
+
+
+def prepare_accounts(users: int) -> Accounts:
+    """Users with sessions as if they had signed in (staff with a verified second factor)."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from applications.roles import Role
+    from tests.factories import (
+        MinistryFactory,
+        OrganizationFactory,
+        ProgramFactory,
+        TrackFactory,
+        make_user,
+    )
+
+    ministry = MinistryFactory.create(code="LOADM", name="부하시험부", name_en="Load")
+    program = ProgramFactory.create(code="LOAD", lead_ministry=ministry)
+    track = TrackFactory.create(program=program, required_document_types=["business_plan"])
+
+    def session_for(user: Any, *, staff: bool) -> str:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        if staff:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.create(user=user, name="load", confirmed=True)
+            store["otp_device_id"] = device.persistent_id
+        store.create()
+        return str(store.session_key)
+
+    applicants = []
+    reviewers = []
+    for index in range(users):
+        org = OrganizationFactory.create()
+        user = make_user(Role.APPLICANT, organization=org, username=f"load-applicant-{index}")
+        applicants.append(session_for(user, staff=False))
+    for index in range(max(users // 4, 1)):
+        user = make_user(Role.CASE_OFFICER, ministry=ministry, username=f"load-officer-{index}")
+        reviewers.append(session_for(user, staff=True))
+    auditor = make_user(Role.AUDITOR, username="load-auditor")
+    return Accounts(
+        applicants=applicants,
+        reviewers=reviewers,
+        api_token=issue_token(auditor) if MIX.get("auditor") else "",
+        track=track.pk,
+        queue_path="/review/",
+        export_path="/api/v1/events/?format=ndjson",
+    )
+
+
+def issue_token(user: Any) -> str:
+    """An API token for the auditor, through the project's own command."""
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("issue_api_token", user.get_username(), stdout=out)
+    tokens = re.findall(r"\b[A-Za-z0-9_\-]{32,}\b", out.getvalue())
+    if not tokens:
+        raise RuntimeError(f"issue_api_token printed no token: {out.getvalue()!r}")
+    return tokens[-1]
+
+
+class User:
+    """One virtual user: a cookie jar and a loop of its scenario until time is up."""
+
+    def __init__(self, base: str, session: str | None, stats: Stats) -> None:
+        import aiohttp
+
+        self.base, self.stats = base, stats
+        jar = aiohttp.CookieJar(unsafe=True)  # 127.0.0.1 is an IP address
+        if session:
+            jar.update_cookies({"sessionid": session})
+        timeout = aiohttp.ClientTimeout(total=60)
+        self.http = aiohttp.ClientSession(base_url=base, cookie_jar=jar, timeout=timeout)
+
+    async def call(self, kind: str, method: str, path: str, **kwargs: Any) -> tuple[int, str, str]:
+        start = time.perf_counter()
+        try:
+            async with self.http.request(method, path, allow_redirects=False, **kwargs) as r:
+                body = await r.text() if "pdf" not in r.content_type else ""
+                self.stats.record(kind, time.perf_counter() - start, r.status)
+                if r.status >= 500:
+                    self.stats.errors.append(f"{method} {path} -> {r.status}")
+                return r.status, body, r.headers.get("Location", "")
+        except Exception as error:  # a refused or reset connection counts as an error
+            self.stats.record(kind, time.perf_counter() - start, 599)
+            self.stats.errors.append(f"{method} {path} -> {type(error).__name__}: {error}")
+            return 599, "", ""
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+async def applicant_iteration(user: User, accounts: Accounts) -> None:
+    """Start a draft, fill every step, upload the business plan, submit."""
+    status, page, _ = await user.call("page", "GET", "/apply/new/")
+    token = CSRF.search(page)
+    if status != 200 or not token:
+        return
+    csrf = token.group(1)
+    status, _, location = await user.call(
+        "form_post",
+        "POST",
+        "/apply/new/",
+        data={"csrfmiddlewaretoken": csrf, "track": accounts.track, "title": "부하 시험 서비스"},
+    )
+    case = CASE.search(location)
+    if status != 302 or not case:
+        return
+    pk = case.group(1)
+    steps: list[tuple[str, dict[str, str]]] = [
+        (
+            "service",
+            {
+                "title": "부하 시험 서비스",
+                "summary": "요약",
+                "service_description": "설명",
+                "technology_description": "기술",
+            },
+        ),
+        (
+            "scope",
+            {"requested_term_days": "365", "region": "서울", "scale": "10대", "max_users": "100"},
+        ),
+        ("safety", {"safety_plan": "원격 관제", "user_protection": "고지"}),
+        ("insurance", {"insurance_plan": "배상책임보험"}),
+        (
+            "declarations",
+            {"declaration_truthful": "on", "declaration_consent": "on", "language": "ko"},
+        ),
+    ]
+    for slug, data in steps:
+        status, page, _ = await user.call("page", "GET", f"/apply/{pk}/step/{slug}/")
+        version = VERSION.search(page)
+        if status != 200 or not version:
+            return
+        await user.call(
+            "form_post",
+            "POST",
+            f"/apply/{pk}/step/{slug}/",
+            data={**data, "version": version.group(1), "csrfmiddlewaretoken": csrf},
+        )
+    await user.call(
+        "form_post",
+        "POST",
+        f"/apply/{pk}/step/regulations/",
+        data={
+            "statute": "도로교통법",
+            "article": "제2조",
+            "reason": "보도 통행",
+            "csrfmiddlewaretoken": csrf,
+        },
+    )
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field("csrfmiddlewaretoken", csrf)
+    form.add_field("doc_type", "business_plan")
+    form.add_field("file", PDF, filename="plan.pdf", content_type="application/pdf")
+    await user.call("upload", "POST", f"/apply/{pk}/step/documents/", data=form)
+    status, page, _ = await user.call("page", "GET", f"/apply/{pk}/check/")
+    version = VERSION.search(page)
+    if status != 200 or not version:
+        return
+    status, _, location = await user.call(
+        "submit",
+        "POST",
+        f"/apply/{pk}/check/",
+        data={"version": version.group(1), "csrfmiddlewaretoken": csrf},
+    )
+    if status == 302 and location.rstrip("/").endswith(f"/apply/{pk}"):
+        user.stats.submitted.append(int(pk))
+
+
+async def reviewer_iteration(user: User, accounts: Accounts) -> None:
+    await user.call("queue", "GET", accounts.queue_path)
+
+
+async def auditor_iteration(user: User, accounts: Accounts) -> None:
+    headers = {"Authorization": f"Token {accounts.api_token}"}
+    await user.call("api_export", "GET", accounts.export_path, headers=headers)
+
+
+SCENARIOS: dict[str, Callable[[User, Accounts], Awaitable[None]]] = {
+    "applicant": applicant_iteration,
+    "reviewer": reviewer_iteration,
+    "auditor": auditor_iteration,
+}
+
+
+async def run_load(base: str, accounts: Accounts, users: int, seconds: float) -> Stats:
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    counts = {name: max(int(users * share), 1) for name, share in MIX.items() if share > 0}
+
+    async def virtual_user(kind: str, index: int) -> None:
+        session = None
+        if kind == "applicant":
+            session = accounts.applicants[index % len(accounts.applicants)]
+        elif kind == "reviewer":
+            session = accounts.reviewers[index % len(accounts.reviewers)]
+        user = User(base, session, stats)
+        try:
+            while time.monotonic() < deadline:
+                await SCENARIOS[kind](user, accounts)
+        finally:
+            await user.close()
+
+    await asyncio.gather(*(virtual_user(kind, i) for kind, n in counts.items() for i in range(n)))
+    return stats
+
+
+def check_nothing_lost(stats: Stats) -> None:
+    from applications.audit import audit_verify
+    from applications.models import Application, AuditEvent
+
+    acknowledged = set(stats.submitted)
+    found = set(
+        Application.objects.filter(pk__in=acknowledged, reference__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    assert found == acknowledged, f"{len(acknowledged - found)} acknowledged submissions lost"
+    events = AuditEvent.objects.filter(application_id__in=acknowledged, action="submit").count()
+    assert events == len(acknowledged), (events, len(acknowledged))
+    chain = audit_verify()
+    assert chain.ok, chain.problem
+    print(
+        f"nothing lost: {len(acknowledged):,} acknowledged submissions, each submitted with "
+        f"its event; chain verified over {chain.events_checked:,} events"
+    )
+
+
+def run() -> list[Figure]:
+    # The sessions made here must be readable by the server: one secret key for both.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+    setup_django()
+    from django.db import connections
+
+    from sandbox.prodserver import Profile, production_env
+    from tests.pgcluster import free_port
+
+    accounts = prepare_accounts(max(USERS // 2, 1))
+    connections.close_all()
+    env = production_env({k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"})
+    profile = Profile(env=env, bind=f"127.0.0.1:{free_port()}", web_workers=3, quiet=True)
+    profile.start()
+    try:
+        profile.wait_healthy()
+        baseline = asyncio.run(run_load(profile.base_url, accounts, 1, BASELINE_SECONDS))
+        loaded = asyncio.run(run_load(profile.base_url, accounts, USERS, SECONDS))
+    finally:
+        profile.stop()
+    total = sum(len(v) for v in loaded.latencies.values())
+    print(
+        f"{USERS} users for {SECONDS:.0f} s: {total:,} requests ({total / SECONDS:,.1f}/s), "
+        f"{len(loaded.submitted):,} submissions, {loaded.server_errors} server errors, "
+        f"{len(loaded.errors)} errors in all; statuses {dict(sorted(loaded.statuses.items()))}"
+    )
+    for line in loaded.errors[:10]:
+        print("  error:", line)
+    check_nothing_lost(loaded)
+    check_nothing_lost(baseline)
+    figures = [
+        Figure("load", "requests per second", total / SECONDS, "req/s"),
+        Figure("load", "server errors (5xx)", float(loaded.server_errors), "responses"),
+    ]
+    for kind in sorted(loaded.latencies):
+        samples = loaded.latencies[kind]
+        alone = baseline.latencies.get(kind) or [0.0]
+        for label, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
+            figures.append(
+                Figure(
+                    "load",
+                    f"{kind} {label}",
+                    percentile(samples, q) * 1000,
+                    "ms",
+                    "1 user",
+                    percentile(alone, q) * 1000,
+                )
+            )
+        figures.append(Figure("load", f"{kind} mean", statistics.fmean(samples) * 1000, "ms"))
+    return figures
+
+
+if __name__ == "__main__":
+    report(run())
