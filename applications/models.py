@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -34,6 +34,14 @@ S = ApplicationStatus
 CLOCKED = RUNNING_CLOCK | {S.SUPPLEMENT_REQUESTED}
 
 
+def in_active_language(korean: str, english: str) -> str:
+    """Data kept in both languages (names, statutes): the English text while English is the
+    active language and an English text exists, otherwise the Korean one."""
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return korean or english
+
+
 class Language(models.TextChoices):
     KOREAN = "ko", "한국어"
     ENGLISH = "en", "English"
@@ -51,6 +59,11 @@ class Ministry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
 
 
 class Program(models.Model):
@@ -83,6 +96,11 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -155,6 +173,11 @@ class Track(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program.code} / {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
 
     @property
     def statutory_days(self) -> int:
