@@ -40,8 +40,9 @@ db_backend_check = import sys; from django.conf import settings; \
 	sys.exit(0 if b.endswith('DatabaseBackend') else 1)
 
 # makemessages flags: Python, templates and the plain-text email templates; the tests and
-# environment folders hold no user-visible strings. Keep in step with tests/i18n/.
-MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete \
+# environment folders hold no user-visible strings; file-only locations keep merges of the catalog
+# quiet when lines move. tests/i18n/ runs makemessages with these same flags.
+MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 	--ignore=$(VENV) --ignore=node_modules --ignore=tests --ignore=var --ignore=staticfiles
 
 # True (exit 0) when locale/ holds .po files to compile.
