@@ -57,6 +57,13 @@ def check_korean_page(page: Any) -> None:
     assert serious == [], f"{page.url}: {serious}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} scrolls sideways at 320 px by {overflow} px"
+    # Korean has no spaces inside words: a squeezed button would break "변경" into 변 / 경.
+    lines = page.evaluate(
+        "(() => { const r = document.createRange();"
+        " r.selectNodeContents(document.querySelector('.language-form button'));"
+        " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })()"
+    )
+    assert lines == 1, f"{page.url}: the switcher's button wraps onto {lines} lines"
 
 
 def test_an_applicant_switches_to_korean_and_works_through_korean_pages(page, live_server):
