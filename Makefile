@@ -9,6 +9,7 @@
 #   make bench-transitions / bench-load   one benchmark on its own throwaway PostgreSQL
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
+#   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
@@ -42,10 +43,17 @@ db_backend_check = import sys; from django.conf import settings; \
 	b = getattr(settings, 'TASKS', {}).get('default', {}).get('BACKEND', ''); \
 	sys.exit(0 if b.endswith('DatabaseBackend') else 1)
 
+# makemessages flags: Python, templates and the plain-text email templates; the tests and
+# environment folders hold no user-visible strings; file-only locations keep merges of the catalog
+# quiet when lines move. tests/i18n/ runs makemessages with these same flags.
+MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
+	--ignore=$(VENV) --ignore=node_modules --ignore=tests --ignore=var --ignore=staticfiles
+
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean serve-prod bench bench-transitions bench-load
+.PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
+.PHONY: serve-prod bench bench-transitions bench-load
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -192,6 +200,17 @@ format: python-deps
 	"$(BIN)/ruff" format .
 	$(call step,ruff check --fix)
 	"$(BIN)/ruff" check --fix .
+
+# ------------------------------------------------------------------------------------ messages
+# New strings arrive untranslated (empty msgstr); changed ones as "fuzzy" guesses. Both must be
+# translated (and the fuzzy flag removed) before `make test` passes: tests/i18n checks it.
+
+messages: python-deps
+	$(call step,Korean catalog (makemessages))
+	mkdir -p locale
+	"$(PY)" manage.py makemessages $(MESSAGES_FLAGS)
+	@printf 'locale/ko/LC_MESSAGES/django.po: '; \
+	  msgfmt --statistics -o /dev/null locale/ko/LC_MESSAGES/django.po
 
 # --------------------------------------------------------------------------------------- clean
 

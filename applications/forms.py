@@ -223,7 +223,12 @@ class InvitationAcceptForm(AccessibleForm, PasswordPairMixin):
 
 class TrackChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.program.name} — {obj.name}"
+        return f"{obj.program.display_name} — {obj.display_name}"
+
+
+class MinistryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
 
 
 class StartForm(AccessibleForm):
@@ -326,7 +331,7 @@ class DeclarationsForm(DraftStepForm):
 class RegulationForm(AccessibleForm):
     statute = text(300, required=True, label=_("Statute"), help_text=_("e.g. Road Traffic Act"))
     article = text(100, required=True, label=_("Article"), help_text=_("e.g. Art. 2(10)"))
-    competent_ministry = forms.ModelChoiceField(
+    competent_ministry = MinistryChoiceField(
         label=_("Ministry responsible for it (if known)"),
         queryset=Ministry.objects.all(),
         required=False,

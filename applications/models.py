@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
@@ -34,6 +34,14 @@ S = ApplicationStatus
 CLOCKED = RUNNING_CLOCK | {S.SUPPLEMENT_REQUESTED}
 
 
+def in_active_language(korean: str, english: str) -> str:
+    """Data kept in both languages (names, statutes): the English text while English is the
+    active language and an English text exists, otherwise the Korean one."""
+    if english and (translation.get_language() or "").startswith("en"):
+        return english
+    return korean or english
+
+
 class Language(models.TextChoices):
     KOREAN = "ko", "한국어"
     ENGLISH = "en", "English"
@@ -51,6 +59,11 @@ class Ministry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
 
 
 class Program(models.Model):
@@ -85,6 +98,11 @@ class Program(models.Model):
         return f"{self.code} — {self.name}"
 
     @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
+
+    @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -96,7 +114,9 @@ class Program(models.Model):
 class Track(models.Model):
     """A kind of request inside a programme, with all its timings as data (DESIGN §2)."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tracks")
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="tracks"
+    )
     code = models.SlugField(_("code"), max_length=40)
     kind = models.CharField(_("kind"), max_length=20, choices=TrackKind.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -157,6 +177,11 @@ class Track(models.Model):
         return f"{self.program.code} / {self.name}"
 
     @property
+    def display_name(self) -> str:
+        """The name in the active language."""
+        return in_active_language(self.name, self.name_en)
+
+    @property
     def statutory_days(self) -> int:
         """Days on the statutory clock: the agenda deadline where a committee decides."""
         return self.agenda_days if self.agenda_days else self.review_days
@@ -175,9 +200,12 @@ class Organization(models.Model):
         choices=Language.choices,
         default=Language.KOREAN,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("members"),
+        through="Membership",
+        related_name="organizations",
     )
 
     class Meta:
@@ -191,18 +219,26 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships"
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     is_owner = models.BooleanField(_("may invite colleagues"), default=False)
-    joined_at = models.DateTimeField(auto_now_add=True)
+    joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique")
         ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization}"
@@ -212,10 +248,19 @@ class StaffProfile(models.Model):
     """Ministry staff (case officers, consultees, decision makers) belong to one ministry."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
     )
-    ministry = models.ForeignKey(Ministry, on_delete=models.PROTECT, related_name="staff")
+    ministry = models.ForeignKey(
+        Ministry, verbose_name=_("ministry"), on_delete=models.PROTECT, related_name="staff"
+    )
     title = models.CharField(_("job title"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.ministry.code})"
@@ -224,18 +269,29 @@ class StaffProfile(models.Model):
 class Application(ConcurrentTransitionMixin, models.Model):
     """One case: a startup's request under one track of one programme."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="applications")
-    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="applications")
+    program = models.ForeignKey(
+        Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="applications"
+    )
+    track = models.ForeignKey(
+        Track, verbose_name=_("track"), on_delete=models.PROTECT, related_name="applications"
+    )
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="applications"
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="applications",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
     )
     status = FSMField(
         _("status"), default=S.DRAFT, choices=S.choices, protected=True, db_index=True
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     reference = models.CharField(_("reference"), max_length=32, unique=True, null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=2, choices=Language.choices, default=Language.KOREAN
@@ -284,30 +340,31 @@ class Application(ConcurrentTransitionMixin, models.Model):
     # Review
     assigned_officer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned officer"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="assigned_applications",
     )
     confirmation_outcome = models.CharField(
-        max_length=32, choices=ConfirmationOutcome.choices, blank=True
+        _("confirmation outcome"), max_length=32, choices=ConfirmationOutcome.choices, blank=True
     )
 
     # Statutory clock (UTC timestamps)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     due_at = models.DateTimeField(_("statutory deadline"), null=True, blank=True, db_index=True)
-    clock_paused_at = models.DateTimeField(null=True, blank=True)
-    clock_paused_seconds = models.PositiveBigIntegerField(default=0)
-    supplement_due_at = models.DateTimeField(null=True, blank=True)
+    clock_paused_at = models.DateTimeField(_("clock paused at"), null=True, blank=True)
+    clock_paused_seconds = models.PositiveBigIntegerField(_("paused seconds"), default=0)
+    supplement_due_at = models.DateTimeField(_("supplement due"), null=True, blank=True)
 
     # Decision and term (dates in the programme's time zone)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True, db_index=True)
-    extensions_used = models.PositiveIntegerField(default=0)
+    extensions_used = models.PositiveIntegerField(_("extensions used"), default=0)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -863,28 +920,42 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """One link of the tamper-evident chain: hash = SHA-256(prev_hash + canonical JSON)."""
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
     application = models.ForeignKey(
-        Application, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
     )
-    occurred_at = models.DateTimeField()
+    occurred_at = models.DateTimeField(
+        _("occurred at"),
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    actor_name = models.CharField(max_length=150)
-    actor_role = models.CharField(max_length=32)
-    action = models.CharField(max_length=64, db_index=True)
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32, blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    actor_name = models.CharField(_("actor name"), max_length=150)
+    actor_role = models.CharField(_("actor role"), max_length=32)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    from_status = models.CharField(_("from status"), max_length=32, blank=True)
+    to_status = models.CharField(_("to status"), max_length=32, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["seq"]
         indexes = [models.Index(fields=["application", "seq"], name="auditevent_app_seq")]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"

@@ -144,7 +144,8 @@ def _run_transition(
         raise NotPermitted(_("You are not allowed to do this on this case."))
     if not can_proceed(method):
         raise WrongState(
-            _("This action does not apply to the %(track)s track.") % {"track": app.track.name}
+            _("This action does not apply to the %(track)s track.")
+            % {"track": app.track.display_name}
         )
     if guard is not None:
         guard(app)

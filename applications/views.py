@@ -20,7 +20,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
+from django_stubs_ext import StrOrPromise
 
 from applications import forms, portal, services, workflow
 from applications import permissions as perms
@@ -34,7 +36,7 @@ from documents.services import document_remove, document_upload, supplement_answ
 from documents.uploads import missing_documents
 from sandbox.errors import DomainError, InvalidInput, NotVisible, StaleVersion, WrongState
 
-STALE_MESSAGE = _(
+STALE_MESSAGE = gettext_lazy(
     "This application changed since you opened it (in another tab or by a colleague). Your "
     "text is still below: check it against the current version and save again."
 )
@@ -703,11 +705,12 @@ class CaseActionView(LoginRequiredMixin, View):
 
     template_name = "applications/action.html"
     form_class: type[forms.AccessibleForm] = forms.AccessibleForm
-    title = ""
-    intro = ""
-    submit_label = ""
+    # Lazy texts: class attributes are made at import, before any request's language is known.
+    title: StrOrPromise = ""
+    intro: StrOrPromise = ""
+    submit_label: StrOrPromise = ""
     danger = False
-    done_message = ""
+    done_message: StrOrPromise = ""
     allowed_statuses: tuple[str, ...] = ()
     uses_version = False
 
@@ -777,9 +780,9 @@ class CaseActionView(LoginRequiredMixin, View):
 
 class SupplementAnswerView(CaseActionView):
     form_class = forms.SupplementAnswerForm
-    title = _("Answer the supplement request")
-    submit_label = _("Send your answer")
-    done_message = _("Your answer was sent. The review continues.")
+    title = gettext_lazy("Answer the supplement request")
+    submit_label = gettext_lazy("Send your answer")
+    done_message = gettext_lazy("Your answer was sent. The review continues.")
     allowed_statuses = (S.SUPPLEMENT_REQUESTED,)
     uses_version = True
 
@@ -801,14 +804,14 @@ class SupplementAnswerView(CaseActionView):
 
 class WithdrawView(CaseActionView):
     form_class = forms.WithdrawForm
-    title = _("Withdraw the application")
-    intro = _(
+    title = gettext_lazy("Withdraw the application")
+    intro = gettext_lazy(
         "Withdrawing ends this application. You cannot undo it; to try again you would "
         "start a new application."
     )
-    submit_label = _("Withdraw the application")
+    submit_label = gettext_lazy("Withdraw the application")
     danger = True
-    done_message = _("The application was withdrawn.")
+    done_message = gettext_lazy("The application was withdrawn.")
     allowed_statuses = tuple(workflow.WITHDRAWABLE)
     uses_version = True
 
@@ -823,12 +826,12 @@ class WithdrawView(CaseActionView):
 
 class ReconsiderationView(CaseActionView):
     form_class = forms.ReconsiderationForm
-    title = _("Request reconsideration")
-    intro = _(
+    title = gettext_lazy("Request reconsideration")
+    intro = gettext_lazy(
         "The committee will look at the decision again. Explain what it should take into account."
     )
-    submit_label = _("Send the request")
-    done_message = _("Your request for reconsideration was sent to the committee.")
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your request for reconsideration was sent to the committee.")
     allowed_statuses = (S.REJECTED,)
     uses_version = True
 
@@ -843,10 +846,10 @@ class ReconsiderationView(CaseActionView):
 
 class InsuranceView(CaseActionView):
     form_class = forms.InsuranceProofForm
-    title = _("Add insurance proof")
-    intro = _("The cover must run for the whole term of the waiver.")
-    submit_label = _("Add insurance proof")
-    done_message = _("The insurance proof was added.")
+    title = gettext_lazy("Add insurance proof")
+    intro = gettext_lazy("The cover must run for the whole term of the waiver.")
+    submit_label = gettext_lazy("Add insurance proof")
+    done_message = gettext_lazy("The insurance proof was added.")
     allowed_statuses = (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING)
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
@@ -870,9 +873,9 @@ class InsuranceView(CaseActionView):
 
 class ExtensionView(CaseActionView):
     form_class = forms.ExtensionForm
-    title = _("Request an extension")
-    submit_label = _("Send the request")
-    done_message = _("Your extension request was sent.")
+    title = gettext_lazy("Request an extension")
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your extension request was sent.")
     allowed_statuses = tuple(workflow.IN_FORCE)
 
     def extra_context(self, app: Application) -> dict[str, Any]:
@@ -896,13 +899,13 @@ class ExtensionView(CaseActionView):
 
 class LawAmendmentView(CaseActionView):
     form_class = forms.LawAmendmentForm
-    title = _("Request a law amendment")
-    intro = _(
+    title = gettext_lazy("Request a law amendment")
+    intro = gettext_lazy(
         "If the test shows the service is safe, you can ask for the law to be amended. "
         "While the request is considered, the waiver does not expire."
     )
-    submit_label = _("Send the request")
-    done_message = _("Your law-amendment request was sent.")
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your law-amendment request was sent.")
     allowed_statuses = (S.ACTIVE,)
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import FileResponse, Http404, HttpRequest
+from django.utils.translation import gettext as _
 from django.views import View
 
 from documents.selectors import document_get_for
@@ -26,7 +27,7 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             raise Http404(error.message) from error
         path = stored_path(document)
         if not path.is_file():
-            raise Http404("The stored file is missing.")
+            raise Http404(_("The stored file is missing."))
         response = FileResponse(
             path.open("rb"),
             as_attachment=True,

@@ -37,6 +37,8 @@ def test_emails_go_out_in_the_applications_language(world, django_capture_on_com
 def test_a_supplement_request_email_lists_what_is_needed_and_the_deadline(
     world, django_capture_on_commit_callbacks
 ):
+    world.organization.language = "en"  # drafts take the organisation's language
+    world.organization.save()
     app = drive(world, S.SUBMITTED)
     with django_capture_on_commit_callbacks(execute=True):
         services.application_request_supplement(
@@ -54,6 +56,8 @@ def test_a_supplement_request_email_lists_what_is_needed_and_the_deadline(
 def test_decisions_are_emailed_with_a_link_to_the_case_page(
     world, django_capture_on_commit_callbacks
 ):
+    world.organization.language = "en"
+    world.organization.save()
     app = drive(world, S.DELIBERATION)
     with django_capture_on_commit_callbacks(execute=True):
         services.application_reject(application=app, by=world.decider, reasons="No evidence")
