@@ -89,6 +89,7 @@ class Browser:
     def request(self, path: str, data: dict[str, str] | None = None) -> tuple[int, str, dict]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         request = urllib.request.Request(self.base_url + path, data=body)
+        request.add_header("Accept-Language", "en")
         if data is not None:
             request.add_header("Referer", self.base_url + path)
         try:
