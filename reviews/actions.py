@@ -22,6 +22,7 @@ from applications import permissions as perms
 from applications import services
 from applications.models import (
     Application,
+    AuditEvent,
     Consultation,
     ConsultationStatus,
     ExtensionRequest,
@@ -45,6 +46,13 @@ class CaseState:
     pending_extension: ExtensionRequest | None
     pending_law_amendment: LawAmendmentRequest | None
     recommendation: Recommendation | None
+    conflicted: bool = False
+
+
+# Officer work a person who declared a conflict of interest in the case is never offered.
+OFFICER_WORK = frozenset(
+    {"claim", "assign", "release", "accept", "supplement", "consult", "confirmation", "recommend"}
+)
 
 
 def case_state(user: Any, app: Application) -> CaseState:
@@ -65,6 +73,9 @@ def case_state(user: Any, app: Application) -> CaseState:
             status=RequestStatus.PENDING
         ).first(),
         recommendation=app.recommendations.order_by("-created_at", "-id").first(),
+        conflicted=AuditEvent.objects.filter(
+            application=app, action=services.CONFLICT_DECLARED, actor_id=user.pk
+        ).exists(),
     )
 
 
@@ -397,7 +408,12 @@ def available_actions(user: Any, app: Application, state: CaseState) -> list[Rev
     """Exactly the actions this user may take on this case now."""
     if app.status == S.DRAFT:
         return []
-    return [action for action in ACTIONS if action.available(user, app, state)]
+    return [
+        action
+        for action in ACTIONS
+        if not (state.conflicted and action.slug in OFFICER_WORK)
+        and action.available(user, app, state)
+    ]
 
 
 def form_kwargs(action: ReviewAction, user: Any, app: Application) -> dict[str, Any]:

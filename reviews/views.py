@@ -282,6 +282,7 @@ class CaseView(StaffMixin):
         days = _days_left(app, "", timezone.now())
         context = {
             "application": app,
+            "conflicted": state.conflicted,
             "sections": answers(app),
             "regulations": app.regulations.select_related("competent_ministry"),
             "documents": documents_of(application=app),
@@ -336,7 +337,7 @@ class CaseActionView(StaffMixin):
         app = staff_case(request, pk)
         action = self._action(slug)
         state = actions.case_state(request.user, app)
-        if not action.available(request.user, app, state):
+        if action not in actions.available_actions(request.user, app, state):
             messages.info(request, _("This action is not open to you on this case now."))
             return redirect("review-case", pk=app.pk)
         version = request.GET.get("v", "")
@@ -354,7 +355,7 @@ class CaseActionView(StaffMixin):
         extra = actions.form_kwargs(action, request.user, app)
         form = action.form_class(request.POST, **extra)
         posted_version = request.POST.get("version", "")
-        if not action.available(request.user, app, state):
+        if action not in actions.available_actions(request.user, app, state):
             if posted_version.isdigit() and int(posted_version) != app.version:
                 return self._stale(request, app, action, state, form, extra)
             return render(
