@@ -391,7 +391,9 @@ class CaseActionView(StaffMixin):
         form: Any,
         extra: dict[str, Any],
     ) -> HttpResponse:
-        app.refresh_from_db()
+        # A fresh read, not refresh_from_db(): django-fsm's refresh unprotects the status field
+        # process-wide for a moment, which races with other threads of the server.
+        app = staff_case(request, app.pk)
         data = form.data.copy()
         data["version"] = str(app.version)
         rebound = action.form_class(data, **extra)
