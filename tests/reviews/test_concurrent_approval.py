@@ -69,7 +69,7 @@ def test_twenty_parallel_approvals_record_exactly_one_decision(live_server) -> N
         "term_end": end.isoformat(),
         "conditions": "조건 1",
     }
-    cookies = session.cookies.get_dict()
+    cookies = {k: v for k, v in session.cookies.get_dict().items() if v is not None}
     barrier = threading.Barrier(ATTEMPTS)
     results: list[tuple[int, str]] = []
     lock = threading.Lock()
