@@ -101,3 +101,21 @@ def test_demo_totp_prints_the_code_of_the_demo_device(world: World, capsys) -> N
 
 def test_verified_session_reaches_the_queue(world: World) -> None:
     assert signed_in(world.auditor).get("/review/").status_code == 200
+
+
+def test_the_demo_seed_gives_staff_but_not_applicants_a_demo_device(db: None) -> None:
+    from applications.demo import seed_configuration, seed_people, seed_two_factor
+
+    seed_configuration()
+    users = seed_people()
+    seed_two_factor(users)
+    seed_two_factor(users)  # idempotent
+    officer = TOTPDevice.objects.get(user=users["officer"])
+    assert officer.confirmed and officer.key == DEMO_TOTP_KEY
+    assert TOTPDevice.objects.filter(user=users["auditor"], confirmed=True).count() == 1
+    assert not TOTPDevice.objects.filter(user=users["applicant"]).exists()
+    client = Client()
+    client.force_login(users["decider"])
+    code = current_code(TOTPDevice.objects.get(user=users["decider"]))
+    assert client.post("/review/2fa/verify/", {"token": code}).status_code == 302
+    assert client.get("/review/").status_code == 200
