@@ -188,6 +188,21 @@ def main() -> int:
             f"{url:<38}{len(queries):>8}{page_ms:>10.1f}{raw_ms:>9.2f}"
             f"{page_ms / raw_ms:>8.1f}{all_ms:>12.1f}"
         )
+    print("\nslowest queries of /review/?tab=all (median ms, SQL start):")
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/review/?tab=all")
+    timed = []
+    for query in ctx.captured_queries:
+
+        def run_one(sql: str = query["sql"]) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                if cursor.description is not None:
+                    cursor.fetchall()
+
+        timed.append((_median_ms(run_one, 3), query["sql"]))
+    for ms, sql in sorted(timed, reverse=True)[:4]:
+        print(f"  {ms:8.2f}  {sql[:110]}")
     print(
         "\npage ms: median time of the whole request through Django (test client);\n"
         "raw ms: median time of the page's own SELECT of its 25 rows, run as raw SQL;\n"

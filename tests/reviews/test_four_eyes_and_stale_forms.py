@@ -67,6 +67,7 @@ def test_a_stale_form_gets_409_keeps_the_input_and_writes_nothing(world: World) 
     client = signed_in(world.officer)
     form_page = client.get(f"/review/{app.pk}/supplement/?v={opened_at}")
     assert f'name="version" value="{opened_at}"' in form_page.content.decode()
+    assert "The applicant will have 30 days to answer." in form_page.content.decode()
     # Meanwhile the case changes (an opinion request goes out in another tab).
     services.consultation_request(
         application=app, by=world.officer, ministries=[world.other_ministry], question="?"
