@@ -22,6 +22,7 @@ from applications.models import (
     ConsultationStatus,
     ExtensionRequest,
     LawAmendmentRequest,
+    Program,
     RequestStatus,
     SupplementRequest,
 )
@@ -97,9 +98,8 @@ def scope_q(user: Any, prefix: str = "") -> Q:
     # "id IN (subquery)" rather than a correlated EXISTS: inside an OR, PostgreSQL runs it as
     # one hashed subplan instead of a lookup per row (see `make bench-queue`).
     consulted = Consultation.objects.filter(ministry=ministry).values("application_id")
-    return not_draft & (
-        Q(**{f"{prefix}program__lead_ministry": ministry}) | Q(**{f"{prefix}pk__in": consulted})
-    )
+    led = Program.objects.filter(lead_ministry=ministry).values("pk")
+    return not_draft & (Q(**{f"{prefix}program_id__in": led}) | Q(**{f"{prefix}pk__in": consulted}))
 
 
 def _pending_consultation_for(ministry_id: int) -> Q:
@@ -197,31 +197,43 @@ def tab_counts(*, user: Any) -> dict[str, int]:
     return dict(Application.objects.filter(scope_q(user)).aggregate(**aggregates))
 
 
-def officer_workload(*, user: Any, now: dt.datetime | None = None) -> list[User]:
-    """Case officers of the user's ministry with how many cases each has in review, in force,
-    and overdue (one query)."""
-    ministry = ministry_of(user)
-    if ministry is None:
+@dataclass
+class Workload:
+    officer: User
+    in_review: int = 0
+    in_force: int = 0
+    overdue: int = 0
+
+
+def officer_workload(*, officers: list[User], now: dt.datetime | None = None) -> list[Workload]:
+    """How many cases each officer has in review, in force, and overdue: one grouped count over
+    their open cases (officers with none are listed with zeros)."""
+    if not officers:
         return []
     now = now or timezone.now()
-    late = Q(
-        assigned_applications__status__in=RUNNING_CLOCK,
-        assigned_applications__due_at__lt=now,
-        assigned_applications__clock_paused_at__isnull=True,
-    )
-    return list(
-        User.objects.filter(groups__name=Role.CASE_OFFICER, staff_profile__ministry=ministry)
-        .annotate(
-            in_review=Count(
-                "assigned_applications", filter=Q(assigned_applications__status__in=IN_REVIEW)
-            ),
-            in_force=Count(
-                "assigned_applications", filter=Q(assigned_applications__status__in=TERM_RUNNING)
-            ),
-            overdue=Count("assigned_applications", filter=late),
+    rows = (
+        Application.objects.filter(
+            assigned_officer__in=[o.pk for o in officers], status__in=(*IN_REVIEW, *TERM_RUNNING)
         )
-        .order_by("-in_review", "username")
+        .values("assigned_officer_id")
+        .annotate(
+            in_review=Count("pk", filter=Q(status__in=IN_REVIEW)),
+            in_force=Count("pk", filter=Q(status__in=TERM_RUNNING)),
+            overdue=Count("pk", filter=overdue_q(now)),
+        )
+        .order_by()
     )
+    counts: dict[int, dict[str, int]] = {row["assigned_officer_id"]: row for row in rows}
+    result = [
+        Workload(
+            officer=o,
+            in_review=counts.get(o.pk, {}).get("in_review", 0),
+            in_force=counts.get(o.pk, {}).get("in_force", 0),
+            overdue=counts.get(o.pk, {}).get("overdue", 0),
+        )
+        for o in officers
+    ]
+    return sorted(result, key=lambda w: (-w.in_review, w.officer.get_username()))
 
 
 def officers_of_ministry(*, user: Any) -> QuerySet[User]:

@@ -218,7 +218,7 @@ class QueueView(StaffMixin):
             "page": page,
             "rows": rows,
             "query": params.urlencode(),
-            "workload": selectors.officer_workload(user=user, now=now),
+            "workload": selectors.officer_workload(officers=officers, now=now),
             "highlight_days": HIGHLIGHT_DAYS,
         }
         return render(request, self.template_name, context)
@@ -329,7 +329,6 @@ class CaseActionView(StaffMixin):
             "action": action,
             "state": state,
             "form": form,
-            "multiline_hint": True,
         }
         return render(request, self.template_name, context, status=status)
 

@@ -134,7 +134,7 @@ def test_the_queue_shows_workload_per_officer(world: World) -> None:
     drive(world, S.UNDER_REVIEW)
     drive(world, S.ACTIVE)
     page = signed_in(world.officer).get("/review/?tab=all")
-    workload = {row.username: row for row in page.context["workload"]}
+    workload = {row.officer.username: row for row in page.context["workload"]}
     assert workload["officer"].in_review == 2
     assert workload["officer"].in_force == 1
     assert workload["other_officer"].in_review == 0
