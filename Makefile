@@ -6,11 +6,12 @@
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
-#   make bench-transitions / bench-load   one benchmark on its own throwaway PostgreSQL
+#   make bench-transitions / bench-load / bench-queue   one benchmark on its own throwaway PostgreSQL
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
+#   make bench-queue  review queue first page at scale on a throwaway PostgreSQL (BENCH_APPLICATIONS, BENCH_EVENTS)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -53,7 +54,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
 .PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
-.PHONY: serve-prod bench bench-transitions bench-load
+.PHONY: serve-prod bench bench-transitions bench-load bench-queue
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -164,6 +165,9 @@ bench-transitions: deps
 
 bench-load: deps
 	$(call bench_on_pg,bench_load)
+
+bench-queue: deps
+	$(call bench_on_pg,bench_queue)
 
 # ---------------------------------------------------------------------------------------- test
 

@@ -538,11 +538,23 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     return made
 
 
+def seed_two_factor(users: dict[str, User]) -> None:
+    """Demo staff get a confirmed TOTP device with the documented demo secret, so that
+    `manage.py demo_totp <username>` prints the code to sign in to /review/ with."""
+    from reviews.services import totp_demo_device
+    from reviews.twofactor import DEMO_TOTP_KEY, works_in_review
+
+    for user in users.values():
+        if works_in_review(user):
+            totp_demo_device(user=user, key=DEMO_TOTP_KEY)
+
+
 def seed_demo() -> tuple[bool, dict[str, User]]:
     """Idempotent: configuration converges on every run; sample cases are made once."""
     with transaction.atomic():
         programs = seed_configuration()
         users = seed_people()
+        seed_two_factor(users)
     if Application.objects.filter(organization__registration_number="220-81-12341").exists():
         return False, users
     with transaction.atomic():

@@ -130,3 +130,53 @@ def can_answer_consultation(user: Any, consultation: Consultation) -> bool:
 def system_only(user: Any, application: Application) -> bool:
     """Deadline actions belong to the scheduler; no person may take them."""
     return False
+
+
+# --- review workspace: taking and handing over cases ----------------------------------------
+
+# Statuses in which a case still has work for its officer (intake to the end of the term).
+_OPEN_FOR_OFFICER = frozenset(
+    {
+        "submitted",
+        "supplement_requested",
+        "under_review",
+        "deliberation",
+        "approved",
+        "active",
+        "suspended",
+        "continuing",
+        "rejected",
+    }
+)
+
+
+def can_claim_application(user: Any, application: Application) -> bool:
+    """A case officer of the lead ministry takes an open case nobody is working on."""
+    return (
+        can_accept_application(user, application)
+        and application.status in _OPEN_FOR_OFFICER
+        and application.assigned_officer_id is None
+    )
+
+
+def can_assign_application(user: Any, application: Application) -> bool:
+    """Lead-ministry officers hand an unassigned case, or their own, to a colleague."""
+    return (
+        can_accept_application(user, application)
+        and application.status in _OPEN_FOR_OFFICER
+        and application.assigned_officer_id in (None, user.pk)
+    )
+
+
+def can_release_application(user: Any, application: Application) -> bool:
+    """The assigned officer gives the case back to the pool."""
+    return (
+        can_accept_application(user, application)
+        and application.status in _OPEN_FOR_OFFICER
+        and application.assigned_officer_id == user.pk
+    )
+
+
+def can_declare_conflict(user: Any, application: Application) -> bool:
+    """Any case officer of the lead ministry may record a conflict of interest in a case."""
+    return can_accept_application(user, application)

@@ -333,7 +333,18 @@ EVENT_SENTENCES: dict[str, Promise] = {
 }
 
 # Internal working events the applicant does not need to see on their timeline.
-HIDDEN_EVENTS = frozenset({"draft_updated", "regulation_added", "regulation_removed"})
+HIDDEN_EVENTS = frozenset(
+    {
+        "draft_updated",
+        "regulation_added",
+        "regulation_removed",
+        # the ministry's internal case handling (review workspace)
+        "claimed",
+        "assigned",
+        "released",
+        "conflict_declared",
+    }
+)
 
 
 @dataclass

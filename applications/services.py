@@ -476,9 +476,17 @@ def application_accept(
             name="accept",
             role=Role.CASE_OFFICER,
             expected_version=expected_version,
+            guard=lambda app: _accept_guard(app, by),
             arguments=lambda app: {"officer": by},
             payload={"assigned_officer": by.get_username(), "no_conflict_declared": True},
         )
+
+
+def _accept_guard(app: Application, by: Any) -> None:
+    """A case claimed by a colleague is theirs to accept; a declared conflict bars the officer."""
+    if app.assigned_officer_id not in (None, by.pk):
+        raise NotPermitted(_("This case is assigned to another officer."))
+    _refuse_conflicted(app, by)
 
 
 # --- fast confirmation ---------------------------------------------------------------------
@@ -626,7 +634,12 @@ def consultation_request(
 
 
 def consultation_answer(
-    *, consultation: Consultation, by: Any, opinion: str, reasons: str = ""
+    *,
+    consultation: Consultation,
+    by: Any,
+    opinion: str,
+    reasons: str = "",
+    expected_version: int | None = None,
 ) -> Consultation:
     """A consultee of the addressed ministry gives its opinion, with reasons where it objects or
     sets conditions."""
@@ -638,6 +651,7 @@ def consultation_answer(
     with transaction.atomic():
         app = _locked(consultation.application)
         _require_visible(by, app)
+        _require_version(app, expected_version)
         item = Consultation.objects.select_for_update().get(pk=consultation.pk)
         _require(perms.can_answer_consultation, by, item)
         if item.status != ConsultationStatus.PENDING:
@@ -1064,7 +1078,12 @@ def extension_request_file(
 
 
 def extension_request_decide(
-    *, extension_request: ExtensionRequest, by: Any, grant: bool, reason: str = ""
+    *,
+    extension_request: ExtensionRequest,
+    by: Any,
+    grant: bool,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> ExtensionRequest:
     """Decision maker grants (the term moves; ``extend``) or denies (reason required)."""
     at = timezone.now()
@@ -1091,6 +1110,7 @@ def extension_request_decide(
                 by=by,
                 name="extend",
                 role=Role.DECISION_MAKER,
+                expected_version=expected_version,
                 guard=guard,
                 arguments=lambda app: {"new_end": item.new_end},
                 payload={"extension_request": item.pk, "new_end": item.new_end, "reason": reason},
@@ -1111,6 +1131,7 @@ def extension_request_decide(
             text = _clean_text(reason, "reason", _("Give the reason for denying the extension."))
             app = _locked(item.application)
             _require_visible(by, app)
+            _require_version(app, expected_version)
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This extension request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
@@ -1161,7 +1182,12 @@ def law_amendment_request_file(
 
 
 def law_amendment_request_decide(
-    *, law_amendment_request: LawAmendmentRequest, by: Any, accept: bool, reason: str = ""
+    *,
+    law_amendment_request: LawAmendmentRequest,
+    by: Any,
+    accept: bool,
+    reason: str = "",
+    expected_version: int | None = None,
 ) -> LawAmendmentRequest:
     """Decision maker accepts (→ ``continuing``: expiry no longer applies) or rejects."""
     at = timezone.now()
@@ -1178,6 +1204,7 @@ def law_amendment_request_decide(
                 by=by,
                 name="request_law_amendment",
                 role=Role.DECISION_MAKER,
+                expected_version=expected_version,
                 guard=guard,
                 payload={"law_amendment_request": item.pk, "reason": reason},
                 at=at,
@@ -1197,6 +1224,7 @@ def law_amendment_request_decide(
             text = _clean_text(reason, "reason", _("Give the reason for rejecting the request."))
             app = _locked(item.application)
             _require_visible(by, app)
+            _require_version(app, expected_version)
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This law-amendment request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
@@ -1581,3 +1609,160 @@ def invitation_accept(
                 payload={"organization": organization.pk},
             )
     return user
+
+
+# --- review workspace: claim, assign, release, conflicts of interest -------------------------
+# Who works a case is recorded on ``assigned_officer``; every change of hands bumps the case
+# version (forms opened before it are stale) and is an audit event. A declared conflict of
+# interest is an audit event too, and it bars that officer from the case for good.
+
+CONFLICT_DECLARED = "conflict_declared"
+
+
+def _has_declared_conflict(application: Application, officer: Any) -> bool:
+    from applications.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        application=application, action=CONFLICT_DECLARED, actor=officer
+    ).exists()
+
+
+def _refuse_conflicted(application: Application, officer: Any) -> None:
+    if officer is not None and _has_declared_conflict(application, officer):
+        raise NotPermitted(
+            _("%(officer)s declared a conflict of interest in this case and cannot work on it.")
+            % {"officer": officer.get_full_name() or officer.get_username()}
+        )
+
+
+def _change_hands(
+    *,
+    application: Application,
+    by: Any,
+    officer: Any,
+    action: str,
+    predicate: perms.Predicate,
+    expected_version: int | None,
+    payload: dict[str, Any],
+) -> Application:
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        _require_version(app, expected_version)
+        _require(predicate, by, app)
+        _refuse_conflicted(app, officer)
+        previous = app.assigned_officer
+        app.assigned_officer = officer
+        app.version += 1
+        app.save(update_fields=["assigned_officer", "version", "updated_at"])
+        _record(
+            app,
+            by,
+            Role.CASE_OFFICER,
+            action,
+            {
+                "assigned_officer": officer.get_username() if officer is not None else "",
+                "previous_officer": previous.get_username() if previous is not None else "",
+                **payload,
+            },
+        )
+    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    return app
+
+
+def application_claim(
+    *,
+    application: Application,
+    by: Any,
+    no_conflict_declared: bool,
+    expected_version: int | None = None,
+) -> Application:
+    """A lead-ministry case officer takes an unassigned case, declaring no conflict of interest
+    (someone with a conflict records it with ``conflict_declare`` instead)."""
+    if not no_conflict_declared:
+        raise InvalidInput(
+            {
+                "no_conflict_declared": _(
+                    "Declare that you have no conflict of interest in this case."
+                )
+            }
+        )
+    return _change_hands(
+        application=application,
+        by=by,
+        officer=by,
+        action="claimed",
+        predicate=perms.can_claim_application,
+        expected_version=expected_version,
+        payload={"no_conflict_declared": True},
+    )
+
+
+def application_assign(
+    *,
+    application: Application,
+    by: Any,
+    officer: Any,
+    expected_version: int | None = None,
+) -> Application:
+    """An officer hands an unassigned case (or their own) to a colleague of the same ministry;
+    a colleague who declared a conflict in the case cannot receive it."""
+    from applications.roles import has_role, ministry_of
+
+    if officer is None:
+        raise InvalidInput({"officer": _("Choose the officer who will work on the case.")})
+    ministry = ministry_of(officer)
+    if (
+        not has_role(officer, Role.CASE_OFFICER)
+        or ministry is None
+        or ministry.pk != application.program.lead_ministry_id
+    ):
+        raise InvalidInput(
+            {"officer": _("Choose a case officer of the ministry that leads this programme.")}
+        )
+    return _change_hands(
+        application=application,
+        by=by,
+        officer=officer,
+        action="assigned",
+        predicate=perms.can_assign_application,
+        expected_version=expected_version,
+        payload={},
+    )
+
+
+def application_release(
+    *, application: Application, by: Any, reason: str = "", expected_version: int | None = None
+) -> Application:
+    """The assigned officer gives the case back to the pool (it appears as unassigned)."""
+    return _change_hands(
+        application=application,
+        by=by,
+        officer=None,
+        action="released",
+        predicate=perms.can_release_application,
+        expected_version=expected_version,
+        payload={"reason": reason.strip()},
+    )
+
+
+def conflict_declare(
+    *, application: Application, by: Any, details: str, expected_version: int | None = None
+) -> Application:
+    """An officer records a conflict of interest: the case is not assigned to them (if it was,
+    it is released) and they can never claim, accept or be assigned it."""
+    text = _clean_text(details, "conflict_details", _("Describe the conflict of interest."))
+    with transaction.atomic():
+        app = _locked(application)
+        _require_visible(by, app)
+        _require_version(app, expected_version)
+        _require(perms.can_declare_conflict, by, app)
+        payload: dict[str, Any] = {"details": text, "officer": by.get_username()}
+        if app.assigned_officer_id == by.pk:
+            app.assigned_officer = None
+            app.version += 1
+            app.save(update_fields=["assigned_officer", "version", "updated_at"])
+            payload["released"] = True
+        _record(app, by, Role.CASE_OFFICER, CONFLICT_DECLARED, payload)
+    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    return app

@@ -1,3 +1,14 @@
-from django.urls import URLPattern, URLResolver
+"""Staff workspace routes under /review/."""
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from django.urls import URLPattern, URLResolver, path
+
+from reviews import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.QueueView.as_view(), name="review-queue"),
+    path("deadlines/", views.DeadlinesView.as_view(), name="review-deadlines"),
+    path("2fa/setup/", views.TwoFactorSetupView.as_view(), name="review-2fa-setup"),
+    path("2fa/verify/", views.TwoFactorVerifyView.as_view(), name="review-2fa-verify"),
+    path("<int:pk>/", views.CaseView.as_view(), name="review-case"),
+    path("<int:pk>/<slug:slug>/", views.CaseActionView.as_view(), name="review-action"),
+]

@@ -21,3 +21,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'admin':<12} operator (Django admin at /admin/)")
         for username, role, where, _name in USERS:
             self.stdout.write(f"  {username:<12} {role.label} {where or ''}".rstrip())
+        self.stdout.write(
+            "Staff sign in at /review/ with a second step: the 6-digit code printed by "
+            "`manage.py demo_totp <username>`."
+        )

@@ -1,0 +1,267 @@
+"""Forms of the review workspace. They parse and bound input; the rules stay in the services,
+whose ``InvalidInput`` errors are put back onto the form. Every action form carries the case
+``version`` it was opened at (optimistic locking)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
+
+from applications.forms import LONG, SHORT, AccessibleForm, VersionForm, date_field, long_text, text
+from applications.models import Ministry, Opinion
+from applications.workflow import ApplicationStatus, ConfirmationOutcome, RecommendationOutcome
+from reviews.selectors import SORTS
+
+
+def lines(value: str) -> list[str]:
+    """A textarea with one item per line as a list (blank lines dropped, order kept)."""
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+# --- two-factor sign-in ------------------------------------------------------------------------
+
+
+class TokenForm(AccessibleForm):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        min_length=6,
+        max_length=8,
+        help_text=_("The code your authenticator app shows now. It changes every 30 seconds."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
+    )
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+class QueueFilterForm(AccessibleForm):
+    q = text(SHORT, label=_("Search"), help_text=_("Reference, title or organisation."))
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))]
+        + [(v, lbl) for v, lbl in ApplicationStatus.choices if v != ApplicationStatus.DRAFT],
+    )
+    program = forms.TypedChoiceField(label=_("Programme"), required=False, coerce=int)
+    track = forms.TypedChoiceField(label=_("Track"), required=False, coerce=int)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
+
+    def __init__(
+        self,
+        *args: Any,
+        programs: list[tuple[int, str]],
+        tracks: list[tuple[int, str]],
+        officers: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["program"]).choices = [
+            ("", _("Any programme")),
+            *programs,
+        ]
+        cast(forms.ChoiceField, self.fields["track"]).choices = [("", _("Any track")), *tracks]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Anyone")),
+            ("none", _("Unassigned")),
+            *officers,
+        ]
+
+
+# --- taking and handing over cases ---------------------------------------------------------------
+
+
+class ClaimForm(VersionForm):
+    declaration = forms.ChoiceField(
+        label=_("Conflict of interest"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("none", _("I have no conflict of interest in this case")),
+            ("conflict", _("I have a conflict of interest in this case")),
+        ],
+        help_text=_(
+            "For example a family, financial or former employment link with the applicant. A "
+            "declared conflict is recorded and the case will not be assigned to you."
+        ),
+        error_messages={"required": _("Say whether you have a conflict of interest.")},
+    )
+    conflict_details = long_text(
+        2000,
+        label=_("If you have a conflict, describe it"),
+        help_text=_("Kept in the case record."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("declaration") == "conflict" and not data.get("conflict_details", "").strip():
+            self.add_error("conflict_details", _("Describe the conflict of interest."))
+        return data
+
+
+class OfficerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.get_username())
+
+
+class MinistriesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} — {obj.name_en or obj.name}"
+
+
+class AssignForm(VersionForm):
+    officer = OfficerChoiceField(
+        label=_("Officer"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose an officer"),
+        error_messages={"required": _("Choose the officer who will work on the case.")},
+    )
+
+    def __init__(self, *args: Any, officers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(OfficerChoiceField, self.fields["officer"]).queryset = officers
+
+
+class ReleaseForm(VersionForm):
+    reason = long_text(2000, label=_("Reason (optional)"))
+
+
+class AcceptForm(VersionForm):
+    no_conflict_declared = forms.BooleanField(
+        label=_("I have no conflict of interest in this case"),
+        error_messages={"required": _("Declare that you have no conflict of interest.")},
+    )
+
+
+class SupplementRequestForm(VersionForm):
+    deficiencies = long_text(
+        LONG,
+        required=True,
+        label=_("What is missing"),
+        help_text=_("One item per line. The applicant sees them as a numbered list."),
+    )
+
+
+# --- consultations --------------------------------------------------------------------------------
+
+
+class ConsultationRequestForm(VersionForm):
+    ministries = MinistriesField(
+        label=_("Ministries to consult"),
+        queryset=Ministry.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one ministry to consult.")},
+    )
+    question = long_text(LONG, required=True, label=_("Question for the consulted ministries"))
+
+    def __init__(self, *args: Any, ministries: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(MinistriesField, self.fields["ministries"]).queryset = ministries
+
+
+class ConsultationAnswerForm(VersionForm):
+    opinion = forms.ChoiceField(
+        label=_("Your ministry's opinion"),
+        widget=forms.RadioSelect,
+        choices=[
+            (Opinion.AGREE, Opinion.AGREE.label),
+            (Opinion.AGREE_WITH_CONDITIONS, Opinion.AGREE_WITH_CONDITIONS.label),
+            (Opinion.OBJECT, Opinion.OBJECT.label),
+        ],
+        error_messages={"required": _("Choose agree, agree with conditions, or object.")},
+    )
+    reasons = long_text(
+        LONG,
+        label=_("Conditions or reasons"),
+        help_text=_("Required when you set conditions or object."),
+    )
+
+
+# --- answers, recommendations and decisions ----------------------------------------------------------
+
+
+class ConfirmationAnswerForm(VersionForm):
+    outcome = forms.ChoiceField(
+        label=_("Answer"),
+        widget=forms.RadioSelect,
+        choices=[
+            (ConfirmationOutcome.NO_REGULATION, ConfirmationOutcome.NO_REGULATION.label),
+            (ConfirmationOutcome.REGULATION_APPLIES, ConfirmationOutcome.REGULATION_APPLIES.label),
+        ],
+        error_messages={"required": _("Choose whether a regulation applies.")},
+    )
+    permits = long_text(
+        2000, label=_("Permits or regulations that apply"), help_text=_("Required if one applies.")
+    )
+    competent_authority = text(SHORT, label=_("Competent authority"))
+    reasons = long_text(LONG, label=_("Explanation"))
+
+
+class RecommendForm(VersionForm):
+    outcome = forms.ChoiceField(
+        label=_("Recommendation"),
+        widget=forms.RadioSelect,
+        choices=RecommendationOutcome.choices,
+        error_messages={"required": _("Recommend approval or rejection.")},
+    )
+    proposed_term_days = forms.IntegerField(
+        label=_("Proposed term (days)"),
+        required=False,
+        min_value=1,
+        max_value=10_000,
+        help_text=_("Required when recommending approval."),
+    )
+    proposed_conditions = long_text(
+        LONG,
+        label=_("Proposed conditions"),
+        help_text=_("One condition per line, in order; they are numbered as listed."),
+    )
+    legal_basis = text(300, label=_("Legal basis"))
+    reasons = long_text(
+        LONG, label=_("Reasons"), help_text=_("Required when recommending rejection.")
+    )
+
+
+class ApproveForm(VersionForm):
+    committee_reference = text(200, required=True, label=_("Committee meeting reference"))
+    term_start = date_field(_("Term starts"))
+    term_end = date_field(_("Term ends"))
+    conditions = long_text(
+        LONG,
+        label=_("Conditions"),
+        help_text=_("One condition per line, in order; they are numbered as listed."),
+    )
+    legal_basis = text(300, label=_("Legal basis"))
+
+
+class RejectForm(VersionForm):
+    committee_reference = text(200, label=_("Committee meeting reference"))
+    reasons = long_text(LONG, required=True, label=_("Reasons for the rejection"))
+
+
+class ReasonForm(VersionForm):
+    reason = long_text(LONG, required=True, label=_("Reason"))
+
+
+class GroundsForm(VersionForm):
+    grounds = long_text(LONG, required=True, label=_("Grounds for revocation"))
+
+
+class ConfirmForm(VersionForm):
+    """An action with nothing to fill in: the button is the confirmation."""
+
+
+class RequestDecisionForm(VersionForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        choices=[("grant", _("Grant")), ("deny", _("Refuse"))],
+        error_messages={"required": _("Choose whether to grant or refuse the request.")},
+    )
+    reason = long_text(LONG, label=_("Reason"), help_text=_("Required when refusing."))

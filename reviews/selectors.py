@@ -1,0 +1,355 @@
+"""Reads for the review workspace: the queue (scoped by ministry and role, one tab at a time),
+per-tab counts, officers' workload, the deadlines calendar and the case page's related rows.
+
+Every function here runs a fixed number of queries whatever the number of cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import (
+    Application,
+    Consultation,
+    ConsultationStatus,
+    ExtensionRequest,
+    LawAmendmentRequest,
+    Program,
+    RequestStatus,
+    SupplementRequest,
+)
+from applications.roles import Role, has_role, ministry_of
+from applications.workflow import IN_FORCE, RUNNING_CLOCK
+from applications.workflow import ApplicationStatus as S
+
+IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
+TERM_RUNNING = (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING)
+OPEN_WORK = (*IN_REVIEW, *TERM_RUNNING, S.REJECTED)
+
+
+@dataclass(frozen=True)
+class Tab:
+    slug: str
+    label: Promise
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("new", _("New (intake)")),
+    Tab("mine", _("Mine")),
+    Tab("consultations", _("Consultations to answer")),
+    Tab("decision", _("Awaiting decision")),
+    Tab("active", _("Active waivers")),
+    Tab("all", _("All")),
+)
+TAB_SLUGS = frozenset(t.slug for t in TABS)
+
+SORTS: dict[str, Promise] = {
+    "deadline": _("Deadline (soonest first)"),
+    "-deadline": _("Deadline (latest first)"),
+    "-submitted": _("Newest submissions first"),
+    "submitted": _("Oldest submissions first"),
+    "reference": _("Reference"),
+}
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    track: int | None = None
+    program: int | None = None
+    assignee: str = ""  # a user id, "none" for unassigned, or "" for anyone
+    overdue: bool = False
+    q: str = ""
+    sort: str = "deadline"
+
+
+def default_tab(user: Any) -> str:
+    """Where each role starts: intake for officers, its own work for the others."""
+    if has_role(user, Role.CASE_OFFICER):
+        return "new"
+    if has_role(user, Role.DECISION_MAKER):
+        return "decision"
+    if has_role(user, Role.CONSULTEE):
+        return "consultations"
+    return "all"
+
+
+def _sees_everything(user: Any) -> bool:
+    return bool(user.is_superuser or has_role(user, Role.AUDITOR))
+
+
+def scope_q(user: Any, prefix: str = "") -> Q:
+    """Cases this user may see in the workspace: their ministry's programmes and cases their
+    ministry is consulted on; everything for auditors; never drafts."""
+    not_draft = ~Q(**{f"{prefix}status": S.DRAFT})
+    if _sees_everything(user):
+        return not_draft
+    ministry = ministry_of(user)
+    if ministry is None:
+        return Q(pk__in=[])
+    # "id IN (subquery)" rather than a correlated EXISTS: inside an OR, PostgreSQL runs it as
+    # one hashed subplan instead of a lookup per row (see `make bench-queue`).
+    consulted = Consultation.objects.filter(ministry=ministry).values("application_id")
+    led = Program.objects.filter(lead_ministry=ministry).values("pk")
+    return not_draft & (Q(**{f"{prefix}program_id__in": led}) | Q(**{f"{prefix}pk__in": consulted}))
+
+
+def _pending_consultation_for(ministry_id: int) -> Q:
+    return Q(
+        pk__in=Consultation.objects.filter(
+            ministry_id=ministry_id, status=ConsultationStatus.PENDING
+        ).values("application_id")
+    )
+
+
+def _pending_request() -> Q:
+    return Q(
+        pk__in=ExtensionRequest.objects.filter(status=RequestStatus.PENDING).values(
+            "application_id"
+        )
+    ) | Q(
+        pk__in=LawAmendmentRequest.objects.filter(status=RequestStatus.PENDING).values(
+            "application_id"
+        )
+    )
+
+
+def tab_q(user: Any, tab: str) -> Q:
+    """What each tab holds (within the user's scope)."""
+    ministry = ministry_of(user)
+    if tab == "new":
+        return Q(status=S.SUBMITTED)
+    if tab == "mine":
+        return Q(assigned_officer_id=user.pk, status__in=OPEN_WORK)
+    if tab == "consultations":
+        return _pending_consultation_for(ministry.pk) if ministry else Q(pk__in=[])
+    if tab == "decision":
+        return Q(status=S.DELIBERATION) | (Q(status__in=IN_FORCE) & _pending_request())
+    if tab == "active":
+        return Q(status__in=TERM_RUNNING)
+    return Q()
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """The statutory clock is running and its deadline has passed."""
+    return Q(status__in=RUNNING_CLOCK, due_at__lt=now, clock_paused_at__isnull=True)
+
+
+def _ordering(tab: str, sort: str) -> list[Any]:
+    deadline = "term_end" if tab == "active" else "due_at"
+    if sort == "-deadline":
+        return [F(deadline).desc(nulls_last=True), "-pk"]
+    if sort == "-submitted":
+        return [F("submitted_at").desc(nulls_last=True), "-pk"]
+    if sort == "submitted":
+        return [F("submitted_at").asc(nulls_last=True), "pk"]
+    if sort == "reference":
+        return ["reference", "pk"]
+    return [F(deadline).asc(nulls_last=True), "pk"]
+
+
+def review_queue_for(
+    *, user: Any, tab: str, filters: QueueFilters, now: dt.datetime | None = None
+) -> QuerySet[Application]:
+    """One tab of the queue for this user: scoped, filtered, searched and sorted (by deadline
+    unless asked otherwise). Related rows shown in the table are joined, not fetched per row."""
+    now = now or timezone.now()
+    tab = tab if tab in TAB_SLUGS else "all"
+    qs = Application.objects.filter(scope_q(user) & tab_q(user, tab))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.track:
+        qs = qs.filter(track_id=filters.track)
+    if filters.program:
+        qs = qs.filter(program_id=filters.program)
+    if filters.assignee == "none":
+        qs = qs.filter(assigned_officer__isnull=True)
+    elif filters.assignee.isdigit():
+        qs = qs.filter(assigned_officer_id=int(filters.assignee))
+    if filters.overdue:
+        qs = qs.filter(overdue_q(now))
+    text = filters.q.strip()
+    if text:
+        qs = qs.filter(
+            Q(reference__icontains=text)
+            | Q(title__icontains=text)
+            | Q(organization__name__icontains=text)
+        )
+    return qs.select_related("program", "track", "organization", "assigned_officer").order_by(
+        *_ordering(tab, filters.sort)
+    )
+
+
+def tab_counts(*, user: Any) -> dict[str, int]:
+    """How many cases each tab holds, in one query."""
+    aggregates = {
+        tab.slug: Count("pk", filter=tab_q(user, tab.slug) if tab.slug != "all" else None)
+        for tab in TABS
+    }
+    return dict(Application.objects.filter(scope_q(user)).aggregate(**aggregates))
+
+
+@dataclass
+class Workload:
+    officer: User
+    in_review: int = 0
+    in_force: int = 0
+    overdue: int = 0
+
+
+def officer_workload(*, officers: list[User], now: dt.datetime | None = None) -> list[Workload]:
+    """How many cases each officer has in review, in force, and overdue: one grouped count over
+    their open cases (officers with none are listed with zeros)."""
+    if not officers:
+        return []
+    now = now or timezone.now()
+    rows = (
+        Application.objects.filter(
+            assigned_officer__in=[o.pk for o in officers], status__in=(*IN_REVIEW, *TERM_RUNNING)
+        )
+        .values("assigned_officer_id")
+        .annotate(
+            in_review=Count("pk", filter=Q(status__in=IN_REVIEW)),
+            in_force=Count("pk", filter=Q(status__in=TERM_RUNNING)),
+            overdue=Count("pk", filter=overdue_q(now)),
+        )
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {row["assigned_officer_id"]: row for row in rows}
+    result = [
+        Workload(
+            officer=o,
+            in_review=counts.get(o.pk, {}).get("in_review", 0),
+            in_force=counts.get(o.pk, {}).get("in_force", 0),
+            overdue=counts.get(o.pk, {}).get("overdue", 0),
+        )
+        for o in officers
+    ]
+    return sorted(result, key=lambda w: (-w.in_review, w.officer.get_username()))
+
+
+def officers_of_ministry(*, user: Any) -> QuerySet[User]:
+    """Case officers of the user's ministry (for the assignee filter and assignment)."""
+    ministry = ministry_of(user)
+    if ministry is None:
+        return User.objects.none()
+    return User.objects.filter(
+        groups__name=Role.CASE_OFFICER, staff_profile__ministry=ministry
+    ).order_by("first_name", "username")
+
+
+# --- the deadlines calendar ----------------------------------------------------------------------
+
+
+@dataclass
+class Deadline:
+    date: dt.date
+    kind: str
+    label: str
+    application: Application
+    overdue: bool = False
+
+
+@dataclass
+class DeadlineDay:
+    date: dt.date
+    items: list[Deadline] = field(default_factory=list)
+
+
+DEADLINE_LIMIT = 300  # per kind; the calendar is for what is coming, not an export
+
+
+def deadlines_for(*, user: Any, days: int, now: dt.datetime | None = None) -> list[DeadlineDay]:
+    """Upcoming (and missed) deadlines in the user's scope within ``days`` days, grouped by the
+    date they fall on in the programme's time zone: statutory due dates, supplement answers,
+    consultation opinions and term ends. Four queries."""
+    now = now or timezone.now()
+    until = now + dt.timedelta(days=days)
+    related = ("program", "track", "organization")
+    items: list[Deadline] = []
+
+    statutory = (
+        Application.objects.filter(scope_q(user), status__in=RUNNING_CLOCK, due_at__lte=until)
+        .filter(clock_paused_at__isnull=True)
+        .select_related(*related)
+        .order_by("due_at")[:DEADLINE_LIMIT]
+    )
+    for app in statutory:
+        assert app.due_at is not None
+        items.append(
+            Deadline(
+                app.program.local_date(app.due_at),
+                "statutory",
+                str(_("Statutory deadline")),
+                app,
+                app.due_at < now,
+            )
+        )
+    supplements = (
+        SupplementRequest.objects.filter(
+            scope_q(user, "application__"),
+            answered_at__isnull=True,
+            lapsed_at__isnull=True,
+            due_at__lte=until,
+        )
+        .select_related(*(f"application__{r}" for r in related))
+        .order_by("due_at")[:DEADLINE_LIMIT]
+    )
+    for sup in supplements:
+        app = sup.application
+        items.append(
+            Deadline(
+                app.program.local_date(sup.due_at),
+                "supplement",
+                str(_("Supplement answer due")),
+                app,
+                sup.due_at < now,
+            )
+        )
+    consultations = (
+        Consultation.objects.filter(
+            scope_q(user, "application__"),
+            status=ConsultationStatus.PENDING,
+            due_at__lte=until,
+        )
+        .select_related("ministry", *(f"application__{r}" for r in related))
+        .order_by("due_at")[:DEADLINE_LIMIT]
+    )
+    for consultation in consultations:
+        app = consultation.application
+        items.append(
+            Deadline(
+                app.program.local_date(consultation.due_at),
+                "consultation",
+                str(_("Opinion due from %(ministry)s") % {"ministry": consultation.ministry.code}),
+                app,
+                consultation.due_at < now,
+            )
+        )
+    today = timezone.localdate(now)
+    ends = (
+        Application.objects.filter(
+            scope_q(user),
+            status__in=IN_FORCE,
+            term_end__lte=today + dt.timedelta(days=days),
+        )
+        .select_related(*related)
+        .order_by("term_end")[:DEADLINE_LIMIT]
+    )
+    for app in ends:
+        assert app.term_end is not None
+        items.append(
+            Deadline(app.term_end, "term_end", str(_("Term ends")), app, app.term_end < today)
+        )
+    days_map: dict[dt.date, DeadlineDay] = {}
+    for item in sorted(items, key=lambda d: (d.date, d.kind, d.application.pk)):
+        days_map.setdefault(item.date, DeadlineDay(item.date)).items.append(item)
+    return list(days_map.values())

@@ -1,0 +1,401 @@
+"""Staff workspace under /review/: two-factor sign-in, the queue, the deadlines calendar, the
+case page and one form page per action. Views parse, check, call one service or selector and
+respond; domain errors go back onto the form (stale forms keep the person's input)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import django_otp
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from applications.models import Application, Program, Track
+from applications.selectors import application_get_for, application_history
+from applications.views import answers
+from applications.workflow import ApplicationStatus as S
+from documents.selectors import documents_of
+from reviews import actions, forms, selectors
+from reviews import services as review_services
+from reviews.timeline import staff_timeline
+from reviews.twofactor import (
+    confirmed_device,
+    key_for_humans,
+    qr_data_uri,
+    works_in_review,
+)
+from sandbox.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
+
+STALE_MESSAGE = gettext_lazy(
+    "This case changed since you opened it (someone else acted on it). Your input is kept "
+    "below: check the case again, then send the form again if it still applies."
+)
+PAGE_SIZE = 25
+HIGHLIGHT_DAYS = 7
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("review-queue")
+
+
+class SignedInStaffMixin(View):
+    """Signed in and working in review (staff or auditor); anyone else gets a 403 page."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not works_in_review(request.user):
+            return render(request, "reviews/not_staff.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class StaffMixin(SignedInStaffMixin):
+    """...and has passed two-factor sign-in in this session (``is_verified``)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user: Any = request.user
+        if user.is_authenticated and works_in_review(user) and not user.is_verified():
+            name = "review-2fa-verify" if confirmed_device(user) else "review-2fa-setup"
+            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        return super().dispatch(request, *args, **kwargs)
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------
+
+
+class TwoFactorSetupView(SignedInStaffMixin):
+    """Enrolment: scan the QR code (or type the key), then enter the first code."""
+
+    template_name = "reviews/2fa_setup.html"
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        device = review_services.totp_device_start(user=request.user)
+        context = {
+            "form": form,
+            "qr": qr_data_uri(device),
+            "key": key_for_humans(device),
+            "next": _next_url(request),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is not None:
+            return redirect(
+                f"{reverse('review-2fa-verify')}?{urlencode({'next': _next_url(request)})}"
+            )
+        return self._render(request, forms.TokenForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is not None:
+            return redirect("review-2fa-verify")
+        form = forms.TokenForm(request.POST)
+        if form.is_valid():
+            device = review_services.totp_device_start(user=request.user)
+            try:
+                device = review_services.totp_device_confirm(
+                    user=request.user, device=device, token=form.cleaned_data["token"]
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                django_otp.login(request, device)
+                messages.success(request, _("Two-factor sign-in is set up."))
+                return redirect(_next_url(request))
+        return self._render(request, form, status=400)
+
+
+class TwoFactorVerifyView(SignedInStaffMixin):
+    template_name = "reviews/2fa_verify.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is None:
+            return redirect(
+                f"{reverse('review-2fa-setup')}?{urlencode({'next': _next_url(request)})}"
+            )
+        context = {"form": forms.TokenForm(), "next": _next_url(request)}
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        device = confirmed_device(request.user)
+        if device is None:
+            return redirect("review-2fa-setup")
+        form = forms.TokenForm(request.POST)
+        if form.is_valid():
+            verified = django_otp.verify_token(
+                request.user, device.persistent_id, form.cleaned_data["token"].strip()
+            )
+            if verified is not None:
+                django_otp.login(request, verified)
+                return redirect(_next_url(request))
+            form.add_error(
+                "token", _("That code is not right. Enter the 6-digit code the app shows now.")
+            )
+        context = {"form": form, "next": _next_url(request)}
+        return render(request, self.template_name, context, status=400)
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+def _days_left(app: Application, tab: str, now: Any) -> int | None:
+    if tab == "active" or app.status in selectors.TERM_RUNNING:
+        if app.term_end is None:
+            return None
+        return (app.term_end - app.program.local_date(now)).days
+    return app.days_remaining(now)
+
+
+def _urgency(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days < 0:
+        return "overdue"
+    if days <= HIGHLIGHT_DAYS:
+        return "soon"
+    return ""
+
+
+class QueueView(StaffMixin):
+    template_name = "reviews/queue.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        tab = request.GET.get("tab") or selectors.default_tab(user)
+        if tab not in selectors.TAB_SLUGS:
+            tab = "all"
+        officers = list(selectors.officers_of_ministry(user=user))
+        form = forms.QueueFilterForm(
+            request.GET or None,
+            programs=[(p.pk, p.code) for p in Program.objects.order_by("code")],
+            tracks=[
+                (t.pk, f"{t.program.code} / {t.name}")
+                for t in Track.objects.select_related("program")
+            ],
+            officers=[(str(o.pk), o.get_full_name() or o.get_username()) for o in officers],
+        )
+        data = form.cleaned_data if form.is_valid() else {}
+        filters = selectors.QueueFilters(
+            status=data.get("status") or "",
+            track=data.get("track") or None,
+            program=data.get("program") or None,
+            assignee=data.get("assignee") or "",
+            overdue=bool(data.get("overdue")),
+            q=data.get("q") or "",
+            sort=data.get("sort") or "deadline",
+        )
+        now = timezone.now()
+        queue = selectors.review_queue_for(user=user, tab=tab, filters=filters, now=now)
+        page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = []
+        for app in page.object_list:
+            days = _days_left(app, tab, now)
+            rows.append({"app": app, "days": days, "urgency": _urgency(days), "late": -(days or 0)})
+        params = request.GET.copy()
+        params.pop("page", None)
+        counts = selectors.tab_counts(user=user)
+        context = {
+            "tab": tab,
+            "tabs": [
+                {"slug": t.slug, "label": t.label, "count": counts.get(t.slug, 0)}
+                for t in selectors.TABS
+            ],
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": params.urlencode(),
+            "workload": selectors.officer_workload(officers=officers, now=now),
+            "highlight_days": HIGHLIGHT_DAYS,
+        }
+        return render(request, self.template_name, context)
+
+
+class DeadlinesView(StaffMixin):
+    template_name = "reviews/deadlines.html"
+    choices = (7, 14, 30, 60, 90)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            days = int(request.GET.get("days", "30"))
+        except ValueError:
+            days = 30
+        if days not in self.choices:
+            days = 30
+        context = {
+            "days": days,
+            "choices": self.choices,
+            "calendar": selectors.deadlines_for(user=request.user, days=days),
+            "today": timezone.localdate(),
+        }
+        return render(request, self.template_name, context)
+
+
+# --- the case page and its actions ------------------------------------------------------------------
+
+
+def staff_case(request: HttpRequest, pk: int) -> Application:
+    """The case if the user may see it in the workspace; 404 otherwise (drafts included)."""
+    try:
+        app = application_get_for(user=request.user, pk=pk)
+    except NotVisible as error:
+        raise Http404(error.message) from error
+    if app.status == S.DRAFT:
+        raise Http404(_("No such application."))
+    return app
+
+
+def letters_of(app: Application) -> list[dict[str, Any]]:
+    """Letters on the case, linked when the letter download URL exists."""
+    from documents.models import Letter
+
+    result = []
+    for letter in Letter.objects.filter(application=app).order_by("created_at", "pk"):
+        try:
+            url = reverse("letter-download", args=[letter.number])
+        except NoReverseMatch:
+            url = ""
+        result.append({"letter": letter, "url": url})
+    return result
+
+
+class CaseView(StaffMixin):
+    template_name = "reviews/case.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = staff_case(request, pk)
+        state = actions.case_state(request.user, app)
+        available = actions.available_actions(request.user, app, state)
+        days = _days_left(app, "", timezone.now())
+        context = {
+            "application": app,
+            "conflicted": state.conflicted,
+            "sections": answers(app),
+            "regulations": app.regulations.select_related("competent_ministry"),
+            "documents": documents_of(application=app),
+            "timeline": staff_timeline(list(application_history(application=app))),
+            "consultations": app.consultations.select_related("ministry", "answered_by"),
+            "recommendation": state.recommendation,
+            "decisions": app.decisions.select_related("decided_by"),
+            "supplements": app.supplement_requests.all(),
+            "extension_requests": app.extension_requests.all(),
+            "law_amendment_requests": app.law_amendment_requests.all(),
+            "letters": letters_of(app),
+            "actions": [a for a in available if not a.secondary],
+            "secondary_actions": [a for a in available if a.secondary],
+            "days_left": days,
+            "late": -(days or 0),
+            "urgency": _urgency(days),
+        }
+        return render(request, self.template_name, context)
+
+
+class CaseActionView(StaffMixin):
+    """One action's form page. The form carries the case version it was opened at: if the case
+    changed meanwhile, the answer is 409 with the person's input kept."""
+
+    template_name = "reviews/action.html"
+
+    def _action(self, slug: str) -> actions.ReviewAction:
+        action = actions.BY_SLUG.get(slug)
+        if action is None:
+            raise Http404(_("No such action."))
+        return action
+
+    def _render(
+        self,
+        request: HttpRequest,
+        app: Application,
+        action: actions.ReviewAction,
+        state: actions.CaseState,
+        form: Any,
+        status: int = 200,
+    ) -> HttpResponse:
+        context = {
+            "application": app,
+            "action": action,
+            "state": state,
+            "form": form,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+        app = staff_case(request, pk)
+        action = self._action(slug)
+        state = actions.case_state(request.user, app)
+        if action not in actions.available_actions(request.user, app, state):
+            messages.info(request, _("This action is not open to you on this case now."))
+            return redirect("review-case", pk=app.pk)
+        version = request.GET.get("v", "")
+        initial = {
+            **actions.initial_values(action, app, state),
+            "version": int(version) if version.isdigit() else app.version,
+        }
+        form = action.form_class(initial=initial, **actions.form_kwargs(action, request.user, app))
+        return self._render(request, app, action, state, form)
+
+    def post(self, request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+        app = staff_case(request, pk)
+        action = self._action(slug)
+        state = actions.case_state(request.user, app)
+        extra = actions.form_kwargs(action, request.user, app)
+        form = action.form_class(request.POST, **extra)
+        posted_version = request.POST.get("version", "")
+        if action not in actions.available_actions(request.user, app, state):
+            if posted_version.isdigit() and int(posted_version) != app.version:
+                return self._stale(request, app, action, state, form, extra)
+            return render(
+                request,
+                "reviews/not_allowed.html",
+                {"application": app, "action": action},
+                status=403,
+            )
+        if not form.is_valid():
+            return self._render(request, app, action, state, form, status=400)
+        try:
+            action.run(request.user, app, form.cleaned_data, state)
+        except StaleVersion:
+            return self._stale(request, app, action, state, form, extra)
+        except InvalidInput as error:
+            form.put_errors(error.errors)
+            return self._render(request, app, action, state, form, status=400)
+        except NotPermitted as error:
+            form.add_error(None, error.message)
+            return self._render(request, app, action, state, form, status=403)
+        except DomainError as error:  # wrong state: someone else moved the case on
+            form.add_error(None, error.message)
+            return self._render(request, app, action, state, form, status=error.status_code)
+        messages.success(request, str(action.done))
+        return redirect("review-case", pk=app.pk)
+
+    def _stale(
+        self,
+        request: HttpRequest,
+        app: Application,
+        action: actions.ReviewAction,
+        state: actions.CaseState,
+        form: Any,
+        extra: dict[str, Any],
+    ) -> HttpResponse:
+        # A fresh read, not refresh_from_db(): django-fsm's refresh unprotects the status field
+        # process-wide for a moment, which races with other threads of the server.
+        app = staff_case(request, app.pk)
+        data = form.data.copy()
+        data["version"] = str(app.version)
+        rebound = action.form_class(data, **extra)
+        rebound.is_valid()
+        rebound.add_error(None, str(STALE_MESSAGE))
+        return self._render(request, app, action, state, rebound, status=409)

@@ -1,0 +1,259 @@
+"""The queue: scoped by ministry and role (another ministry's cases only when consulted),
+tabs, filters, search, sort by deadline, pagination, highlighting, and a fixed number of
+queries whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import Client
+
+from applications import services
+from applications.models import Application
+from applications.roles import Role
+from applications.workflow import ApplicationStatus as S
+from tests.builders import World, draft, drive
+from tests.factories import MinistryFactory, ProgramFactory, TrackFactory, make_user
+from tests.reviews.helpers import signed_in
+
+pytestmark = pytest.mark.django_db
+
+
+def refs(response) -> list[str]:
+    return [row["app"].reference for row in response.context["rows"]]
+
+
+def submitted(world: World, title: str = "자율주행 배송 로봇") -> Application:
+    app = draft(world, title=title)
+    services.application_submit(application=app, by=world.applicant)
+    app.refresh_from_db()
+    return app
+
+
+def foreign_case(world: World) -> Application:
+    """A case in a programme led by the other ministry (MOLIT)."""
+    program = ProgramFactory.create(code="CITY", lead_ministry=world.other_ministry)
+    track = TrackFactory.create(program=program)
+    app = services.application_create_draft(
+        by=world.applicant,
+        organization=world.organization,
+        program=program,
+        track=track,
+        title="스마트시티 셔틀",
+        summary="s",
+        service_description="s",
+        technology_description="t",
+        requested_term_days=365,
+        region="세종",
+        scale="셔틀 2대",
+        max_users=100,
+        safety_plan="p",
+        user_protection="u",
+        insurance_plan="i",
+        declaration_truthful=True,
+        declaration_consent=True,
+    )
+    services.regulation_add(
+        application=app, by=world.applicant, statute="도로교통법", article="제1조", reason="r"
+    )
+    services.application_submit(application=app, by=world.applicant)
+    app.refresh_from_db()
+    return app
+
+
+def test_a_ministry_sees_its_own_cases_and_others_only_when_consulted(world: World) -> None:
+    ours = submitted(world)
+    consulted = drive(world, S.UNDER_REVIEW)
+    services.consultation_request(
+        application=consulted, by=world.officer, ministries=[world.other_ministry], question="?"
+    )
+    consulted.refresh_from_db()
+    theirs = foreign_case(world)
+    draft(world, title="아직 초안")  # drafts are never in the queue
+
+    lead = refs(signed_in(world.officer).get("/review/?tab=all"))
+    assert len(lead) == 2 and set(lead) == {ours.reference, consulted.reference}
+
+    other = refs(signed_in(world.foreign_officer).get("/review/?tab=all"))
+    assert len(other) == 2 and set(other) == {theirs.reference, consulted.reference}
+
+    consultee = signed_in(world.consultee)
+    assert refs(consultee.get("/review/?tab=consultations")) == [consulted.reference]
+    assert ours.reference not in refs(consultee.get("/review/?tab=all"))
+    assert consultee.get(f"/review/{ours.pk}/").status_code == 404
+
+    everything = refs(signed_in(world.auditor).get("/review/?tab=all"))
+    assert len(everything) == 3
+    assert set(everything) == {ours.reference, consulted.reference, theirs.reference}
+
+    # Search never widens the scope.
+    assert refs(signed_in(world.foreign_decider).get(f"/review/?tab=all&q={ours.reference}")) == []
+
+
+def test_tabs_hold_what_their_names_say(world: World) -> None:
+    new = submitted(world)
+    mine = drive(world, S.UNDER_REVIEW)
+    deliberating = drive(world, S.DELIBERATION)
+    active = drive(world, S.ACTIVE)
+    officer = signed_in(world.officer)
+    assert refs(officer.get("/review/?tab=new")) == [new.reference]
+    assert set(refs(officer.get("/review/?tab=mine"))) == {
+        mine.reference,
+        deliberating.reference,
+        active.reference,
+    }
+    assert refs(officer.get("/review/?tab=decision")) == [deliberating.reference]
+    assert refs(officer.get("/review/?tab=active")) == [active.reference]
+    counts = {t["slug"]: t["count"] for t in officer.get("/review/").context["tabs"]}
+    assert counts == {"new": 1, "mine": 3, "consultations": 0, "decision": 1, "active": 1, "all": 4}
+    # Each role starts on its own tab.
+    assert signed_in(world.decider).get("/review/").context["tab"] == "decision"
+    assert signed_in(world.consultee).get("/review/").context["tab"] == "consultations"
+
+
+def test_filters_search_and_sort(world: World) -> None:
+    first = submitted(world, title="드론 배송")
+    second = submitted(world, title="원격 진료")
+    reviewing = drive(world, S.UNDER_REVIEW)
+    confirmation = drive(world, S.UNDER_REVIEW, track="confirmation")
+    client = signed_in(world.officer)
+    assert refs(client.get("/review/?tab=all&q=드론")) == [first.reference]
+    assert refs(client.get(f"/review/?tab=all&q={second.reference}")) == [second.reference]
+    assert set(refs(client.get("/review/?tab=all&q=모빌리티"))) == {
+        first.reference,
+        second.reference,
+        reviewing.reference,
+        confirmation.reference,
+    }
+    assert set(refs(client.get("/review/?tab=all&status=under_review"))) == {
+        reviewing.reference,
+        confirmation.reference,
+    }
+    track = world.confirmation.pk
+    assert refs(client.get(f"/review/?tab=all&track={track}")) == [confirmation.reference]
+    assert set(refs(client.get("/review/?tab=all&assignee=none"))) == {
+        first.reference,
+        second.reference,
+    }
+    assert set(refs(client.get(f"/review/?tab=all&assignee={world.officer.pk}"))) == {
+        reviewing.reference,
+        confirmation.reference,
+    }
+    # Deadline order: the confirmation track's 30-day clock comes before the 90-day agenda.
+    by_deadline = refs(client.get("/review/?tab=all"))
+    assert by_deadline[0] == confirmation.reference
+    due = [Application.objects.get(reference=r).due_at for r in by_deadline]
+    assert due == sorted(due)
+    assert refs(client.get("/review/?tab=all&sort=-deadline")) == list(reversed(by_deadline))
+    bad = client.get("/review/?tab=all&sort=nonsense&track=abc")
+    assert bad.status_code == 200
+    assert bad.context["form"].errors
+
+
+def test_overdue_and_soon_due_cases_are_highlighted_and_filterable(world: World) -> None:
+    world.confirmation.review_days = 10
+    world.confirmation.save()
+    now = dt.datetime.now(dt.UTC)
+    with time_machine.travel(now - dt.timedelta(days=12, hours=-1)):
+        late = drive(world, S.SUBMITTED, track="confirmation")  # due 2 days ago
+    with time_machine.travel(now - dt.timedelta(days=5, hours=-1)):
+        soon = drive(world, S.SUBMITTED, track="confirmation")  # due in 5 days
+    calm = drive(world, S.SUBMITTED)  # 90-day agenda
+    client = signed_in(world.officer)
+    response = client.get("/review/?tab=all")
+    rows = {row["app"].reference: row for row in response.context["rows"]}
+    assert rows[late.reference]["urgency"] == "overdue"
+    assert rows[soon.reference]["urgency"] == "soon"
+    assert rows[calm.reference]["urgency"] == ""
+    html = response.content.decode()
+    assert "2 days overdue" in html
+    assert "5 days left" in html
+    assert "row-overdue" in html and "row-soon" in html
+    assert refs(client.get("/review/?tab=all&overdue=on")) == [late.reference]
+
+
+def test_the_queue_paginates(world: World) -> None:
+    for i in range(27):
+        submitted(world, title=f"사례 {i}")
+    client = signed_in(world.officer)
+    first = client.get("/review/?tab=new")
+    assert len(first.context["rows"]) == 25
+    assert "page=2" in first.content.decode()
+    second = client.get("/review/?tab=new&page=2")
+    assert len(second.context["rows"]) == 2
+    assert not set(refs(first)) & set(refs(second))
+
+
+@pytest.mark.parametrize("tab", ["new", "mine", "consultations", "decision", "active", "all"])
+def test_the_queue_runs_a_fixed_number_of_queries_whatever_its_size(
+    world: World, tab: str, django_assert_max_num_queries
+) -> None:
+    def load(client: Client) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/review/?tab={tab}").status_code == 200
+        return len(ctx.captured_queries)
+
+    def populate(times: int) -> None:
+        for _i in range(times):
+            for status in (S.SUBMITTED, S.UNDER_REVIEW, S.DELIBERATION, S.ACTIVE):
+                app = drive(world, status)
+                if status == S.UNDER_REVIEW:
+                    services.consultation_request(
+                        application=app,
+                        by=world.officer,
+                        ministries=[world.other_ministry],
+                        question="?",
+                    )
+
+    populate(1)  # every tab shows at least one row
+    client = signed_in(world.consultee if tab == "consultations" else world.officer)
+    small = load(client)
+    populate(3)
+    MinistryFactory.create(code="EXTRA")
+    make_user(Role.CASE_OFFICER, ministry=world.lead, username="third_officer")
+    with django_assert_max_num_queries(small):
+        assert client.get(f"/review/?tab={tab}").status_code == 200
+    assert small <= 15  # session, user, device, roles, ministry, options, page, counts, workload
+
+
+def test_the_deadlines_page_groups_deadlines_by_date(world: World) -> None:
+    submitted_case = submitted(world)
+    supplement = drive(world, S.SUPPLEMENT_REQUESTED)
+    consulted = drive(world, S.UNDER_REVIEW)
+    services.consultation_request(
+        application=consulted, by=world.officer, ministries=[world.other_ministry], question="?"
+    )
+    active = drive(world, S.ACTIVE)
+    theirs = foreign_case(world)
+    client = signed_in(world.officer)
+    response = client.get("/review/deadlines/?days=90")
+    assert response.status_code == 200
+    kinds = {
+        (item.kind, item.application.reference)
+        for day in response.context["calendar"]
+        for item in day.items
+    }
+    assert ("statutory", submitted_case.reference) in kinds
+    assert ("supplement", supplement.reference) in kinds
+    assert ("consultation", consulted.reference) in kinds
+    assert all(ref != theirs.reference for _kind, ref in kinds)  # out of scope
+    assert all(ref != active.reference for _kind, ref in kinds)  # ends in two years
+    dates = [day.date for day in response.context["calendar"]]
+    assert dates == sorted(dates)
+    ends = signed_in(world.decider).get("/review/deadlines/?days=7")
+    assert all(item.kind != "term_end" for day in ends.context["calendar"] for item in day.items)
+    assert active.term_end is not None
+    with time_machine.travel(
+        dt.datetime.combine(active.term_end, dt.time(0), dt.UTC) - dt.timedelta(days=3)
+    ):
+        near = signed_in(world.auditor).get("/review/deadlines/?days=7")
+        assert ("term_end", active.reference) in {
+            (item.kind, item.application.reference)
+            for day in near.context["calendar"]
+            for item in day.items
+        }
