@@ -11,7 +11,6 @@
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
-#   make bench-queue  review queue first page at scale on a throwaway PostgreSQL (BENCH_APPLICATIONS, BENCH_EVENTS)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 

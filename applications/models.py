@@ -375,6 +375,18 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.reference or _('draft')} {self.title}"
 
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        """Reload from the database without django-fsm's refresh, which switches the status
+        field's protection off class-wide and so races between threads of one process (a
+        concurrent reload then fails with "Direct status modification is not allowed").
+        Dropping this instance's cached status lets the reload set it; nothing else changes."""
+        status = self.__dict__.pop("status", None)
+        try:
+            models.Model.refresh_from_db(self, *args, **kwargs)
+        finally:
+            if "status" not in self.__dict__ and status is not None:
+                self.__dict__["status"] = status  # the reload skipped it (``fields=``)
+
     # --- statutory clock ----------------------------------------------------------------
 
     def clock_follow(self, source: str, target: str, at: dt.datetime) -> None:
