@@ -48,10 +48,14 @@ READ_ERRORS = (401, 405, 406, 429)
 
 
 class AccessLogged:
-    """Every answer to an authenticated user is written to the API access log."""
+    """Every answer to an authenticated user is written to the API access log; error bodies
+    are JSON even where the request asked for an export format."""
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if isinstance(response, Response) and response.status_code >= 400:
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = "application/json"
         api_access_record(request=request, status_code=response.status_code)
         return response
 

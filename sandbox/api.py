@@ -1,5 +1,6 @@
 """API wiring: ``/api/v1/`` routes, the OpenAPI schema and its offline docs."""
 
+from csp.decorators import csp_update
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -13,6 +14,8 @@ from documents.api import LetterApi
 
 app_name = "api"
 
+REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
+
 router = SimpleRouter()
 router.register("applications", ApplicationApi, basename="application")
 router.register("decisions", DecisionApi, basename="decision")
@@ -23,6 +26,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),
     path("v1/audit/verify/", AuditVerifyApi.as_view(), name="audit-verify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    # Redoc styles itself with injected <style> elements and parses in a blob: worker.
+    path(
+        "redoc/",
+        csp_update(REDOC_CSP)(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
+        name="redoc",
+    ),
 ]
