@@ -6,6 +6,7 @@ verifies. Rows go in with one ``executemany`` per batch (the ORM's bulk_create i
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -52,7 +53,7 @@ def append_bulk(
             actor_role="system",
             action="bulk_test",
         )
-        rows: list[tuple[object, ...]] = []
+        rows: list[tuple[Any, ...]] = []
         for i in range(count):
             seq += 1
             event.seq, event.payload = seq, {"i": i, "note": "대량 시험"}
