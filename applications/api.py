@@ -14,12 +14,12 @@ import django_filters
 from django.db.models import Max, Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, pagination, renderers, serializers, viewsets
+from rest_framework import generics, mixins, pagination, renderers, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,11 +49,12 @@ READ_ERRORS = (401, 405, 406, 429)
 
 class AccessLogged:
     """Every answer to an authenticated user is written to the API access log; error bodies
-    are JSON even where the request asked for an export format."""
+    are JSON even where the request asked for an export format or a PDF."""
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if isinstance(response, Response) and response.status_code >= 400:
+        if isinstance(response, Response) and response.accepted_media_type != "application/json":
+            # Only the streams and files are not JSON; errors and OPTIONS answers always are.
             response.accepted_renderer = renderers.JSONRenderer()
             response.accepted_media_type = "application/json"
         api_access_record(request=request, status_code=response.status_code)
@@ -63,7 +64,18 @@ class AccessLogged:
 # --- applications ------------------------------------------------------------------------
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A parameter given empty is an error (400), not silently ignored."""
+
+    def is_valid(self) -> bool:
+        super().is_valid()
+        for name in self.filters:
+            if name in self.data and self.data.get(name) == "":
+                self.form.add_error(name, _("Give a value or leave the parameter out."))
+        return self.form.is_valid()
+
+
+class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     program = django_filters.CharFilter(field_name="program__code", help_text="Programme code.")
     track = django_filters.CharFilter(
@@ -104,6 +116,49 @@ class NewestFirst(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
+    def get_page_size(self, request: Request) -> int:
+        """A page size out of 1–500 is a 400, not silently replaced by the default."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": [_("Give a whole number from 1 to 500.")]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
+
+def filter_parameters(filterset: type[django_filters.FilterSet]) -> list[OpenApiParameter]:
+    """Query parameters for a filter set as the API checks them: strings non-empty, dates and
+    moments in ISO 8601, choices as enums."""
+    parameters = []
+    for name, item in filterset.base_filters.items():
+        schema: dict[str, Any] = {"type": "string", "minLength": 1}
+        if isinstance(item, django_filters.ChoiceFilter):
+            schema = {"type": "string", "enum": [value for value, _label in item.extra["choices"]]}
+        elif isinstance(item, django_filters.IsoDateTimeFilter):
+            schema = {"type": "string", "format": "date-time"}
+        elif isinstance(item, django_filters.DateFilter):
+            schema = {"type": "string", "format": "date"}
+        help_text = item.extra.get("help_text")
+        parameters.append(
+            OpenApiParameter(name, schema, description=str(help_text) if help_text else "")
+        )
+    return parameters
+
+
+NON_NEGATIVE = {"type": "integer", "minimum": 0}
+PAGE_LIMIT = {"type": "integer", "minimum": 1, "maximum": 1000}
+
 
 class HistoryQuery(serializers.Serializer[Any]):
     as_of = serializers.DateTimeField(required=False)
@@ -112,6 +167,15 @@ class HistoryQuery(serializers.Serializer[Any]):
 
 
 def _query(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
+    """Validated query parameters; one given empty is an error, not the default."""
+    names: list[str] = list(serializer_class().fields.keys())
+    empty: dict[str, Any] = {
+        name: [_("Give a value or leave the parameter out.")]
+        for name in names
+        if request.query_params.get(name) == ""
+    }
+    if empty:
+        raise ValidationError(empty)
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data
@@ -150,7 +214,11 @@ class ApplicationApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Application]):
         return selectors.api_applications_for(user=self.request.user)
 
     @extend_schema(
-        responses={200: ApplicationSerializer(many=True), **error_responses(400, *READ_ERRORS)}
+        parameters=filter_parameters(ApplicationFilter),
+        responses={
+            200: ApplicationSerializer(many=True),
+            **error_responses(400, 404, *READ_ERRORS),
+        },
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -170,8 +238,8 @@ class ApplicationApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Application]):
                 description="Rebuild the case as it stood at this moment (default: now); "
                 "events are limited to those that had happened by then.",
             ),
-            OpenApiParameter("after_seq", OpenApiTypes.INT, description="Events after this seq."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1–1000."),
+            OpenApiParameter("after_seq", NON_NEGATIVE, description="Events after this seq."),
+            OpenApiParameter("limit", PAGE_LIMIT, description="Page size, 1–1000."),
         ],
         filters=False,
         responses={200: HistorySerializer, **error_responses(400, 404, *READ_ERRORS)},
@@ -190,7 +258,7 @@ class ApplicationApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Application]):
 # --- decisions register ------------------------------------------------------------------
 
 
-class DecisionFilter(django_filters.FilterSet):
+class DecisionFilter(StrictFilterSet):
     outcome = django_filters.ChoiceFilter(field_name="kind", choices=DecisionKind.choices)
     program = django_filters.CharFilter(field_name="application__program__code")
     decided_from = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="gte")
@@ -223,7 +291,8 @@ class DecisionApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[D
         )
 
     @extend_schema(
-        responses={200: DecisionSerializer(many=True), **error_responses(400, *READ_ERRORS)}
+        parameters=filter_parameters(DecisionFilter),
+        responses={200: DecisionSerializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
@@ -232,7 +301,7 @@ class DecisionApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[D
 # --- event feed and exports --------------------------------------------------------------
 
 
-class EventFilter(django_filters.FilterSet):
+class EventFilter(StrictFilterSet):
     application = django_filters.CharFilter(
         field_name="application__reference", help_text="Case reference."
     )
@@ -325,7 +394,7 @@ def csv_lines(rows: Iterator[tuple[Any, ...]], chunk: int = 500) -> Iterator[byt
 
 
 @extend_schema(tags=["events"])
-class EventApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[AuditEvent]):
+class EventApi(AccessLogged, generics.GenericAPIView[AuditEvent]):
     """The global audit event feed, oldest first; ``after_seq`` pulls only what is new."""
 
     serializer_class = EventSerializer
@@ -338,10 +407,11 @@ class EventApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[Audi
 
     @extend_schema(
         parameters=[
+            *filter_parameters(EventFilter),
             OpenApiParameter(
-                "after_seq", OpenApiTypes.INT, description="Only events with a greater seq."
+                "after_seq", NON_NEGATIVE, description="Only events with a greater seq."
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="Page size, 1–1000 (JSON)."),
+            OpenApiParameter("limit", PAGE_LIMIT, description="Page size, 1–1000 (JSON)."),
             OpenApiParameter(
                 "format",
                 OpenApiTypes.STR,
@@ -360,7 +430,7 @@ class EventApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[Audi
             **error_responses(400, 404, *READ_ERRORS),
         },
     )
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+    def get(self, request: Request) -> Any:
         query = _query(EventQuery, request)
         events = self.filter_queryset(self.get_queryset())
         export = request.accepted_renderer.format
@@ -386,7 +456,7 @@ class AuditVerifyApi(AccessLogged, APIView):
     @extend_schema(responses={200: AuditVerifySerializer, **error_responses(403, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         if not (request.user.is_superuser or has_role(request.user, Role.AUDITOR)):
-            raise PermissionDenied(gettext_lazy("Only auditors may verify the audit chain."))
+            raise PermissionDenied(_("Only auditors may verify the audit chain."))
         report = audit_verify()
         return Response(
             AuditVerifySerializer(

@@ -18,9 +18,12 @@ from applications.models import (
     Decision,
     ExtensionRequest,
     LawAmendmentRequest,
+    Opinion,
     Recommendation,
     RegulationConcerned,
+    RegulationGround,
 )
+from applications.workflow import ConfirmationOutcome
 
 
 def iso_utc(value: dt.datetime | None) -> str | None:
@@ -85,16 +88,16 @@ class LetterSerializer(serializers.Serializer[Any]):
     superseded_by = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_supersedes(self, letter: Any) -> str | None:
         return letter.supersedes.number if letter.supersedes_id else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_superseded_by(self, letter: Any) -> str | None:
         later = getattr(letter, "superseded_by", None)
         return later.number if later is not None else None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_pdf_url(self, letter: Any) -> str | None:
         if letter.status != "issued":
             return None
@@ -125,6 +128,9 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
     recommender = serializers.CharField(allow_null=True)
     conditions = serializers.ListField(child=serializers.CharField())
     exempted_provisions = serializers.ListField(child=serializers.CharField())
+    confirmation_outcome = serializers.ChoiceField(
+        choices=ConfirmationOutcome.choices, allow_blank=True
+    )
     letter_number = serializers.SerializerMethodField()
     letter_sha256 = serializers.SerializerMethodField()
 
@@ -151,12 +157,12 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_letter_number(self, decision: Decision) -> str | None:
         letter = current_letter(decision)
         return letter.number if letter is not None else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_letter_sha256(self, decision: Decision) -> str | None:
         letter = current_letter(decision)
         return letter.sha256 if letter is not None else None
@@ -205,6 +211,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
 
 
 class RegulationSerializer(serializers.ModelSerializer[RegulationConcerned]):
+    ground = serializers.ChoiceField(choices=RegulationGround.choices, allow_blank=True)
     competent_ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
@@ -216,6 +223,7 @@ class RegulationSerializer(serializers.ModelSerializer[RegulationConcerned]):
 
 
 class ConsultationSerializer(serializers.ModelSerializer[Consultation]):
+    opinion = serializers.ChoiceField(choices=Opinion.choices, allow_blank=True)
     ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )

@@ -19,11 +19,11 @@ REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 router = SimpleRouter()
 router.register("applications", ApplicationApi, basename="application")
 router.register("decisions", DecisionApi, basename="decision")
-router.register("events", EventApi, basename="event")
 router.register("letters", LetterApi, basename="letter")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),
+    path("v1/events/", EventApi.as_view(), name="event-list"),
     path("v1/audit/verify/", AuditVerifyApi.as_view(), name="audit-verify"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -19,7 +19,8 @@ ERROR_DESCRIPTIONS = {
     "parameter to its messages).",
     401: "No credentials, or an invalid or revoked token.",
     403: "Authenticated, but this role may not use this endpoint.",
-    404: "No such object for this user (other organisations' cases are never revealed).",
+    404: "No such object for this user (other organisations' cases are never revealed), an "
+    "invalid page cursor, or an unknown `format`.",
     405: "The API is read-only: only GET, HEAD and OPTIONS are accepted.",
     406: "The Accept header asks for a format this endpoint does not produce.",
     429: "Too many requests for this token; retry after the number of seconds in Retry-After.",
