@@ -12,6 +12,8 @@ def _tamper(seq: int, action: str) -> None:
     """Change a stored event behind the application's back, as an intruder with SQL would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # the append-only trigger refuses UPDATE
+            # Deferred foreign-key checks of this test's transaction must run before ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE applications_auditevent "
                 "DISABLE TRIGGER applications_auditevent_append_only"
