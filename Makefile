@@ -6,6 +6,8 @@
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
+#   make bench-export  audit-event export (NDJSON/CSV) vs COPY and a plain ModelViewSet on PostgreSQL
+#                      (BENCH_EXPORT_EVENTS=1000000 for 1M events; default 200k)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -41,7 +43,7 @@ db_backend_check = import sys; from django.conf import settings; \
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean bench-export
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -172,3 +174,9 @@ clean:
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
 	  -type d -name __pycache__ -prune -exec rm -rf {} +
 	tmp="$${TMPDIR:-/tmp}"; rm -rf "$$tmp"/sandbox-test.sqlite3* "$$tmp"/sandbox-test-db-* "$$tmp"/sandbox-test-private-*
+
+# ----------------------------------------------------------------------------------- benchmarks
+
+bench-export: python-deps
+	$(call step,Benchmark: audit-event export on a throwaway PostgreSQL)
+	"$(PY)" -m tests.pgcluster -- "$(PY)" -m tests.benchmarks.bench_export

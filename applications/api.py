@@ -4,14 +4,10 @@ auditors read all, staff their ministry's cases, applicants their organisation's
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import django_filters
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +23,10 @@ from rest_framework.views import APIView
 from applications import selectors
 from applications.api_auth import api_access_record
 from applications.audit import audit_verify
+from applications.exports import csv_chunks, event_batches, ndjson_chunks
 from applications.models import Application, AuditEvent, Decision, DecisionKind
 from applications.roles import Role, has_role
 from applications.serializers import (
-    EVENT_COLUMNS,
     ApplicationDetailSerializer,
     ApplicationSerializer,
     AuditVerifySerializer,
@@ -39,7 +35,6 @@ from applications.serializers import (
     EventPageSerializer,
     EventSerializer,
     HistorySerializer,
-    iso_utc,
 )
 from applications.workflow import ApplicationStatus
 from sandbox.drf import error_responses
@@ -332,67 +327,6 @@ class NdjsonRenderer(renderers.BaseRenderer):
     charset = "utf-8"
 
 
-EXPORT_BATCH = 2000
-_VALUE_COLUMNS = (
-    "seq",
-    "occurred_at",
-    "application__reference",
-    "actor_name",
-    "actor_role",
-    "action",
-    "from_status",
-    "to_status",
-    "payload",
-    "prev_hash",
-    "hash",
-)
-
-
-def event_rows(
-    events: QuerySet[AuditEvent], batch: int = EXPORT_BATCH
-) -> Iterator[tuple[Any, ...]]:
-    """Every event of ``events`` as a tuple in ``EVENT_COLUMNS`` order, oldest first, read in
-    keyset batches on ``seq`` (flat memory, no long transaction). The set is fixed when the walk
-    starts: events appended meanwhile are left for the next pull (``after_seq``)."""
-    upper = events.order_by().aggregate(top=Max("seq"))["top"]
-    if upper is None:
-        return
-    base = events.filter(seq__lte=upper).order_by("seq").values_list(*_VALUE_COLUMNS)
-    last = 0
-    while True:
-        rows = list(base.filter(seq__gt=last)[:batch])
-        if not rows:
-            return
-        for row in rows:
-            yield (row[0], iso_utc(row[1]), *row[2:])
-        last = rows[-1][0]
-
-
-def ndjson_lines(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
-    for row in rows:
-        yield (
-            json.dumps(dict(zip(EVENT_COLUMNS, row, strict=True)), ensure_ascii=False) + "\n"
-        ).encode("utf-8")
-
-
-def csv_lines(rows: Iterator[tuple[Any, ...]], chunk: int = 500) -> Iterator[bytes]:
-    """CSV with a UTF-8 byte-order mark (so spreadsheet programs read Korean); payload as JSON."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EVENT_COLUMNS)
-    yield b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    for count, row in enumerate(rows, start=1):
-        payload = json.dumps(row[8], ensure_ascii=False, sort_keys=True)
-        writer.writerow((*row[:2], row[2] or "", *row[3:8], payload, *row[9:]))
-        if count % chunk == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
 @extend_schema(tags=["events"])
 class EventApi(AccessLogged, generics.GenericAPIView[AuditEvent]):
     """The global audit event feed, oldest first; ``after_seq`` pulls only what is new."""
@@ -435,8 +369,8 @@ class EventApi(AccessLogged, generics.GenericAPIView[AuditEvent]):
         events = self.filter_queryset(self.get_queryset())
         export = request.accepted_renderer.format
         if export in {"csv", "ndjson"}:
-            rows = event_rows(events.filter(seq__gt=query["after_seq"]))
-            lines = csv_lines(rows) if export == "csv" else ndjson_lines(rows)
+            batches = event_batches(events.filter(seq__gt=query["after_seq"]))
+            lines = csv_chunks(batches) if export == "csv" else ndjson_chunks(batches)
             response = StreamingHttpResponse(
                 lines, content_type=f"{request.accepted_renderer.media_type}; charset=utf-8"
             )
