@@ -111,3 +111,21 @@ def test_session_authentication_serves_the_browser(world: World, client):
 def test_issue_service_returns_a_working_secret(world: World, api_as):
     token, raw = api_token_issue(username="officer", name="x")
     assert token.user == world.officer and raw.startswith("sbx_")
+
+
+def test_operators_see_tokens_and_accesses_in_the_admin_but_cannot_forge_them(
+    world: World, api_as, client
+):
+    from django.contrib.auth.models import User
+    from django.urls import reverse
+
+    api_as(world.auditor).get("/api/v1/events/")
+    client.force_login(User.objects.create_superuser("operator", "op@example.test", "pw"))
+    for model in ("apitoken", "apiaccesslog"):
+        listing = client.get(reverse(f"admin:applications_{model}_changelist"))
+        assert listing.status_code == 200
+        assert "auditor" in listing.content.decode()
+        assert client.get(reverse(f"admin:applications_{model}_add")).status_code == 403
+    log = ApiAccessLog.objects.get()
+    change = client.post(reverse("admin:applications_apiaccesslog_change", args=[log.pk]), {})
+    assert change.status_code == 403
