@@ -4,6 +4,7 @@ auditors read all, staff their ministry's cases, applicants their organisation's
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
@@ -59,14 +60,36 @@ class AccessLogged:
 # --- applications ------------------------------------------------------------------------
 
 
+def moment_in_range(value: dt.datetime) -> bool:
+    """Moments are compared in UTC: one that cannot be expressed there (year 1 or 9999 with an
+    offset) is refused rather than overflowing."""
+    try:
+        utc = value.astimezone(dt.UTC)
+    except OverflowError:
+        return False
+    return dt.datetime(1, 1, 2, tzinfo=dt.UTC) <= utc <= dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+class MomentField(serializers.DateTimeField):
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        moment = super().to_internal_value(value)
+        if not moment_in_range(moment):
+            raise ValidationError(_("This moment is out of range."))
+        return moment
+
+
 class StrictFilterSet(django_filters.FilterSet):
-    """A parameter given empty is an error (400), not silently ignored."""
+    """A parameter given empty is an error (400), not silently ignored; so is a moment out of
+    range."""
 
     def is_valid(self) -> bool:
         super().is_valid()
         for name in self.filters:
             if name in self.data and self.data.get(name) == "":
                 self.form.add_error(name, _("Give a value or leave the parameter out."))
+        for name, value in list(getattr(self.form, "cleaned_data", {}).items()):
+            if isinstance(value, dt.datetime) and not moment_in_range(value):
+                self.form.add_error(name, _("This moment is out of range."))
         return self.form.is_valid()
 
 
@@ -156,7 +179,7 @@ PAGE_LIMIT = {"type": "integer", "minimum": 1, "maximum": 1000}
 
 
 class HistoryQuery(serializers.Serializer[Any]):
-    as_of = serializers.DateTimeField(required=False)
+    as_of = MomentField(required=False)
     after_seq = serializers.IntegerField(required=False, min_value=0, default=0)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
 

@@ -78,18 +78,29 @@ def event_batches(events: QuerySet[AuditEvent], batch: int = EXPORT_BATCH) -> It
         last = rows[-1][0]
 
 
+_quote = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C speed-up, keeps UTF-8
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else str(_quote(value))
+
+
+def ndjson_line(row: Row) -> str:
+    """One event as a JSON object on one line, keys in ``EVENT_COLUMNS`` order, written out
+    directly (a dict through ``json.dumps`` per row costs twice as much); the payload is
+    already JSON text, the hashes and the ISO time need no escaping."""
+    return (
+        f'{{"seq": {row[0]}, "occurred_at": "{row[1]}", "application": {_text(row[2])}, '
+        f'"actor": {_text(row[3])}, "actor_role": {_text(row[4])}, "action": {_text(row[5])}, '
+        f'"from_status": {_text(row[6])}, "to_status": {_text(row[7])}, "payload": {row[8]}, '
+        f'"prev_hash": "{row[9]}", "hash": "{row[10]}"}}\n'
+    )
+
+
 def ndjson_chunks(batches: Iterator[list[Row]]) -> Iterator[bytes]:
-    """One JSON object a line, keys in ``EVENT_COLUMNS`` order; the payload spliced in as is."""
-    head_columns = EVENT_COLUMNS[:8]
+    """One JSON object a line; one chunk per batch."""
     for rows in batches:
-        lines = []
-        for row in rows:
-            head = json.dumps(dict(zip(head_columns, row[:8], strict=True)), ensure_ascii=False)
-            # prev_hash and hash are lowercase hex: nothing to escape.
-            lines.append(
-                f'{head[:-1]}, "payload": {row[8]}, "prev_hash": "{row[9]}", "hash": "{row[10]}"}}\n'
-            )
-        yield "".join(lines).encode("utf-8")
+        yield "".join(map(ndjson_line, rows)).encode("utf-8")
 
 
 def csv_chunks(batches: Iterator[list[Row]]) -> Iterator[bytes]:

@@ -174,3 +174,60 @@ def test_export_of_100k_events_keeps_memory_flat(world: World, api_as):
     assert csv_growth < 16 * 1024 * 1024, csv_growth
     assert ndjson_growth < 16 * 1024 * 1024, ndjson_growth
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00Z"],
+)
+def test_moments_that_cannot_be_expressed_in_utc_are_a_400_not_an_overflow(
+    world: World, api_as, moment
+):
+    app = drive(world, "submitted")
+    api = api_as(world.auditor)
+    responses = {
+        "as_of": api.get(f"/api/v1/applications/{app.reference}/history/", as_of=moment),
+        "occurred_from": api.get("/api/v1/events/", occurred_from=moment),
+        "occurred_to": api.get("/api/v1/events/", occurred_to=moment, format="csv"),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 400, name
+        assert response["Content-Type"] == "application/json"
+        assert list(response.json()) == [name]
+        assert "out of range" in response.json()[name][0]
+    fine = api.get("/api/v1/events/", occurred_from="0001-01-02T00:00:00Z", format="csv")
+    assert fine.status_code == 200
+
+
+def test_an_ndjson_line_escapes_what_needs_escaping():
+    from applications.exports import ndjson_line
+
+    row = (
+        7,
+        "2026-03-02T01:00:00Z",
+        None,
+        'kim "the\\nauditor"\n',
+        "시스템",
+        "a\tb",
+        "",
+        "x",
+        '{"k": "값"}',
+        "ab" * 32,
+        "cd" * 32,
+    )
+    line = ndjson_line(row)
+    assert line.endswith("}\n") and line.count("\n") == 1
+    assert json.loads(line) == {
+        "seq": 7,
+        "occurred_at": "2026-03-02T01:00:00Z",
+        "application": None,
+        "actor": 'kim "the\\nauditor"\n',
+        "actor_role": "시스템",
+        "action": "a\tb",
+        "from_status": "",
+        "to_status": "x",
+        "payload": {"k": "값"},
+        "prev_hash": "ab" * 32,
+        "hash": "cd" * 32,
+    }
+    assert "시스템" in line  # UTF-8, not \\u escapes
