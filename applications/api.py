@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, pagination, renderers, serializers, viewsets
@@ -95,23 +96,25 @@ class StrictFilterSet(django_filters.FilterSet):
 
 class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    program = django_filters.CharFilter(field_name="program__code", help_text="Programme code.")
+    program = django_filters.CharFilter(
+        field_name="program__code", help_text=_lazy("Programme code.")
+    )
     track = django_filters.CharFilter(
-        field_name="track__code", help_text="Track code, e.g. demonstration."
+        field_name="track__code", help_text=_lazy("Track code, e.g. demonstration.")
     )
     ministry = django_filters.CharFilter(
-        field_name="program__lead_ministry__code", help_text="Lead ministry code, e.g. MSIT."
+        field_name="program__lead_ministry__code", help_text=_lazy("Lead ministry code, e.g. MSIT.")
     )
     organization = django_filters.CharFilter(
         field_name="organization__registration_number",
-        help_text="Business registration number of the applying organisation.",
+        help_text=_lazy("Business registration number of the applying organisation."),
     )
     submitted_from = django_filters.DateFilter(field_name="submitted_at__date", lookup_expr="gte")
     submitted_to = django_filters.DateFilter(field_name="submitted_at__date", lookup_expr="lte")
     decided_from = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="gte")
     decided_to = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="lte")
     search = django_filters.CharFilter(
-        method="search_text", help_text="Words in the reference, title or organisation name."
+        method="search_text", help_text=_lazy("Words in the reference, title or organisation name.")
     )
 
     class Meta:
@@ -168,9 +171,7 @@ def filter_parameters(filterset: type[django_filters.FilterSet]) -> list[OpenApi
         elif isinstance(item, django_filters.DateFilter):
             schema = {"type": "string", "format": "date"}
         help_text = item.extra.get("help_text")
-        parameters.append(
-            OpenApiParameter(name, schema, description=str(help_text) if help_text else "")
-        )
+        parameters.append(OpenApiParameter(name, schema, description=help_text or ""))
     return parameters
 
 
@@ -282,7 +283,7 @@ class DecisionFilter(StrictFilterSet):
     decided_from = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="gte")
     decided_to = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="lte")
     decider = django_filters.CharFilter(
-        field_name="decided_by__username", help_text="Username of the decision maker."
+        field_name="decided_by__username", help_text=_lazy("Username of the decision maker.")
     )
     application = django_filters.CharFilter(field_name="application__reference")
 
@@ -321,10 +322,12 @@ class DecisionApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[D
 
 class EventFilter(StrictFilterSet):
     application = django_filters.CharFilter(
-        field_name="application__reference", help_text="Case reference."
+        field_name="application__reference", help_text=_lazy("Case reference.")
     )
-    action = django_filters.CharFilter(help_text="e.g. submit, approve, letter_issued.")
-    actor = django_filters.CharFilter(field_name="actor_name", help_text="Username or system.")
+    action = django_filters.CharFilter(help_text=_lazy("e.g. submit, approve, letter_issued."))
+    actor = django_filters.CharFilter(
+        field_name="actor_name", help_text=_lazy("Username or system.")
+    )
     occurred_from = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_to = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")
 
