@@ -6,11 +6,12 @@
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
-#   make bench-transitions / bench-load / bench-queue   one benchmark on its own throwaway PostgreSQL
+#   make bench-transitions / bench-load / bench-queue / bench-export   one benchmark on its own throwaway PostgreSQL
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
+#                      (BENCH_EXPORT_EVENTS=1000000 for 1M events; default 200k)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -53,7 +54,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
 .PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
-.PHONY: serve-prod bench bench-transitions bench-load bench-queue
+.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -168,6 +169,9 @@ bench-load: deps
 bench-queue: deps
 	$(call bench_on_pg,bench_queue)
 
+bench-export: deps
+	$(call bench_on_pg,bench_export)
+
 # ---------------------------------------------------------------------------------------- test
 
 test: deps
@@ -223,3 +227,4 @@ clean:
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
 	  -type d -name __pycache__ -prune -exec rm -rf {} +
 	tmp="$${TMPDIR:-/tmp}"; rm -rf "$$tmp"/sandbox-test.sqlite3* "$$tmp"/sandbox-test-db-* "$$tmp"/sandbox-test-private-*
+

@@ -1,5 +1,44 @@
 """API wiring: ``/api/v1/`` routes, the OpenAPI schema and its offline docs."""
 
-from django.urls import URLPattern, URLResolver
+from csp.decorators import csp_update
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from applications.api import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
+from documents.api import LetterApi
+
+app_name = "api"
+
+REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
+
+router = SimpleRouter()
+router.register("applications", ApplicationApi, basename="application")
+router.register("decisions", DecisionApi, basename="decision")
+router.register("letters", LetterApi, basename="letter")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", include(router.urls)),
+    path("v1/events/", EventApi.as_view(), name="event-list"),
+    path("v1/audit/verify/", AuditVerifyApi.as_view(), name="audit-verify"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", template_name="api/swagger_ui.html"
+        ),
+        name="docs",
+    ),
+    # Redoc styles itself with injected <style> elements and parses in a blob: worker.
+    path(
+        "redoc/",
+        csp_update(REDOC_CSP)(
+            SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")
+        ),
+        name="redoc",
+    ),
+]

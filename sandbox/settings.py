@@ -230,17 +230,41 @@ TASKS = {
 
 # --- API (DRF) --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # The token class comes first so that a 401 names the Bearer scheme.
+        "applications.api_auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["applications.api_auth.ApiTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_THROTTLE_RATE", "600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "sandbox.drf.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sandbox API",
-    "DESCRIPTION": "Decision histories, registers and exports for auditors.",
+    "DESCRIPTION": (
+        "Read-only API for auditors: decision histories, the decisions register, the audit "
+        "event feed with CSV/NDJSON exports, letters and chain verification. Authenticate "
+        "with `Authorization: Bearer <token>` (issued by `manage.py issue_api_token`)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "applications.workflow.ApplicationStatus",
+        "ConsultationStatusEnum": "applications.models.ConsultationStatus",
+        "RequestStatusEnum": "applications.models.RequestStatus",
+    },
 }
 
 # --- Letters ----------------------------------------------------------------------------------
