@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, pagination, renderers, serializers, viewsets
@@ -97,24 +97,26 @@ class StrictFilterSet(django_filters.FilterSet):
 class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     program = django_filters.CharFilter(
-        field_name="program__code", help_text=_lazy("Programme code.")
+        field_name="program__code", help_text=gettext_lazy("Programme code.")
     )
     track = django_filters.CharFilter(
-        field_name="track__code", help_text=_lazy("Track code, e.g. demonstration.")
+        field_name="track__code", help_text=gettext_lazy("Track code, e.g. demonstration.")
     )
     ministry = django_filters.CharFilter(
-        field_name="program__lead_ministry__code", help_text=_lazy("Lead ministry code, e.g. MSIT.")
+        field_name="program__lead_ministry__code",
+        help_text=gettext_lazy("Lead ministry code, e.g. MSIT."),
     )
     organization = django_filters.CharFilter(
         field_name="organization__registration_number",
-        help_text=_lazy("Business registration number of the applying organisation."),
+        help_text=gettext_lazy("Business registration number of the applying organisation."),
     )
     submitted_from = django_filters.DateFilter(field_name="submitted_at__date", lookup_expr="gte")
     submitted_to = django_filters.DateFilter(field_name="submitted_at__date", lookup_expr="lte")
     decided_from = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="gte")
     decided_to = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="lte")
     search = django_filters.CharFilter(
-        method="search_text", help_text=_lazy("Words in the reference, title or organisation name.")
+        method="search_text",
+        help_text=gettext_lazy("Words in the reference, title or organisation name."),
     )
 
     class Meta:
@@ -283,7 +285,7 @@ class DecisionFilter(StrictFilterSet):
     decided_from = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="gte")
     decided_to = django_filters.DateFilter(field_name="decided_at__date", lookup_expr="lte")
     decider = django_filters.CharFilter(
-        field_name="decided_by__username", help_text=_lazy("Username of the decision maker.")
+        field_name="decided_by__username", help_text=gettext_lazy("Username of the decision maker.")
     )
     application = django_filters.CharFilter(field_name="application__reference")
 
@@ -322,11 +324,13 @@ class DecisionApi(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[D
 
 class EventFilter(StrictFilterSet):
     application = django_filters.CharFilter(
-        field_name="application__reference", help_text=_lazy("Case reference.")
+        field_name="application__reference", help_text=gettext_lazy("Case reference.")
     )
-    action = django_filters.CharFilter(help_text=_lazy("e.g. submit, approve, letter_issued."))
+    action = django_filters.CharFilter(
+        help_text=gettext_lazy("e.g. submit, approve, letter_issued.")
+    )
     actor = django_filters.CharFilter(
-        field_name="actor_name", help_text=_lazy("Username or system.")
+        field_name="actor_name", help_text=gettext_lazy("Username or system.")
     )
     occurred_from = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
     occurred_to = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lte")

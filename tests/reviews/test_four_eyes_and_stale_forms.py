@@ -147,7 +147,7 @@ def test_a_lapsed_consultation_is_deemed_no_opinion_and_can_no_longer_be_answere
 def test_recommending_after_the_deadline_records_open_consultations_as_lapsed(
     world: World,
 ) -> None:
-    world.exemption.consultation_days = 1  # so that the session outlives the deadline
+    world.exemption.consultation_days = 1
     world.exemption.save()
     app = drive(world, S.UNDER_REVIEW)
     services.consultation_request(
@@ -162,6 +162,7 @@ def test_recommending_after_the_deadline_records_open_consultations_as_lapsed(
     assert early.status_code == 400
     assert "is awaited until" in early.content.decode()
     with time_machine.travel(consultation.due_at + dt.timedelta(days=1)):
+        client = signed_in(world.officer)  # sessions last hours (SESSION_COOKIE_AGE), not days
         response = client.post(
             f"/review/{app.pk}/recommend/",
             {"outcome": "approve", "proposed_term_days": "365", "version": version_of(app)},
