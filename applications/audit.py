@@ -136,8 +136,24 @@ def audit_verify() -> ChainReport:
             )
         prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq, head.hash) != (checked, prev_hash):
+    if head is None or (head.seq, head.hash) == (checked, prev_hash):
+        return ChainReport(True, checked, prev_hash)
+    if head.seq > checked:
         return ChainReport(
             False, checked, prev_hash, checked + 1, f"events after #{checked} are missing"
         )
-    return ChainReport(True, checked, prev_hash)
+    if head.seq < checked:
+        return ChainReport(
+            False,
+            checked,
+            prev_hash,
+            head.seq + 1,
+            f"event #{head.seq + 1} and later were not appended through the chain head",
+        )
+    return ChainReport(
+        False,
+        checked,
+        prev_hash,
+        checked,
+        f"event #{checked} does not match the chain head: the trail was rewritten and rehashed",
+    )

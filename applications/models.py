@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -266,8 +267,43 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.ministry.code})"
 
 
+STATUS_IS_PROTECTED = (
+    "Application.status changes only through its transitions (the services in "
+    "applications/services.py), never by a direct write."
+)
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    """Bulk writes that would set ``status`` are refused, as assigning the field is."""
+
+    def update(self, **kwargs: Any) -> int:
+        if "status" in kwargs:
+            raise PermissionError(STATUS_IS_PROTECTED)
+        return super().update(**kwargs)
+
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None
+    ) -> int:
+        fields = list(fields)
+        if "status" in fields:
+            raise PermissionError(STATUS_IS_PROTECTED)
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        if any(obj.status != S.DRAFT for obj in objs):
+            raise PermissionError(STATUS_IS_PROTECTED)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
-    """One case: a startup's request under one track of one programme."""
+    """One case: a startup's request under one track of one programme.
+
+    ``status`` is a protected django-fsm field: assigning it raises ``AttributeError``; a case
+    is created as a draft (creating one in another status raises ``PermissionError``) and
+    ``QuerySet.update``/``bulk_update`` refuse it. Only the transitions below change it, and only
+    the services in ``services.py`` call them.
+    """
 
     program = models.ForeignKey(
         Program, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="applications"
@@ -366,6 +402,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = ApplicationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("application")
@@ -374,6 +412,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference or _('draft')} {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.status != S.DRAFT:
+            raise PermissionError(STATUS_IS_PROTECTED)
+        super().save(*args, **kwargs)
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reload from the database without django-fsm's refresh, which switches the status

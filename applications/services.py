@@ -478,7 +478,11 @@ def application_accept(
             expected_version=expected_version,
             guard=lambda app: _accept_guard(app, by),
             arguments=lambda app: {"officer": by},
-            payload={"assigned_officer": by.get_username(), "no_conflict_declared": True},
+            # ``by`` may be None here (a system caller, refused as NotPermitted inside).
+            payload={
+                "assigned_officer": by.get_username() if by is not None else "",
+                "no_conflict_declared": True,
+            },
         )
 
 

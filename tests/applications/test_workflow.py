@@ -380,3 +380,43 @@ def test_activation_needs_insurance_covering_the_whole_term(world):
     with pytest.raises(InvalidInput, match="insurance"):
         services.application_activate(application=app, by=world.officer)
     assert Application.objects.get(pk=app.pk).status == S.APPROVED
+
+
+def test_once_under_review_only_the_assigned_officer_works_the_case(world):
+    """At intake any officer of the lead ministry may act; after ``accept`` only the one who
+    took the case may ask for a supplement, consult, answer or recommend."""
+    app = drive(world, S.UNDER_REVIEW)
+    assert Application.objects.get(pk=app.pk).assigned_officer == world.officer
+    before = _snapshot(app)
+    refused = [
+        lambda: services.application_request_supplement(
+            application=app, by=world.other_officer, deficiencies=["시험성적서"]
+        ),
+        lambda: services.consultation_request(
+            application=app, by=world.other_officer, ministries=[world.other_ministry], question="?"
+        ),
+        lambda: services.application_recommend(
+            application=app, by=world.other_officer, outcome="approve", proposed_term_days=365
+        ),
+    ]
+    for attempt in refused:
+        with pytest.raises(NotPermitted):
+            attempt()
+    assert _snapshot(app) == before
+
+    services.application_request_supplement(
+        application=app, by=world.officer, deficiencies=["시험성적서"]
+    )
+    assert Application.objects.get(pk=app.pk).status == S.SUPPLEMENT_REQUESTED
+
+
+@pytest.mark.parametrize("rule", RULES, ids=str)
+def test_no_person_means_no_permission_for_a_persons_action(world, rule):
+    """``by=None`` is the scheduler; it may only take the deadline actions."""
+    app = drive(world, rule.sources[0], track=rule.track)
+    if rule.prepare:
+        rule.prepare(world, app)
+    before = _snapshot(app)
+    with pytest.raises(NotPermitted):
+        rule.call(world, app, None)
+    assert _snapshot(app) == before
