@@ -539,13 +539,13 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
 
 
 def seed_two_factor(users: dict[str, User]) -> None:
-    """Demo staff get a confirmed TOTP device with the documented demo secret, so that
-    `manage.py demo_totp <username>` prints the code to sign in to /review/ with."""
+    """Demo staff and the operator get a confirmed TOTP device with the documented demo secret,
+    so that `manage.py demo_totp <username>` prints the code for /review/ and /admin/."""
     from reviews.services import totp_demo_device
     from reviews.twofactor import DEMO_TOTP_KEY, works_in_review
 
     for user in users.values():
-        if works_in_review(user):
+        if works_in_review(user) or user.is_superuser:
             totp_demo_device(user=user, key=DEMO_TOTP_KEY)
 
 

@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 
 from sandbox import views
+
+# The admin configures programmes, users and letter wording: it asks for the second factor too
+# (its login form takes the TOTP code; an unverified session is sent back to that form).
+admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 from django.contrib.auth.models import Group, User
 
@@ -132,4 +134,19 @@ __all__ = [
     "TrackFactory",
     "UserFactory",
     "make_user",
+    "pass_second_factor",
 ]
+
+
+def pass_second_factor(client: Any, user: User) -> None:
+    """Sign ``client`` in as ``user`` with a verified TOTP device in the session, as after the
+    admin's own login form (its code check is tested in tests/applications/test_admin.py)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()

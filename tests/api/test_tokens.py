@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from applications.api_auth import ApiTokenThrottle, api_token_issue
 from applications.models import ApiAccessLog, ApiToken
 from tests.builders import World
+from tests.factories import pass_second_factor
 
 
 def _issue(username: str, *extra: str) -> tuple[str, str]:
@@ -120,7 +121,7 @@ def test_operators_see_tokens_and_accesses_in_the_admin_but_cannot_forge_them(
     from django.urls import reverse
 
     api_as(world.auditor).get("/api/v1/events/")
-    client.force_login(User.objects.create_superuser("operator", "op@example.test", "pw"))
+    pass_second_factor(client, User.objects.create_superuser("operator", "op@example.test", "pw"))
     for model in ("apitoken", "apiaccesslog"):
         listing = client.get(reverse(f"admin:applications_{model}_changelist"))
         assert listing.status_code == 200
