@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications.models import Application
-from documents.models import Document
+from documents.models import Document, Letter, LetterStatus
 from sandbox.errors import NotVisible
 
 # --- Uploads -----------------------------------------------------------------------------------
@@ -33,3 +33,45 @@ def documents_of(*, application: Application) -> QuerySet[Document]:
 
 
 # --- end of Uploads ------------------------------------------------------------------------------
+
+
+# --- Letters -----------------------------------------------------------------------------------
+
+
+def letters_of(*, application: Application) -> list[Letter]:
+    """Every letter on the case (pending ones too), oldest first, each knowing what it
+    supersedes and what superseded it."""
+    return list(
+        Letter.objects.filter(application=application)
+        .select_related("supersedes", "superseded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def letter_get_for(*, user: Any, number: str) -> Letter:
+    """An issued letter, or ``NotVisible`` unless the user may read its case."""
+    letter = (
+        Letter.objects.select_related("application__program", "application__organization")
+        .filter(number=number, status=LetterStatus.ISSUED)
+        .first()
+    )
+    if letter is None or not perms.can_view_application(user, letter.application):
+        raise NotVisible(_("No such letter."))
+    return letter
+
+
+def letter_public(*, number: str) -> Letter:
+    """What the public verification page may show of an issued letter (``NotVisible`` if none)."""
+    letter = (
+        Letter.objects.select_related(
+            "application__program__lead_ministry", "application__organization", "superseded_by"
+        )
+        .filter(number=number, status=LetterStatus.ISSUED)
+        .first()
+    )
+    if letter is None:
+        raise NotVisible(_("No such letter."))
+    return letter
+
+
+# --- end of Letters ------------------------------------------------------------------------------

@@ -9,4 +9,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.DocumentDownloadView.as_view(),
         name="document-download",
     ),
+    # --- Letters
+    path(
+        "letters/<str:number>/download/",
+        views.LetterDownloadView.as_view(),
+        name="letter-download",
+    ),
+    path("verify/<str:number>/", views.LetterVerifyView.as_view(), name="letter-verify"),
 ]
