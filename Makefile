@@ -6,6 +6,7 @@
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
+#   make bench-letters  letter issuing vs bare WeasyPrint, and worker memory (LETTERS_N=500)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -41,7 +42,7 @@ db_backend_check = import sys; from django.conf import settings; \
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean bench-letters
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -172,3 +173,9 @@ clean:
 	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
 	  -type d -name __pycache__ -prune -exec rm -rf {} +
 	tmp="$${TMPDIR:-/tmp}"; rm -rf "$$tmp"/sandbox-test.sqlite3* "$$tmp"/sandbox-test-db-* "$$tmp"/sandbox-test-private-*
+
+# ------------------------------------------------------------------------------------ benchmarks
+
+bench-letters: python-deps
+	$(call step,Benchmark: decision letters (LETTERS_N=$${LETTERS_N:-100}))
+	"$(PY)" -m tests.pgcluster -- "$(PY)" -m tests.benchmarks.bench_letters

@@ -8,10 +8,12 @@ such letters validate only for someone who trusts that demo certificate.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
 
@@ -143,6 +145,17 @@ def signing_certificate() -> asn1_x509.Certificate:
 
 def seal(pdf: bytes, *, reason: str, location: str = "") -> bytes:
     """Add an invisible PAdES B-B signature (SHA-256) as an incremental update."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _seal(pdf, reason=reason, location=location)
+    # pyHanko runs its own event loop; inside a running one (an async worker, Playwright's
+    # sync API) it gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_seal, pdf, reason=reason, location=location).result()
+
+
+def _seal(pdf: bytes, *, reason: str, location: str) -> bytes:
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
