@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import logging
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from documents.letter_data import LetterInput
 
 ASSET_ORIGIN = "https://letter-assets.invalid/static/"
+# WeasyPrint narrates every rendering step at INFO; a worker's log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 PDF_VARIANT = "pdf/a-3b"
 
 

@@ -169,3 +169,35 @@ def test_letter_numbers_count_up_per_case(world):
     numbers = list(Letter.objects.filter(application=app).values_list("number", flat=True))
     assert numbers == [f"{app.reference}-L1", f"{app.reference}-L2"]
     assert all(re.fullmatch(r"ICT-\d{4}-\d{5}-L\d+", n) for n in numbers)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_issuing_the_same_letter_at_once_issue_it_once(world):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.fail("needs PostgreSQL (row locks)")
+    app = approved_case(world)
+    letter = Letter.objects.get(application=app)
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            results.append(letter_issue(letter=letter).sha256)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    letter.refresh_from_db()
+    assert results == [letter.sha256, letter.sha256]
+    assert AuditEvent.objects.filter(application=app, action="letter_issued").count() == 1
+    assert letter_path(letter).is_file()
