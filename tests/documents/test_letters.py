@@ -301,3 +301,48 @@ def test_the_pending_letter_is_created_in_the_decision_transaction(world):
     assert letter.number == f"{app.reference}-L1"
     assert letter.decision.kind == "approval"
     assert letter.language == app.language
+
+
+@pytest.mark.django_db
+def test_long_conditions_wrap_inside_the_page_and_the_table_header_repeats(world):
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar, LTTextContainer
+
+    from documents import letter_data, letters
+    from tests.documents.helpers import now
+
+    long_korean = "가나다라마바사아자차카타파하" * 12  # no spaces at all
+    long_latin = "https://example.org/" + "x" * 150
+    conditions = [f"조건 항목 {i}: 운행 구역 내 보행자 안전 확보 조치를 이행할 것" for i in range(1, 41)]
+    conditions[5] = long_korean
+    conditions[6] = long_latin
+    app = approved_case(world, conditions=conditions)
+    letter = Letter.objects.get(application=app)
+    pdf = letters.render(letter_data.letter_input(letter, issued_at=now()))
+
+    pages = list(extract_pages(BytesIO(pdf)))
+    assert len(pages) >= 3
+    left, right = 20 * 72 / 25.4, 20 * 72 / 25.4  # page margins in points
+    table_pages = 0
+    flat = ""
+    for page in pages:
+        text = ""
+        for element in page:
+            if not isinstance(element, LTTextContainer):
+                continue
+            text += element.get_text()
+            for line in element:
+                for char in line:
+                    if isinstance(char, LTChar):
+                        assert char.x0 >= left - 1 and char.x1 <= page.width - right + 1, (
+                            char.get_text(),
+                            char.x1,
+                        )
+        flat += "".join(text.split())
+        if "조건항목" in "".join(text.split()):
+            table_pages += 1
+            assert "번호" in text  # the header row repeats on every page of the table
+    assert table_pages >= 2
+    assert long_korean in flat and long_latin in flat
+    for i in (1, 20, 40):
+        assert f"조건항목{i}:" in flat
