@@ -17,6 +17,7 @@ import ctypes.util
 import gc
 import logging
 import mimetypes
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from weasyprint import HTML, Attachment
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from documents.letter_data import LetterInput
@@ -80,6 +82,19 @@ class StaticOnlyFetcher(URLFetcher):
         return cached
 
 
+_fonts = threading.local()
+
+
+def font_config() -> FontConfiguration:
+    """One font configuration per worker thread, reused for every letter: letters declare no
+    web fonts, and a fresh configuration per render costs time and leaks native memory
+    (fontconfig/Pango, about 250 KiB a render; see docs/letters.md)."""
+    config: FontConfiguration | None = getattr(_fonts, "config", None)
+    if config is None:
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def letter_html(data: LetterInput) -> str:
     """The letter as HTML (Django template, auto-escaped) in its own language."""
     return render_to_string(f"documents/letters/{data.kind}.html", data.context)
@@ -96,14 +111,18 @@ def html_to_pdf(html: str, *, data: LetterInput, fetcher: StaticOnlyFetcher | No
         url_fetcher=fetcher,
     )
     document = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher)
-    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=[record])
+    pdf = document.write_pdf(
+        pdf_variant=PDF_VARIANT, attachments=[record], font_config=font_config()
+    )
     assert isinstance(pdf, bytes)
     return pdf
 
 
-def bare_render(html: str) -> bytes:
-    """Plain WeasyPrint, default options: the benchmark's baseline for the same HTML."""
-    pdf = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=StaticOnlyFetcher()).write_pdf()
+def bare_render(html: str, *, shared_fonts: bool = False) -> bytes:
+    """Plain WeasyPrint, default options (optionally with the shared font configuration): the
+    benchmark's baselines for the same HTML."""
+    document = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=StaticOnlyFetcher())
+    pdf = document.write_pdf(font_config=font_config() if shared_fonts else None)
     assert isinstance(pdf, bytes)
     return pdf
 

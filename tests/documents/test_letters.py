@@ -313,7 +313,9 @@ def test_long_conditions_wrap_inside_the_page_and_the_table_header_repeats(world
 
     long_korean = "가나다라마바사아자차카타파하" * 12  # no spaces at all
     long_latin = "https://example.org/" + "x" * 150
-    conditions = [f"조건 항목 {i}: 운행 구역 내 보행자 안전 확보 조치를 이행할 것" for i in range(1, 41)]
+    conditions = [
+        f"조건 항목 {i}: 운행 구역 내 보행자 안전 확보 조치를 이행할 것" for i in range(1, 41)
+    ]
     conditions[5] = long_korean
     conditions[6] = long_latin
     app = approved_case(world, conditions=conditions)
