@@ -49,3 +49,12 @@ class LetterCheckForm(AccessibleForm):
                 _("Enter the SHA-256 value or choose the file (one of them).")
             )
         return data
+
+
+class LetterCorrectionForm(AccessibleForm):
+    reason = forms.CharField(
+        label=_("What the correction changes"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Printed on the new letter, which replaces this one."),
+    )

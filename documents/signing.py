@@ -129,7 +129,12 @@ def signer() -> signers.SimpleSigner:
         raise SigningNotConfigured(f"Cannot read the letter-signing key {path}.") from error
     with _lock:
         if _cached is None or _cached[0] != stamp:
-            loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
+            try:
+                loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
+            except ValueError as error:
+                raise SigningNotConfigured(
+                    f"Cannot open the letter-signing key {path} (wrong passphrase?)."
+                ) from error
             if loaded is None:
                 raise SigningNotConfigured(f"Cannot load the letter-signing key {path}.")
             _cached = (stamp, loaded)

@@ -15,5 +15,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.LetterDownloadView.as_view(),
         name="letter-download",
     ),
+    path(
+        "letters/<str:number>/correct/",
+        views.LetterCorrectView.as_view(),
+        name="letter-correct",
+    ),
     path("verify/<str:number>/", views.LetterVerifyView.as_view(), name="letter-verify"),
 ]

@@ -6,17 +6,21 @@ import hashlib
 import hmac
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views import View
 
-from documents.forms import LetterCheckForm
+from applications import permissions as perms
+from documents.forms import LetterCheckForm, LetterCorrectionForm
 from documents.models import Letter
 from documents.selectors import document_get_for, letter_get_for, letter_public
-from documents.services import letter_path, stored_path
-from sandbox.errors import NotVisible
+from documents.services import letter_correct, letter_path, stored_path
+from sandbox.errors import InvalidInput, NotVisible, WrongState
 
 # --- Uploads -----------------------------------------------------------------------------------
 
@@ -128,6 +132,54 @@ class LetterVerifyView(View):
         return self._page(
             request, letter, LetterCheckForm(), checked=True, matches=matches, given=given
         )
+
+
+class LetterCorrectView(LoginRequiredMixin, View):
+    """A decision maker of the case orders a corrected letter; the new one supersedes this one
+    (which stays downloadable). 404 for people who cannot see the case, 403 for others."""
+
+    template_name = "documents/letter_correct.html"
+
+    def _letter(self, request: HttpRequest, number: str) -> Letter:
+        try:
+            letter = letter_get_for(user=request.user, number=number)
+        except NotVisible as error:
+            raise Http404(error.message) from error
+        if not perms.can_decide_application(request.user, letter.application):
+            raise PermissionDenied(_("Only a decision maker of this case can correct its letters."))
+        return letter
+
+    def _page(
+        self, request: HttpRequest, letter: Letter, form: LetterCorrectionForm
+    ) -> HttpResponse:
+        context = {
+            "letter": letter,
+            "form": form,
+            "superseded_by": getattr(letter, "superseded_by", None),
+        }
+        return render(request, self.template_name, context)
+
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        return self._page(request, self._letter(request, number), LetterCorrectionForm())
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        letter = self._letter(request, number)
+        form = LetterCorrectionForm(request.POST)
+        if form.is_valid():
+            try:
+                new = letter_correct(
+                    letter=letter, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except (InvalidInput, WrongState) as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Letter %(new)s will replace %(old)s; it is being prepared.")
+                    % {"new": new.number, "old": letter.number},
+                )
+                return redirect("letter-correct", number=letter.number)
+        return self._page(request, letter, form)
 
 
 # --- end of Letters ------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from pathlib import Path
 from django.utils import timezone
 
 from applications import services
-from applications.models import Application, Decision
+from applications.models import Application
 from documents.models import Letter, LetterStatus
-from documents.services import letter_issue, letter_path
+from documents.services import letter_issue
 from tests.builders import World, draft, term
 
 CONDITIONS = [
@@ -75,20 +75,12 @@ def issue_all(app: Application) -> list[Letter]:
     return list(Letter.objects.filter(application=app).order_by("created_at", "id"))
 
 
-def latest_decision(app: Application) -> Decision:
-    return app.decisions.order_by("-decided_at", "-id").first()  # type: ignore[return-value]
-
-
 def pdf_text(path: Path) -> str:
     """The text of a PDF as pdftotext (poppler) extracts it, whitespace collapsed."""
     out = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True
     ).stdout.decode("utf-8")
     return " ".join(out.split())
-
-
-def stored(letter: Letter) -> Path:
-    return letter_path(letter)
 
 
 def now() -> dt.datetime:

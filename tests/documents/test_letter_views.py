@@ -156,3 +156,31 @@ def test_the_verify_page_knows_no_pending_or_unknown_letters(client, world):
     pending = Letter.objects.get(application=app)
     assert client.get(reverse("letter-verify", args=[pending.number])).status_code == 404
     assert client.get(reverse("letter-verify", args=["ICT-1999-00001-L1"])).status_code == 404
+
+
+def test_a_decision_maker_orders_a_corrected_letter_from_its_page(client, world, issued):
+    app, letter = issued
+    client.force_login(world.decider)
+    url = reverse("letter-correct", args=[letter.number])
+    assert "Issue a corrected letter" in client.get(url).content.decode()
+    page = client.post(url, {"reason": ""}).content.decode()
+    assert "error-message" in page
+    assert Letter.objects.filter(application=app).count() == 1
+    response = client.post(url, {"reason": "대표자 성명 정정"})
+    assert response.status_code == 302
+    new = Letter.objects.get(supersedes=letter)
+    assert new.number == f"{app.reference}-L2" and new.correction_reason == "대표자 성명 정정"
+    page = client.get(url).content.decode()
+    assert new.number in page and "Issue a corrected letter" not in page
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("applicant", 403), ("officer", 403), ("other_applicant", 404)]
+)
+def test_others_cannot_correct_letters(client, world, issued, persona, status):
+    _, letter = issued
+    client.force_login(world.persona(persona))
+    url = reverse("letter-correct", args=[letter.number])
+    assert client.get(url).status_code == status
+    assert client.post(url, {"reason": "정정"}).status_code == status
+    assert not Letter.objects.filter(supersedes=letter).exists()
