@@ -1,4 +1,5 @@
-"""The applicant opens their approved case in a real browser and downloads the sealed letter."""
+"""The applicant opens their approved case in a real browser and downloads the sealed letter;
+then anyone checks it on the public verification page (axe-core: no serious violations)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from tests.builders import build_world
 from tests.documents.helpers import approved_case, issue_all, pdf_text
-from tests.e2e.test_applicant_journey import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.test_applicant_journey import CHROMIUM, CHROMIUM_ARGS, accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -24,7 +25,9 @@ def browser_context() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB", accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 320, "height": 800}, locale="en-GB", accept_downloads=True
+        )
         context.set_default_timeout(15_000)
         yield context
         context.close()
@@ -62,3 +65,16 @@ def test_the_applicant_downloads_the_letter_of_their_approved_case(
     assert saved.read_bytes().startswith(b"%PDF-")
     text = pdf_text(saved)
     assert letter.number in text and world.organization.name in text
+
+    # The public check page, signed out: upload the downloaded file.
+    browser_context.clear_cookies()
+    browser_context.add_cookies(
+        [{"name": "django_language", "value": "en", "url": live_server.url}]
+    )
+    page.goto(live_server.url + reverse("letter-verify", args=[letter.number]))
+    checked: list[str] = []
+    accessible(page, checked)
+    page.set_input_files("#id_file", str(saved))
+    page.click("main button[type=submit]")
+    assert page.get_by_text("This is the letter we issued").is_visible()
+    accessible(page, checked)
