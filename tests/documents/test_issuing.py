@@ -201,3 +201,16 @@ def test_two_workers_issuing_the_same_letter_at_once_issue_it_once(world):
     assert results == [letter.sha256, letter.sha256]
     assert AuditEvent.objects.filter(application=app, action="letter_issued").count() == 1
     assert letter_path(letter).is_file()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_backend_the_letter_waits_for_a_worker(world, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    app = approved_case(world)
+    (letter,) = Letter.objects.filter(application=app)
+    assert letter.status == LetterStatus.PENDING  # queued, not rendered in the request
+
+    call_command("db_worker", "--batch", "--no-reload", verbosity=0)
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.ISSUED
+    assert AuditEvent.objects.filter(application=app, action="letter_issued").count() == 1
