@@ -230,6 +230,9 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         "permits": decision.permits,
         "competent_authority": decision.competent_authority,
         "appeal": w.text("appeal", lang),
+        "publication": w.text("publication", lang)
+        if kind in (K.APPROVAL, K.EXTENSION, K.REVOCATION)
+        else "",
         "supersedes": w.text("supersedes", lang, number=letter.supersedes.number)
         if letter.supersedes
         else "",

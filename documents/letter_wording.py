@@ -45,6 +45,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "competent_authority": {"ko": "소관 기관", "en": "Competent authority"},
     "appeal": {"ko": "불복 절차 안내", "en": "Your right to appeal"},
     "supersedes": {"ko": "정정 안내", "en": "Correction"},
+    "publication": {"ko": "공개", "en": "Publication"},
     "verification": {"ko": "진위 확인", "en": "Verification"},
     "signatory": {"ko": "발신 명의", "en": "Signed for the authority"},
 }
@@ -177,6 +178,10 @@ TEXT: dict[str, dict[str, str]] = {
     "appeal": {
         "ko": "이 처분에 이의가 있는 경우 처분이 있음을 안 날부터 90일 이내에 「행정심판법」에 따른 행정심판을 청구하거나 「행정소송법」에 따른 행정소송을 제기할 수 있습니다.",
         "en": "If you disagree with this decision you may, within 90 days of learning of it, file an administrative appeal under the Administrative Appeals Act or bring an action under the Administrative Litigation Act.",
+    },
+    "publication": {
+        "ko": "이 처분의 주요 내용(기업명, 서비스, 특례의 범위와 기간)은 관계 법령에 따라 발신 기관의 누리집에 공개됩니다.",
+        "en": "The main terms of this decision (company, service, scope and term of the exemption) are published on the authority's website as the law requires.",
     },
     "supersedes": {
         "ko": "이 문서는 문서번호 {number}을(를) 정정하여 대체합니다.",

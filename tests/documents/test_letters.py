@@ -168,7 +168,14 @@ def test_the_approval_letter_lists_every_numbered_condition_scope_and_obligation
     assert "실증을 위한 규제특례 지정 통지" in text
     for condition in CONDITIONS:
         assert condition in text
-    for expected in ("부가조건", "책임보험", "법령 정비", "도로교통법 제2조 제10호", "서울 강남구"):
+    for expected in (
+        "부가조건",
+        "책임보험",
+        "법령 정비",
+        "도로교통법 제2조 제10호",
+        "서울 강남구",
+        "누리집에 공개",
+    ):
         assert expected in text
     assert "제1차 신기술·서비스 심의위원회" in text
 
