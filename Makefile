@@ -6,12 +6,12 @@
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
-#   make bench-transitions / bench-load / bench-queue / bench-export   one benchmark on its own throwaway PostgreSQL
+#   make bench-NAME  one benchmark on its own throwaway PostgreSQL; NAME is one of
+#                 transitions, load, queue, export, letters (sizes: docs/performance.md)
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
-#                      (BENCH_EXPORT_EVENTS=1000000 for 1M events; default 200k)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -54,7 +54,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
 .PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
-.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export
+.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-letters
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -171,6 +171,9 @@ bench-queue: deps
 
 bench-export: deps
 	$(call bench_on_pg,bench_export)
+
+bench-letters: deps
+	$(call bench_on_pg,bench_letters)
 
 # ---------------------------------------------------------------------------------------- test
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 
 def decision_recorded(*, decision_id: int) -> None:
-    """A decision with legal effect was committed: its letter is to be issued."""
+    """A decision with legal effect was committed: issue its letter (created pending in the
+    decision's own transaction by ``documents.services.letter_prepare``) in the background."""
+    from documents.models import Letter, LetterStatus  # imported late: documents builds on us
+    from documents.tasks import enqueue_issue
+
+    pending = Letter.objects.filter(decision_id=decision_id, status=LetterStatus.PENDING)
+    for letter_id in pending.values_list("pk", flat=True):
+        enqueue_issue(letter_id=letter_id)
 
 
 def event_recorded(*, event_id: int) -> None:

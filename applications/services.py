@@ -190,8 +190,12 @@ def _after_commit_event(event_id: int) -> None:
 
 
 def _decision(**fields: Any) -> Decision:
-    """Record a decision; its letter is issued after the transaction commits."""
+    """Record a decision and, in the same transaction, its pending letter; the letter is
+    rendered and sealed after the transaction commits."""
+    from documents.services import letter_prepare  # imported late: documents builds on us
+
     decision = Decision.objects.create(**fields)
+    letter_prepare(decision=decision)
     transaction.on_commit(lambda: effects.decision_recorded(decision_id=decision.pk))
     return decision
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -31,7 +30,7 @@ from applications.roles import Role, has_role
 from applications.selectors import application_get_for, application_history, applications_visible_to
 from applications.workflow import ApplicationStatus as S
 from documents.models import Document, document_type_label
-from documents.selectors import documents_of
+from documents.selectors import documents_of, letters_of
 from documents.services import document_remove, document_upload, supplement_answer_with_documents
 from documents.uploads import missing_documents
 from sandbox.errors import DomainError, InvalidInput, NotVisible, StaleVersion, WrongState
@@ -55,37 +54,6 @@ def applicant_case(request: HttpRequest, pk: int) -> Application:
     if not perms.can_act_for_applicant(request.user, application):
         raise Http404(_("No such application."))
     return application
-
-
-LETTER_MODEL = "documents.Letter"
-
-
-def letters_for(application: Application) -> list[dict[str, Any]]:
-    """Letters issued on the case, when the letters part of the project is installed."""
-    try:
-        letter_model = apps.get_model(LETTER_MODEL)
-    except LookupError:
-        return []
-    names = {f.name for f in letter_model._meta.get_fields()}
-    if "application" in names:
-        letters = letter_model.objects.filter(application=application)
-    elif "decision" in names:
-        letters = letter_model.objects.filter(decision__application=application)
-    else:
-        return []
-    result = []
-    for letter in letters.order_by("pk"):
-        number = getattr(letter, "number", None) or getattr(letter, "letter_number", "")
-        result.append(
-            {
-                "letter": letter,
-                "number": number,
-                "kind": letter.get_kind_display() if hasattr(letter, "get_kind_display") else "",
-                "issued_at": getattr(letter, "issued_at", None),
-                "url": reverse("letter-download", args=[number]),
-            }
-        )
-    return result
 
 
 # --- accounts ----------------------------------------------------------------------------------
@@ -693,7 +661,7 @@ class ApplicationDetailView(LoginRequiredMixin, View):
             "actions": portal.open_actions(app, now=now),
             "timeline": portal.timeline(list(application_history(application=app))),
             "documents": documents_of(application=app),
-            "letters": letters_for(app),
+            "letters": letters_of(application=app),
             "supplement": supplement,
             "regulations": app.regulations.all(),
         }

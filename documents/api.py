@@ -44,7 +44,7 @@ class LetterApi(AccessLogged, viewsets.ViewSet):
 
     @extend_schema(responses={200: LetterSerializer, **error_responses(404, *READ_ERRORS)})
     def retrieve(self, request: Request, number: str) -> Response:
-        letter = letter_get_for(user=request.user, number=number)
+        letter = letter_get_for(user=request.user, number=number, include_pending=True)
         return Response(LetterSerializer(letter, context={"request": request}).data)
 
     @extend_schema(
@@ -57,7 +57,7 @@ class LetterApi(AccessLogged, viewsets.ViewSet):
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def pdf(self, request: Request, number: str) -> FileResponse:
-        letter = letter_get_for(user=request.user, number=number)
+        letter = letter_get_for(user=request.user, number=number, include_pending=True)
         path = letter_pdf_path(letter) if letter.storage_name else None
         if letter.status != LetterStatus.ISSUED or path is None or not path.is_file():
             raise NotVisible(_("This letter has not been issued yet."))

@@ -131,6 +131,11 @@ class Letter(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    correction_reason = models.TextField(
+        _("reason for the correction"),
+        blank=True,
+        help_text=_("Set on a letter that supersedes an earlier one; printed on the letter."),
+    )
 
     class Meta:
         ordering = ["application", "created_at", "id"]
@@ -139,6 +144,10 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status == LetterStatus.ISSUED
 
 
 # --- end of Letters ------------------------------------------------------------------------------

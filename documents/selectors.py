@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications.models import Application
-from documents.models import Document, Letter
+from documents.models import Document, Letter, LetterStatus
 from sandbox.errors import NotVisible
 
 # --- Uploads -----------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ def documents_of(*, application: Application) -> QuerySet[Document]:
 
 def letter_pdf_path(letter: Letter) -> Path:
     """Where an issued letter's PDF is stored: ``PRIVATE_STORAGE_ROOT/letters/<first two
-    characters of storage_name>/<storage_name>`` (the convention the letter services write to)."""
+    characters of storage_name>/<storage_name>`` (random names, never under a public URL)."""
     return (
         Path(settings.PRIVATE_STORAGE_ROOT)
         / "letters"
@@ -51,16 +51,40 @@ def letter_pdf_path(letter: Letter) -> Path:
     )
 
 
-def letter_get_for(*, user: Any, number: str) -> Letter:
-    """One letter by number, or ``NotVisible`` unless the user may read its case."""
+def letters_of(*, application: Application) -> list[Letter]:
+    """Every letter on the case (pending ones too), oldest first, each knowing what it
+    supersedes and what superseded it."""
+    return list(
+        Letter.objects.filter(application=application)
+        .select_related("supersedes", "superseded_by")
+        .order_by("created_at", "id")
+    )
+
+
+def letter_get_for(*, user: Any, number: str, include_pending: bool = False) -> Letter:
+    """An issued letter (or, with ``include_pending``, one still being prepared), or
+    ``NotVisible`` unless the user may read its case."""
+    letters = Letter.objects.select_related(
+        "application__program", "application__organization", "supersedes", "superseded_by"
+    ).filter(number=number)
+    if not include_pending:
+        letters = letters.filter(status=LetterStatus.ISSUED)
+    letter = letters.first()
+    if letter is None or not perms.can_view_application(user, letter.application):
+        raise NotVisible(_("No such letter."))
+    return letter
+
+
+def letter_public(*, number: str) -> Letter:
+    """What the public verification page may show of an issued letter (``NotVisible`` if none)."""
     letter = (
         Letter.objects.select_related(
-            "application__program", "application__organization", "supersedes", "superseded_by"
+            "application__program__lead_ministry", "application__organization", "superseded_by"
         )
-        .filter(number=number)
+        .filter(number=number, status=LetterStatus.ISSUED)
         .first()
     )
-    if letter is None or not perms.can_view_application(user, letter.application):
+    if letter is None:
         raise NotVisible(_("No such letter."))
     return letter
 

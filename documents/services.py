@@ -7,6 +7,7 @@ state (409), permission (403), input (400) → write → audit event → effects
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import secrets
@@ -16,18 +17,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import effects
 from applications import permissions as perms
 from applications.audit import audit_record
-from applications.models import Application
+from applications.models import Application, Decision, DecisionKind
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
-from documents import uploads
-from documents.models import Document, DocumentType
+from documents import letter_data, uploads
+from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
+from documents.selectors import letter_pdf_path
 from sandbox.errors import (
     InvalidInput,
     NotPermitted,
@@ -248,3 +250,223 @@ def supplement_answer_with_documents(
 
 
 # --- end of Uploads ------------------------------------------------------------------------------
+
+
+# --- Letters -----------------------------------------------------------------------------------
+
+# Which decisions are legal acts the holder must receive in writing. Remand, resumption,
+# acceptance of a law-amendment request and regularization are recorded in the case history and
+# emailed, but carry no letter (see docs/letters.md).
+LETTER_KIND_OF_DECISION: dict[str, str] = {
+    DecisionKind.APPROVAL: LetterKind.APPROVAL,
+    DecisionKind.REJECTION: LetterKind.REJECTION,
+    DecisionKind.CONFIRMATION: LetterKind.CONFIRMATION,
+    DecisionKind.DEEMED_CONFIRMATION: LetterKind.DEEMED_CONFIRMATION,
+    DecisionKind.EXTENSION: LetterKind.EXTENSION,
+    DecisionKind.SUSPENSION: LetterKind.SUSPENSION,
+    DecisionKind.REVOCATION: LetterKind.REVOCATION,
+    DecisionKind.EXPIRY: LetterKind.EXPIRY,
+}
+
+OPEN_LETTER_STATUSES = (LetterStatus.PENDING, LetterStatus.FAILED)
+
+
+def letter_root() -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "letters"
+
+
+def letter_path(letter: Letter) -> Path:
+    """The sealed PDF on disk: a random name under the private root."""
+    return letter_pdf_path(letter)
+
+
+def _new_letter(
+    *,
+    app: Application,
+    decision: Decision,
+    kind: str,
+    supersedes: Letter | None = None,
+    correction_reason: str = "",
+) -> Letter:
+    """A pending letter numbered ``<reference>-L<n>``; the caller holds the case row lock, so
+    numbers are unique and gap-free per case (letters are never deleted)."""
+    position = Letter.objects.filter(application=app).count() + 1
+    return Letter.objects.create(
+        number=f"{app.reference or f'CASE{app.pk}'}-L{position}",
+        application=app,
+        decision=decision,
+        kind=kind,
+        language=app.language,
+        version=supersedes.version + 1 if supersedes else 1,
+        supersedes=supersedes,
+        correction_reason=correction_reason,
+        created_at=timezone.now(),
+    )
+
+
+def _enqueue_issue(letter_id: int) -> None:
+    from documents.tasks import enqueue_issue  # imported late: tasks import this module
+
+    transaction.on_commit(lambda: enqueue_issue(letter_id=letter_id))
+
+
+def letter_prepare(*, decision: Decision) -> Letter | None:
+    """Inside the decision's transaction (case row locked): the pending letter for a decision
+    with legal effect, so a letter is never lost. ``applications.effects.decision_recorded``
+    queues its issuing after commit. Decisions without a letter kind return ``None``."""
+    kind = LETTER_KIND_OF_DECISION.get(decision.kind)
+    if kind is None:
+        return None
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("letter_prepare must run inside the decision's transaction.")
+    return _new_letter(app=decision.application, decision=decision, kind=kind)
+
+
+def _write_letter_file(storage_name: str, data: bytes) -> Path:
+    path = letter_root() / storage_name[:2] / storage_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "xb") as handle:  # "x": an issued file is never overwritten
+        handle.write(data)
+    path.chmod(0o600)
+    return path
+
+
+def letter_issue(*, letter: Letter) -> Letter:
+    """System: render, seal and store a pending letter, then record ``letter_issued`` with its
+    number and SHA-256 — exactly once, even when two workers run it at the same time (row lock
+    on PostgreSQL, and a conditional update that only one of them can win everywhere)."""
+    from documents import letters, signing  # WeasyPrint and pyHanko load only where needed
+
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            current = (
+                Letter.objects.select_for_update(of=("self",))
+                .select_related(
+                    "application__program__lead_ministry",
+                    "application__track",
+                    "application__organization",
+                    "decision__decided_by",
+                    "supersedes",
+                )
+                .get(pk=letter.pk)
+            )
+            if current.status == LetterStatus.ISSUED:
+                return current
+            at = timezone.now()
+            data = letter_data.letter_input(current, issued_at=at)
+            try:
+                pdf = letters.render(data)
+            finally:
+                letters.release_memory()
+            sealed = signing.seal(
+                pdf,
+                reason=f"{current.number} {current.get_kind_display()}",
+                location=current.application.program.lead_ministry.name,
+            )
+            digest = hashlib.sha256(sealed).hexdigest()
+            storage_name = secrets.token_hex(32)
+            written.append(_write_letter_file(storage_name, sealed))
+            won = (
+                Letter.objects.filter(pk=current.pk, status__in=OPEN_LETTER_STATUSES).update(
+                    status=LetterStatus.ISSUED,
+                    issued_at=at,
+                    storage_name=storage_name,
+                    size=len(sealed),
+                    sha256=digest,
+                    attempts=F("attempts") + 1,
+                    last_error="",
+                )
+                == 1
+            )
+            if not won:  # another worker issued it meanwhile: keep theirs
+                _discard(written)
+                return Letter.objects.get(pk=current.pk)
+            app = current.application
+            event = audit_record(
+                application=app,
+                actor=None,
+                actor_role=Role.SYSTEM,
+                action="letter_issued",
+                from_status=app.status,
+                to_status=app.status,
+                payload={
+                    "number": current.number,
+                    "sha256": digest,
+                    "kind": current.kind,
+                    "decision": current.decision_id,
+                    "version": current.version,
+                    "supersedes": current.supersedes.number if current.supersedes else "",
+                },
+                at=at,
+            )
+            transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
+    except BaseException:
+        _discard(written)
+        raise
+    current.refresh_from_db()
+    return current
+
+
+def letter_attempt_failed(*, letter: Letter, error: BaseException, final: bool) -> Letter:
+    """System: note a failed issuing attempt; the decision stays committed and the letter stays
+    pending (``failed`` once the task has used its attempts; ``issue_pending_letters`` retries)."""
+    with transaction.atomic():
+        current = Letter.objects.select_for_update().get(pk=letter.pk)
+        if current.status == LetterStatus.ISSUED:
+            return current
+        current.attempts += 1
+        current.last_error = f"{type(error).__name__}: {error}"[:2000]
+        current.status = LetterStatus.FAILED if final else LetterStatus.PENDING
+        current.save(update_fields=["attempts", "last_error", "status"])
+    return current
+
+
+def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
+    """A decision maker corrects an issued letter: a new letter (next number, version + 1) for
+    the same decision supersedes it. The old one stays downloadable, marked superseded."""
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput({"reason": _("Say what the correction changes.")})
+    with transaction.atomic():
+        app = _lock(letter.application)
+        if not perms.can_view_application(by, app):
+            raise NotVisible(_("No such application."))
+        old = Letter.objects.select_for_update().get(pk=letter.pk)
+        if old.status != LetterStatus.ISSUED:
+            raise WrongState(_("Only an issued letter can be corrected."))
+        if Letter.objects.filter(supersedes=old).exists():
+            raise WrongState(_("This letter has already been corrected; correct the newer one."))
+        if not perms.can_decide_application(by, app):
+            raise NotPermitted(_("You are not allowed to correct letters on this case."))
+        new = _new_letter(
+            app=app,
+            decision=old.decision,
+            kind=old.kind,
+            supersedes=old,
+            correction_reason=text,
+        )
+        _record_letter_event(
+            app,
+            by,
+            "letter_correction_ordered",
+            {"letter": old.number, "new_letter": new.number, "reason": text},
+        )
+        _enqueue_issue(new.pk)
+    return new
+
+
+def _record_letter_event(app: Application, by: Any, action: str, payload: dict[str, Any]) -> None:
+    event = audit_record(
+        application=app,
+        actor=by,
+        actor_role=Role.DECISION_MAKER,
+        action=action,
+        from_status=app.status,
+        to_status=app.status,
+        payload=payload,
+    )
+    transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
+
+
+# --- end of Letters ------------------------------------------------------------------------------

@@ -9,4 +9,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.DocumentDownloadView.as_view(),
         name="document-download",
     ),
+    # --- Letters
+    path(
+        "letters/<str:number>/download/",
+        views.LetterDownloadView.as_view(),
+        name="letter-download",
+    ),
+    path(
+        "letters/<str:number>/correct/",
+        views.LetterCorrectView.as_view(),
+        name="letter-correct",
+    ),
+    path("verify/<str:number>/", views.LetterVerifyView.as_view(), name="letter-verify"),
 ]

@@ -13,18 +13,19 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from applications import permissions as perms
 from applications.models import Application, Program, Track
 from applications.selectors import application_get_for, application_history
 from applications.views import answers
 from applications.workflow import ApplicationStatus as S
-from documents.selectors import documents_of
+from documents.selectors import documents_of, letters_of
 from reviews import actions, forms, selectors
 from reviews import services as review_services
 from reviews.timeline import staff_timeline
@@ -258,20 +259,6 @@ def staff_case(request: HttpRequest, pk: int) -> Application:
     return app
 
 
-def letters_of(app: Application) -> list[dict[str, Any]]:
-    """Letters on the case, linked when the letter download URL exists."""
-    from documents.models import Letter
-
-    result = []
-    for letter in Letter.objects.filter(application=app).order_by("created_at", "pk"):
-        try:
-            url = reverse("letter-download", args=[letter.number])
-        except NoReverseMatch:
-            url = ""
-        result.append({"letter": letter, "url": url})
-    return result
-
-
 class CaseView(StaffMixin):
     template_name = "reviews/case.html"
 
@@ -293,7 +280,8 @@ class CaseView(StaffMixin):
             "supplements": app.supplement_requests.all(),
             "extension_requests": app.extension_requests.all(),
             "law_amendment_requests": app.law_amendment_requests.all(),
-            "letters": letters_of(app),
+            "letters": letters_of(application=app),
+            "may_correct_letters": perms.can_decide_application(request.user, app),
             "actions": [a for a in available if not a.secondary],
             "secondary_actions": [a for a in available if a.secondary],
             "days_left": days,

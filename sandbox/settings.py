@@ -270,6 +270,15 @@ SPECTACULAR_SETTINGS = {
 # --- Letters ----------------------------------------------------------------------------------
 # Public base URL printed on letters for the verification page.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# The authority's sealing key and certificate (PKCS#12). Unset: a self-signed demo key is made
+# under VAR_DIR/letter-signing/ on first use (fine for demos, never for production).
+LETTER_SIGNING_PKCS12 = os.environ.get("LETTER_SIGNING_PKCS12", "")
+LETTER_SIGNING_PASSPHRASE = os.environ.get("LETTER_SIGNING_PASSPHRASE", "")
+LETTER_DEMO_KEY_DIR = VAR_DIR / "letter-signing"
+# Attempts per issuing task, and the pause before each retry (seconds); letters still failing
+# are retried by `manage.py issue_pending_letters`.
+LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "3"))
+LETTER_RETRY_DELAY = float(os.environ.get("LETTER_RETRY_DELAY", "2"))
 
 LOGGING = {
     "version": 1,

@@ -25,3 +25,7 @@ AXES_ENABLED = False
 # default language (Korean) is exercised by the i18n tests.
 LANGUAGE_CODE = "en"
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="sandbox-test-static-"))
+
+# Letters: a demo sealing key per test run, and no pause between retries.
+LETTER_DEMO_KEY_DIR = Path(tempfile.mkdtemp(prefix="sandbox-test-keys-"))
+LETTER_RETRY_DELAY = 0.0

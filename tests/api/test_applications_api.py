@@ -208,7 +208,25 @@ def test_detail_is_the_whole_case(world, api_as, approved):
         ],
         "extensions": [],
         "law_amendments": [],
-        "letters": [],
+        # Made with the decision; rendering waits for the commit, which a test never reaches.
+        "letters": [
+            {
+                "number": f"{approved.reference}-L1",
+                "application": approved.reference,
+                "decision": decision.pk,
+                "kind": "approval",
+                "language": "ko",
+                "status": "pending",
+                "version": 1,
+                "created_at": ISO,
+                "issued_at": None,
+                "size": None,
+                "sha256": "",
+                "supersedes": None,
+                "superseded_by": None,
+                "pdf_url": None,
+            }
+        ],
         "events": _events(approved, APPROVED_EVENTS),
         "history_url": f"http://testserver/api/v1/applications/{approved.reference}/history/",
     }

@@ -13,6 +13,7 @@ import time_machine
 from applications.models import Decision
 from documents.models import Letter
 from documents.selectors import letter_pdf_path
+from documents.services import letter_correct, letter_issue
 from tests.builders import World, drive
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -51,12 +52,16 @@ def approved(world: World) -> Any:
 
 
 def test_metadata_is_the_whole_letter_record(world: World, api_as, approved):
+    """The approval's letter, issued and then corrected through the letter services."""
     decision = Decision.objects.get(application=approved)
-    first = _letter(decision, "ICT-L-2026-0001")
-    second = _letter(decision, "ICT-L-2026-0002", supersedes=first, version=2)
+    with time_machine.travel(T0, tick=False):
+        first = letter_issue(letter=Letter.objects.get(decision=decision))
+        second = letter_issue(
+            letter=letter_correct(letter=first, by=world.decider, reason="상호 오기 정정")
+        )
     api = api_as(world.auditor)
-    assert api.get("/api/v1/letters/ICT-L-2026-0001/").json() == {
-        "number": "ICT-L-2026-0001",
+    assert api.get(f"/api/v1/letters/{first.number}/").json() == {
+        "number": f"{approved.reference}-L1",
         "application": approved.reference,
         "decision": decision.pk,
         "kind": "approval",
@@ -65,22 +70,23 @@ def test_metadata_is_the_whole_letter_record(world: World, api_as, approved):
         "version": 1,
         "created_at": "2026-03-02T01:00:00Z",
         "issued_at": "2026-03-02T01:00:00Z",
-        "size": len(PDF),
-        "sha256": hashlib.sha256(PDF).hexdigest(),
+        "size": letter_pdf_path(first).stat().st_size,
+        "sha256": hashlib.sha256(letter_pdf_path(first).read_bytes()).hexdigest(),
         "supersedes": None,
-        "superseded_by": "ICT-L-2026-0002",
-        "pdf_url": "http://testserver/api/v1/letters/ICT-L-2026-0001/pdf/",
+        "superseded_by": second.number,
+        "pdf_url": f"http://testserver/api/v1/letters/{first.number}/pdf/",
     }
-    assert api.get("/api/v1/letters/ICT-L-2026-0002/").json()["supersedes"] == "ICT-L-2026-0001"
+    assert second.number == f"{approved.reference}-L2"
+    assert api.get(f"/api/v1/letters/{second.number}/").json()["supersedes"] == first.number
     # The register and the case name the letter in force: the correction, not the original.
     register = api.get("/api/v1/decisions/").json()["results"]
     assert [(d["letter_number"], d["letter_sha256"]) for d in register] == [
-        ("ICT-L-2026-0002", second.sha256)
+        (second.number, second.sha256)
     ]
     case = api.get(f"/api/v1/applications/{approved.reference}/").json()
     assert [(item["number"], item["superseded_by"]) for item in case["letters"]] == [
-        ("ICT-L-2026-0001", "ICT-L-2026-0002"),
-        ("ICT-L-2026-0002", None),
+        (first.number, second.number),
+        (second.number, None),
     ]
 
 

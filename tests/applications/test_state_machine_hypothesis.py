@@ -304,7 +304,7 @@ ACTIONS: tuple[Action, ...] = (
         "accept",
         frozenset({S.SUBMITTED}),
         S.UNDER_REVIEW,
-        any_officer,
+        officer_at_intake_or_assigned,  # a case a colleague holds is theirs to accept
         lambda s: services.application_accept(
             application=s.app, by=s.by, no_conflict_declared=s.valid
         ),

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.urls import reverse
 
 from applications import services
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
-from documents.services import document_upload
+from documents.services import document_upload, letter_issue
 from tests.builders import World, draft, drive
 from tests.portal import samples
 from tests.reviews.helpers import signed_in
@@ -53,28 +52,23 @@ def test_the_case_page_shows_what_was_submitted_and_the_history(world: World) ->
     assert "claimed" not in portal_page.lower()
 
 
-def test_decisions_and_letters_are_listed_linked_only_when_letters_can_be_downloaded(
+def test_decisions_and_letters_are_listed_issued_ones_linked_with_a_correction_link(
     world: World,
 ) -> None:
     app = drive(world, S.APPROVED)
-    decision = app.decisions.get(kind="approval")
-    letter = Letter.objects.create(
-        number="ICT-L-2026-0001",
-        application=app,
-        decision=decision,
-        kind="approval",
-        created_at=timezone.now(),
-    )
+    pending = Letter.objects.get(application=app)  # made with the approval
     html = signed_in(world.decider).get(f"/review/{app.pk}/").content.decode()
     assert "제1차 심의위원회" in html
     assert "시속 5km 이하" in html
-    assert letter.number in html
-    try:
-        url = reverse("letter-download", args=[letter.number])
-    except NoReverseMatch:
-        assert f">{letter.number}</a>" not in html
-    else:
-        assert f'href="{url}"' in html
+    assert pending.number in html
+    assert reverse("letter-download", args=[pending.number]) not in html
+
+    issued = letter_issue(letter=pending)
+    decider_page = signed_in(world.decider).get(f"/review/{app.pk}/").content.decode()
+    assert f'href="{reverse("letter-download", args=[issued.number])}"' in decider_page
+    assert f'href="{reverse("letter-correct", args=[issued.number])}"' in decider_page
+    officer_page = signed_in(world.officer).get(f"/review/{app.pk}/").content.decode()
+    assert reverse("letter-correct", args=[issued.number]) not in officer_page
 
 
 def test_drafts_and_unknown_cases_are_404_for_staff(world: World) -> None:

@@ -1,0 +1,258 @@
+"""What a letter says: everything the renderer prints, read from the database once.
+
+``letter_input`` turns a ``Letter`` (with its decision, case, organisation and programme) into
+plain data; ``documents/letters.py`` turns that data into PDF bytes without touching the
+database. The decision record embedded in the PDF as ``decision.json`` is built here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+
+from applications.models import Application, Decision
+from documents import letter_wording as w
+from documents.models import Letter, LetterKind
+
+K = LetterKind
+
+
+@dataclass(frozen=True)
+class LetterInput:
+    """Plain data for one letter: the template context and the embedded decision record."""
+
+    kind: str
+    language: str
+    number: str
+    context: dict[str, Any]
+    record_json: bytes
+    title: str
+    author: str
+    keywords: list[str] = field(default_factory=list)
+
+
+def _pick(language: str, korean: str, english: str) -> str:
+    """The English variant of a configured name when the letter is in English and one is set."""
+    return english if language == "en" and english else korean
+
+
+def _iso(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    return value.isoformat()
+
+
+def decision_fields(decision: Decision) -> dict[str, Any]:
+    """The decision exactly as recorded (the ``decision`` part of ``decision.json``)."""
+    return {
+        "id": decision.pk,
+        "kind": decision.kind,
+        "decided_at": _iso(decision.decided_at),
+        "decided_by": decision.decided_by.get_username() if decision.decided_by else "system",
+        "committee_reference": decision.committee_reference,
+        "legal_basis": decision.legal_basis,
+        "term_start": _iso(decision.term_start),
+        "term_end": _iso(decision.term_end),
+        "conditions": list(decision.conditions or []),
+        "exempted_provisions": list(decision.exempted_provisions or []),
+        "reasons": decision.reasons,
+        "confirmation_outcome": decision.confirmation_outcome,
+        "permits": decision.permits,
+        "competent_authority": decision.competent_authority,
+    }
+
+
+def decision_record(letter: Letter) -> dict[str, Any]:
+    """The machine-readable twin of the letter, embedded in the PDF (PDF/A-3 ``Source``)."""
+    app: Application = letter.application
+    org = app.organization
+    return {
+        "format": "sandbox-decision-letter/1",
+        "letter": {
+            "number": letter.number,
+            "kind": letter.kind,
+            "version": letter.version,
+            "language": letter.language,
+            "supersedes": letter.supersedes.number if letter.supersedes else None,
+        },
+        "application": {
+            "reference": app.reference,
+            "title": app.title,
+            "program": app.program.code,
+            "track": app.track.code,
+        },
+        "recipient": {
+            "name": org.name,
+            "representative": org.representative,
+            "registration_number": org.registration_number,
+            "address": org.address,
+        },
+        "authority": {"name": app.program.authority, "ministry": app.program.lead_ministry.code},
+        "decision": decision_fields(letter.decision),
+    }
+
+
+def verify_url(number: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("letter-verify", args=[number])
+
+
+def _qr_svg(url: str) -> str:
+    """The verification URL as an inline SVG QR code (drawn here: nothing is fetched)."""
+    return str(segno.make(url, error="m").svg_inline(scale=2, border=2, omitsize=False))
+
+
+def _outcome(decision: Decision, kind: str, language: str) -> str:
+    if kind in (K.CONFIRMATION, K.DEEMED_CONFIRMATION):
+        return w.text(
+            f"outcome_{decision.confirmation_outcome or 'deemed_no_regulation'}", language
+        )
+    return w.text(f"outcome_{kind}", language)
+
+
+def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
+    """Everything the letter prints, for ``letters.render``. Reads, never writes."""
+    lang = letter.language if letter.language in w.LANGUAGES else "ko"
+    decision, app = letter.decision, letter.application
+    program, track, org = app.program, app.track, app.organization
+    ministry = program.lead_ministry
+    kind = letter.kind
+    issue_day = program.local_date(issued_at)
+    decided_day = program.local_date(decision.decided_at)
+    effective = decision.term_start if kind == K.APPROVAL and decision.term_start else decided_day
+    record_json = json.dumps(
+        decision_record(letter), ensure_ascii=False, sort_keys=True, indent=2
+    ).encode("utf-8")
+    title_key = (
+        "approval_temporary_permit"
+        if (kind == K.APPROVAL and track.code == "temporary_permit")
+        else kind
+    )
+    title = w.title(title_key, lang)
+    authority = _pick(lang, program.authority, program.authority_en) or _pick(
+        lang, ministry.name, ministry.name_en
+    )
+    url = verify_url(letter.number)
+    period = ""
+    if decision.term_start and decision.term_end:
+        period = (
+            f"{w.long_date(decision.term_start, lang)} – {w.long_date(decision.term_end, lang)}"
+        )
+    in_force = kind in (K.APPROVAL, K.EXTENSION)
+    law_deadline = ""
+    if in_force and decision.term_end and track.law_amendment_lead_days:
+        law_deadline = w.text(
+            "law_amendment_rule",
+            lang,
+            days=track.law_amendment_lead_days,
+            date=w.long_date(
+                decision.term_end - dt.timedelta(days=track.law_amendment_lead_days), lang
+            ),
+        )
+    extension_rule = ""
+    if in_force:
+        extension_rule = (
+            w.text("extension_rule", lang, max=track.max_extensions, days=track.extension_term_days)
+            if track.max_extensions
+            else w.text("no_extension_rule", lang)
+        )
+    obligations: list[str] = []
+    if in_force:
+        if track.insurance_required:
+            obligations.append(w.text("obligation_insurance", lang))
+        obligations += [w.text("obligation_notice", lang), w.text("obligation_reporting", lang)]
+    effects_key = {
+        K.REJECTION: "effect_rejection",
+        K.EXTENSION: "effect_extension",
+        K.SUSPENSION: "effect_suspension",
+        K.REVOCATION: "effect_revocation",
+        K.EXPIRY: "effect_expiry",
+    }.get(K(kind))
+    effect = w.text(effects_key, lang, days=track.reconsideration_days) if effects_key else ""
+    headings = {key: w.heading(key, lang) for key in w.HEADINGS}
+    context: dict[str, Any] = {
+        "lang": lang,
+        "kind": kind,
+        "number": letter.number,
+        "version": letter.version,
+        "h": headings,
+        "title": title,
+        "authority": {
+            "name": authority,
+            "ministry": _pick(lang, ministry.name, ministry.name_en),
+            "department": _pick(lang, program.name, program.name_en),
+        },
+        "issue_date": w.long_date(issue_day, lang),
+        "effective_date": w.long_date(effective, lang),
+        "recipient": {
+            "name": org.name,
+            "representative": org.representative,
+            "registration_number": org.registration_number,
+            "address": org.address,
+        },
+        "case": {"reference": app.reference or "", "title": app.title},
+        "intro": w.text(f"intro_{kind}", lang),
+        "legal_basis": decision.legal_basis or track.legal_basis,
+        "statute": _pick(lang, program.statute, program.statute_en),
+        "committee": decision.committee_reference,
+        "committee_name": _pick(lang, program.committee, program.committee_en),
+        "outcome": _outcome(decision, kind, lang),
+        "exempted": list(decision.exempted_provisions or []),
+        "scope": {
+            "period": period,
+            "region": app.region,
+            "scale": app.scale,
+            "users": w.text("users_max", lang, n=f"{app.max_users:,}") if app.max_users else "",
+        },
+        "conditions": list(decision.conditions or []),
+        "no_conditions": w.text("no_conditions", lang),
+        "not_stated": w.text("not_stated", lang),
+        "obligations": obligations,
+        "extension_rule": extension_rule,
+        "law_amendment_rule": law_deadline,
+        "revocation_grounds": [
+            w.text("revocation_ground_false", lang),
+            w.text("revocation_ground_conditions", lang),
+            w.text("revocation_ground_harm", lang),
+        ]
+        if in_force
+        else [],
+        "reasons": decision.reasons,
+        "effect": effect,
+        "permits": decision.permits,
+        "competent_authority": decision.competent_authority,
+        "appeal": w.text("appeal", lang),
+        "publication": w.text("publication", lang)
+        if kind in (K.APPROVAL, K.EXTENSION, K.REVOCATION)
+        else "",
+        "supersedes": w.text("supersedes", lang, number=letter.supersedes.number)
+        if letter.supersedes
+        else "",
+        "correction_reason": letter.correction_reason,
+        "verification": {
+            "text": w.text("verification", lang),
+            "url": url,
+            "record_label": w.text("record_hash", lang),
+            "record_sha256": hashlib.sha256(record_json).hexdigest(),
+            "qr_svg": _qr_svg(url),
+            "seal_note": w.text("seal_note", lang),
+        },
+    }
+    return LetterInput(
+        kind=kind,
+        language=lang,
+        number=letter.number,
+        context=context,
+        record_json=record_json,
+        title=f"{title['main']} {letter.number}",
+        author=authority,
+        keywords=[letter.number, app.reference or "", kind, org.name],
+    )

@@ -1,0 +1,174 @@
+"""Sealing letters: a PAdES signature (pyHanko) with the authority's key and certificate.
+
+Production points ``LETTER_SIGNING_PKCS12`` (and ``LETTER_SIGNING_PASSPHRASE``) at the
+authority's PKCS#12 file. When it is unset, a self-signed demo key and certificate are made once
+under ``LETTER_DEMO_KEY_DIR`` (``var/letter-signing/``), so ``make run`` works out of the box;
+such letters validate only for someone who trusts that demo certificate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from django.conf import settings
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+DEMO_P12 = "demo-seal.p12"
+DEMO_CERT = "demo-seal.pem"
+FIELD_NAME = "AuthoritySeal"
+
+_lock = threading.Lock()
+_cached: tuple[tuple[str, float], signers.SimpleSigner] | None = None
+
+
+class SigningNotConfigured(RuntimeError):
+    """The configured PKCS#12 file cannot be read."""
+
+
+def _demo_files() -> tuple[Path, Path]:
+    folder = Path(settings.LETTER_DEMO_KEY_DIR)
+    return folder / DEMO_P12, folder / DEMO_CERT
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` unless another process got there first (atomic rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o600)
+        os.link(temp, path)  # fails if the file exists: the first writer wins
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temp)
+
+
+def ensure_demo_key() -> Path:
+    """The demo PKCS#12 file (made on first use): RSA-2048, self-signed, valid ten years."""
+    p12_path, cert_path = _demo_files()
+    if p12_path.is_file() and cert_path.is_file():
+        return p12_path
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "KR"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Regulatory Sandbox (demo)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Sandbox demo letter seal"),
+        ]
+    )
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    blob = pkcs12.serialize_key_and_certificates(
+        b"demo-seal", key, cert, None, serialization.NoEncryption()
+    )
+    _write_once(p12_path, blob)
+    if p12_path.read_bytes() == blob:
+        _write_once(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    else:  # another process made the key first: publish its certificate
+        _, other_cert, _ = pkcs12.load_key_and_certificates(p12_path.read_bytes(), None)
+        assert other_cert is not None
+        _write_once(cert_path, other_cert.public_bytes(serialization.Encoding.PEM))
+    return p12_path
+
+
+def _key_file() -> tuple[Path, bytes | None]:
+    configured = settings.LETTER_SIGNING_PKCS12
+    if configured:
+        passphrase = settings.LETTER_SIGNING_PASSPHRASE
+        return Path(configured), passphrase.encode() if passphrase else None
+    return ensure_demo_key(), None
+
+
+def signer() -> signers.SimpleSigner:
+    """The authority's signer, loaded once per process (reloaded if the file changes)."""
+    global _cached
+    path, passphrase = _key_file()
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+    except OSError as error:
+        raise SigningNotConfigured(f"Cannot read the letter-signing key {path}.") from error
+    with _lock:
+        if _cached is None or _cached[0] != stamp:
+            try:
+                loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
+            except ValueError as error:
+                raise SigningNotConfigured(
+                    f"Cannot open the letter-signing key {path} (wrong passphrase?)."
+                ) from error
+            if loaded is None:
+                raise SigningNotConfigured(f"Cannot load the letter-signing key {path}.")
+            _cached = (stamp, loaded)
+        return _cached[1]
+
+
+def signing_certificate() -> asn1_x509.Certificate:
+    """The certificate letters are sealed with (what a verifier has to trust)."""
+    cert = signer().signing_cert
+    assert cert is not None
+    return cert
+
+
+def seal(pdf: bytes, *, reason: str, location: str = "") -> bytes:
+    """Add an invisible PAdES B-B signature (SHA-256) as an incremental update."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _seal(pdf, reason=reason, location=location)
+    # pyHanko runs its own event loop; inside a running one (an async worker, Playwright's
+    # sync API) it gets a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_seal, pdf, reason=reason, location=location).result()
+
+
+def _seal(pdf: bytes, *, reason: str, location: str) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason,
+        location=location or None,
+    )
+    output = BytesIO()
+    signers.PdfSigner(metadata, signer=signer()).sign_pdf(writer, output=output)
+    return output.getvalue()

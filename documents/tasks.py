@@ -1,0 +1,55 @@
+"""Background issuing of letters (django-tasks: in-process by default, ``db_worker`` in
+production).
+
+Each task tries ``LETTER_MAX_ATTEMPTS`` times, pausing ``LETTER_RETRY_DELAY`` × attempt seconds
+between tries. A letter that still fails is marked ``failed`` (the decision is untouched and the
+applicant sees "being prepared"); ``manage.py issue_pending_letters`` retries such letters and
+any whose task was lost (e.g. a worker killed mid-render).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.conf import settings
+from django_tasks import task
+
+from documents.models import Letter, LetterStatus
+from documents.services import letter_attempt_failed, letter_issue
+
+logger = logging.getLogger(__name__)
+
+
+def issue_with_retries(*, letter_id: int, attempts: int | None = None) -> bool:
+    """Issue one letter, retrying failures; ``True`` once it is issued."""
+    attempts = attempts or settings.LETTER_MAX_ATTEMPTS
+    for attempt in range(1, attempts + 1):
+        letter = Letter.objects.get(pk=letter_id)
+        if letter.status == LetterStatus.ISSUED:
+            return True
+        try:
+            letter_issue(letter=letter)
+            return True
+        except Exception as error:  # any rendering/signing/storage failure: record and retry
+            logger.exception("Issuing letter %s failed (attempt %s)", letter.number, attempt)
+            letter_attempt_failed(letter=letter, error=error, final=attempt == attempts)
+            if attempt < attempts and settings.LETTER_RETRY_DELAY > 0:
+                time.sleep(settings.LETTER_RETRY_DELAY * attempt)
+    return False
+
+
+@task()
+def issue_letter(*, letter_id: int) -> bool:
+    """Render, seal and store one letter (exactly once, whatever runs it concurrently)."""
+    return issue_with_retries(letter_id=letter_id)
+
+
+def enqueue_issue(*, letter_id: int) -> None:
+    """Queue the issuing task; if even queueing fails, the letter stays pending for the sweep."""
+    try:
+        issue_letter.enqueue(letter_id=letter_id)
+    except Exception:
+        logger.exception(
+            "Could not queue letter %s; issue_pending_letters will pick it up", letter_id
+        )

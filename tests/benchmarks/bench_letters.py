@@ -1,0 +1,126 @@
+"""Benchmark: issuing decision letters.
+
+    python -m tests.pgcluster -- python -m tests.benchmarks.bench_letters   (make bench-letters)
+
+Issues ``LETTERS_N`` letters (default 100) one after another in this process, as a worker does:
+render (WeasyPrint, PDF/A-3b + embedded JSON) → PAdES seal (pyHanko) → store → audit event.
+Then the HTML of every ``LETTERS_BARE_EVERY``-th letter (default 4) is rendered by bare
+WeasyPrint — default options, and default options with the worker's shared font configuration —
+the baselines (measured after the issuing loop, so the worker's memory figures are its own).
+Prints the median ms of each and the ratios, and the process's resident memory after the
+warm-up and after every 25% of the letters.
+Needs ``DATABASE_URL`` (PostgreSQL from ``tests.pgcluster``); creates its own schema.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> int:
+    if not os.environ.get("DATABASE_URL"):
+        print("DATABASE_URL is not set: run through `python -m tests.pgcluster --`.")
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="bench-letters-"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+    os.environ["SANDBOX_VAR_DIR"] = str(work)
+    os.environ["PRIVATE_STORAGE_ROOT"] = str(work / "private")
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["TASKS_BACKEND"] = "immediate"
+    # As a production worker runs: DEBUG off (with DEBUG on Django keeps every SQL query).
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-letters-" + os.urandom(16).hex())
+    n = int(os.environ.get("LETTERS_N", "100"))
+    bare_every = max(1, int(os.environ.get("LETTERS_BARE_EVERY", "4")))
+    warmup = 3
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+
+    from documents import letter_data, letters
+    from documents.models import Letter
+    from documents.services import _new_letter, letter_issue
+    from tests.builders import build_world
+    from tests.documents.helpers import approved_case
+
+    world = build_world()
+    app = approved_case(world)
+    decision = app.decisions.get(kind="approval")
+    with transaction.atomic():
+        for _ in range(n + warmup - 1):  # the approval already made one pending letter
+            _new_letter(app=app, decision=decision, kind="approval")
+    pending = list(
+        Letter.objects.filter(application=app).order_by("id").values_list("pk", flat=True)
+    )
+
+    issue_ms: list[float] = []
+    rss_marks: list[tuple[int, float]] = []
+    for i, pk in enumerate(pending):  # the worker: nothing but issuing
+        start = time.perf_counter()
+        letter_issue(letter=Letter.objects.get(pk=pk))
+        elapsed = (time.perf_counter() - start) * 1000
+        if i < warmup:
+            if i == warmup - 1:
+                rss_marks.append((0, rss_mib()))
+            continue
+        issue_ms.append(elapsed)
+        done = i - warmup + 1
+        if done % max(1, n // 4) == 0 or done == n:
+            rss_marks.append((done, rss_mib()))
+            print(f"  {done:>5} letters issued, RSS {rss_marks[-1][1]:.1f} MiB", flush=True)
+
+    # Baselines, right after in the same process, on the HTML of every bare_every-th letter.
+    bare_ms: list[float] = []
+    shared_ms: list[float] = []
+    for pk in pending[warmup::bare_every]:
+        data = letter_data.letter_input(Letter.objects.get(pk=pk), issued_at=timezone.now())
+        html = letters.letter_html(data)
+        start = time.perf_counter()
+        letters.bare_render(html)
+        bare_ms.append((time.perf_counter() - start) * 1000)
+        letters.release_memory()
+        start = time.perf_counter()
+        letters.bare_render(html, shared_fonts=True)
+        shared_ms.append((time.perf_counter() - start) * 1000)
+        letters.release_memory()
+
+    issue = statistics.median(issue_ms)
+    bare = statistics.median(bare_ms)
+    shared = statistics.median(shared_ms)
+    first_rss, last_rss = rss_marks[0][1], rss_marks[-1][1]
+    print()
+    print(f"letters issued:                     {len(issue_ms)} (after {warmup} warm-up)")
+    print(f"median issue (render+seal+store):   {issue:8.1f} ms")
+    print(f"median bare WeasyPrint, same HTML:  {bare:8.1f} ms   ({len(bare_ms)} samples)")
+    print(f"median bare, shared font config:    {shared:8.1f} ms")
+    print(f"ratio issue / bare render:          {issue / bare:8.2f}")
+    print(f"ratio issue / bare, shared fonts:   {issue / shared:8.2f}")
+    print(f"p90 issue:                          {statistics.quantiles(issue_ms, n=10)[-1]:8.1f} ms")
+    print(f"RSS after warm-up:                  {first_rss:8.1f} MiB")
+    print(
+        f"RSS after {len(issue_ms)} letters:{' ' * max(0, 17 - len(str(len(issue_ms))))}{last_rss:8.1f} MiB"
+    )
+    print(f"RSS growth / warm-up:               {last_rss / first_rss:8.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
