@@ -57,14 +57,15 @@ def test_decisions_and_letters_are_listed_issued_ones_linked_with_a_correction_l
 ) -> None:
     app = drive(world, S.APPROVED)
     pending = Letter.objects.get(application=app)  # made with the approval
-    html = signed_in(world.decider).get(f"/review/{app.pk}/").content.decode()
+    decider = signed_in(world.decider)
+    html = decider.get(f"/review/{app.pk}/").content.decode()
     assert "제1차 심의위원회" in html
     assert "시속 5km 이하" in html
     assert pending.number in html
     assert reverse("letter-download", args=[pending.number]) not in html
 
     issued = letter_issue(letter=pending)
-    decider_page = signed_in(world.decider).get(f"/review/{app.pk}/").content.decode()
+    decider_page = decider.get(f"/review/{app.pk}/").content.decode()
     assert f'href="{reverse("letter-download", args=[issued.number])}"' in decider_page
     assert f'href="{reverse("letter-correct", args=[issued.number])}"' in decider_page
     officer_page = signed_in(world.officer).get(f"/review/{app.pk}/").content.decode()
