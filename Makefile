@@ -1,7 +1,7 @@
 # Sandbox — developer and CI entry points.
 #
 #   make deps     install what is missing (Debian packages as root, .venv, node_modules)
-#   make run      migrate, seed demo data, start the task worker and the dev server
+#   make run      migrate, seed demo data, start the task worker, deadline scheduler and dev server
 #   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
@@ -92,9 +92,9 @@ node-deps:
 	touch "$(NODE_STAMP)"
 
 # ----------------------------------------------------------------------------------------- run
-# The worker and the server each run in their own process group (setsid), so that stopping one
-# also stops the child process of its autoreloader; Ctrl-C, SIGTERM or the server exiting on its
-# own stops both.
+# The worker, the deadline scheduler and the server each run in their own process group
+# (setsid), so that stopping one also stops the child process of its autoreloader; Ctrl-C,
+# SIGTERM or the server exiting on its own stops them all.
 
 run: deps
 	$(call step,Translations (compilemessages))
@@ -123,6 +123,10 @@ run: deps
 	else \
 	  printf '\n==> %s\n' 'Task worker (manage.py db_worker, in the background)'; \
 	  setsid "$(PY)" manage.py db_worker & groups="$$!"; \
+	fi; \
+	if "$(PY)" manage.py help run_scheduler >/dev/null 2>&1; then \
+	  printf '\n==> %s\n' "Deadline scheduler (manage.py run_scheduler: a sweep every $${SANDBOX_SWEEP_INTERVAL:-300} s, in the background)"; \
+	  setsid "$(PY)" manage.py run_scheduler & groups="$$groups $$!"; \
 	fi; \
 	printf '\n==> %s\n' 'Development server on http://127.0.0.1:8000/ (Ctrl-C stops it)'; \
 	setsid "$(PY)" manage.py runserver 127.0.0.1:8000 & server=$$!; groups="$$groups $$server"; \

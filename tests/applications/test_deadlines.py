@@ -365,26 +365,26 @@ def test_the_reminder_stage_is_the_smallest_threshold_reached(days_left, stage):
 # --- the whole sweep: idempotence, dry run, summary, lock --------------------------------------------
 
 
-def a_case_of_every_rule(world: World) -> dict[str, Application]:
-    """One case due under each rule at DAY0 + 100 days."""
-    confirmation = submitted(world, track="confirmation")
-    lapse = submitted(world)
-    with at(DAY0 + 60 * DAY):
+def a_case_of_every_rule(world: World, day0: dt.datetime = DAY0) -> dict[str, Application]:
+    """One case due under each rule at ``day0`` + 100 days."""
+    confirmation = submitted(world, track="confirmation", when=day0)
+    lapse = submitted(world, when=day0)
+    with at(day0 + 60 * DAY):
         services.application_request_supplement(
             application=lapse, by=world.officer, deficiencies=["시험성적서"]
         )
-    agenda = submitted(world)
-    consulted = submitted(world, when=DAY0 + 60 * DAY)
-    with at(DAY0 + 60 * DAY):
+    agenda = submitted(world, when=day0)
+    consulted = submitted(world, when=day0 + 60 * DAY)
+    with at(day0 + 60 * DAY):
         services.application_accept(
             application=consulted, by=world.officer, no_conflict_declared=True
         )
         services.consultation_request(
             application=consulted, by=world.officer, ministries=[world.other_ministry], question="?"
         )
-    with at(DAY0 - 800 * DAY):
+    with at(day0 - 800 * DAY):
         expiring = drive(world, S.ACTIVE)
-    with at(DAY0 + 100 * DAY - 700 * DAY):
+    with at(day0 + 100 * DAY - 700 * DAY):
         reminded = drive(world, S.ACTIVE)
     return {
         "deemed_confirmation": confirmation,
@@ -527,3 +527,39 @@ def test_the_lock_is_free_again_after_a_sweep(world):
         assert first
     with deadlines.sweep_lock() as second:
         assert second
+
+
+# --- the scheduler ---------------------------------------------------------------------------------
+
+
+def test_the_scheduler_sweeps_on_each_tick(world):
+    cases = a_case_of_every_rule(world)
+    out = io.StringIO()
+    with at(DAY0 + 100 * DAY):
+        call_command("run_scheduler", "--iterations", "2", "--interval", "0", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Deadline scheduler: a sweep every 0 s (Ctrl-C stops)."
+    assert (
+        "sweep: 6 action(s): agenda_deadline_passed 1, consultation_lapse 1, "
+        "deemed_confirmation 1, expiry 1, expiry_reminder 1, supplement_lapse 1, 0 failed"
+    ) in lines[1]
+    assert "sweep: 0 action(s), 0 failed" in lines[2]  # the second tick finds nothing left
+    assert lines[3] == "Deadline scheduler stopped."
+    assert fresh(cases["expiry"]).status == S.EXPIRED
+
+
+def test_the_scheduler_skips_its_tick_while_another_sweep_runs(world, lock_held_elsewhere):
+    cases = a_case_of_every_rule(world)
+    out = io.StringIO()
+    with at(DAY0 + 100 * DAY):
+        call_command("run_scheduler", "--iterations", "1", "--interval", "0", stdout=out)
+    assert "another deadline sweep is running; skipped." in out.getvalue()
+    assert fresh(cases["expiry"]).status == S.ACTIVE
+
+
+def test_the_scheduler_interval_comes_from_the_environment_setting(world, settings):
+    settings.SWEEP_INTERVAL = 42
+    out = io.StringIO()
+    with at(DAY0):
+        call_command("run_scheduler", "--iterations", "1", stdout=out)
+    assert "a sweep every 42 s" in out.getvalue()
