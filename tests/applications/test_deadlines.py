@@ -17,8 +17,9 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
-from applications import deadlines, services
+from applications import deadlines, portal, services
 from applications.models import (
     Application,
     AuditEvent,
@@ -563,3 +564,49 @@ def test_the_scheduler_interval_comes_from_the_environment_setting(world, settin
     with at(DAY0):
         call_command("run_scheduler", "--iterations", "1", stdout=out)
     assert "a sweep every 42 s" in out.getvalue()
+
+
+# --- the applicant's dashboard shows the waiver's deadlines ------------------------------------------
+
+AMEND_BY = dt.date(2028, 1, 1)  # 60 lead days before the term ends on 2028-03-01
+
+
+def test_an_active_waiver_shows_the_law_amendment_deadline_then_the_term_end(world):
+    app = active(world)
+    step = portal.next_step(app, now=DAY0)
+    assert (step.deadline_label, step.deadline) == ("Request a law amendment by", AMEND_BY)
+    assert step.url == reverse("application-law-amendment", args=[app.pk])
+    assert step.later == [("Term ends", TERM_END)]
+
+    # The last day to ask ends at midnight in Seoul; after it, the extension is what is left.
+    last_minute = seoul_midnight(AMEND_BY + DAY) - MINUTE
+    assert portal.next_step(app, now=last_minute).deadline == AMEND_BY
+    step = portal.next_step(app, now=last_minute + 2 * MINUTE)
+    assert (step.deadline_label, step.deadline) == ("Request an extension by", TERM_END)
+    assert step.url == reverse("application-extension", args=[app.pk])
+
+
+def test_a_pending_extension_request_is_what_the_dashboard_shows(world):
+    app = active(world)
+    with at(END_OF_TERM - 10 * DAY):
+        services.extension_request_file(
+            application=app, by=world.applicant, new_end=TERM_END + 365 * DAY, reason="추가 실증"
+        )
+    step = portal.next_step(fresh(app), now=END_OF_TERM - 10 * DAY)
+    assert step.text.startswith("Your extension request is waiting for a decision")
+    assert (step.deadline_label, step.deadline) == ("Term ends", TERM_END)
+
+
+def test_the_dashboard_names_the_law_amendment_deadline_once_it_is_near(world, client):
+    app = active(world)
+    with at(DAY0 + 30 * DAY):  # the deadline is 21 months away: listed on the card only
+        client.force_login(world.applicant)
+        page = client.get(reverse("apply-dashboard")).content.decode()
+    assert "Next deadline" not in page
+    assert "Request a law amendment by" in page and "Term ends" in page
+    with at(seoul_midnight(AMEND_BY - 20 * DAY)):
+        client.force_login(world.applicant)  # a new session: the first one expired meanwhile
+        page = client.get(reverse("apply-dashboard")).content.decode()
+    assert "Next deadline" in page
+    panel = page.split("Next deadline", 1)[1].split("</div>", 1)[0]
+    assert "Request a law amendment by" in panel and app.reference in panel
