@@ -6,6 +6,7 @@
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
+#   make bench-deadlines   the deadline sweep on PostgreSQL (BENCH_DEADLINES_N=100000 for 100k)
 #
 # Extra pytest arguments: make test PYTEST_ARGS='-k letters -x'
 
@@ -41,7 +42,7 @@ db_backend_check = import sys; from django.conf import settings; \
 # True (exit 0) when locale/ holds .po files to compile.
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
-.PHONY: help deps system-deps python-deps node-deps run test lint format clean
+.PHONY: help deps system-deps python-deps node-deps run test lint format clean bench-deadlines
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -167,6 +168,12 @@ format: python-deps
 	"$(BIN)/ruff" format .
 	$(call step,ruff check --fix)
 	"$(BIN)/ruff" check --fix .
+
+# ----------------------------------------------------------------------------------- benchmarks
+
+bench-deadlines: python-deps
+	$(call step,Deadline sweep benchmark (throwaway PostgreSQL; BENCH_DEADLINES_N items, default 10000))
+	"$(PY)" -m tests.pgcluster -- "$(PY)" -m tests.benchmarks.bench_deadlines
 
 # --------------------------------------------------------------------------------------- clean
 
