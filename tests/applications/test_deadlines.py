@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from applications import deadlines, portal, services
+from applications import deadlines, portal, services, workflow
 from applications.models import (
     Application,
     AuditEvent,
@@ -32,6 +32,7 @@ from applications.models import (
 )
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import ConfirmationOutcome
+from sandbox.errors import InvalidInput, WrongState
 from tests.builders import World, draft, drive
 
 # 2026-03-01 20:00 UTC is already 2026-03-02 05:00 in Seoul: the rule texts name the Seoul date.
@@ -610,3 +611,56 @@ def test_the_dashboard_names_the_law_amendment_deadline_once_it_is_near(world, c
     assert "Next deadline" in page
     panel = page.split("Next deadline", 1)[1].split("</div>", 1)[0]
     assert "Request a law amendment by" in panel and app.reference in panel
+
+
+# --- the applicant's own deadlines: extension and law-amendment requests -----------------------------
+
+
+def test_a_law_amendment_request_is_accepted_until_the_last_lead_day_ends_in_seoul(world):
+    app = active(world)
+    last_minute = seoul_midnight(AMEND_BY + DAY) - MINUTE
+    with at(last_minute + 2 * MINUTE), pytest.raises(InvalidInput) as refused:
+        services.law_amendment_request_file(application=app, by=world.applicant, reason="개정")
+    assert "at least 60 days before the term ends" in str(refused.value.errors["reason"])
+    with at(last_minute):
+        services.law_amendment_request_file(application=app, by=world.applicant, reason="개정")
+    assert fresh(app).law_amendment_requests.count() == 1
+
+
+def test_an_extension_can_be_requested_until_the_term_ends_and_not_after(world):
+    app = active(world)
+    new_end = TERM_END + 365 * DAY
+    with at(END_OF_TERM + MINUTE), pytest.raises(WrongState):
+        services.extension_request_file(
+            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
+        )
+    with at(END_OF_TERM - MINUTE):
+        services.extension_request_file(
+            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
+        )
+    assert fresh(app).extension_requests.count() == 1
+
+
+def test_an_extension_may_not_take_the_whole_term_past_the_tracks_cap(world):
+    track = world.exemption  # 730 days + 1 extension of at most 730 days: 1460 in all
+    start = dt.date(2026, 3, 2)
+    # A term approved before the track was tightened can exceed the cap even within one
+    # extension's length: the cap still binds.
+    problems = workflow.extension_problems(
+        track=track,
+        term_start=start,
+        current_end=start + 800 * DAY,
+        new_end=start + 1461 * DAY,
+        used=0,
+    )
+    assert problems == {"new_end": "The whole term may not exceed 1460 days from its start."}
+    assert (
+        workflow.extension_problems(
+            track=track,
+            term_start=start,
+            current_end=start + 800 * DAY,
+            new_end=start + 1460 * DAY,
+            used=0,
+        )
+        == {}
+    )
