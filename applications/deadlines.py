@@ -415,6 +415,10 @@ def run_item(rule: Rule, pk: int, *, now: dt.datetime) -> tuple[str, str]:
             return GONE, ""
         if not _lock_case(int(application_id)):
             return BUSY, ""
+        # A separate statement after the lock, on purpose: under READ COMMITTED it sees what
+        # a concurrent sweep committed before we got the lock, including events in other tables
+        # (a flag or reminder changes no case row, so a combined "lock if due" query could
+        # still see the old snapshot and act twice).
         obj = rule.due(now=now).select_related(*rule.related).filter(pk=pk).first()
         if obj is None:
             return GONE, ""

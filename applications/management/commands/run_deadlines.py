@@ -3,7 +3,6 @@ flags and expiry reminders (see ``applications/deadlines.py``). Idempotent; safe
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -101,4 +100,3 @@ class Command(BaseCommand):
         )
         if result.failed:
             raise CommandError(f"{len(result.failed)} item(s) failed; see above.")
-        sys.stdout.flush()
