@@ -231,7 +231,7 @@ def test_the_scheduler_stops_cleanly_on_sigterm(world, tmp_path):
     lines = []
     for line in scheduler.stdout:  # wait for the first tick to finish
         lines.append(line)
-        if " sweep: " in line:
+        if " sweep: " in line or " sweep failed: " in line:
             break
     scheduler.send_signal(signal.SIGTERM)
     output = "".join(lines) + finish(scheduler, timeout=30)

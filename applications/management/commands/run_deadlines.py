@@ -16,8 +16,13 @@ class ProgressBar:
 
     def __init__(self, stream: Any, width: int = 30) -> None:
         self.stream, self.width, self.drawn = stream, width, False
+        self.last_percent = -1
 
     def __call__(self, done: int, total: int) -> None:
+        percent = 100 * done // total if total else 100
+        if percent == self.last_percent and done != total:
+            return  # redraw at most once per percent: a 100k-item sweep stays cheap to watch
+        self.last_percent = percent
         filled = self.width * done // total if total else self.width
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r[{bar}] {done}/{total}", ending="")
