@@ -27,6 +27,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,10 +144,19 @@ def describe_expiry_reminder(app: Application, now: dt.datetime) -> str:
 # --- selectors: what is due at ``now`` ---------------------------------------------------------
 
 
+# The programmes (and their time zones) read once per sweep rather than once per item.
+_sweep_programmes: ContextVar[list[Program] | None] = ContextVar("sweep_programmes", default=None)
+
+
+def _programmes() -> list[Program]:
+    cached = _sweep_programmes.get()
+    return cached if cached is not None else list(Program.objects.only("pk", "time_zone"))
+
+
 def _per_programme(build: Callable[[Program, dt.date], Q], now: dt.datetime) -> Q:
     """OR of one condition per programme, each with the programme's own calendar date."""
     condition = Q(pk__in=[])
-    for program in Program.objects.only("pk", "time_zone"):
+    for program in _programmes():
         condition |= Q(program_id=program.pk) & build(program, program.local_date(now))
     return condition
 
@@ -439,16 +449,20 @@ def sweep(
     started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult(started_at=now)
-    work = [(rule, pk) for rule in rules for pk in due_ids(rule, now=now)]
-    for index, (rule, pk) in enumerate(work, start=1):
-        try:
-            outcome, _why = run_item(rule, pk, now=now)
-        except Exception as error:  # one bad item must not stop the sweep; it is reported
-            result.failed.append((rule.name, pk, f"{type(error).__name__}: {error}"))
-        else:
-            (result.done if outcome == DONE else result.skipped)[rule.name] += 1
-        if progress is not None:
-            progress(index, len(work))
+    token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
+    try:
+        work = [(rule, pk) for rule in rules for pk in due_ids(rule, now=now)]
+        for index, (rule, pk) in enumerate(work, start=1):
+            try:
+                outcome, _why = run_item(rule, pk, now=now)
+            except Exception as error:  # one bad item must not stop the sweep; it is reported
+                result.failed.append((rule.name, pk, f"{type(error).__name__}: {error}"))
+            else:
+                (result.done if outcome == DONE else result.skipped)[rule.name] += 1
+            if progress is not None:
+                progress(index, len(work))
+    finally:
+        _sweep_programmes.reset(token)
     result.seconds = time.monotonic() - started
     return result
 
