@@ -664,3 +664,28 @@ def test_an_extension_may_not_take_the_whole_term_past_the_tracks_cap(world):
         )
         == {}
     )
+
+
+# --- the two services that change no status refuse what is not due ----------------------------------
+
+
+def test_the_agenda_flag_service_refuses_an_early_or_second_flag(world):
+    app = submitted(world)
+    deadline = DAY0 + 90 * DAY
+    with pytest.raises(WrongState):
+        deadlines.application_flag_agenda_overdue(application=app, now=deadline - MINUTE)
+    deadlines.application_flag_agenda_overdue(application=app, now=deadline + MINUTE)
+    with pytest.raises(WrongState):
+        deadlines.application_flag_agenda_overdue(application=app, now=deadline + 2 * MINUTE)
+    assert len(system_events(app, deadlines.AGENDA_FLAG)) == 1
+
+
+def test_the_reminder_service_refuses_a_reminder_that_is_not_due(world):
+    app = active(world)
+    edge = seoul_midnight(TERM_END - 90 * DAY)
+    with pytest.raises(WrongState):
+        deadlines.application_remind_expiry(application=app, now=edge - MINUTE)
+    event = deadlines.application_remind_expiry(application=app, now=edge + MINUTE)
+    assert (event.actor_name, event.payload["days_before"]) == ("system", 90)
+    with pytest.raises(WrongState):
+        deadlines.application_remind_expiry(application=app, now=edge + 2 * MINUTE)
