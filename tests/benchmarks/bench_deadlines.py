@@ -96,31 +96,59 @@ def build(n: int, baseline: int) -> dict[str, Any]:
     for _rule, share, make in makers:
         batch.extend(make(i) for i in range(int(n * share)))
     Application.objects.bulk_create(batch, batch_size=2000)
-    # The baseline's sample: the same mix, numbered apart.
-    sample: dict[str, list[Application]] = {}
-    for rule, share, make in makers:
-        sample[rule] = [make(1_000_000 + i) for i in range(max(1, int(baseline * share)))]
-        Application.objects.bulk_create(sample[rule], batch_size=2000)
     officer = User.objects.get(username="officer")
-    SupplementRequest.objects.bulk_create(
-        [
-            SupplementRequest(
-                application_id=pk,
-                requested_by=officer,
-                requested_at=now - dt.timedelta(days=31),
-                deficiencies=["report"],
-                due_at=now - dt.timedelta(hours=1),
-            )
-            for pk in Application.objects.filter(status=S.SUPPLEMENT_REQUESTED).values_list(
-                "pk", flat=True
-            )
-        ],
-        batch_size=2000,
-    )
-    return {
-        "sweep_items": len(batch),
-        "sample": {rule: [a.reference for a in apps] for rule, apps in sample.items()},
-    }
+
+    def add_supplement_requests() -> None:
+        SupplementRequest.objects.bulk_create(
+            [
+                SupplementRequest(
+                    application_id=pk,
+                    requested_by=officer,
+                    requested_at=now - dt.timedelta(days=31),
+                    deficiencies=["report"],
+                    due_at=now - dt.timedelta(hours=1),
+                )
+                for pk in Application.objects.filter(
+                    status=S.SUPPLEMENT_REQUESTED, supplement_requests__isnull=True
+                ).values_list("pk", flat=True)
+            ],
+            batch_size=2000,
+        )
+
+    add_supplement_requests()
+
+    def make_sample(count: int, offset: int) -> dict[str, list[str]]:
+        """``count`` more due items in the same mix, numbered from ``offset``, by rule."""
+        sample: dict[str, list[Application]] = {}
+        for rule, share, make in makers:
+            sample[rule] = [make(offset + i) for i in range(max(1, int(count * share)))]
+            Application.objects.bulk_create(sample[rule], batch_size=2000)
+        add_supplement_requests()
+        return {rule: [a.reference or "" for a in apps] for rule, apps in sample.items()}
+
+    return {"sweep_items": len(batch), "make_sample": make_sample}
+
+
+def run_baseline(sample: dict[str, list[str]]) -> tuple[int, float]:
+    """Each rule's service called directly on the sample: one transaction each, no selection,
+    no case lock, no re-check. Returns (items, seconds)."""
+    from django.utils import timezone
+
+    from applications import deadlines
+    from applications.models import Application
+
+    now = timezone.now()
+    work = [
+        (deadlines.RULE_BY_NAME[rule], app)
+        for rule, references in sample.items()
+        for app in Application.objects.filter(reference__in=references).select_related(
+            "program", "track"
+        )
+    ]
+    started = time.monotonic()
+    for rule, app in work:
+        rule.act(app, now, "baseline")
+    return len(work), time.monotonic() - started
 
 
 def main() -> int:
@@ -129,11 +157,10 @@ def main() -> int:
     setup_django()
     from django.core import mail
     from django.db import connection
-    from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
 
     from applications import deadlines
-    from applications.models import Application, AuditEvent
+    from applications.models import AuditEvent
 
     if connection.vendor != "postgresql":
         print("bench-deadlines needs PostgreSQL (run it through `make bench-deadlines`).")
@@ -141,23 +168,12 @@ def main() -> int:
     print(f"Building {n} due items (+{baseline_n} for the baseline) …", flush=True)
     started = time.monotonic()
     built = build(n, baseline_n)
-    print(f"  built in {time.monotonic() - started:.1f} s")
+    print(f"  built in {time.monotonic() - started:.1f} s", flush=True)
 
-    # Baseline: each rule's service called directly on the same mix of items, one transaction
-    # each, with no selection, no case lock and no re-check.
-    now = timezone.now()
-    work = [
-        (deadlines.RULE_BY_NAME[rule], app)
-        for rule, references in built["sample"].items()
-        for app in Application.objects.filter(reference__in=references).select_related(
-            "program", "track"
-        )
-    ]
-    started = time.monotonic()
-    for rule, app in work:
-        rule.act(app, now, "baseline")
-    baseline_seconds = time.monotonic() - started
-    baseline_rate = len(work) / baseline_seconds
+    # The baseline is measured in two halves, before and after the sweeps, so that a change in
+    # the machine's load during a long run shows instead of skewing the ratio.
+    half = max(1, baseline_n // 2)
+    before = run_baseline(built["make_sample"](half, 1_000_000))
     mail.outbox = []  # type: ignore[attr-defined]
     DBTaskResult.objects.all().delete()
 
@@ -169,18 +185,25 @@ def main() -> int:
     select_started = time.monotonic()
     due_now = sum(len(deadlines.due_ids(rule, now=first.started_at)) for rule in deadlines.RULES)
     select_seconds = time.monotonic() - select_started
+    emails_sent, tasks_queued = len(getattr(mail, "outbox", [])), DBTaskResult.objects.count()
+    after = run_baseline(built["make_sample"](half, 2_000_000))
+    baseline_items = before[0] + after[0]
+    baseline_rate = baseline_items / (before[1] + after[1])
 
     print()
     print(f"Deadline sweep on PostgreSQL, {built['sweep_items']} due items")
-    print(f"  baseline (services called directly, {len(work)} items): {baseline_rate:8.0f} items/s")
+    print(
+        f"  baseline (services called directly, {baseline_items} items): {baseline_rate:8.0f} "
+        f"items/s (before the sweeps {before[0] / before[1]:.0f}, after {after[0] / after[1]:.0f})"
+    )
     print(
         f"  first sweep: {first.total} actions in {first.seconds:.1f} s = {first_rate:8.0f} items/s"
         f"  ({first_rate / baseline_rate:.2f}x the baseline)"
     )
     print(f"    by rule: {dict(sorted(first.done.items()))}; failed: {len(first.failed)}")
     print(
-        f"    audit events written: {events}; emails sent: {len(getattr(mail, 'outbox', []))}; "
-        f"email tasks queued: {DBTaskResult.objects.count()}"
+        f"    audit events written: {events}; emails sent: {emails_sent}; "
+        f"email tasks queued: {tasks_queued}"
     )
     print(
         f"  second sweep: {second.total} actions in {second.seconds * 1000:.0f} ms "
