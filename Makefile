@@ -1,13 +1,13 @@
 # Sandbox — developer and CI entry points.
 #
 #   make deps     install what is missing (Debian packages as root, .venv, node_modules)
-#   make run      migrate, seed demo data, start the task worker and the dev server
+#   make run      migrate, seed demo data, start the task worker, deadline scheduler and dev server
 #   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
 #   make bench-NAME  one benchmark on its own throwaway PostgreSQL; NAME is one of
-#                 transitions, load, queue, export, letters (sizes: docs/performance.md)
+#                 transitions, load, queue, export, letters, deadlines (sizes: docs/performance.md)
 #   make lint     ruff + mypy
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
@@ -54,7 +54,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
 
 .PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
-.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-letters
+.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-letters bench-deadlines
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -105,9 +105,9 @@ node-deps:
 	touch "$(NODE_STAMP)"
 
 # ----------------------------------------------------------------------------------------- run
-# The worker and the server each run in their own process group (setsid), so that stopping one
-# also stops the child process of its autoreloader; Ctrl-C, SIGTERM or the server exiting on its
-# own stops both.
+# The worker, the deadline scheduler and the server each run in their own process group
+# (setsid), so that stopping one also stops the child process of its autoreloader; Ctrl-C,
+# SIGTERM or the server exiting on its own stops them all.
 
 run: deps
 	$(call step,Translations (compilemessages))
@@ -136,6 +136,10 @@ run: deps
 	else \
 	  printf '\n==> %s\n' 'Task worker (manage.py db_worker, in the background)'; \
 	  setsid "$(PY)" manage.py db_worker & groups="$$!"; \
+	fi; \
+	if "$(PY)" manage.py help run_scheduler >/dev/null 2>&1; then \
+	  printf '\n==> %s\n' "Deadline scheduler (manage.py run_scheduler: a sweep every $${SANDBOX_SWEEP_INTERVAL:-300} s, in the background)"; \
+	  setsid "$(PY)" manage.py run_scheduler & groups="$$groups $$!"; \
 	fi; \
 	printf '\n==> %s\n' 'Development server on http://127.0.0.1:8000/ (Ctrl-C stops it)'; \
 	setsid "$(PY)" manage.py runserver 127.0.0.1:8000 & server=$$!; groups="$$groups $$server"; \
@@ -174,6 +178,9 @@ bench-export: deps
 
 bench-letters: deps
 	$(call bench_on_pg,bench_letters)
+
+bench-deadlines: deps
+	$(call bench_on_pg,bench_deadlines)
 
 # ---------------------------------------------------------------------------------------- test
 

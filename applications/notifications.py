@@ -128,6 +128,14 @@ NOTICES: dict[str, Notice] = {
         _("The law for %(reference)s has been amended"),
         _("The amended law is in force: your service can now run under the normal rules."),
     ),
+    "expiry_reminder": Notice(
+        _("Reminder: your waiver %(reference)s ends in %(days)s days"),
+        _(
+            "The term of your waiver ends soon. If the test needs more time, request an "
+            "extension before the end date; a law amendment must be requested earlier, by the "
+            "date shown on your case page."
+        ),
+    ),
     "expire": Notice(
         _("Your waiver %(reference)s has expired"),
         _("The term of your waiver has ended. You must stop the service."),
@@ -185,7 +193,8 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
     elif event.action in ("submit", "answer_supplement", "accept") and app.due_at:
         due = _local_date(app, app.due_at)
     return {
-        "subject": str(notice.subject) % {"reference": reference},
+        "subject": str(notice.subject)
+        % {"reference": reference, "days": payload.get("days_left", "")},
         "lead": notice.lead,
         "application": app,
         "reference": reference,

@@ -105,6 +105,7 @@ class NextStep:
     deadline_label: str = ""
     url: str = ""
     link_text: str = ""
+    later: list[tuple[str, dt.date]] = field(default_factory=list)  # further deadlines
 
 
 def _local(app: Application, moment: dt.datetime | None) -> dt.date | None:
@@ -181,15 +182,7 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
             url=detail,
         )
     if app.status == S.ACTIVE:
-        return NextStep(
-            gettext(
-                "Run the service within the conditions of the decision. Before the term "
-                "ends you may ask for an extension or a law amendment."
-            ),
-            deadline=app.term_end,
-            deadline_label=gettext("Term ends"),
-            url=detail,
-        )
+        return _active_next_step(app, today=today, detail=detail)
     if app.status == S.SUSPENDED:
         return NextStep(
             gettext("Your waiver is suspended: stop the service until the ministry resumes it."),
@@ -200,6 +193,64 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
             gettext("Your waiver continues until the law has been amended."), url=detail
         )
     return NextStep(gettext("This case is closed. Nothing more to do."), url=detail)
+
+
+def law_amendment_deadline(app: Application) -> dt.date | None:
+    """The last day a law-amendment request may be filed (the track's lead days before the
+    end), or None when the track sets no lead time or the waiver has no term."""
+    if app.term_end is None or not app.track.law_amendment_lead_days:
+        return None
+    return app.term_end - dt.timedelta(days=app.track.law_amendment_lead_days)
+
+
+def _active_next_step(app: Application, *, today: dt.date, detail: str) -> NextStep:
+    """An active waiver: the nearest of "request a law amendment by" and the term end (with the
+    extension request due before it), the other listed after it."""
+    term_end = [(gettext("Term ends"), app.term_end)] if app.term_end else []
+    if any(r.status == RequestStatus.PENDING for r in app.extension_requests.all()):
+        return NextStep(
+            gettext(
+                "Your extension request is waiting for a decision; the waiver stays in force "
+                "until it is decided."
+            ),
+            deadline=app.term_end,
+            deadline_label=gettext("Term ends"),
+            url=detail,
+        )
+    amend_by = law_amendment_deadline(app)
+    amendment_open = not any(
+        r.status == RequestStatus.PENDING for r in app.law_amendment_requests.all()
+    )
+    if amend_by is not None and amend_by >= today and amendment_open:
+        return NextStep(
+            gettext(
+                "Run the service within the conditions of the decision. If the law should "
+                "change so the service can continue, request a law amendment by the date shown; "
+                "an extension can be requested until the term ends."
+            ),
+            deadline=amend_by,
+            deadline_label=gettext("Request a law amendment by"),
+            url=reverse("application-law-amendment", args=[app.pk]),
+            link_text=gettext("Request a law amendment"),
+            later=term_end,
+        )
+    if app.extensions_used < app.track.max_extensions:
+        return NextStep(
+            gettext(
+                "Run the service within the conditions of the decision. If the test needs more "
+                "time, request an extension before the term ends."
+            ),
+            deadline=app.term_end,
+            deadline_label=gettext("Request an extension by"),
+            url=reverse("application-extension", args=[app.pk]),
+            link_text=gettext("Request an extension"),
+        )
+    return NextStep(
+        gettext("Run the service within the conditions of the decision until the term ends."),
+        deadline=app.term_end,
+        deadline_label=gettext("Term ends"),
+        url=detail,
+    )
 
 
 # --- actions open to the applicant ---------------------------------------------------------------
@@ -330,6 +381,10 @@ EVENT_SENTENCES: dict[str, Promise] = {
     "expire": _("The waiver expired."),
     "withdraw": _("The application was withdrawn."),
     "letter_issued": _("A letter was issued."),
+    "expiry_reminder": _("We reminded you that the term of the waiver ends soon."),
+    "agenda_deadline_passed": _(
+        "The deadline for putting the case to the committee passed; the ministry is overdue."
+    ),
 }
 
 # Internal working events the applicant does not need to see on their timeline.

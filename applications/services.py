@@ -433,7 +433,9 @@ def application_answer_supplement(
     return app
 
 
-def application_lapse(*, application: Application, now: dt.datetime | None = None) -> Application:
+def application_lapse(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Application:
     """System: the supplement response deadline passed without an answer → withdrawn."""
     at = now or timezone.now()
 
@@ -448,7 +450,10 @@ def application_lapse(*, application: Application, now: dt.datetime | None = Non
             name="lapse",
             role=Role.SYSTEM,
             guard=guard,
-            payload={"rule": "supplement_lapse", "due_at": application.supplement_due_at},
+            payload={
+                "rule": rule or "supplement_lapse",
+                "due_at": application.supplement_due_at,
+            },
             at=at,
         )
         SupplementRequest.objects.filter(
@@ -681,7 +686,9 @@ def consultation_answer(
     return item
 
 
-def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -> None:
+def _lapse_consultation(
+    app: Application, item: Consultation, at: dt.datetime, rule: str = ""
+) -> None:
     item.status, item.opinion, item.answered_at = (
         ConsultationStatus.LAPSED,
         Opinion.NO_OPINION_DEEMED,
@@ -697,7 +704,7 @@ def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -
         to_status=app.status,
         payload={
             "ministry": item.ministry.code,
-            "rule": "consultation_lapse",
+            "rule": rule or "consultation_lapse",
             "due_at": item.due_at,
         },
         at=at,
@@ -706,7 +713,7 @@ def _lapse_consultation(app: Application, item: Consultation, at: dt.datetime) -
 
 
 def consultation_lapse(
-    *, consultation: Consultation, now: dt.datetime | None = None
+    *, consultation: Consultation, now: dt.datetime | None = None, rule: str = ""
 ) -> Consultation:
     """System: no opinion by the deadline is recorded as "no opinion (deemed)"."""
     at = now or timezone.now()
@@ -715,7 +722,7 @@ def consultation_lapse(
         item = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if item.status != ConsultationStatus.PENDING or item.due_at > at:
             raise WrongState(_("This opinion request is not overdue."))
-        _lapse_consultation(app, item, at)
+        _lapse_consultation(app, item, at, rule)
     return item
 
 

@@ -259,7 +259,7 @@ class DashboardView(LoginRequiredMixin, View):
         cases = list(
             applications_visible_to(user=request.user)
             .filter(organization__memberships__user_id=int(request.user.pk or 0))
-            .prefetch_related("insurance_proofs")
+            .prefetch_related("insurance_proofs", "extension_requests", "law_amendment_requests")
             .order_by("-updated_at")
         )
         now = timezone.now()
@@ -271,7 +271,11 @@ class DashboardView(LoginRequiredMixin, View):
                 row
                 for row in rows
                 if row["next"].deadline is not None
-                and row["case"].status not in (S.ACTIVE, S.APPROVED)
+                and (
+                    row["case"].status not in (S.ACTIVE, S.APPROVED)
+                    # a waiver's own deadlines count once they are near (the first reminder)
+                    or (row["next"].deadline - row["case"].program.local_date(now)).days <= 90
+                )
             ),
             key=lambda row: row["next"].deadline,
         )

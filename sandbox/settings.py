@@ -228,6 +228,10 @@ TASKS = {
     }
 }
 
+# The deadline sweep (`manage.py run_scheduler`, started by `make run`) runs every this many
+# seconds; production may instead run `manage.py run_deadlines` from cron or a systemd timer.
+SWEEP_INTERVAL = int(os.environ.get("SANDBOX_SWEEP_INTERVAL", "300"))
+
 # --- API (DRF) --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

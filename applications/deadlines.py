@@ -1,0 +1,509 @@
+"""The deadline sweep: the statutory clock acting by itself (DESIGN §3, §7).
+
+Three layers, each testable alone:
+
+- **Selectors** (``due_*``): pure reads answering "what is due at ``now``?" for one rule, as
+  querysets. Each excludes what has already been done, so a second sweep finds nothing.
+- **Rules** (``RULES``): a selector, the service that acts on one item, and the sentence that
+  explains why, stored in the audit payload as ``rule`` (``deemed_confirmation: 30 days elapsed
+  since 2026-03-02, clock paused 6 days``).
+- **The runner** (``sweep``): one transaction per item. It locks the item's case with
+  ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` serialises
+  writers), then re-runs the selector for that one item under the lock; only then does it act.
+  Two sweeps running at once therefore never act twice, a crash loses at most the item in
+  flight (rolled back, redone by the next sweep), and ``sweep_lock`` keeps a second scheduler
+  from even starting while one runs.
+
+Dates: timestamps are UTC; term dates are calendar dates in the programme's time zone, so a
+waiver ending on 2027-03-01 in Seoul expires at 2027-03-02 00:00 KST (2027-03-01 15:00 UTC).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import effects, services
+from applications.audit import audit_record
+from applications.models import (
+    Application,
+    AuditEvent,
+    Consultation,
+    ConsultationStatus,
+    ExtensionRequest,
+    LawAmendmentRequest,
+    Program,
+    RequestStatus,
+)
+from applications.roles import Role
+from applications.workflow import IN_FORCE, RUNNING_CLOCK, TrackKind
+from applications.workflow import ApplicationStatus as S
+from sandbox.errors import WrongState
+
+REMINDER_DAYS: tuple[int, ...] = (90, 30, 7)
+AGENDA_FLAG = "agenda_deadline_passed"
+EXPIRY_REMINDER = "expiry_reminder"
+
+# --- wording of the rules ---------------------------------------------------------------------
+
+
+def _span(seconds: int) -> str:
+    """A paused time in words: ``6 days``, ``2 days 3 hours``, ``0 days``."""
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [f"{days} day{'s' if days != 1 else ''}"]
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def _local(app: Application, moment: dt.datetime | None) -> str:
+    return app.program.local_date(moment).isoformat() if moment else "?"
+
+
+def _local_minute(program: Program, moment: dt.datetime) -> str:
+    return moment.astimezone(program.tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def describe_deemed_confirmation(app: Application, now: dt.datetime) -> str:
+    return (
+        f"deemed_confirmation: {app.track.statutory_days} days elapsed since "
+        f"{_local(app, app.submitted_at)}, clock paused {_span(app.clock_paused_seconds)}"
+    )
+
+
+def describe_supplement_lapse(app: Application, now: dt.datetime) -> str:
+    assert app.supplement_due_at is not None
+    return (
+        f"supplement_lapse: no answer by the response deadline "
+        f"{_local_minute(app.program, app.supplement_due_at)} "
+        f"({app.track.supplement_response_days} days after the request)"
+    )
+
+
+def describe_consultation_lapse(item: Consultation, now: dt.datetime) -> str:
+    app = item.application
+    return (
+        f"consultation_lapse: {item.ministry.code} gave no opinion within "
+        f"{app.track.consultation_days} days of the request on {_local(app, item.requested_at)} "
+        f"(due {_local_minute(app.program, item.due_at)}); recorded as no opinion (deemed)"
+    )
+
+
+def describe_expiry(app: Application, now: dt.datetime) -> str:
+    return (
+        f"expiry: the term ended on {app.term_end} ({app.program.time_zone}) with no extension "
+        f"or law-amendment request pending"
+    )
+
+
+def describe_agenda_flag(app: Application, now: dt.datetime) -> str:
+    return (
+        f"{AGENDA_FLAG}: {app.track.agenda_days} days elapsed since "
+        f"{_local(app, app.submitted_at)}, clock paused {_span(app.clock_paused_seconds)}, "
+        f"not yet put to the committee"
+    )
+
+
+def reminder_stage(*, days_left: int) -> int | None:
+    """The reminder due when ``days_left`` days remain: the smallest of 90/30/7 not below it.
+
+    A sweep that missed the 90-day mark (say 20 days are left) sends only the 30-day reminder,
+    never a stale 90-day one."""
+    stages = [d for d in REMINDER_DAYS if days_left <= d]
+    return min(stages) if stages and days_left >= 0 else None
+
+
+def describe_expiry_reminder(app: Application, now: dt.datetime) -> str:
+    assert app.term_end is not None
+    days_left = (app.term_end - app.program.local_date(now)).days
+    return (
+        f"{EXPIRY_REMINDER}: {days_left} days before the term ends on {app.term_end} "
+        f"(the {reminder_stage(days_left=days_left)}-day reminder)"
+    )
+
+
+# --- selectors: what is due at ``now`` ---------------------------------------------------------
+
+
+# The programmes (and their time zones) read once per sweep rather than once per item.
+_sweep_programmes: ContextVar[list[Program] | None] = ContextVar("sweep_programmes", default=None)
+
+
+def _programmes() -> list[Program]:
+    cached = _sweep_programmes.get()
+    return cached if cached is not None else list(Program.objects.only("pk", "time_zone"))
+
+
+def _per_programme(build: Callable[[Program, dt.date], Q], now: dt.datetime) -> Q:
+    """OR of one condition per programme, each with the programme's own calendar date."""
+    condition = Q(pk__in=[])
+    for program in _programmes():
+        condition |= Q(program_id=program.pk) & build(program, program.local_date(now))
+    return condition
+
+
+def due_deemed_confirmations(*, now: dt.datetime) -> QuerySet[Application]:
+    """Fast-confirmation requests whose answer deadline passed with the clock running."""
+    return Application.objects.filter(
+        status__in=RUNNING_CLOCK,
+        track__kind=TrackKind.CONFIRMATION,
+        clock_paused_at__isnull=True,
+        due_at__lte=now,
+    ).exclude(track__deemed_outcome="")
+
+
+def due_supplement_lapses(*, now: dt.datetime) -> QuerySet[Application]:
+    """Supplement requests whose response deadline passed without an answer."""
+    return Application.objects.filter(status=S.SUPPLEMENT_REQUESTED, supplement_due_at__lte=now)
+
+
+def due_consultation_lapses(*, now: dt.datetime) -> QuerySet[Consultation]:
+    """Opinion requests still unanswered at their deadline."""
+    return Consultation.objects.filter(status=ConsultationStatus.PENDING, due_at__lte=now)
+
+
+def _pending(model: type[models.Model]) -> Exists:
+    return Exists(
+        model._default_manager.filter(application=OuterRef("pk"), status=RequestStatus.PENDING)
+    )
+
+
+def due_expiries(*, now: dt.datetime) -> QuerySet[Application]:
+    """Approved or active waivers whose last day has passed in their programme's time zone and
+    with no extension or law-amendment request pending (a pending one keeps them in force)."""
+    return (
+        Application.objects.filter(status__in=IN_FORCE)
+        .filter(_per_programme(lambda program, today: Q(term_end__lt=today), now))
+        .exclude(_pending(ExtensionRequest))
+        .exclude(_pending(LawAmendmentRequest))
+    )
+
+
+def due_agenda_flags(*, now: dt.datetime) -> QuerySet[Application]:
+    """Exemption cases not put to the committee by their agenda deadline, not yet flagged."""
+    return Application.objects.filter(
+        status__in=RUNNING_CLOCK,
+        track__kind=TrackKind.EXEMPTION,
+        track__agenda_days__isnull=False,
+        clock_paused_at__isnull=True,
+        due_at__lte=now,
+    ).exclude(Exists(AuditEvent.objects.filter(application=OuterRef("pk"), action=AGENDA_FLAG)))
+
+
+def _reminded(days: int) -> Exists:
+    return Exists(
+        AuditEvent.objects.filter(
+            application=OuterRef("pk"), action=EXPIRY_REMINDER, payload__days_before=days
+        )
+    )
+
+
+def due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
+    """Waivers in force whose term ends within 90/30/7 days and that have not had that
+    reminder yet."""
+
+    def window(program: Program, today: dt.date) -> Q:
+        condition = Q(pk__in=[])
+        lower = today
+        for days in sorted(REMINDER_DAYS):
+            upper = today + dt.timedelta(days=days)
+            condition |= Q(term_end__gte=lower, term_end__lte=upper) & Q(~_reminded(days))
+            lower = upper + dt.timedelta(days=1)
+        return condition
+
+    return Application.objects.filter(status__in=IN_FORCE).filter(_per_programme(window, now))
+
+
+# --- services for the two rules that change no status -------------------------------------------
+
+
+def _record_system_event(
+    app: Application, action: str, payload: dict[str, Any], at: dt.datetime
+) -> AuditEvent:
+    event = audit_record(
+        application=app,
+        actor=None,
+        actor_role=Role.SYSTEM,
+        action=action,
+        from_status=app.status,
+        to_status=app.status,
+        payload=payload,
+        at=at,
+    )
+    event_id = event.pk
+    transaction.on_commit(lambda: effects.event_recorded(event_id=event_id))
+    return event
+
+
+def application_flag_agenda_overdue(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> AuditEvent:
+    """System: the committee agenda deadline passed; recorded once per case (staff see it as
+    overdue)."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        app = services._locked(application)
+        if not due_agenda_flags(now=at).filter(pk=app.pk).exists():
+            raise WrongState(_("The agenda deadline has not passed, or was already flagged."))
+        return _record_system_event(
+            app, AGENDA_FLAG, {"rule": rule or AGENDA_FLAG, "due_at": app.due_at}, at
+        )
+
+
+def application_remind_expiry(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> AuditEvent:
+    """System: the applicant is reminded 90, 30 and 7 days before the term ends, each once; the
+    email goes out after commit, in the application's language."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        app = services._locked(application)
+        if app.term_end is None or not due_expiry_reminders(now=at).filter(pk=app.pk).exists():
+            raise WrongState(_("No expiry reminder is due for this case."))
+        days_left = (app.term_end - app.program.local_date(at)).days
+        stage = reminder_stage(days_left=days_left)
+        return _record_system_event(
+            app,
+            EXPIRY_REMINDER,
+            {
+                "rule": rule or EXPIRY_REMINDER,
+                "days_before": stage,
+                "days_left": days_left,
+                "term_end": app.term_end,
+            },
+            at,
+        )
+
+
+def _itself(pk: int) -> int | None:
+    return pk
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One deadline: what is due, how to act on one item, and why (in words)."""
+
+    name: str
+    due: Callable[..., QuerySet[Any]]
+    act: Callable[[Any, dt.datetime, str], object]
+    describe: Callable[[Any, dt.datetime], str]
+    case_of: Callable[[int], int | None]  # item pk -> its case's pk
+    related: tuple[str, ...] = ("program", "track")
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "supplement_lapse",
+        due_supplement_lapses,
+        lambda app, now, rule: services.application_lapse(application=app, now=now, rule=rule),
+        describe_supplement_lapse,
+        _itself,
+    ),
+    Rule(
+        "consultation_lapse",
+        due_consultation_lapses,
+        lambda item, now, rule: services.consultation_lapse(consultation=item, now=now, rule=rule),
+        describe_consultation_lapse,
+        lambda pk: (
+            Consultation.objects.filter(pk=pk).values_list("application_id", flat=True).first()
+        ),
+        ("application__program", "application__track", "ministry"),
+    ),
+    Rule(
+        "deemed_confirmation",
+        due_deemed_confirmations,
+        lambda app, now, rule: services.application_deem_confirmed(
+            application=app, now=now, rule=rule
+        ),
+        describe_deemed_confirmation,
+        _itself,
+    ),
+    Rule(
+        AGENDA_FLAG,
+        due_agenda_flags,
+        lambda app, now, rule: application_flag_agenda_overdue(application=app, now=now, rule=rule),
+        describe_agenda_flag,
+        _itself,
+    ),
+    Rule(
+        "expiry",
+        due_expiries,
+        lambda app, now, rule: services.application_expire(application=app, now=now, rule=rule),
+        describe_expiry,
+        _itself,
+    ),
+    Rule(
+        EXPIRY_REMINDER,
+        due_expiry_reminders,
+        lambda app, now, rule: application_remind_expiry(application=app, now=now, rule=rule),
+        describe_expiry_reminder,
+        _itself,
+    ),
+)
+RULE_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+# --- the runner -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    rule: str
+    pk: int
+    application_id: int
+    label: str
+    why: str
+
+
+def plan(*, now: dt.datetime | None = None, rules: Sequence[Rule] = RULES) -> list[Item]:
+    """Everything due at ``now``, in the order the sweep acts on it (reads only)."""
+    now = now or timezone.now()
+    items: list[Item] = []
+    for rule in rules:
+        for obj in rule.due(now=now).select_related(*rule.related).order_by("pk"):
+            app = obj if isinstance(obj, Application) else obj.application
+            label = app.reference or f"#{app.pk}"
+            items.append(Item(rule.name, int(obj.pk), int(app.pk), label, rule.describe(obj, now)))
+    return items
+
+
+def due_ids(rule: Rule, *, now: dt.datetime) -> list[int]:
+    return list(rule.due(now=now).order_by("pk").values_list("pk", flat=True))
+
+
+@dataclass
+class SweepResult:
+    started_at: dt.datetime
+    done: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    failed: list[tuple[str, int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(self.done.values())
+
+
+DONE, GONE, BUSY = "done", "gone", "busy"
+
+
+def _lock_case(application_id: int) -> bool:
+    """Lock the case row; on PostgreSQL skip it (False) when another transaction holds it."""
+    skip = connection.features.has_select_for_update_skip_locked
+    query = Application.objects.filter(pk=application_id).select_for_update(skip_locked=skip)
+    return query.values_list("pk", flat=True).first() is not None
+
+
+def run_item(rule: Rule, pk: int, *, now: dt.datetime) -> tuple[str, str]:
+    """Act on one item in its own transaction, re-checking under the case lock that it is still
+    due. Returns (``done``/``gone``/``busy``, the rule text)."""
+    with transaction.atomic():
+        application_id = rule.case_of(pk)
+        if application_id is None:
+            return GONE, ""
+        if not _lock_case(int(application_id)):
+            return BUSY, ""
+        # A separate statement after the lock, on purpose: under READ COMMITTED it sees what
+        # a concurrent sweep committed before we got the lock, including events in other tables
+        # (a flag or reminder changes no case row, so a combined "lock if due" query could
+        # still see the old snapshot and act twice).
+        obj = rule.due(now=now).select_related(*rule.related).filter(pk=pk).first()
+        if obj is None:
+            return GONE, ""
+        why = rule.describe(obj, now)
+        rule.act(obj, now, why)
+        return DONE, why
+
+
+def sweep(
+    *,
+    now: dt.datetime | None = None,
+    rules: Sequence[Rule] = RULES,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Act on everything due at ``now``, one item per transaction. Safe to run twice or in two
+    processes at once: an item already done is no longer selected, one being done elsewhere is
+    skipped."""
+    started = time.monotonic()
+    now = now or timezone.now()
+    result = SweepResult(started_at=now)
+    token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
+    try:
+        work = [(rule, pk) for rule in rules for pk in due_ids(rule, now=now)]
+        for index, (rule, pk) in enumerate(work, start=1):
+            try:
+                outcome, _why = run_item(rule, pk, now=now)
+            except Exception as error:  # one bad item must not stop the sweep; it is reported
+                result.failed.append((rule.name, pk, f"{type(error).__name__}: {error}"))
+            else:
+                (result.done if outcome == DONE else result.skipped)[rule.name] += 1
+            if progress is not None:
+                progress(index, len(work))
+    finally:
+        _sweep_programmes.reset(token)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+# --- one sweep at a time ------------------------------------------------------------------------
+
+ADVISORY_LOCK_KEY = zlib.crc32(b"sandbox.run_deadlines")
+
+
+def lock_file_path() -> Path:
+    return Path(getattr(settings, "SWEEP_LOCK_FILE", Path(settings.VAR_DIR) / "run_deadlines.lock"))
+
+
+@contextlib.contextmanager
+def sweep_lock() -> Iterator[bool]:
+    """Yield True when this process may sweep, False when another sweep holds the lock.
+
+    PostgreSQL: a session advisory lock (``pg_try_advisory_lock``), released on exit or when the
+    process dies, and shared by every machine using the database. SQLite: an exclusive
+    ``flock`` on a file under ``SANDBOX_VAR_DIR`` (one machine by construction)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [ADVISORY_LOCK_KEY])
+            row = cursor.fetchone()
+        acquired = bool(row and row[0])
+        try:
+            yield acquired
+        finally:
+            if acquired:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [ADVISORY_LOCK_KEY])
+        return
+    path = lock_file_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
