@@ -27,6 +27,7 @@ from applications import deadlines, services
 from applications.audit import audit_verify
 from applications.models import Application, AuditChainHead, AuditEvent, Decision, SupplementRequest
 from applications.workflow import ApplicationStatus as S
+from documents.models import Letter
 from tests.applications.test_deadlines import a_case_of_every_rule, submitted
 from tests.builders import World
 
@@ -136,6 +137,10 @@ def assert_each_acted_on_once(batches: list[dict[str, Application]]) -> None:
                 .count()
                 == 1
             )
+            # one letter for the system's decision, issued at most once
+            assert Letter.objects.filter(application=cases[rule], kind=rule).count() == 1
+            issued = AuditEvent.objects.filter(application=cases[rule], action="letter_issued")
+            assert issued.filter(payload__kind=rule).count() <= 1
     assert audit_verify().ok
 
 
