@@ -9,14 +9,16 @@ any whose task was lost (e.g. a worker killed mid-render).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
 from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from documents.models import Letter, LetterStatus
-from documents.services import letter_attempt_failed, letter_issue
+from documents.services import OPEN_LETTER_STATUSES, letter_attempt_failed, letter_issue
 
 logger = logging.getLogger(__name__)
 
@@ -53,3 +55,18 @@ def enqueue_issue(*, letter_id: int) -> None:
         logger.exception(
             "Could not queue letter %s; issue_pending_letters will pick it up", letter_id
         )
+
+
+def issue_open_letters(*, older_than: dt.timedelta, attempts: int = 1) -> tuple[int, int]:
+    """Issue every letter still pending or failed that was made before ``older_than`` ago: its
+    task failed for good or was lost (a worker killed mid-render leaves its task "running"
+    forever). Safe beside a task still at work: a letter is issued once whoever wins.
+    Returns (issued, still failing)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Letter.objects.filter(status__in=OPEN_LETTER_STATUSES, created_at__lte=cutoff)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    issued = sum(issue_with_retries(letter_id=pk, attempts=attempts) for pk in ids)
+    return issued, len(ids) - issued

@@ -283,6 +283,9 @@ LETTER_DEMO_KEY_DIR = VAR_DIR / "letter-signing"
 # are retried by `manage.py issue_pending_letters`.
 LETTER_MAX_ATTEMPTS = int(os.environ.get("LETTER_MAX_ATTEMPTS", "3"))
 LETTER_RETRY_DELAY = float(os.environ.get("LETTER_RETRY_DELAY", "2"))
+# A letter still pending this long has lost its task (e.g. its worker was killed): the
+# scheduler issues it (letter issuing is exactly-once, so a slow task racing it is harmless).
+LETTER_STUCK_AFTER = int(os.environ.get("LETTER_STUCK_AFTER", "300"))
 
 LOGGING = {
     "version": 1,

@@ -43,6 +43,8 @@ def running() -> Iterator[Running]:
                 "SANDBOX_VAR_DIR": tempfile.mkdtemp(prefix="sandbox-test-prod-var-"),
                 "STATIC_ROOT": tempfile.mkdtemp(prefix="sandbox-test-prod-static-"),
                 "LOG_LEVEL": "ERROR",
+                "SANDBOX_SWEEP_INTERVAL": "1",
+                "LETTER_STUCK_AFTER": "2",
             }
         )
         profile = Profile(env=env, bind="127.0.0.1:0", web_workers=1, task_workers=1, quiet=True)
@@ -147,3 +149,98 @@ def test_a_database_outage_gives_503_pages_and_heals_without_a_restart(running):
     assert status == 200, page[:300]
     assert browser.request("/health/")[0] == 200
     assert running.profile.processes["web"].pid == web_pid  # healed, not restarted
+
+
+DELIBERATIONS = """
+from tests.builders import build_world, drive
+from tests.factories import OrganizationFactory
+OrganizationFactory.reset_sequence(500)  # past the probe user's organisation (another process)
+world = build_world()
+print(",".join(str(drive(world, "deliberation").pk) for _ in range(6)))
+"""
+
+APPROVE = """
+import datetime as dt
+from django.contrib.auth.models import User
+from applications import services
+from applications.models import Application
+app = Application.objects.get(pk={pk})
+start = dt.date.today() + dt.timedelta(days=30)
+services.application_approve(
+    application=app, by=User.objects.get(username="decider"), committee_reference="제1차",
+    term_start=start, term_end=start + dt.timedelta(days=365), conditions=["조건"],
+)
+print(app.letters.get().pk)
+"""
+
+
+def manage_shell(running: Running, code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=running.profile.env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_a_worker_killed_while_rendering_a_letter_still_issues_it_once(running):
+    import psycopg
+
+    cases = manage_shell(running, DELIBERATIONS).split(",")
+    with psycopg.connect(running.cluster.url("sandbox_prod"), autocommit=True) as db:
+
+        def letter(pk: str) -> tuple[str, str]:
+            row = db.execute(
+                "SELECT status, number FROM documents_letter WHERE id = %s", [int(pk)]
+            ).fetchone()
+            assert row is not None
+            return row[0], row[1]
+
+        def rendering(pk: str) -> bool:
+            return bool(
+                db.execute(
+                    "SELECT 1 FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING' "
+                    "AND args_kwargs -> 'kwargs' ->> 'letter_id' = %s",
+                    [pk],
+                ).fetchone()
+            )
+
+        killed = None
+        for case in cases:  # a render takes about a second: catch the worker inside one
+            letter_pk = manage_shell(running, APPROVE.format(pk=case))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and letter(letter_pk)[0] == "pending":
+                if rendering(letter_pk):
+                    running.profile.kill("tasks-1")
+                    break
+                time.sleep(0.005)
+            if running.profile.processes["tasks-1"].poll() is not None:
+                running.profile.start_one("tasks-1")
+                if letter(letter_pk)[0] == "pending":
+                    killed = letter_pk
+                    break
+        assert killed is not None, "never caught the worker in the middle of a render"
+        assert rendering(killed)  # its task died with the worker and stays "running"
+
+        deadline = time.monotonic() + 60
+        while letter(killed)[0] != "issued" and time.monotonic() < deadline:
+            time.sleep(0.5)
+        status, number = letter(killed)
+        assert status == "issued"
+        events = db.execute(
+            "SELECT count(*) FROM applications_auditevent WHERE action = 'letter_issued' "
+            "AND payload ->> 'number' = %s",
+            [number],
+        ).fetchone()
+        assert events == (1,)
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "verify_audit_chain"],
+        cwd=ROOT,
+        env=running.profile.env,
+        capture_output=True,
+        text=True,
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -1,4 +1,5 @@
-"""Run the deadline sweep every few minutes until stopped (``make run`` starts it).
+"""Run the deadline sweep every few minutes until stopped (``make run`` starts it); each tick
+also issues letters whose task was lost (older than ``LETTER_STUCK_AFTER`` seconds).
 
 Each tick takes the one-sweep-at-a-time lock (``deadlines.sweep_lock``): with two schedulers, or a
 scheduler and a cron job, only one sweeps at a time and the others wait for the next tick. SIGTERM
@@ -7,6 +8,7 @@ or Ctrl-C stops it between two items; an item in flight is rolled back and redon
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import threading
 from types import FrameType
@@ -71,6 +73,15 @@ class Command(BaseCommand):
                 signal.signal(signum, handler)
         self.stdout.write("Deadline scheduler stopped.")
 
+    def issue_stuck_letters(self, stamp: str) -> None:
+        """Letters whose issuing task failed for good or died with its worker get issued here."""
+        from documents.tasks import issue_open_letters  # documents builds on applications
+
+        age = dt.timedelta(seconds=settings.LETTER_STUCK_AFTER)
+        issued, failing = issue_open_letters(older_than=age)
+        if issued or failing:
+            self.stdout.write(f"{stamp} letters: {issued} issued, {failing} still failing")
+
     def tick(self, stop: threading.Event) -> None:
         def check(done: int, total: int) -> None:
             if stop.is_set():
@@ -90,6 +101,7 @@ class Command(BaseCommand):
             )
             for name, pk, error in result.failed:
                 self.stderr.write(f"{stamp} FAILED {name} #{pk}: {error}")
+            self.issue_stuck_letters(stamp)
         except Stopped:
             self.stdout.write(
                 f"{stamp} stopping in the middle of a sweep; the rest runs next time."
