@@ -210,6 +210,28 @@ def main() -> int:
         f"({second.seconds / first.seconds:.4f}x the first sweep's time)"
     )
     print(f"  selecting what is due (all rules, nothing left): {select_seconds * 1000:.0f} ms")
+    from tests.benchmarks.common import Figure, emit
+
+    emit(
+        [
+            Figure(
+                "deadlines",
+                f"first sweep, {first.total:,} due items",
+                first_rate,
+                "items/s",
+                "services called directly",
+                baseline_rate,
+            ),
+            Figure(
+                "deadlines",
+                "second sweep (nothing due)",
+                second.seconds * 1000,
+                "ms",
+                "first sweep",
+                first.seconds * 1000,
+            ),
+        ]
+    )
     ok = first.total == built["sweep_items"] and second.total == 0 and not first.failed
     ok = ok and due_now == 0
     print("OK" if ok else "UNEXPECTED RESULT")

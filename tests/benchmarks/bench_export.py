@@ -1,7 +1,8 @@
 """Benchmark: the audit-event export (``/api/v1/events/?format=ndjson|csv``) on PostgreSQL.
 
-Run on a throwaway cluster: ``make bench-export`` (200k events), or
-``BENCH_EXPORT_EVENTS=1000000 make bench-export``. Figures are events per second, each printed
+Run on a throwaway cluster: ``make bench-export`` (200k events seeded by
+``tests.benchmarks.seed``), or ``BENCH_SEED_EVENTS=1000000 make bench-export``; ``make bench``
+runs it on its 1M-event seed. Figures are events per second, each printed
 as a ratio against two baselines measured in the same run on the same rows:
 
 * ``COPY (SELECT …) TO STDOUT`` of the same columns (the database's own CSV writer, no Python,
@@ -17,32 +18,27 @@ each stage (it only ever grows: the streaming stages run first).
 
 from __future__ import annotations
 
-import json
 import os
 import resource
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
-import django
+from tests.benchmarks.common import Figure, report, setup_django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings_test")
-django.setup()
+os.environ.setdefault("BENCH_SEED_APPS", "20000")
+os.environ.setdefault("BENCH_SEED_EVENTS", "200000")
+setup_django()
 
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from rest_framework import serializers, viewsets  # noqa: E402
 from rest_framework.test import APIRequestFactory, force_authenticate  # noqa: E402
 
 from applications.api_auth import ApiTokenThrottle, api_token_issue  # noqa: E402
-from applications.audit import event_hash  # noqa: E402
-from applications.models import Application, AuditChainHead, AuditEvent  # noqa: E402
+from applications.models import AuditEvent  # noqa: E402
 
-EVENTS = int(os.environ.get("BENCH_EXPORT_EVENTS", "200000"))
 PLAIN_MAX = int(os.environ.get("BENCH_EXPORT_PLAIN_MAX", "200000"))
 
 COPY_SELECT = """
@@ -75,50 +71,6 @@ class PlainEventViewSet(viewsets.ModelViewSet[AuditEvent]):
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def load_events(count: int, application: Application) -> None:
-    """Append ``count`` events to the chain with COPY, hashes computed as the app does."""
-    at = timezone.now()
-    columns = (
-        "seq, application_id, occurred_at, actor_name, actor_role, action, "
-        "from_status, to_status, payload, prev_hash, hash"
-    )
-    with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-        prev, seq = head.hash, head.seq
-        event = AuditEvent(
-            application_id=application.pk,
-            occurred_at=at,
-            actor_name="system",
-            actor_role="system",
-            action="bench",
-        )
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg 3
-            with raw.copy(f"COPY applications_auditevent ({columns}) FROM STDIN") as copy:
-                for i in range(count):
-                    seq += 1
-                    event.seq, event.payload = seq, {"i": i, "note": "성능 시험"}
-                    digest = event_hash(prev, event)
-                    copy.write_row(
-                        (
-                            seq,
-                            application.pk,
-                            at,
-                            "system",
-                            "system",
-                            "bench",
-                            "",
-                            "",
-                            json.dumps(event.payload, ensure_ascii=False),
-                            prev,
-                            digest,
-                        )
-                    )
-                    prev = digest
-        head.seq, head.hash = seq, prev
-        head.save(update_fields=["seq", "hash"])
 
 
 def timed(label: str, run: Callable[[], int]) -> float:
@@ -165,28 +117,26 @@ def plain_modelviewset(user: Any) -> int:
     return len(response.data)
 
 
-def main() -> int:
-    if connection.vendor != "postgresql":
-        print("bench_export needs PostgreSQL: run it through `make bench-export`.")
-        return 2
+def run() -> list[Figure]:
+    from django.contrib.auth.models import User
+
+    from applications.roles import Role
+    from tests.benchmarks import seed
+    from tests.factories import make_user
+
+    if not os.environ.get("BENCH_SEEDED"):
+        print(f"seeding {seed.SEED_EVENTS:,} chained audit events …", flush=True)
+        seed.seed()
     setup_test_environment()
-    call_command("migrate", verbosity=0)
     ApiTokenThrottle.THROTTLE_RATES = {"api": "1000000/min"}
-
-    from tests.builders import build_world, drive
-
-    world = build_world()
-    app = drive(world, "approved")
-    print(f"Loading {EVENTS:,} audit events (COPY) …", flush=True)
-    started = time.perf_counter()
-    load_events(EVENTS - AuditEvent.objects.count(), app)
-    print(f"  loaded in {time.perf_counter() - started:.1f} s", flush=True)
+    auditor = User.objects.filter(username="bench-auditor").first() or make_user(
+        Role.AUDITOR, username="bench-auditor"
+    )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE applications_auditevent")
-    auditor = world.auditor
     _, token = api_token_issue(username=auditor.username, name="bench")
     total = AuditEvent.objects.count()
-    print(f"\nExport of {total:,} events on PostgreSQL (2 shared cores; figures vary with load)")
+    print(f"Export of {total:,} events on PostgreSQL (2 shared cores; figures vary with load)")
     client = Client()
 
     copy_rate = timed("COPY (SELECT …) TO STDOUT, csv", copy_out)
@@ -194,20 +144,23 @@ def main() -> int:
         "GET /api/v1/events/?format=ndjson", lambda: export(client, token, "ndjson")
     )
     csv_rate = timed("GET /api/v1/events/?format=csv", lambda: export(client, token, "csv"))
+    streaming_rss = peak_rss_mb()
     plain_rate = timed(
         f"plain ModelViewSet+ModelSerializer (first {min(PLAIN_MAX, total):,})",
         lambda: plain_modelviewset(auditor),
     )
-
-    print("\nRatios (higher is faster):")
+    figures = []
     for label, rate in (("NDJSON", ndjson_rate), ("CSV", csv_rate)):
-        print(
-            f"  {label:<7} = {rate / copy_rate:5.2f} × COPY   "
-            f"= {rate / plain_rate:5.2f} × plain ModelViewSet"
+        figures.append(Figure("export", f"{label} export", rate, "events/s", "COPY", copy_rate))
+        figures.append(
+            Figure("export", f"{label} export", rate, "events/s", "plain ModelViewSet", plain_rate)
         )
-    sys.stdout.flush()
-    return 0
+    figures.append(
+        Figure("export", f"peak RSS after streaming {total:,} events", streaming_rss, "MB")
+    )
+    figures.append(Figure("export", "peak RSS after the plain ModelViewSet", peak_rss_mb(), "MB"))
+    return figures
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    report(run())

@@ -119,6 +119,29 @@ def main() -> int:
         f"RSS after {len(issue_ms)} letters:{' ' * max(0, 17 - len(str(len(issue_ms))))}{last_rss:8.1f} MiB"
     )
     print(f"RSS growth / warm-up:               {last_rss / first_rss:8.2f}")
+    from tests.benchmarks.common import Figure, emit
+
+    emit(
+        [
+            Figure(
+                "letters",
+                "issue (render + seal + store), median",
+                issue,
+                "ms",
+                "bare WeasyPrint render",
+                bare,
+            ),
+            Figure("letters", "issue, median", issue, "ms", "bare render, shared fonts", shared),
+            Figure(
+                "letters",
+                f"worker RSS after {len(issue_ms)} letters",
+                last_rss,
+                "MiB",
+                "RSS after warm-up",
+                first_rss,
+            ),
+        ]
+    )
     return 0
 
 

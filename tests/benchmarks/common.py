@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,10 @@ def setup_django() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         raise SystemExit("benchmarks run on PostgreSQL: set DATABASE_URL or use make bench-<name>")
     os.environ["DJANGO_SETTINGS_MODULE"] = "sandbox.settings"
+    os.environ.setdefault("DEBUG", "0")  # production behaviour (no query log, no debug pages)
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(64))
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # plain HTTP on loopback
+    os.environ.setdefault("SECURE_COOKIES", "0")
     os.environ.setdefault("TASKS_BACKEND", "database")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -119,3 +124,20 @@ def write_results(figures: list[Figure], directory: Path) -> None:
             f"| {base} | {ratio} |"
         )
     (directory / "results.md").write_text("\n".join(lines) + "\n")
+
+
+def emit(figures: list[Figure]) -> None:
+    """Print the figures; when ``BENCH_FIGURES_FILE`` is set (``make bench`` running this
+    benchmark in a process of its own) also append them there as JSON lines."""
+    report(figures)
+    path = os.environ.get("BENCH_FIGURES_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            for figure in figures:
+                out.write(json.dumps(asdict(figure), ensure_ascii=False) + "\n")
+
+
+def read_emitted(path: Path) -> list[Figure]:
+    if not path.exists():
+        return []
+    return [Figure(**json.loads(line)) for line in path.read_text().splitlines() if line]
