@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.benchmarks.common import Figure, report, setup_django
+from tests.benchmarks.common import Figure, report, setup_django, test_client_environment
 
 os.environ.setdefault("BENCH_SEED_APPS", "20000")
 os.environ.setdefault("BENCH_SEED_EVENTS", "200000")
@@ -32,7 +32,6 @@ setup_django()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework import serializers, viewsets  # noqa: E402
 from rest_framework.test import APIRequestFactory, force_authenticate  # noqa: E402
 
@@ -127,7 +126,7 @@ def run() -> list[Figure]:
     if not os.environ.get("BENCH_SEEDED"):
         print(f"seeding {seed.SEED_EVENTS:,} chained audit events …", flush=True)
         seed.seed()
-    setup_test_environment()
+    test_client_environment()
     ApiTokenThrottle.THROTTLE_RATES = {"api": "1000000/min"}
     auditor = User.objects.filter(username="bench-auditor").first() or make_user(
         Role.AUDITOR, username="bench-auditor"

@@ -16,7 +16,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from tests.benchmarks.common import Figure, report, setup_django
+from tests.benchmarks.common import Figure, report, setup_django, test_client_environment
 
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 TABS = ("all", "new", "mine", "decision", "active")
@@ -39,7 +39,7 @@ def run() -> list[Figure]:
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
     from applications.models import Application
     from reviews.twofactor import current_code
@@ -49,7 +49,7 @@ def run() -> list[Figure]:
     if not os.environ.get("BENCH_SEEDED"):
         print(f"seeding {seed.SEED_APPS:,} applications and {seed.SEED_EVENTS:,} events …")
         seed.seed()
-    setup_test_environment()  # the test client, and ALLOWED_HOSTS for it
+    test_client_environment()
     officer = User.objects.get(username="bulk-officer-0")
     cases = Application.objects.count()
     client = Client()

@@ -7,6 +7,7 @@ bench-<name>`` runs one on a throwaway cluster, ``make bench`` runs them all and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -43,6 +44,14 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def test_client_environment() -> None:
+    """What Django's test client needs (``testserver`` allowed, …), once per process."""
+    from django.test.utils import setup_test_environment
+
+    with contextlib.suppress(RuntimeError):  # another benchmark of this run set it up already
+        setup_test_environment()
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ accessibility violations."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,34 +17,19 @@ from applications import services
 from applications.models import Application
 from applications.validators import brn_check_digit
 from applications.workflow import ApplicationStatus as S
+from tests.browser import chromium
 from tests.builders import build_world
 from tests.portal import samples
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "journey-Passphrase-31"
 AXE = Axe()
 
 
 @pytest.fixture
 def browser_page() -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are
-    # still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(
             viewport={"width": 320, "height": 800}, locale="en-GB", accept_downloads=True
         )
@@ -53,8 +37,6 @@ def browser_page() -> Iterator[object]:
         page.set_default_timeout(15_000)
         yield page
         context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def accessible(page, checked: list[str]) -> None:

@@ -3,7 +3,6 @@ then anyone checks it on the public verification page (axe-core: no serious viol
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,28 +10,23 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.browser import chromium
 from tests.builders import build_world
 from tests.documents.helpers import approved_case, issue_all, pdf_text
-from tests.e2e.test_applicant_journey import CHROMIUM, CHROMIUM_ARGS, accessible
+from tests.e2e.test_applicant_journey import accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def browser_context() -> Iterator[object]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(
             viewport={"width": 320, "height": 800}, locale="en-GB", accept_downloads=True
         )
         context.set_default_timeout(15_000)
         yield context
         context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_the_applicant_downloads_the_letter_of_their_approved_case(

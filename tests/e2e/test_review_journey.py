@@ -6,7 +6,6 @@ axe-core checks every staff page on the way for serious or critical violations."
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -18,8 +17,9 @@ from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
 from reviews.twofactor import current_code
+from tests.browser import chromium
 from tests.builders import World, build_world, drive
-from tests.e2e.test_applicant_journey import CHROMIUM, CHROMIUM_ARGS, accessible
+from tests.e2e.test_applicant_journey import accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -28,14 +28,8 @@ PASSWORD = "pw"  # the factories' password
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    with chromium() as launched:
+        yield launched
 
 
 def new_page(browser: Any, width: int = 1024) -> Any:

@@ -4,7 +4,6 @@ no serious or critical violations) and fit a 320 px screen."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -13,38 +12,22 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from applications.models import Application
+from tests.browser import chromium
 from tests.builders import build_world, draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 AXE = Axe()
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 320, "height": 800}, locale="en-GB")
         tab = context.new_page()
         tab.set_default_timeout(15_000)
         yield tab
         context.close()
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def check_korean_page(page: Any) -> None:
