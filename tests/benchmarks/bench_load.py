@@ -14,7 +14,9 @@ import asyncio
 import os
 import re
 import secrets
+import signal
 import statistics
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -335,6 +337,9 @@ def run() -> list[Figure]:
     connections.close_all()
     env = production_env({k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"})
     profile = Profile(env=env, bind=f"127.0.0.1:{free_port()}", web_workers=3, quiet=True)
+    # Stopped from outside (Ctrl-C reaches pgcluster, which sends SIGTERM): still stop the
+    # profile's processes, which run in sessions of their own.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     profile.start()
     try:
         profile.wait_healthy()
