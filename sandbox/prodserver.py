@@ -93,6 +93,10 @@ class Profile:
         web += ["--workers", str(self.web_workers), "--worker-class", "gthread"]
         web += ["--threads", str(self.threads), "--timeout", "30", "--graceful-timeout", "10"]
         web += ["--max-requests", "5000", "--max-requests-jitter", "500"]
+        # Keep idle connections longer than a load balancer or client does (60 s is usual):
+        # with gunicorn's 2 s default, a request sent on a connection the server is just
+        # closing is reset (seen in the load test). Idle connections hold no gthread thread.
+        web += ["--keep-alive", "65"]
         commands = {"web": web}
         for index in range(1, self.task_workers + 1):
             commands[f"tasks-{index}"] = [

@@ -5,13 +5,14 @@ errors, against the same requests made by a single user in the same run (the bas
 checks that nothing acknowledged was lost: every submission the server confirmed exists as a
 submitted case with its event, and the audit chain verifies.
 
-    make bench-load      # LOAD_USERS=200 LOAD_SECONDS=120 by default
+    make bench-load      # LOAD_USERS=200 LOAD_SECONDS=120 LOAD_THINK_SECONDS=0 by default
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import secrets
 import signal
@@ -28,6 +29,8 @@ from tests.benchmarks.common import Figure, report, setup_django
 USERS = int(os.environ.get("LOAD_USERS", "200"))
 SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 BASELINE_SECONDS = float(os.environ.get("LOAD_BASELINE_SECONDS", "15"))
+# Mean pause a person takes before each request (uniform 0.5×–1.5×); 0 is a stress test.
+THINK_SECONDS = float(os.environ.get("LOAD_THINK_SECONDS", "0"))
 # The mix of virtual users: applicants submitting, reviewers reading the queue, API exports.
 MIX = {
     name: float(share)
@@ -167,6 +170,8 @@ class User:
         self.http = aiohttp.ClientSession(base_url=base, cookie_jar=jar, timeout=timeout)
 
     async def call(self, kind: str, method: str, path: str, **kwargs: Any) -> tuple[int, str, str]:
+        if THINK_SECONDS:
+            await asyncio.sleep(THINK_SECONDS * random.uniform(0.5, 1.5))
         start = time.perf_counter()
         try:
             async with self.http.request(method, path, allow_redirects=False, **kwargs) as r:
@@ -349,7 +354,7 @@ def run() -> list[Figure]:
         profile.stop()
     total = sum(len(v) for v in loaded.latencies.values())
     print(
-        f"{USERS} users for {SECONDS:.0f} s: {total:,} requests ({total / SECONDS:,.1f}/s), "
+        f"{USERS} users (think time {THINK_SECONDS:g} s) for {SECONDS:.0f} s: {total:,} requests ({total / SECONDS:,.1f}/s), "
         f"{len(loaded.submitted):,} submissions, {loaded.server_errors} server errors, "
         f"{len(loaded.errors)} errors in all; statuses {dict(sorted(loaded.statuses.items()))}"
     )
