@@ -261,7 +261,7 @@ def application_flag_agenda_overdue(
     overdue)."""
     at = now or timezone.now()
     with transaction.atomic():
-        app = services._locked(application)
+        app = services.application_row_lock(application)
         if not due_agenda_flags(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("The agenda deadline has not passed, or was already flagged."))
         return _record_system_event(
@@ -276,7 +276,7 @@ def application_remind_expiry(
     email goes out after commit, in the application's language."""
     at = now or timezone.now()
     with transaction.atomic():
-        app = services._locked(application)
+        app = services.application_row_lock(application)
         if app.term_end is None or not due_expiry_reminders(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("No expiry reminder is due for this case."))
         days_left = (app.term_end - app.program.local_date(at)).days

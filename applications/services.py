@@ -79,7 +79,8 @@ DRAFT_FIELDS = frozenset(
 # --- plumbing --------------------------------------------------------------------------
 
 
-def _locked(application: Application) -> Application:
+def application_row_lock(application: Application) -> Application:
+    """The case row, locked for this transaction (every write to a case starts here)."""
     return (
         Application.objects.select_for_update(of=("self",))
         .select_related("program", "track")
@@ -108,6 +109,22 @@ def _require(predicate: perms.Predicate, by: Any, obj: Any) -> None:
         raise NotPermitted(_("You are not allowed to do this on this case."))
 
 
+def _require_no_conflict_declared(declared: bool) -> None:
+    if not declared:
+        raise InvalidInput(
+            {
+                "no_conflict_declared": _(
+                    "Declare that you have no conflict of interest in this case."
+                )
+            }
+        )
+
+
+def _refresh_caller_copy(application: Application, app: Application) -> None:
+    """The caller's object takes the values of the locked, saved row (the service's result)."""
+    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+
+
 def _clean_text(value: str | None, field: str, message: str) -> str:
     text = (value or "").strip()
     if not text:
@@ -129,7 +146,7 @@ def _run_transition(
 ) -> Application:
     """The one path through which ``status`` changes. Must run inside ``transaction.atomic``."""
     at = at or timezone.now()
-    app = _locked(application)
+    app = application_row_lock(application)
     _require_visible(by, app)
     _require_version(app, expected_version)
     method = getattr(app, name)
@@ -165,7 +182,7 @@ def _run_transition(
         at=at,
     )
     _after_commit_event(event.pk)
-    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    _refresh_caller_copy(application, app)
     return app
 
 
@@ -250,7 +267,7 @@ def application_update_draft(
 ) -> Application:
     """Save part of a draft (one step of the form); only drafts can be edited."""
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         _require_version(app, expected_version)
         if app.status != S.DRAFT:
@@ -292,7 +309,7 @@ def regulation_add(
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         if app.status != S.DRAFT:
             raise WrongState(_("Only drafts can be edited; this case is already submitted."))
@@ -316,7 +333,7 @@ def regulation_add(
 
 def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
     with transaction.atomic():
-        app = _locked(regulation.application)
+        app = application_row_lock(regulation.application)
         _require_visible(by, app)
         if app.status != S.DRAFT:
             raise WrongState(_("Only drafts can be edited; this case is already submitted."))
@@ -470,14 +487,7 @@ def application_accept(
     expected_version: int | None = None,
 ) -> Application:
     """Case officer confirms completeness and takes the case, declaring no conflict of interest."""
-    if not no_conflict_declared:
-        raise InvalidInput(
-            {
-                "no_conflict_declared": _(
-                    "Declare that you have no conflict of interest in this case."
-                )
-            }
-        )
+    _require_no_conflict_declared(no_conflict_declared)
     with transaction.atomic():
         return _run_transition(
             application=application,
@@ -599,7 +609,7 @@ def consultation_request(
     text = _clean_text(question, "question", _("Write the question for the consulted ministries."))
     at = timezone.now()
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         _require_version(app, expected_version)
         if app.status != S.UNDER_REVIEW:
@@ -662,7 +672,7 @@ def consultation_answer(
         raise InvalidInput({"reasons": _("Give the conditions or the reasons for objecting.")})
     at = timezone.now()
     with transaction.atomic():
-        app = _locked(consultation.application)
+        app = application_row_lock(consultation.application)
         _require_visible(by, app)
         _require_version(app, expected_version)
         item = Consultation.objects.select_for_update().get(pk=consultation.pk)
@@ -718,7 +728,7 @@ def consultation_lapse(
     """System: no opinion by the deadline is recorded as "no opinion (deemed)"."""
     at = now or timezone.now()
     with transaction.atomic():
-        app = _locked(consultation.application)
+        app = application_row_lock(consultation.application)
         item = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if item.status != ConsultationStatus.PENDING or item.due_at > at:
             raise WrongState(_("This opinion request is not overdue."))
@@ -992,7 +1002,7 @@ def insurance_proof_add(
         raise InvalidInput(problems)
     assert coverage_start is not None and coverage_end is not None and insured_amount is not None
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         if app.status not in (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING):
             raise WrongState(_("Insurance proof is filed after approval."))
@@ -1064,7 +1074,7 @@ def extension_request_file(
         raise InvalidInput({"new_end": _("Enter the end date you are asking for.")})
     at = timezone.now()
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         if app.status not in workflow.IN_FORCE:
             raise WrongState(_("Only an approved or active waiver can be extended."))
@@ -1144,7 +1154,7 @@ def extension_request_decide(
             item.status = RequestStatus.GRANTED
         else:
             text = _clean_text(reason, "reason", _("Give the reason for denying the extension."))
-            app = _locked(item.application)
+            app = application_row_lock(item.application)
             _require_visible(by, app)
             _require_version(app, expected_version)
             if item.status != RequestStatus.PENDING:
@@ -1170,7 +1180,7 @@ def law_amendment_request_file(
     text = _clean_text(reason, "reason", _("Say which law should change and why."))
     at = timezone.now()
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         if app.status != S.ACTIVE:
             raise WrongState(_("A law amendment can be requested while the waiver is active."))
@@ -1237,7 +1247,7 @@ def law_amendment_request_decide(
             item.status = RequestStatus.GRANTED
         else:
             text = _clean_text(reason, "reason", _("Give the reason for rejecting the request."))
-            app = _locked(item.application)
+            app = application_row_lock(item.application)
             _require_visible(by, app)
             _require_version(app, expected_version)
             if item.status != RequestStatus.PENDING:
@@ -1661,7 +1671,7 @@ def _change_hands(
     payload: dict[str, Any],
 ) -> Application:
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         _require_version(app, expected_version)
         _require(predicate, by, app)
@@ -1681,7 +1691,7 @@ def _change_hands(
                 **payload,
             },
         )
-    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    _refresh_caller_copy(application, app)
     return app
 
 
@@ -1694,14 +1704,7 @@ def application_claim(
 ) -> Application:
     """A lead-ministry case officer takes an unassigned case, declaring no conflict of interest
     (someone with a conflict records it with ``conflict_declare`` instead)."""
-    if not no_conflict_declared:
-        raise InvalidInput(
-            {
-                "no_conflict_declared": _(
-                    "Declare that you have no conflict of interest in this case."
-                )
-            }
-        )
+    _require_no_conflict_declared(no_conflict_declared)
     return _change_hands(
         application=application,
         by=by,
@@ -1768,7 +1771,7 @@ def conflict_declare(
     it is released) and they can never claim, accept or be assigned it."""
     text = _clean_text(details, "conflict_details", _("Describe the conflict of interest."))
     with transaction.atomic():
-        app = _locked(application)
+        app = application_row_lock(application)
         _require_visible(by, app)
         _require_version(app, expected_version)
         _require(perms.can_declare_conflict, by, app)
@@ -1779,5 +1782,5 @@ def conflict_declare(
             app.save(update_fields=["assigned_officer", "version", "updated_at"])
             payload["released"] = True
         _record(app, by, Role.CASE_OFFICER, CONFLICT_DECLARED, payload)
-    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    _refresh_caller_copy(application, app)
     return app

@@ -40,15 +40,15 @@ def documents_of(*, application: Application) -> QuerySet[Document]:
 # --- Letters -----------------------------------------------------------------------------------
 
 
+def private_path(area: str, storage_name: str) -> Path:
+    """Where a stored file lives: ``PRIVATE_STORAGE_ROOT/<area>/<first two characters of the
+    name>/<name>`` — random names, never under a public URL, served only by checked views."""
+    return Path(settings.PRIVATE_STORAGE_ROOT) / area / storage_name[:2] / storage_name
+
+
 def letter_pdf_path(letter: Letter) -> Path:
-    """Where an issued letter's PDF is stored: ``PRIVATE_STORAGE_ROOT/letters/<first two
-    characters of storage_name>/<storage_name>`` (random names, never under a public URL)."""
-    return (
-        Path(settings.PRIVATE_STORAGE_ROOT)
-        / "letters"
-        / letter.storage_name[:2]
-        / letter.storage_name
-    )
+    """Where an issued letter's sealed PDF is stored."""
+    return private_path("letters", letter.storage_name)
 
 
 def letters_of(*, application: Application) -> list[Letter]:

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -26,10 +25,11 @@ from applications import permissions as perms
 from applications.audit import audit_record
 from applications.models import Application, Decision, DecisionKind
 from applications.roles import Role
+from applications.services import application_row_lock
 from applications.workflow import ApplicationStatus as S
 from documents import letter_data, uploads
 from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
-from documents.selectors import letter_pdf_path
+from documents.selectors import private_path
 from sandbox.errors import (
     InvalidInput,
     NotPermitted,
@@ -53,19 +53,14 @@ UploadedFile = tuple[str, Iterable[bytes]]
 logger = logging.getLogger(__name__)
 
 
-def upload_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "uploads"
-
-
 def stored_path(document: Document) -> Path:
     """The file on disk: a random name under the private root, never derived from user input."""
-    return upload_root() / document.storage_name[:2] / document.storage_name
+    return private_path("uploads", document.storage_name)
 
 
-def _write_new_file(storage_name: str, data: bytes) -> Path:
-    """Write a new private file; a failed write (full disk, read-only mount) leaves no part of
-    it behind and is reported as the storage's fault, not the person's."""
-    path = upload_root() / storage_name[:2] / storage_name
+def _write_private_file(path: Path, data: bytes) -> Path:
+    """Write a new private file (never overwriting one); a failed write (full disk, read-only
+    mount) leaves no part of it behind and raises the OSError."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "xb") as handle:  # "x": never overwrite an existing file
@@ -73,9 +68,18 @@ def _write_new_file(storage_name: str, data: bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         path.chmod(0o600)
-    except OSError as error:
+    except OSError:
         with contextlib.suppress(OSError):
             path.unlink()
+        raise
+    return path
+
+
+def _write_new_file(storage_name: str, data: bytes) -> Path:
+    """Store an upload; a storage failure is reported as the storage's fault, not the person's."""
+    try:
+        return _write_private_file(private_path("uploads", storage_name), data)
+    except OSError as error:
         logger.error("could not store an upload: %s", error)
         raise StorageUnavailable(
             {
@@ -85,19 +89,10 @@ def _write_new_file(storage_name: str, data: bytes) -> Path:
                 )
             }
         ) from error
-    return path
 
 
 def _allowed_doc_types(application: Application) -> set[str]:
     return set(DocumentType.values) | set(application.track.required_document_types or [])
-
-
-def _lock(application: Application) -> Application:
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("program", "track")
-        .get(pk=application.pk)
-    )
 
 
 def _require_applicant(by: Any, application: Application) -> None:
@@ -172,7 +167,7 @@ def document_upload(
     written: list[Path] = []
     try:
         with transaction.atomic():
-            app = _lock(application)
+            app = application_row_lock(application)
             _require_applicant(by, app)
             if app.status not in UPLOAD_STATUSES:
                 raise WrongState(
@@ -189,7 +184,7 @@ def document_remove(*, document: Document, by: Any) -> None:
     """Before submission an applicant may take a file out of the draft; submitted files are
     frozen (a later upload is a new version)."""
     with transaction.atomic():
-        app = _lock(document.application)
+        app = application_row_lock(document.application)
         _require_applicant(by, app)
         item = Document.objects.select_for_update().filter(pk=document.pk, application=app).first()
         if item is None:
@@ -228,7 +223,7 @@ def supplement_answer_with_documents(
     written: list[Path] = []
     try:
         with transaction.atomic():
-            app = _lock(application)
+            app = application_row_lock(application)
             _require_applicant(by, app)
             if app.status != S.SUPPLEMENT_REQUESTED:
                 raise WrongState(_("There is no open supplement request on this case."))
@@ -269,15 +264,6 @@ LETTER_KIND_OF_DECISION: dict[str, str] = {
 }
 
 OPEN_LETTER_STATUSES = (LetterStatus.PENDING, LetterStatus.FAILED)
-
-
-def letter_root() -> Path:
-    return Path(settings.PRIVATE_STORAGE_ROOT) / "letters"
-
-
-def letter_path(letter: Letter) -> Path:
-    """The sealed PDF on disk: a random name under the private root."""
-    return letter_pdf_path(letter)
 
 
 def _new_letter(
@@ -322,15 +308,6 @@ def letter_prepare(*, decision: Decision) -> Letter | None:
     return _new_letter(app=decision.application, decision=decision, kind=kind)
 
 
-def _write_letter_file(storage_name: str, data: bytes) -> Path:
-    path = letter_root() / storage_name[:2] / storage_name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:  # "x": an issued file is never overwritten
-        handle.write(data)
-    path.chmod(0o600)
-    return path
-
-
 def letter_issue(*, letter: Letter) -> Letter:
     """System: render, seal and store a pending letter, then record ``letter_issued`` with its
     number and SHA-256 — exactly once, even when two workers run it at the same time (row lock
@@ -366,7 +343,7 @@ def letter_issue(*, letter: Letter) -> Letter:
             )
             digest = hashlib.sha256(sealed).hexdigest()
             storage_name = secrets.token_hex(32)
-            written.append(_write_letter_file(storage_name, sealed))
+            written.append(_write_private_file(private_path("letters", storage_name), sealed))
             won = (
                 Letter.objects.filter(pk=current.pk, status__in=OPEN_LETTER_STATUSES).update(
                     status=LetterStatus.ISSUED,
@@ -429,7 +406,7 @@ def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
     if not text:
         raise InvalidInput({"reason": _("Say what the correction changes.")})
     with transaction.atomic():
-        app = _lock(letter.application)
+        app = application_row_lock(letter.application)
         if not perms.can_view_application(by, app):
             raise NotVisible(_("No such application."))
         old = Letter.objects.select_for_update().get(pk=letter.pk)

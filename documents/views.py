@@ -18,8 +18,13 @@ from django.views import View
 from applications import permissions as perms
 from documents.forms import LetterCheckForm, LetterCorrectionForm
 from documents.models import Letter
-from documents.selectors import document_get_for, letter_get_for, letter_public
-from documents.services import letter_correct, letter_path, stored_path
+from documents.selectors import (
+    document_get_for,
+    letter_get_for,
+    letter_pdf_path,
+    letter_public,
+)
+from documents.services import letter_correct, stored_path
 from sandbox.errors import InvalidInput, NotVisible, WrongState
 
 # --- Uploads -----------------------------------------------------------------------------------
@@ -63,7 +68,7 @@ class LetterDownloadView(LoginRequiredMixin, View):
             letter = letter_get_for(user=request.user, number=number)
         except NotVisible as error:
             raise Http404(error.message) from error
-        path = letter_path(letter)
+        path = letter_pdf_path(letter)
         if not path.is_file():
             raise Http404("The stored letter is missing.")
         response = FileResponse(

@@ -13,7 +13,8 @@ from applications.models import Application, AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from documents import letter_data, letters
 from documents.models import Letter, LetterStatus
-from documents.services import letter_correct, letter_issue, letter_path
+from documents.selectors import letter_pdf_path
+from documents.services import letter_correct, letter_issue
 from sandbox.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 from tests.builders import drive
 from tests.documents.helpers import approved_case, issue_all, now, pdf_text
@@ -86,7 +87,7 @@ def test_a_renderer_failing_twice_still_ends_with_the_decision_and_one_issued_le
     (letter,) = Letter.objects.filter(application=app)
     assert letter.status == LetterStatus.ISSUED
     assert letter.attempts == 3 and len(calls) == 3
-    assert letter_path(letter).is_file()
+    assert letter_pdf_path(letter).is_file()
     assert AuditEvent.objects.filter(application=app, action="letter_issued").count() == 1
 
 
@@ -132,8 +133,8 @@ def test_a_correction_issues_a_new_letter_that_supersedes_the_old(world, tmp_pat
     new = letter_issue(letter=new)
     old.refresh_from_db()
     assert old.status == LetterStatus.ISSUED and old.superseded_by == new
-    assert letter_path(old).is_file() and letter_path(new).is_file()
-    text = pdf_text(letter_path(new))
+    assert letter_pdf_path(old).is_file() and letter_pdf_path(new).is_file()
+    text = pdf_text(letter_pdf_path(new))
     assert old.number in text and "주소 오기 정정" in text
     issued = AuditEvent.objects.filter(application=app, action="letter_issued").last()
     assert issued.payload["supersedes"] == old.number and issued.payload["version"] == 2
@@ -200,7 +201,7 @@ def test_two_workers_issuing_the_same_letter_at_once_issue_it_once(world):
     letter.refresh_from_db()
     assert results == [letter.sha256, letter.sha256]
     assert AuditEvent.objects.filter(application=app, action="letter_issued").count() == 1
-    assert letter_path(letter).is_file()
+    assert letter_pdf_path(letter).is_file()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
-from documents.services import letter_correct, letter_issue, letter_path
+from documents.selectors import letter_pdf_path
+from documents.services import letter_correct, letter_issue
 from tests.builders import World, build_world, drive
 from tests.documents.helpers import approved_case, issue_all
 
@@ -127,7 +128,7 @@ def test_the_verify_page_confirms_a_matching_hash_or_file(client, issued):
     url = reverse("letter-verify", args=[letter.number])
     response = client.post(url, {"sha256": letter.sha256.upper()})
     assert "This is the letter we issued" in response.content.decode()
-    upload = SimpleUploadedFile("l.pdf", letter_path(letter).read_bytes(), "application/pdf")
+    upload = SimpleUploadedFile("l.pdf", letter_pdf_path(letter).read_bytes(), "application/pdf")
     response = client.post(url, {"file": upload})
     assert "This is the letter we issued" in response.content.decode()
 
@@ -135,7 +136,7 @@ def test_the_verify_page_confirms_a_matching_hash_or_file(client, issued):
 def test_the_verify_page_reports_a_mismatch(client, issued):
     _, letter = issued
     url = reverse("letter-verify", args=[letter.number])
-    tampered = letter_path(letter).read_bytes() + b"\n"
+    tampered = letter_pdf_path(letter).read_bytes() + b"\n"
     response = client.post(url, {"file": SimpleUploadedFile("l.pdf", tampered)})
     assert "This does not match the letter we issued" in response.content.decode()
     response = client.post(url, {"sha256": "0" * 64})

@@ -24,7 +24,7 @@ from applications.models import AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from documents import signing
 from documents.models import Letter, LetterKind, LetterStatus
-from documents.services import letter_path
+from documents.selectors import letter_pdf_path
 from tests.builders import build_world, draft, drive
 from tests.documents.helpers import CONDITIONS, activate, approved_case, issue_all, pdf_text
 
@@ -107,7 +107,7 @@ def _build_samples() -> dict[str, Sample]:
     for app in apps:
         for letter in issue_all(app):
             key = letter.kind if letter.language == "ko" else f"{letter.kind}-{letter.language}"
-            path = letter_path(letter)
+            path = letter_pdf_path(letter)
             events = AuditEvent.objects.filter(application=app, action="letter_issued")
             samples[key] = Sample(
                 kind=letter.kind,
