@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
+from applications import workflow
 from applications.models import (
     Application,
     AuditEvent,
@@ -55,6 +56,27 @@ def application_get_for(
     if app is None or not perms.can_view_application(user, app):
         raise NotVisible(_("No such application."))
     return app
+
+
+def application_submission_problems(*, application: Application) -> dict[str, str]:
+    """What still stops a draft from being submitted, field → message (empty when it may go):
+    missing sections, a term the track does not allow, required documents not uploaded."""
+    # Imported here: documents depends on applications, not the other way round.
+    from documents.models import Document
+    from documents.uploads import missing_documents
+
+    app = application
+    missing = workflow.missing_for_submission(app, regulation_count=app.regulations.count())
+    problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
+    if problem:
+        missing["requested_term_days"] = problem
+    missing.update(
+        missing_documents(
+            required=app.track.required_document_types or [],
+            present=Document.objects.filter(application=app).values_list("doc_type", flat=True),
+        )
+    )
+    return missing
 
 
 def application_history(*, application: Application) -> QuerySet[AuditEvent]:

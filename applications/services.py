@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from applications import effects, workflow
+from applications import effects, selectors, workflow
 from applications import permissions as perms
 from applications.audit import audit_record
 from applications.models import (
@@ -365,20 +365,7 @@ def application_submit(
     at = timezone.now()
 
     def guard(app: Application) -> None:
-        missing = workflow.missing_for_submission(app, regulation_count=app.regulations.count())
-        problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
-        if problem:
-            missing["requested_term_days"] = problem
-        # Imported here: documents depends on applications, not the other way round.
-        from documents.models import Document
-        from documents.uploads import missing_documents
-
-        missing.update(
-            missing_documents(
-                required=app.track.required_document_types or [],
-                present=Document.objects.filter(application=app).values_list("doc_type", flat=True),
-            )
-        )
+        missing = selectors.application_submission_problems(application=app)
         if missing:
             raise InvalidInput(missing)
 

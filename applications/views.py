@@ -27,12 +27,16 @@ from applications import forms, portal, services, workflow
 from applications import permissions as perms
 from applications.models import Application, Membership, RegulationConcerned, Track
 from applications.roles import Role, has_role
-from applications.selectors import application_get_for, application_history, applications_visible_to
+from applications.selectors import (
+    application_get_for,
+    application_history,
+    application_submission_problems,
+    applications_visible_to,
+)
 from applications.workflow import ApplicationStatus as S
 from documents.models import Document, document_type_label
 from documents.selectors import documents_of, letters_of
 from documents.services import document_remove, document_upload, supplement_answer_with_documents
-from documents.uploads import missing_documents
 from sandbox.errors import DomainError, InvalidInput, NotVisible, StaleVersion, WrongState
 
 STALE_MESSAGE = gettext_lazy(
@@ -539,17 +543,8 @@ class DocumentRemoveView(LoginRequiredMixin, View):
 
 
 def submission_problems(app: Application) -> dict[str, list[str]]:
-    """What still stops the draft from being submitted (the same checks as the service)."""
-    missing = workflow.missing_for_submission(app, regulation_count=app.regulations.count())
-    problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
-    if problem:
-        missing["requested_term_days"] = problem
-    missing.update(
-        missing_documents(
-            required=app.track.required_document_types or [],
-            present=Document.objects.filter(application=app).values_list("doc_type", flat=True),
-        )
-    )
+    """What still stops the draft from being submitted (the service's own check)."""
+    missing = application_submission_problems(application=app)
     return {k: [v] for k, v in missing.items()}
 
 
