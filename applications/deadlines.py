@@ -38,8 +38,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import effects, services
-from applications.audit import audit_record
+from applications import services
 from applications.models import (
     Application,
     AuditEvent,
@@ -239,19 +238,7 @@ def due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
 def _record_system_event(
     app: Application, action: str, payload: dict[str, Any], at: dt.datetime
 ) -> AuditEvent:
-    event = audit_record(
-        application=app,
-        actor=None,
-        actor_role=Role.SYSTEM,
-        action=action,
-        from_status=app.status,
-        to_status=app.status,
-        payload=payload,
-        at=at,
-    )
-    event_id = event.pk
-    transaction.on_commit(lambda: effects.event_recorded(event_id=event_id))
-    return event
+    return services.event_record(app, None, Role.SYSTEM, action, payload, at=at)
 
 
 def application_flag_agenda_overdue(

@@ -22,6 +22,7 @@ from applications import permissions as perms
 from applications.audit import audit_record
 from applications.models import (
     Application,
+    AuditEvent,
     Consultation,
     ConsultationStatus,
     Decision,
@@ -186,10 +187,18 @@ def _run_transition(
     return app
 
 
-def _record(
-    application: Application, by: Any, role: str, action: str, payload: dict[str, Any]
-) -> None:
-    """An audited event that does not change the status (draft edits, child records, …)."""
+def event_record(
+    application: Application,
+    by: Any,
+    role: str,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """An audited event that does not change the status (draft edits, child records, uploads,
+    letters, system reminders …), inside the caller's transaction; the applicant is told after
+    commit when it concerns them."""
     event = audit_record(
         application=application,
         actor=by,
@@ -198,8 +207,10 @@ def _record(
         from_status=application.status,
         to_status=application.status,
         payload=payload,
+        at=at,
     )
     _after_commit_event(event.pk)
+    return event
 
 
 def _after_commit_event(event_id: int) -> None:
@@ -258,7 +269,7 @@ def application_create_draft(
         )
         app.full_clean(exclude=["status"], validate_unique=False)
         app.save()
-        _record(app, by, Role.APPLICANT, "draft_created", {"track": track.code})
+        event_record(app, by, Role.APPLICANT, "draft_created", {"track": track.code})
     return app
 
 
@@ -281,7 +292,7 @@ def application_update_draft(
         if changed:
             app.version += 1
             app.save()
-            _record(app, by, Role.APPLICANT, "draft_updated", {"fields": changed})
+            event_record(app, by, Role.APPLICANT, "draft_updated", {"fields": changed})
     return app
 
 
@@ -325,7 +336,7 @@ def regulation_add(
             requirement=requirement.strip(),
             ground=ground,
         )
-        _record(
+        event_record(
             app, by, Role.APPLICANT, "regulation_added", {"statute": statute, "article": article}
         )
     return regulation
@@ -340,7 +351,7 @@ def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
         _require(perms.can_act_for_applicant, by, app)
         payload = {"statute": regulation.statute, "article": regulation.article}
         RegulationConcerned.objects.filter(pk=regulation.pk, application=app).delete()
-        _record(app, by, Role.APPLICANT, "regulation_removed", payload)
+        event_record(app, by, Role.APPLICANT, "regulation_removed", payload)
 
 
 # --- submission and intake -----------------------------------------------------------------
@@ -633,7 +644,7 @@ def consultation_request(
         ]
         app.version += 1
         app.save(update_fields=["version", "updated_at"])
-        _record(
+        event_record(
             app,
             by,
             Role.CASE_OFFICER,
@@ -673,7 +684,7 @@ def consultation_answer(
         )
         item.answered_by, item.answered_at = by, at
         item.save()
-        _record(
+        event_record(
             app,
             by,
             Role.CONSULTEE,
@@ -1004,7 +1015,7 @@ def insurance_proof_add(
             added_by=by,
             added_at=timezone.now(),
         )
-        _record(
+        event_record(
             app,
             by,
             Role.APPLICANT,
@@ -1083,7 +1094,7 @@ def extension_request_file(
         request = ExtensionRequest.objects.create(
             application=app, requested_by=by, requested_at=at, new_end=new_end, reason=text
         )
-        _record(
+        event_record(
             app, by, Role.APPLICANT, "extension_requested", {"new_end": new_end, "reason": text}
         )
     return request
@@ -1147,7 +1158,7 @@ def extension_request_decide(
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This extension request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
-            _record(
+            event_record(
                 app,
                 by,
                 Role.DECISION_MAKER,
@@ -1189,7 +1200,7 @@ def law_amendment_request_file(
         request = LawAmendmentRequest.objects.create(
             application=app, requested_by=by, requested_at=at, reason=text
         )
-        _record(app, by, Role.APPLICANT, "law_amendment_requested", {"reason": text})
+        event_record(app, by, Role.APPLICANT, "law_amendment_requested", {"reason": text})
     return request
 
 
@@ -1240,7 +1251,7 @@ def law_amendment_request_decide(
             if item.status != RequestStatus.PENDING:
                 raise WrongState(_("This law-amendment request has already been decided."))
             _require(perms.can_decide_in_force, by, app)
-            _record(
+            event_record(
                 app,
                 by,
                 Role.DECISION_MAKER,
@@ -1632,8 +1643,6 @@ CONFLICT_DECLARED = "conflict_declared"
 
 
 def _has_declared_conflict(application: Application, officer: Any) -> bool:
-    from applications.models import AuditEvent
-
     return AuditEvent.objects.filter(
         application=application, action=CONFLICT_DECLARED, actor=officer
     ).exists()
@@ -1667,7 +1676,7 @@ def _change_hands(
         app.assigned_officer = officer
         app.version += 1
         app.save(update_fields=["assigned_officer", "version", "updated_at"])
-        _record(
+        event_record(
             app,
             by,
             Role.CASE_OFFICER,
@@ -1768,6 +1777,6 @@ def conflict_declare(
             app.version += 1
             app.save(update_fields=["assigned_officer", "version", "updated_at"])
             payload["released"] = True
-        _record(app, by, Role.CASE_OFFICER, CONFLICT_DECLARED, payload)
+        event_record(app, by, Role.CASE_OFFICER, CONFLICT_DECLARED, payload)
     _refresh_caller_copy(application, app)
     return app

@@ -20,12 +20,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import effects
 from applications import permissions as perms
-from applications.audit import audit_record
 from applications.models import Application, Decision, DecisionKind
 from applications.roles import Role
-from applications.services import application_row_lock
+from applications.services import application_row_lock, event_record
 from applications.workflow import ApplicationStatus as S
 from documents import letter_data, uploads
 from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
@@ -129,14 +127,12 @@ def _store(
         uploaded_by=by,
         uploaded_at=timezone.now(),
     )
-    event = audit_record(
-        application=app,
-        actor=by,
-        actor_role=Role.APPLICANT,
-        action="document_uploaded",
-        from_status=app.status,
-        to_status=app.status,
-        payload={
+    event_record(
+        app,
+        by,
+        Role.APPLICANT,
+        "document_uploaded",
+        {
             "document": document.pk,
             "doc_type": doc_type,
             "version": document.version,
@@ -145,7 +141,6 @@ def _store(
             "sha256": document.sha256,
         },
     )
-    transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
     return document
 
 
@@ -194,16 +189,7 @@ def document_remove(*, document: Document, by: Any) -> None:
         path = stored_path(item)
         payload = {"document": item.pk, "doc_type": item.doc_type, "name": item.original_name}
         item.delete()
-        event = audit_record(
-            application=app,
-            actor=by,
-            actor_role=Role.APPLICANT,
-            action="document_removed",
-            from_status=app.status,
-            to_status=app.status,
-            payload=payload,
-        )
-        transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
+        event_record(app, by, Role.APPLICANT, "document_removed", payload)
         transaction.on_commit(lambda: _discard([path]))
 
 
@@ -360,14 +346,12 @@ def letter_issue(*, letter: Letter) -> Letter:
                 _discard(written)
                 return Letter.objects.get(pk=current.pk)
             app = current.application
-            event = audit_record(
-                application=app,
-                actor=None,
-                actor_role=Role.SYSTEM,
-                action="letter_issued",
-                from_status=app.status,
-                to_status=app.status,
-                payload={
+            event_record(
+                app,
+                None,
+                Role.SYSTEM,
+                "letter_issued",
+                {
                     "number": current.number,
                     "sha256": digest,
                     "kind": current.kind,
@@ -377,7 +361,6 @@ def letter_issue(*, letter: Letter) -> Letter:
                 },
                 at=at,
             )
-            transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
     except BaseException:
         _discard(written)
         raise
@@ -434,16 +417,7 @@ def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
 
 
 def _record_letter_event(app: Application, by: Any, action: str, payload: dict[str, Any]) -> None:
-    event = audit_record(
-        application=app,
-        actor=by,
-        actor_role=Role.DECISION_MAKER,
-        action=action,
-        from_status=app.status,
-        to_status=app.status,
-        payload=payload,
-    )
-    transaction.on_commit(lambda: effects.event_recorded(event_id=event.pk))
+    event_record(app, by, Role.DECISION_MAKER, action, payload)
 
 
 # --- end of Letters ------------------------------------------------------------------------------
