@@ -50,13 +50,14 @@ from applications.models import (
     RequestStatus,
 )
 from applications.roles import Role
+from applications.vocabulary import AuditAction
 from applications.workflow import IN_FORCE, RUNNING_CLOCK, TrackKind
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import WrongState
+from core.errors import WrongState
 
 REMINDER_DAYS: tuple[int, ...] = (90, 30, 7)
-AGENDA_FLAG = "agenda_deadline_passed"
-EXPIRY_REMINDER = "expiry_reminder"
+AGENDA_FLAG = AuditAction.AGENDA_DEADLINE_PASSED
+EXPIRY_REMINDER = AuditAction.EXPIRY_REMINDER
 
 # --- wording of the rules ---------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class Rule:
     related: tuple[str, ...] = ("program", "track")
 
 
-RULES: tuple[Rule, ...] = (
+RULES: list[Rule] = [
     Rule(
         "supplement_lapse",
         due_supplement_lapses,
@@ -348,8 +349,39 @@ RULES: tuple[Rule, ...] = (
         describe_expiry_reminder,
         _itself,
     ),
-)
+]
 RULE_BY_NAME = {rule.name: rule for rule in RULES}
+
+
+def register_rule(rule: Rule) -> None:
+    """Apps that build on the case kernel add their deadlines here (from ``AppConfig.ready``);
+    the sweep, ``run_deadlines --rule`` and the scheduler then act on them like the kernel's."""
+    if rule.name in RULE_BY_NAME:
+        if RULE_BY_NAME[rule.name] is not rule:
+            raise ValueError(f"A deadline rule named {rule.name!r} is already registered.")
+        return
+    RULES.append(rule)
+    RULE_BY_NAME[rule.name] = rule
+
+
+# --- other work of the scheduler's tick ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TickJob:
+    """Work an app asks the scheduler to do on every tick, after the sweep (``documents``:
+    issue letters whose task was lost). ``run`` returns a line for the log, or "" for none."""
+
+    name: str
+    run: Callable[[], str]
+
+
+TICK_JOBS: list[TickJob] = []
+
+
+def register_tick_job(job: TickJob) -> None:
+    if all(existing.name != job.name for existing in TICK_JOBS):
+        TICK_JOBS.append(job)
 
 
 # --- the runner -----------------------------------------------------------------------------------

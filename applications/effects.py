@@ -1,26 +1,77 @@
-"""What happens after a change commits: letters for decisions, email to applicants.
+"""Where the apps that build on the case kernel plug into it.
 
-Services schedule these with ``transaction.on_commit`` so that a failure here never rolls
-back or loses the change itself. Each function takes ids (not objects) and re-reads.
+The kernel never imports them (``import-linter`` holds that arrow); instead each subscribes here
+once, from its ``AppConfig.ready``:
+
+- ``on_decision``: a decision with legal effect was recorded. Runs *inside* the decision's
+  transaction (``documents`` prepares the letter there, so a letter is never lost) and schedules
+  with ``transaction.on_commit`` whatever must wait for the commit (issuing the letter).
+- ``on_event``: an audit event was committed. Runs *after* the commit, with the event's id, so a
+  failure here (a mail server that is down) never undoes the change (the applicant's email).
+- ``on_submission_check``: what else stops a draft from being submitted, field → message
+  (``documents``: required files not uploaded).
+
+Hooks run in the order they subscribed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-def decision_recorded(*, decision_id: int) -> None:
-    """A decision with legal effect was committed: issue its letter (created pending in the
-    decision's own transaction by ``documents.services.letter_prepare``) in the background."""
-    from documents.models import Letter, LetterStatus  # imported late: documents builds on us
-    from documents.tasks import enqueue_issue
+from django.db import transaction
 
-    pending = Letter.objects.filter(decision_id=decision_id, status=LetterStatus.PENDING)
-    for letter_id in pending.values_list("pk", flat=True):
-        enqueue_issue(letter_id=letter_id)
+if TYPE_CHECKING:
+    from applications.models import Application, Decision
+
+# Each is called with keyword arguments: ``hook(decision=…)``, ``hook(event_id=…)``,
+# ``check(application=…)``.
+DecisionHook = Callable[..., object]
+EventHook = Callable[..., object]
+SubmissionCheck = Callable[..., dict[str, str]]
+
+_decision_hooks: list[DecisionHook] = []
+_event_hooks: list[EventHook] = []
+_submission_checks: list[SubmissionCheck] = []
 
 
-def event_recorded(*, event_id: int) -> None:
-    """An audit event was committed: tell the applicant when it concerns them."""
-    from applications import notifications  # imported late: notifications renders templates
+def _subscribe(hooks: list[Any], hook: Any) -> None:
+    if hook not in hooks:  # ``ready`` may run more than once (test runners reload apps)
+        hooks.append(hook)
 
-    if notifications.concerns_applicant(event_id=event_id):
-        notifications.send_event_email.enqueue(event_id=event_id)
+
+def on_decision(hook: DecisionHook) -> DecisionHook:
+    _subscribe(_decision_hooks, hook)
+    return hook
+
+
+def on_event(hook: EventHook) -> EventHook:
+    _subscribe(_event_hooks, hook)
+    return hook
+
+
+def on_submission_check(check: SubmissionCheck) -> SubmissionCheck:
+    _subscribe(_submission_checks, check)
+    return check
+
+
+def decision_recorded(decision: Decision) -> None:
+    """Inside the decision's transaction: every subscriber acts on it."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A decision's effects run inside the decision's transaction.")
+    for hook in _decision_hooks:
+        hook(decision=decision)
+
+
+def event_recorded(event_id: int) -> None:
+    """Inside the event's transaction: each subscriber is called once it commits."""
+    for hook in _event_hooks:
+        transaction.on_commit(lambda hook=hook: hook(event_id=event_id))  # type: ignore[misc]
+
+
+def submission_problems(application: Application) -> dict[str, str]:
+    """What the subscribed checks find missing before submission, field → message."""
+    problems: dict[str, str] = {}
+    for check in _submission_checks:
+        problems.update(check(application=application))
+    return problems

@@ -5,23 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from applications import effects, workflow
 from applications import permissions as perms
-from applications import workflow
 from applications.models import (
     Application,
     AuditEvent,
-    Consultation,
-    Decision,
-    ExtensionRequest,
-    LawAmendmentRequest,
-    Recommendation,
-    RegulationConcerned,
 )
 from applications.roles import Role, has_role, ministry_of
-from sandbox.errors import NotVisible
+from core.errors import NotVisible
 
 
 def applications_visible_to(*, user: Any) -> QuerySet[Application]:
@@ -60,22 +54,14 @@ def application_get_for(
 
 def application_submission_problems(*, application: Application) -> dict[str, str]:
     """What still stops a draft from being submitted, field → message (empty when it may go):
-    missing sections, a term the track does not allow, required documents not uploaded."""
-    # Imported here: documents depends on applications, not the other way round.
-    from documents.models import Document
-    from documents.uploads import missing_documents
-
+    missing sections, a term the track does not allow, and what the apps that build on the
+    kernel check (``documents``: required files not uploaded)."""
     app = application
     missing = workflow.missing_for_submission(app, regulation_count=app.regulations.count())
     problem = workflow.requested_term_problem(track=app.track, days=app.requested_term_days)
     if problem:
         missing["requested_term_days"] = problem
-    missing.update(
-        missing_documents(
-            required=app.track.required_document_types or [],
-            present=Document.objects.filter(application=app).values_list("doc_type", flat=True),
-        )
-    )
+    missing.update(effects.submission_problems(app))
     return missing
 
 
@@ -84,106 +70,6 @@ def application_history(*, application: Application) -> QuerySet[AuditEvent]:
     return (
         AuditEvent.objects.filter(application=application).select_related("actor").order_by("seq")
     )
-
-
-# --- API reads ---------------------------------------------------------------------------
-
-
-def api_applications_for(*, user: Any) -> QuerySet[Application]:
-    """Submitted cases (those with a reference) the user may read; drafts stay private."""
-    return (
-        applications_visible_to(user=user)
-        .filter(reference__isnull=False)
-        .select_related("program__lead_ministry")
-    )
-
-
-def api_application_detail_for(*, user: Any, reference: str) -> Application:
-    """One submitted case with everything the auditor's detail shows, in a fixed number of
-    queries; ``NotVisible`` when it does not exist for this user."""
-    app = (
-        api_applications_for(user=user)
-        .prefetch_related(
-            Prefetch(
-                "regulations",
-                queryset=RegulationConcerned.objects.select_related("competent_ministry"),
-            ),
-            Prefetch(
-                "consultations",
-                queryset=Consultation.objects.select_related("ministry", "answered_by"),
-            ),
-            Prefetch("recommendations", queryset=Recommendation.objects.select_related("officer")),
-            Prefetch("decisions", queryset=decisions_register().order_by("decided_at", "id")),
-            Prefetch(
-                "extension_requests",
-                queryset=ExtensionRequest.objects.select_related("decided_by").order_by(
-                    "requested_at", "id"
-                ),
-            ),
-            Prefetch(
-                "law_amendment_requests",
-                queryset=LawAmendmentRequest.objects.select_related("decided_by").order_by(
-                    "requested_at", "id"
-                ),
-            ),
-            Prefetch("letters", queryset=letters_with_links().order_by("created_at", "id")),
-            Prefetch("events", queryset=events_feed().order_by("seq")),
-        )
-        .filter(reference=reference)
-        .first()
-    )
-    if app is None:
-        raise NotVisible(_("No such application."))
-    return app
-
-
-def events_feed() -> QuerySet[AuditEvent]:
-    """Audit events with what the API shows of them (the case reference) joined in."""
-    return AuditEvent.objects.select_related("application").order_by("seq")
-
-
-def events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
-    """Auditors read the whole chain (account events too); others the events of the cases they
-    may read."""
-    if not getattr(user, "is_authenticated", False):
-        return AuditEvent.objects.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR):
-        return events_feed()
-    visible = api_applications_for(user=user).values("pk")
-    return events_feed().filter(application__in=visible)
-
-
-def letters_with_links() -> QuerySet[Any]:
-    from documents.models import Letter  # documents depends on applications, not the reverse
-
-    return Letter.objects.select_related("application", "supersedes", "superseded_by")
-
-
-def decisions_register() -> QuerySet[Decision]:
-    """Decisions with their decider, the recommending officer (latest recommendation made
-    before the decision) and their letters preloaded."""
-    recommender = (
-        Recommendation.objects.filter(
-            application=OuterRef("application"), created_at__lte=OuterRef("decided_at")
-        )
-        .order_by("-created_at", "-id")
-        .values("officer__username")[:1]
-    )
-    return (
-        Decision.objects.select_related("application__program", "decided_by")
-        .annotate(recommender=Subquery(recommender))
-        .prefetch_related(Prefetch("letters", queryset=letters_with_links().order_by("id")))
-    )
-
-
-def decisions_visible_to(*, user: Any) -> QuerySet[Decision]:
-    """The decisions register, limited to the cases the user may read."""
-    if not getattr(user, "is_authenticated", False):
-        return Decision.objects.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR):
-        return decisions_register()
-    visible = api_applications_for(user=user).values("pk")
-    return decisions_register().filter(application__in=visible)
 
 
 def application_as_of(*, application: Application, at: dt.datetime) -> dict[str, Any]:

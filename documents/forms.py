@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.forms import AccessibleForm
+from core.forms import AccessibleForm
 
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_CHECK_UPLOAD = 25 * 1024 * 1024

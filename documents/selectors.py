@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications.models import Application
+from core.errors import NotVisible
 from documents.models import Document, Letter, LetterStatus
-from sandbox.errors import NotVisible
+from documents.uploads import missing_documents
 
 # --- Uploads -----------------------------------------------------------------------------------
 
@@ -29,6 +28,15 @@ def document_get_for(*, user: Any, pk: int) -> Document:
     return document
 
 
+def missing_required_documents(*, application: Application) -> dict[str, str]:
+    """Required document types of the case's track with no upload yet (a check the case
+    kernel runs before submission; subscribed in ``DocumentsConfig.ready``)."""
+    return missing_documents(
+        required=application.track.required_document_types or [],
+        present=Document.objects.filter(application=application).values_list("doc_type", flat=True),
+    )
+
+
 def documents_of(*, application: Application) -> QuerySet[Document]:
     """Every file version on the case, by type then version."""
     return Document.objects.filter(application=application).select_related("uploaded_by")
@@ -38,17 +46,6 @@ def documents_of(*, application: Application) -> QuerySet[Document]:
 
 
 # --- Letters -----------------------------------------------------------------------------------
-
-
-def private_path(area: str, storage_name: str) -> Path:
-    """Where a stored file lives: ``PRIVATE_STORAGE_ROOT/<area>/<first two characters of the
-    name>/<name>`` — random names, never under a public URL, served only by checked views."""
-    return Path(settings.PRIVATE_STORAGE_ROOT) / area / storage_name[:2] / storage_name
-
-
-def letter_pdf_path(letter: Letter) -> Path:
-    """Where an issued letter's sealed PDF is stored."""
-    return private_path("letters", letter.storage_name)
 
 
 def letters_of(*, application: Application) -> list[Letter]:

@@ -7,34 +7,32 @@ state (409), permission (403), input (400) → write → audit event → effects
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
-from applications.models import Application, Decision, DecisionKind
+from applications.models import Application, Decision, DecisionKind, InsuranceProof
 from applications.roles import Role
-from applications.services import application_row_lock, event_record
-from applications.workflow import ApplicationStatus as S
-from documents import letter_data, uploads
-from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
-from documents.selectors import private_path
-from sandbox.errors import (
-    InvalidInput,
-    NotPermitted,
-    NotVisible,
-    StorageUnavailable,
-    WrongState,
+from applications.services import (
+    application_answer_supplement,
+    application_row_lock,
+    event_record,
+    insurance_proof_add,
 )
+from applications.workflow import ApplicationStatus as S
+from core.errors import InvalidInput, NotPermitted, NotVisible, StorageUnavailable, WrongState
+from documents import tasks, uploads
+from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
+from documents.storage import discard, private_path, stored_path, write_private_file
+from documents.vocabulary import DocumentAction
 
 # --- Uploads -----------------------------------------------------------------------------------
 
@@ -51,32 +49,23 @@ UploadedFile = tuple[str, Iterable[bytes]]
 logger = logging.getLogger(__name__)
 
 
-def stored_path(document: Document) -> Path:
-    """The file on disk: a random name under the private root, never derived from user input."""
-    return private_path("uploads", document.storage_name)
-
-
-def _write_private_file(path: Path, data: bytes) -> Path:
-    """Write a new private file (never overwriting one); a failed write (full disk, read-only
-    mount) leaves no part of it behind and raises the OSError."""
+@contextlib.contextmanager
+def _transaction_with_files() -> Iterator[list[Path]]:
+    """One transaction for rows and files together: the caller lists the files it writes, and if
+    the transaction fails they are removed, so nothing is left half-saved."""
+    written: list[Path] = []
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "xb") as handle:  # "x": never overwrite an existing file
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        path.chmod(0o600)
-    except OSError:
-        with contextlib.suppress(OSError):
-            path.unlink()
+        with transaction.atomic():
+            yield written
+    except BaseException:
+        discard(written)
         raise
-    return path
 
 
 def _write_new_file(storage_name: str, data: bytes) -> Path:
     """Store an upload; a storage failure is reported as the storage's fault, not the person's."""
     try:
-        return _write_private_file(private_path("uploads", storage_name), data)
+        return write_private_file(private_path("uploads", storage_name), data)
     except OSError as error:
         logger.error("could not store an upload: %s", error)
         raise StorageUnavailable(
@@ -131,7 +120,7 @@ def _store(
         app,
         by,
         Role.APPLICANT,
-        "document_uploaded",
+        DocumentAction.DOCUMENT_UPLOADED,
         {
             "document": document.pk,
             "doc_type": doc_type,
@@ -144,13 +133,6 @@ def _store(
     return document
 
 
-def _discard(paths: Sequence[Path]) -> None:
-    """Remove files written by a transaction that then failed (rows rolled back with it)."""
-    for path in paths:
-        with contextlib.suppress(OSError):
-            path.unlink()
-
-
 def document_upload(
     *, application: Application, by: Any, doc_type: str, file: UploadedFile
 ) -> Document:
@@ -159,20 +141,15 @@ def document_upload(
     _require_applicant(by, application)
     if doc_type not in _allowed_doc_types(application):
         raise InvalidInput({"doc_type": _("Choose one of the listed document types.")})
-    written: list[Path] = []
-    try:
-        with transaction.atomic():
-            app = application_row_lock(application)
-            _require_applicant(by, app)
-            if app.status not in UPLOAD_STATUSES:
-                raise WrongState(
-                    _("Files cannot be added to a case that is %(status)s.")
-                    % {"status": app.get_status_display()}
-                )
-            return _store(app=app, by=by, doc_type=doc_type, file=file, written=written)
-    except BaseException:
-        _discard(written)
-        raise
+    with _transaction_with_files() as written:
+        app = application_row_lock(application)
+        _require_applicant(by, app)
+        if app.status not in UPLOAD_STATUSES:
+            raise WrongState(
+                _("Files cannot be added to a case that is %(status)s.")
+                % {"status": app.get_status_display()}
+            )
+        return _store(app=app, by=by, doc_type=doc_type, file=file, written=written)
 
 
 def document_remove(*, document: Document, by: Any) -> None:
@@ -189,8 +166,8 @@ def document_remove(*, document: Document, by: Any) -> None:
         path = stored_path(item)
         payload = {"document": item.pk, "doc_type": item.doc_type, "name": item.original_name}
         item.delete()
-        event_record(app, by, Role.APPLICANT, "document_removed", payload)
-        transaction.on_commit(lambda: _discard([path]))
+        event_record(app, by, Role.APPLICANT, DocumentAction.DOCUMENT_REMOVED, payload)
+        transaction.on_commit(lambda: discard([path]))
 
 
 def supplement_answer_with_documents(
@@ -203,31 +180,43 @@ def supplement_answer_with_documents(
 ) -> Application:
     """The applicant answers a supplement request with a message and files, all or nothing:
     a refused file leaves the request open and stores nothing."""
-    from applications.services import application_answer_supplement
-
     _require_applicant(by, application)
-    written: list[Path] = []
-    try:
-        with transaction.atomic():
-            app = application_row_lock(application)
-            _require_applicant(by, app)
-            if app.status != S.SUPPLEMENT_REQUESTED:
-                raise WrongState(_("There is no open supplement request on this case."))
-            if expected_version is not None and app.version != expected_version:
-                # Let the answer service word the conflict.
-                return application_answer_supplement(
-                    application=app, by=by, message=message, expected_version=expected_version
-                )
-            if not (message or "").strip():
-                raise InvalidInput({"message": _("Describe what you are supplying.")})
-            for file in files:
-                _store(app=app, by=by, doc_type=DocumentType.SUPPLEMENT, file=file, written=written)
+    with _transaction_with_files() as written:
+        app = application_row_lock(application)
+        _require_applicant(by, app)
+        if app.status != S.SUPPLEMENT_REQUESTED:
+            raise WrongState(_("There is no open supplement request on this case."))
+        if expected_version is not None and app.version != expected_version:
+            # Let the answer service word the conflict.
             return application_answer_supplement(
                 application=app, by=by, message=message, expected_version=expected_version
             )
-    except BaseException:
-        _discard(written)
-        raise
+        if not (message or "").strip():
+            raise InvalidInput({"message": _("Describe what you are supplying.")})
+        for file in files:
+            _store(app=app, by=by, doc_type=DocumentType.SUPPLEMENT, file=file, written=written)
+        return application_answer_supplement(
+            application=app, by=by, message=message, expected_version=expected_version
+        )
+
+
+def insurance_proof_add_with_certificate(
+    *,
+    application: Application,
+    by: Any,
+    certificate: UploadedFile | None = None,
+    **proof: Any,
+) -> InsuranceProof:
+    """The applicant files insurance proof and, optionally, the insurer's certificate, all or
+    nothing: a refused or unstorable certificate leaves no insurance record behind."""
+    with _transaction_with_files() as written:
+        record = insurance_proof_add(application=application, by=by, **proof)
+        if certificate is not None:
+            app = application_row_lock(application)
+            _store(
+                app=app, by=by, doc_type=DocumentType.INSURANCE, file=certificate, written=written
+            )
+        return record
 
 
 # --- end of Uploads ------------------------------------------------------------------------------
@@ -248,8 +237,6 @@ LETTER_KIND_OF_DECISION: dict[str, str] = {
     DecisionKind.REVOCATION: LetterKind.REVOCATION,
     DecisionKind.EXPIRY: LetterKind.EXPIRY,
 }
-
-OPEN_LETTER_STATUSES = (LetterStatus.PENDING, LetterStatus.FAILED)
 
 
 def _new_letter(
@@ -276,110 +263,24 @@ def _new_letter(
     )
 
 
-def _enqueue_issue(letter_id: int) -> None:
-    from documents.tasks import enqueue_issue  # imported late: tasks import this module
-
-    transaction.on_commit(lambda: enqueue_issue(letter_id=letter_id))
+def _issue_after_commit(letter: Letter) -> None:
+    letter_id = letter.pk
+    transaction.on_commit(lambda: tasks.enqueue_issue(letter_id=letter_id))
 
 
 def letter_prepare(*, decision: Decision) -> Letter | None:
     """Inside the decision's transaction (case row locked): the pending letter for a decision
-    with legal effect, so a letter is never lost. ``applications.effects.decision_recorded``
-    queues its issuing after commit. Decisions without a letter kind return ``None``."""
+    with legal effect, so a letter is never lost; it is issued in the background once the
+    decision commits. Decisions without a letter kind return ``None``. Subscribed to the case
+    kernel's decisions in ``DocumentsConfig.ready``."""
     kind = LETTER_KIND_OF_DECISION.get(decision.kind)
     if kind is None:
         return None
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("letter_prepare must run inside the decision's transaction.")
-    return _new_letter(app=decision.application, decision=decision, kind=kind)
-
-
-def letter_issue(*, letter: Letter) -> Letter:
-    """System: render, seal and store a pending letter, then record ``letter_issued`` with its
-    number and SHA-256 — exactly once, even when two workers run it at the same time (row lock
-    on PostgreSQL, and a conditional update that only one of them can win everywhere)."""
-    from documents import letters, signing  # WeasyPrint and pyHanko load only where needed
-
-    written: list[Path] = []
-    try:
-        with transaction.atomic():
-            current = (
-                Letter.objects.select_for_update(of=("self",))
-                .select_related(
-                    "application__program__lead_ministry",
-                    "application__track",
-                    "application__organization",
-                    "decision__decided_by",
-                    "supersedes",
-                )
-                .get(pk=letter.pk)
-            )
-            if current.status == LetterStatus.ISSUED:
-                return current
-            at = timezone.now()
-            data = letter_data.letter_input(current, issued_at=at)
-            try:
-                pdf = letters.render(data)
-            finally:
-                letters.release_memory()
-            sealed = signing.seal(
-                pdf,
-                reason=f"{current.number} {current.get_kind_display()}",
-                location=current.application.program.lead_ministry.name,
-            )
-            digest = hashlib.sha256(sealed).hexdigest()
-            storage_name = secrets.token_hex(32)
-            written.append(_write_private_file(private_path("letters", storage_name), sealed))
-            won = (
-                Letter.objects.filter(pk=current.pk, status__in=OPEN_LETTER_STATUSES).update(
-                    status=LetterStatus.ISSUED,
-                    issued_at=at,
-                    storage_name=storage_name,
-                    size=len(sealed),
-                    sha256=digest,
-                    attempts=F("attempts") + 1,
-                    last_error="",
-                )
-                == 1
-            )
-            if not won:  # another worker issued it meanwhile: keep theirs
-                _discard(written)
-                return Letter.objects.get(pk=current.pk)
-            app = current.application
-            event_record(
-                app,
-                None,
-                Role.SYSTEM,
-                "letter_issued",
-                {
-                    "number": current.number,
-                    "sha256": digest,
-                    "kind": current.kind,
-                    "decision": current.decision_id,
-                    "version": current.version,
-                    "supersedes": current.supersedes.number if current.supersedes else "",
-                },
-                at=at,
-            )
-    except BaseException:
-        _discard(written)
-        raise
-    current.refresh_from_db()
-    return current
-
-
-def letter_attempt_failed(*, letter: Letter, error: BaseException, final: bool) -> Letter:
-    """System: note a failed issuing attempt; the decision stays committed and the letter stays
-    pending (``failed`` once the task has used its attempts; ``issue_pending_letters`` retries)."""
-    with transaction.atomic():
-        current = Letter.objects.select_for_update().get(pk=letter.pk)
-        if current.status == LetterStatus.ISSUED:
-            return current
-        current.attempts += 1
-        current.last_error = f"{type(error).__name__}: {error}"[:2000]
-        current.status = LetterStatus.FAILED if final else LetterStatus.PENDING
-        current.save(update_fields=["attempts", "last_error", "status"])
-    return current
+    letter = _new_letter(app=decision.application, decision=decision, kind=kind)
+    _issue_after_commit(letter)
+    return letter
 
 
 def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
@@ -409,10 +310,10 @@ def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
         _record_letter_event(
             app,
             by,
-            "letter_correction_ordered",
+            DocumentAction.LETTER_CORRECTION_ORDERED,
             {"letter": old.number, "new_letter": new.number, "reason": text},
         )
-        _enqueue_issue(new.pk)
+        _issue_after_commit(new)
     return new
 
 

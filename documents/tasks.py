@@ -17,8 +17,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
+from documents.issuing import OPEN_LETTER_STATUSES, letter_attempt_failed, letter_issue
 from documents.models import Letter, LetterStatus
-from documents.services import OPEN_LETTER_STATUSES, letter_attempt_failed, letter_issue
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +70,13 @@ def issue_open_letters(*, older_than: dt.timedelta, attempts: int = 1) -> tuple[
     )
     issued = sum(issue_with_retries(letter_id=pk, attempts=attempts) for pk in ids)
     return issued, len(ids) - issued
+
+
+def issue_stuck_letters() -> str:
+    """The scheduler's tick: letters whose issuing task failed for good or died with its worker
+    (pending longer than ``LETTER_STUCK_AFTER`` seconds) get issued here."""
+    age = dt.timedelta(seconds=settings.LETTER_STUCK_AFTER)
+    issued, failing = issue_open_letters(older_than=age)
+    if issued or failing:
+        return f"letters: {issued} issued, {failing} still failing"
+    return ""

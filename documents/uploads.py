@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import magic
@@ -198,11 +198,6 @@ def check_upload(name: str, chunks: Iterable[bytes]) -> tuple[Checked, bytes]:
             }
         )
     return Checked(name=clean, kind=kind, size=len(data), sha256=digest.hexdigest()), data
-
-
-def iter_chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
 
 
 def missing_documents(*, required: Iterable[str], present: Iterable[str]) -> dict[str, str]:

@@ -16,16 +16,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from applications import permissions as perms
+from core.errors import InvalidInput, NotVisible, WrongState
 from documents.forms import LetterCheckForm, LetterCorrectionForm
 from documents.models import Letter
-from documents.selectors import (
-    document_get_for,
-    letter_get_for,
-    letter_pdf_path,
-    letter_public,
-)
-from documents.services import letter_correct, stored_path
-from sandbox.errors import InvalidInput, NotVisible, WrongState
+from documents.selectors import document_get_for, letter_get_for, letter_public
+from documents.services import letter_correct
+from documents.storage import letter_pdf_path, stored_path
 
 # --- Uploads -----------------------------------------------------------------------------------
 

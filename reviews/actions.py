@@ -32,6 +32,7 @@ from applications.models import (
     RequestStatus,
 )
 from applications.roles import ministry_of
+from applications.vocabulary import AuditAction
 from applications.workflow import IN_FORCE
 from applications.workflow import ApplicationStatus as S
 from reviews import forms
@@ -74,7 +75,7 @@ def case_state(user: Any, app: Application) -> CaseState:
         ).first(),
         recommendation=app.recommendations.order_by("-created_at", "-id").first(),
         conflicted=AuditEvent.objects.filter(
-            application=app, action=services.CONFLICT_DECLARED, actor_id=user.pk
+            application=app, action=AuditAction.CONFLICT_DECLARED, actor_id=user.pk
         ).exists(),
     )
 

@@ -10,9 +10,9 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
-from applications.forms import LONG, SHORT, AccessibleForm, VersionForm, date_field, long_text, text
 from applications.models import Ministry, Opinion
 from applications.workflow import ApplicationStatus, ConfirmationOutcome, RecommendationOutcome
+from core.forms import LONG, SHORT, AccessibleForm, VersionForm, date_field, long_text, text
 from reviews.selectors import SORTS
 
 

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications.audit import audit_record
-from applications.roles import Role
+from applications.roles import Role, roles_of
+from core.errors import InvalidInput, NotPermitted, WrongState
 from reviews.twofactor import DEVICE_NAME, confirmed_device, works_in_review
-from sandbox.errors import InvalidInput, NotPermitted, WrongState
+from reviews.vocabulary import ReviewAction
 
 
 def totp_device_start(*, user: Any) -> TOTPDevice:
@@ -54,15 +55,13 @@ def totp_device_confirm(*, user: Any, device: TOTPDevice, token: str) -> TOTPDev
             application=None,
             actor=user,
             actor_role=_review_role(user),
-            action="two_factor_enrolled",
+            action=ReviewAction.TWO_FACTOR_ENROLLED,
             payload={"device": locked.persistent_id},
         )
     return locked
 
 
 def _review_role(user: Any) -> str:
-    from applications.roles import roles_of
-
     for role in (Role.CASE_OFFICER, Role.DECISION_MAKER, Role.CONSULTEE, Role.AUDITOR):
         if role in roles_of(user):
             return str(role)

@@ -6,53 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-
+from applications import vocabulary
 from applications.models import AuditEvent
-
-EVENT_LABELS: dict[str, Promise] = {
-    "draft_created": _("Draft started"),
-    "draft_updated": _("Draft saved"),
-    "regulation_added": _("Regulation added"),
-    "regulation_removed": _("Regulation removed"),
-    "document_uploaded": _("File uploaded"),
-    "document_removed": _("File removed"),
-    "submit": _("Submitted"),
-    "request_supplement": _("Supplement requested"),
-    "answer_supplement": _("Supplement answered"),
-    "lapse": _("Closed: no supplement by the deadline"),
-    "accept": _("Accepted as complete"),
-    "claimed": _("Claimed"),
-    "assigned": _("Assigned"),
-    "released": _("Released"),
-    "conflict_declared": _("Conflict of interest declared"),
-    "consultation_requested": _("Opinions requested"),
-    "consultation_answered": _("Opinion given"),
-    "consultation_lapsed": _("Opinion lapsed: no opinion (deemed)"),
-    "answer_confirmation": _("Confirmation answered"),
-    "deem_confirmed": _("Deemed confirmed"),
-    "recommend": _("Recommended to the committee"),
-    "approve": _("Approved"),
-    "reject": _("Rejected"),
-    "remand": _("Sent back for review"),
-    "request_reconsideration": _("Reconsideration requested"),
-    "insurance_proof_added": _("Insurance proof added"),
-    "activate": _("Activated"),
-    "extension_requested": _("Extension requested"),
-    "extend": _("Extension granted"),
-    "extension_denied": _("Extension refused"),
-    "law_amendment_requested": _("Law amendment requested"),
-    "request_law_amendment": _("Law-amendment request accepted"),
-    "law_amendment_rejected": _("Law-amendment request refused"),
-    "suspend": _("Suspended"),
-    "resume": _("Suspension lifted"),
-    "revoke": _("Revoked"),
-    "regularize": _("Regularized"),
-    "expire": _("Expired"),
-    "withdraw": _("Withdrawn"),
-    "letter_issued": _("Letter issued"),
-}
 
 DETAIL_KEYS = (
     "reason",
@@ -88,13 +43,18 @@ def _details(payload: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _label(action: str) -> str:
+    words = vocabulary.wording(action)
+    return str(words.staff) if words is not None else action.replace("_", " ")
+
+
 def staff_timeline(events: list[AuditEvent]) -> list[StaffEntry]:
     """Every event, newest first."""
     return [
         StaffEntry(
             seq=event.seq,
             when=event.occurred_at,
-            label=str(EVENT_LABELS.get(event.action, event.action.replace("_", " "))),
+            label=_label(event.action),
             actor=(event.actor.get_full_name() or event.actor_name)
             if event.actor is not None
             else event.actor_name,

@@ -21,10 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from applications import permissions as perms
+from applications import sections
 from applications.models import Application, Program, Track
 from applications.selectors import application_get_for, application_history
-from applications.views import answers
 from applications.workflow import ApplicationStatus as S
+from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from documents.selectors import documents_of, letters_of
 from reviews import actions, forms, selectors
 from reviews import services as review_services
@@ -35,7 +36,6 @@ from reviews.twofactor import (
     qr_data_uri,
     works_in_review,
 )
-from sandbox.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 
 STALE_MESSAGE = gettext_lazy(
     "This case changed since you opened it (someone else acted on it). Your input is kept "
@@ -270,7 +270,7 @@ class CaseView(StaffMixin):
         context = {
             "application": app,
             "conflicted": state.conflicted,
-            "sections": answers(app),
+            "sections": sections.answers(app),
             "regulations": app.regulations.select_related("competent_ministry"),
             "documents": documents_of(application=app),
             "timeline": staff_timeline(list(application_history(application=app))),

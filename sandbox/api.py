@@ -9,8 +9,8 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
-from applications.api import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
-from documents.api import LetterApi
+from api.letters import LetterApi
+from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
 
 app_name = "api"
 

@@ -15,8 +15,8 @@ urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # /accounts/… (sign-up, verification, login, logout, password reset) are in applications.urls
-    path("", include("applications.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("portal.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
     path("api/", include("sandbox.api")),

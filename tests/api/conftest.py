@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from applications.api_auth import api_token_issue
+from api.auth import api_token_issue
 
 
 @pytest.fixture(autouse=True)

@@ -200,7 +200,7 @@ def test_moments_that_cannot_be_expressed_in_utc_are_a_400_not_an_overflow(
 
 
 def test_an_ndjson_line_escapes_what_needs_escaping():
-    from applications.exports import ndjson_line
+    from api.exports import ndjson_line
 
     row = (
         7,

@@ -11,9 +11,10 @@ import pytest
 import time_machine
 
 from applications.models import Decision
+from documents.issuing import letter_issue
 from documents.models import Letter
-from documents.selectors import letter_pdf_path
-from documents.services import letter_correct, letter_issue
+from documents.services import letter_correct
+from documents.storage import letter_pdf_path
 from tests.builders import World, drive
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from applications.models import ApiToken, Decision
+from api.models import ApiToken
+from applications.models import Decision
 from tests.api.test_letters_api import _letter
 from tests.builders import World, drive
 

@@ -16,7 +16,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
-from applications.api_auth import ApiTokenThrottle, api_token_issue
+from api.auth import ApiTokenThrottle, api_token_issue
 from applications.models import Decision
 from tests.api.test_letters_api import _letter
 from tests.builders import World, drive

@@ -8,8 +8,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from applications.api_auth import ApiTokenThrottle, api_token_issue
-from applications.models import ApiAccessLog, ApiToken
+from api.auth import ApiTokenThrottle, api_token_issue
+from api.models import ApiAccessLog, ApiToken
 from tests.builders import World
 from tests.factories import pass_second_factor
 
@@ -123,10 +123,10 @@ def test_operators_see_tokens_and_accesses_in_the_admin_but_cannot_forge_them(
     api_as(world.auditor).get("/api/v1/events/")
     pass_second_factor(client, User.objects.create_superuser("operator", "op@example.test", "pw"))
     for model in ("apitoken", "apiaccesslog"):
-        listing = client.get(reverse(f"admin:applications_{model}_changelist"))
+        listing = client.get(reverse(f"admin:api_{model}_changelist"))
         assert listing.status_code == 200
         assert "auditor" in listing.content.decode()
-        assert client.get(reverse(f"admin:applications_{model}_add")).status_code == 403
+        assert client.get(reverse(f"admin:api_{model}_add")).status_code == 403
     log = ApiAccessLog.objects.get()
-    change = client.post(reverse("admin:applications_apiaccesslog_change", args=[log.pk]), {})
+    change = client.post(reverse("admin:api_apiaccesslog_change", args=[log.pk]), {})
     assert change.status_code == 403

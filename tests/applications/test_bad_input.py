@@ -16,7 +16,7 @@ from applications.models import (
     ReferenceCounter,
 )
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import InvalidInput
+from core.errors import InvalidInput
 from tests.builders import COMPLETE_DRAFT, drive
 from tests.factories import ProgramFactory, TrackFactory
 

@@ -25,8 +25,8 @@ from applications.audit import audit_record, audit_verify
 from applications.models import Application, AuditEvent, ReferenceCounter
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
+from core.errors import StaleVersion, WrongState
 from documents.models import Letter
-from sandbox.errors import StaleVersion, WrongState
 from tests.builders import World, drive
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from applications import deadlines, portal, services, workflow
+from applications import deadlines, services, workflow
 from applications.models import (
     Application,
     AuditEvent,
@@ -32,7 +32,8 @@ from applications.models import (
 )
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import ConfirmationOutcome
-from sandbox.errors import InvalidInput, WrongState
+from core.errors import InvalidInput, WrongState
+from portal import presentation
 from tests.builders import World, draft, drive
 
 # 2026-03-01 20:00 UTC is already 2026-03-02 05:00 in Seoul: the rule texts name the Seoul date.
@@ -578,15 +579,15 @@ AMEND_BY = dt.date(2028, 1, 1)  # 60 lead days before the term ends on 2028-03-0
 
 def test_an_active_waiver_shows_the_law_amendment_deadline_then_the_term_end(world):
     app = active(world)
-    step = portal.next_step(app, now=DAY0)
+    step = presentation.next_step(app, now=DAY0)
     assert (step.deadline_label, step.deadline) == ("Request a law amendment by", AMEND_BY)
     assert step.url == reverse("application-law-amendment", args=[app.pk])
     assert step.later == [("Term ends", TERM_END)]
 
     # The last day to ask ends at midnight in Seoul; after it, the extension is what is left.
     last_minute = seoul_midnight(AMEND_BY + DAY) - MINUTE
-    assert portal.next_step(app, now=last_minute).deadline == AMEND_BY
-    step = portal.next_step(app, now=last_minute + 2 * MINUTE)
+    assert presentation.next_step(app, now=last_minute).deadline == AMEND_BY
+    step = presentation.next_step(app, now=last_minute + 2 * MINUTE)
     assert (step.deadline_label, step.deadline) == ("Request an extension by", TERM_END)
     assert step.url == reverse("application-extension", args=[app.pk])
 
@@ -597,7 +598,7 @@ def test_a_pending_extension_request_is_what_the_dashboard_shows(world):
         services.extension_request_file(
             application=app, by=world.applicant, new_end=TERM_END + 365 * DAY, reason="추가 실증"
         )
-    step = portal.next_step(fresh(app), now=END_OF_TERM - 10 * DAY)
+    step = presentation.next_step(fresh(app), now=END_OF_TERM - 10 * DAY)
     assert step.text.startswith("Your extension request is waiting for a decision")
     assert (step.deadline_label, step.deadline) == ("Term ends", TERM_END)
 

@@ -9,7 +9,7 @@ import pytest
 from applications import services
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import TrackKind
-from sandbox.errors import InvalidInput
+from core.errors import InvalidInput
 from tests.builders import COMPLETE_DRAFT
 from tests.factories import MinistryFactory, ProgramFactory, TrackFactory, make_user
 

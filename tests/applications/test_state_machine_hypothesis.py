@@ -52,7 +52,7 @@ from applications.models import (
 from applications.roles import Role
 from applications.workflow import TERMINAL, WITHDRAWABLE
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import DomainError, InvalidInput, NotPermitted, NotVisible, WrongState
+from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, WrongState
 from tests.builders import COMPLETE_DRAFT, World, build_world
 
 PERSONAS = ("applicant", "other_applicant", "officer", "other_officer", "decider", "auditor")

@@ -13,7 +13,7 @@ from django_fsm import has_transition_perm
 from applications import services
 from applications.models import Application, AuditEvent, Decision, RequestStatus
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import InvalidInput, NotPermitted, WrongState
+from core.errors import InvalidInput, NotPermitted, WrongState
 from tests.builders import PERSONAS, drive
 
 

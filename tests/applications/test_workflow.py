@@ -18,7 +18,7 @@ from applications import services
 from applications.models import Application, AuditEvent, Decision
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 from tests.builders import PERSONAS, World, drive, term
 from tests.factories import make_user
 

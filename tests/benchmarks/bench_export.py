@@ -35,7 +35,7 @@ from django.test import Client  # noqa: E402
 from rest_framework import serializers, viewsets  # noqa: E402
 from rest_framework.test import APIRequestFactory, force_authenticate  # noqa: E402
 
-from applications.api_auth import ApiTokenThrottle, api_token_issue  # noqa: E402
+from api.auth import ApiTokenThrottle, api_token_issue  # noqa: E402
 from applications.models import AuditEvent  # noqa: E402
 
 PLAIN_MAX = int(os.environ.get("BENCH_EXPORT_PLAIN_MAX", "200000"))

@@ -56,8 +56,9 @@ def main() -> int:
     call_command("migrate", verbosity=0)
 
     from documents import letter_data, letters
+    from documents.issuing import letter_issue
     from documents.models import Letter
-    from documents.services import _new_letter, letter_issue
+    from documents.services import _new_letter
     from tests.builders import build_world
     from tests.documents.helpers import approved_case
 

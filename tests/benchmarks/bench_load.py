@@ -150,7 +150,7 @@ def prepare_accounts(users: int) -> Accounts:
 
 def issue_token(user: Any) -> str:
     """An API token for the auditor, as ``manage.py issue_api_token`` makes it."""
-    from applications.api_auth import api_token_issue
+    from api.auth import api_token_issue
 
     _, token = api_token_issue(username=user.get_username(), name="load test")
     return str(token)

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application
+from documents.issuing import letter_issue
 from documents.models import Letter, LetterStatus
-from documents.services import letter_issue
 from tests.builders import World, draft, term
 
 CONDITIONS = [

@@ -11,11 +11,12 @@ from django.core.management import call_command
 
 from applications.models import Application, AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
+from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 from documents import letter_data, letters
+from documents.issuing import letter_issue
 from documents.models import Letter, LetterStatus
-from documents.selectors import letter_pdf_path
-from documents.services import letter_correct, letter_issue
-from sandbox.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from documents.services import letter_correct
+from documents.storage import letter_pdf_path
 from tests.builders import drive
 from tests.documents.helpers import approved_case, issue_all, now, pdf_text
 

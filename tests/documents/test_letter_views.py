@@ -12,9 +12,10 @@ from django.db import transaction
 from django.urls import reverse
 
 from applications.workflow import ApplicationStatus as S
+from documents.issuing import letter_issue
 from documents.models import Letter
-from documents.selectors import letter_pdf_path
-from documents.services import letter_correct, letter_issue
+from documents.services import letter_correct
+from documents.storage import letter_pdf_path
 from tests.builders import World, build_world, drive
 from tests.documents.helpers import approved_case, issue_all
 

@@ -24,7 +24,7 @@ from applications.models import AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from documents import signing
 from documents.models import Letter, LetterKind, LetterStatus
-from documents.selectors import letter_pdf_path
+from documents.storage import letter_pdf_path
 from tests.builders import build_world, draft, drive
 from tests.documents.helpers import CONDITIONS, activate, approved_case, issue_all, pdf_text
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from applications import portal
+from applications import sections
 from applications.workflow import ApplicationStatus as S
 from sandbox import settings as product_settings
 from tests.builders import draft, drive
@@ -118,7 +118,7 @@ def test_no_english_is_left_on_the_korean_pages_of_the_applicants_journey(client
         reverse("organization"),
         *[
             reverse("application-step", args=[editing.pk, s.slug])
-            for s in portal.steps_for(editing)
+            for s in sections.steps_for(editing)
         ],
         reverse("application-check", args=[editing.pk]),
         reverse("application-detail", args=[submitted.pk]),

@@ -10,10 +10,11 @@ import pytest
 from applications import services
 from applications.models import AuditEvent
 from applications.workflow import ApplicationStatus as S
+from core.errors import InvalidInput, NotVisible, WrongState
 from documents import uploads
 from documents.models import Document
-from documents.services import document_remove, document_upload, stored_path
-from sandbox.errors import InvalidInput, NotVisible, WrongState
+from documents.services import document_remove, document_upload
+from documents.storage import stored_path
 from tests.builders import drive
 from tests.portal import samples
 

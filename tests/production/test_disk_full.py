@@ -16,9 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications.models import AuditEvent
 from applications.workflow import ApplicationStatus as S
+from core.errors import StorageUnavailable
 from documents.models import Document
-from documents.services import document_upload, stored_path
-from sandbox.errors import StorageUnavailable
+from documents.services import document_upload
+from documents.storage import stored_path
 from tests.builders import drive
 from tests.portal import samples
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from applications import services
 from applications.workflow import ApplicationStatus as S
+from documents.issuing import letter_issue
 from documents.models import Letter
-from documents.services import document_upload, letter_issue
+from documents.services import document_upload
 from tests.builders import World, draft, drive
 from tests.portal import samples
 from tests.reviews.helpers import signed_in

@@ -8,7 +8,7 @@ import pytest
 from applications import services
 from applications.models import AuditEvent
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import InvalidInput, NotPermitted, StaleVersion
+from core.errors import InvalidInput, NotPermitted, StaleVersion
 from tests.builders import World, drive
 from tests.reviews.helpers import signed_in, version_of
 

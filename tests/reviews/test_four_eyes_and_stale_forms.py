@@ -13,7 +13,7 @@ from applications import services
 from applications.models import AuditEvent, Consultation, ConsultationStatus, Opinion
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
-from sandbox.errors import NotPermitted
+from core.errors import NotPermitted
 from tests.builders import World, drive, term
 from tests.reviews.helpers import signed_in, version_of
 

@@ -104,7 +104,7 @@ def test_verified_session_reaches_the_queue(world: World) -> None:
 
 
 def test_the_demo_seed_gives_staff_but_not_applicants_a_demo_device(db: None) -> None:
-    from applications.demo import seed_configuration, seed_people, seed_two_factor
+    from demo.seed import seed_configuration, seed_people, seed_two_factor
 
     seed_configuration()
     users = seed_people()

@@ -1,5 +1,6 @@
 """Run the deadline sweep every few minutes until stopped (``make run`` starts it); each tick
-also issues letters whose task was lost (older than ``LETTER_STUCK_AFTER`` seconds).
+then runs the jobs other apps registered (``deadlines.register_tick_job``: the documents app
+issues letters whose task was lost, older than ``LETTER_STUCK_AFTER`` seconds).
 
 Each tick takes the one-sweep-at-a-time lock (``deadlines.sweep_lock``): with two schedulers, or a
 scheduler and a cron job, only one sweeps at a time and the others wait for the next tick. SIGTERM
@@ -8,7 +9,6 @@ or Ctrl-C stops it between two items; an item in flight is rolled back and redon
 
 from __future__ import annotations
 
-import datetime as dt
 import signal
 import threading
 from types import FrameType
@@ -73,14 +73,11 @@ class Command(BaseCommand):
                 signal.signal(signum, handler)
         self.stdout.write("Deadline scheduler stopped.")
 
-    def issue_stuck_letters(self, stamp: str) -> None:
-        """Letters whose issuing task failed for good or died with its worker get issued here."""
-        from documents.tasks import issue_open_letters  # documents builds on applications
-
-        age = dt.timedelta(seconds=settings.LETTER_STUCK_AFTER)
-        issued, failing = issue_open_letters(older_than=age)
-        if issued or failing:
-            self.stdout.write(f"{stamp} letters: {issued} issued, {failing} still failing")
+    def run_jobs(self, stamp: str) -> None:
+        for job in deadlines.TICK_JOBS:
+            line = job.run()
+            if line:
+                self.stdout.write(f"{stamp} {line}")
 
     def tick(self, stop: threading.Event) -> None:
         def check(done: int, total: int) -> None:
@@ -101,7 +98,7 @@ class Command(BaseCommand):
             )
             for name, pk, error in result.failed:
                 self.stderr.write(f"{stamp} FAILED {name} #{pk}: {error}")
-            self.issue_stuck_letters(stamp)
+            self.run_jobs(stamp)
         except Stopped:
             self.stdout.write(
                 f"{stamp} stopping in the middle of a sweep; the rest runs next time."

@@ -1,0 +1,205 @@
+"""Account pages under /accounts/: sign-up, email verification, sign-in and out, password reset,
+the organisation page and invitations. Each view parses a form, calls one service and responds;
+domain errors go back onto the form next to the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import View
+
+from accounts import forms, services
+from applications.models import Membership
+from core.errors import DomainError, InvalidInput
+from core.mail import site_link
+
+
+class SignUpView(View):
+    template_name = "accounts/signup.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("ko", "en") else "ko"
+        form = forms.SignUpForm(initial={"language": language})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.SignUpForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.applicant_sign_up(
+                    full_name=data["full_name"],
+                    email=data["email"],
+                    password=data["password1"],
+                    organization_name=data["organization_name"],
+                    registration_number=data["registration_number"],
+                    representative=data["representative"],
+                    address=data["address"],
+                    language=data["language"],
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                request.session["signup_email"] = data["email"]
+                return redirect("signup-sent")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class SignUpSentView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        email = request.session.get("signup_email", "")
+        return render(request, "accounts/signup_sent.html", {"email": email})
+
+
+class VerifyEmailView(View):
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            services.account_verify_email(token=token)
+        except InvalidInput as error:
+            return render(
+                request,
+                "accounts/verify_failed.html",
+                {"message": error.errors.get("token", [""])[0]},
+                status=400,
+            )
+        messages.success(request, _("Your email address is confirmed. You can sign in now."))
+        return redirect("login")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = forms.LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("apply-dashboard")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = "/"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    html_email_template_name = "accounts/email/password_reset.html"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        self.extra_email_context = {"site_url": site_link("")}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class OrganizationView(LoginRequiredMixin, View):
+    """The organisation's members; administrators invite colleagues from here."""
+
+    template_name = "accounts/organization.html"
+
+    def _membership(self, request: HttpRequest) -> Membership:
+        membership = (
+            Membership.objects.select_related("organization")
+            .filter(user_id=int(request.user.pk or 0))
+            .order_by("-is_owner", "pk")
+            .first()
+        )
+        if membership is None:
+            raise Http404(_("You are not a member of an organisation."))
+        return membership
+
+    def _render(
+        self, request: HttpRequest, membership: Membership, form: Any, status: int = 200
+    ) -> HttpResponse:
+        members = membership.organization.memberships.select_related("user").order_by("pk")
+        context = {"membership": membership, "members": members, "form": form}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, self._membership(request), forms.InvitationForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        membership = self._membership(request)
+        form = forms.InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.invitation_send(
+                    organization=membership.organization,
+                    by=request.user,
+                    email=form.cleaned_data["email"],
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("We sent an invitation to %(email)s.")
+                    % {"email": form.cleaned_data["email"]},
+                )
+                return redirect("organization")
+        return self._render(request, membership, form, status=400)
+
+
+class InvitationAcceptView(View):
+    template_name = "accounts/invitation_accept.html"
+
+    def _context(self, token: str, form: Any) -> dict[str, Any]:
+        organization, email = services.invitation_read(token=token)
+        return {"organization": organization, "email": email, "form": form}
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            context = self._context(token, forms.InvitationAcceptForm())
+        except InvalidInput as error:
+            return render(
+                request,
+                "accounts/verify_failed.html",
+                {"message": error.errors["token"][0]},
+                status=400,
+            )
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        form = forms.InvitationAcceptForm(request.POST)
+        signed_in = request.user.is_authenticated
+        try:
+            if signed_in:
+                services.invitation_accept(token=token, by=request.user)
+                messages.success(request, _("You have joined the organisation."))
+                return redirect("apply-dashboard")
+            if form.is_valid():
+                services.invitation_accept(
+                    token=token,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                )
+                messages.success(request, _("Your account is ready. Sign in to continue."))
+                return redirect("login")
+        except InvalidInput as error:
+            if "token" in error.errors:
+                raise Http404(error.errors["token"][0]) from error
+            form.put_errors(error.errors)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        return render(request, self.template_name, self._context(token, form), status=400)

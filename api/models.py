@@ -1,0 +1,61 @@
+"""Machine credentials for the read-only API and the log of who read what through it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiToken(models.Model):
+    """A machine credential for the read-only API. Only the SHA-256 of the secret is stored;
+    the secret itself is shown once, when the token is issued."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        db_table = "applications_apitoken"  # made by the applications app; moved here as is
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiAccessLog(models.Model):
+    """One API request by an authenticated user. Kept apart from the audit chain: reading must
+    never write the chain of decisions (see docs/api.md)."""
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_accesses"
+    )
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="accesses"
+    )
+    role = models.CharField(max_length=32, blank=True)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=2000)
+    status_code = models.PositiveSmallIntegerField()
+
+    class Meta:
+        db_table = "applications_apiaccesslog"  # made by the applications app; moved here as is
+        ordering = ["-at", "-id"]
+        verbose_name = _("API access")
+        verbose_name_plural = _("API accesses")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.user_id} {self.method} {self.path}"

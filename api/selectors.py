@@ -1,0 +1,119 @@
+"""Reads for the auditor API: what each caller may read, with everything a response shows
+preloaded so that a page runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from applications.models import (
+    Application,
+    AuditEvent,
+    Consultation,
+    Decision,
+    ExtensionRequest,
+    LawAmendmentRequest,
+    Recommendation,
+    RegulationConcerned,
+)
+from applications.roles import Role, has_role
+from applications.selectors import applications_visible_to
+from core.errors import NotVisible
+from documents.models import Letter
+
+
+def api_applications_for(*, user: Any) -> QuerySet[Application]:
+    """Submitted cases (those with a reference) the user may read; drafts stay private."""
+    return (
+        applications_visible_to(user=user)
+        .filter(reference__isnull=False)
+        .select_related("program__lead_ministry")
+    )
+
+
+def api_application_detail_for(*, user: Any, reference: str) -> Application:
+    """One submitted case with everything the auditor's detail shows, in a fixed number of
+    queries; ``NotVisible`` when it does not exist for this user."""
+    app = (
+        api_applications_for(user=user)
+        .prefetch_related(
+            Prefetch(
+                "regulations",
+                queryset=RegulationConcerned.objects.select_related("competent_ministry"),
+            ),
+            Prefetch(
+                "consultations",
+                queryset=Consultation.objects.select_related("ministry", "answered_by"),
+            ),
+            Prefetch("recommendations", queryset=Recommendation.objects.select_related("officer")),
+            Prefetch("decisions", queryset=decisions_register().order_by("decided_at", "id")),
+            Prefetch(
+                "extension_requests",
+                queryset=ExtensionRequest.objects.select_related("decided_by").order_by(
+                    "requested_at", "id"
+                ),
+            ),
+            Prefetch(
+                "law_amendment_requests",
+                queryset=LawAmendmentRequest.objects.select_related("decided_by").order_by(
+                    "requested_at", "id"
+                ),
+            ),
+            Prefetch("letters", queryset=letters_with_links().order_by("created_at", "id")),
+            Prefetch("events", queryset=events_feed().order_by("seq")),
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if app is None:
+        raise NotVisible(_("No such application."))
+    return app
+
+
+def events_feed() -> QuerySet[AuditEvent]:
+    """Audit events with what the API shows of them (the case reference) joined in."""
+    return AuditEvent.objects.select_related("application").order_by("seq")
+
+
+def events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
+    """Auditors read the whole chain (account events too); others the events of the cases they
+    may read."""
+    if not getattr(user, "is_authenticated", False):
+        return AuditEvent.objects.none()
+    if user.is_superuser or has_role(user, Role.AUDITOR):
+        return events_feed()
+    visible = api_applications_for(user=user).values("pk")
+    return events_feed().filter(application__in=visible)
+
+
+def letters_with_links() -> QuerySet[Letter]:
+    return Letter.objects.select_related("application", "supersedes", "superseded_by")
+
+
+def decisions_register() -> QuerySet[Decision]:
+    """Decisions with their decider, the recommending officer (latest recommendation made
+    before the decision) and their letters preloaded."""
+    recommender = (
+        Recommendation.objects.filter(
+            application=OuterRef("application"), created_at__lte=OuterRef("decided_at")
+        )
+        .order_by("-created_at", "-id")
+        .values("officer__username")[:1]
+    )
+    return (
+        Decision.objects.select_related("application__program", "decided_by")
+        .annotate(recommender=Subquery(recommender))
+        .prefetch_related(Prefetch("letters", queryset=letters_with_links().order_by("id")))
+    )
+
+
+def decisions_visible_to(*, user: Any) -> QuerySet[Decision]:
+    """The decisions register, limited to the cases the user may read."""
+    if not getattr(user, "is_authenticated", False):
+        return Decision.objects.none()
+    if user.is_superuser or has_role(user, Role.AUDITOR):
+        return decisions_register()
+    visible = api_applications_for(user=user).values("pk")
+    return decisions_register().filter(application__in=visible)

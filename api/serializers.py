@@ -1,0 +1,388 @@
+"""API representations (read-only). Times are UTC ISO 8601 with ``Z``; cases are named by
+their reference, people by username, ministries, programmes and tracks by code."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from applications.models import (
+    Application,
+    AuditEvent,
+    Consultation,
+    Decision,
+    ExtensionRequest,
+    LawAmendmentRequest,
+    Opinion,
+    Recommendation,
+    RegulationConcerned,
+    RegulationGround,
+)
+from applications.workflow import ConfirmationOutcome
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """The one text form of a moment in the API, JSON pages and exports alike."""
+    if value is None:
+        return None
+    text = value.astimezone(dt.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    def to_representation(self, value: dt.datetime) -> str | None:  # type: ignore[override]
+        return iso_utc(value)
+
+
+def _absolute(request: Any, path: str) -> str:
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class EventSerializer(serializers.ModelSerializer[AuditEvent]):
+    occurred_at = UtcDateTimeField()
+    application: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
+    actor = serializers.CharField(source="actor_name")
+    payload = serializers.JSONField()
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "seq",
+            "occurred_at",
+            "application",
+            "actor",
+            "actor_role",
+            "action",
+            "from_status",
+            "to_status",
+            "payload",
+            "prev_hash",
+            "hash",
+        ]
+        read_only_fields = fields
+
+
+EVENT_COLUMNS = EventSerializer.Meta.fields
+
+
+class LetterSerializer(serializers.Serializer[Any]):
+    number = serializers.CharField()
+    application = serializers.CharField(source="application.reference")
+    decision = serializers.IntegerField(source="decision_id")
+    kind = serializers.CharField()
+    language = serializers.CharField()
+    status = serializers.CharField()
+    version = serializers.IntegerField()
+    created_at = UtcDateTimeField()
+    issued_at = UtcDateTimeField(allow_null=True)
+    size = serializers.IntegerField(allow_null=True)
+    sha256 = serializers.CharField()
+    supersedes = serializers.SerializerMethodField()
+    superseded_by = serializers.SerializerMethodField()
+    pdf_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_supersedes(self, letter: Any) -> str | None:
+        return letter.supersedes.number if letter.supersedes_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_superseded_by(self, letter: Any) -> str | None:
+        later = getattr(letter, "superseded_by", None)
+        return later.number if later is not None else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_pdf_url(self, letter: Any) -> str | None:
+        if letter.status != "issued":
+            return None
+        return _absolute(
+            self.context.get("request"), reverse("api:letter-pdf", args=[letter.number])
+        )
+
+
+def current_letter(decision: Decision) -> Any | None:
+    """The decision's letter in force: issued and not superseded (the newest such)."""
+    issued = [
+        letter
+        for letter in decision.letters.all()
+        if letter.status == "issued" and getattr(letter, "superseded_by", None) is None
+    ]
+    return issued[-1] if issued else None
+
+
+class DecisionSerializer(serializers.ModelSerializer[Decision]):
+    id = serializers.IntegerField()
+    application = serializers.CharField(source="application.reference")
+    program = serializers.CharField(source="application.program.code")
+    outcome = serializers.CharField(source="kind")
+    decided_at = UtcDateTimeField()
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    recommender = serializers.CharField(allow_null=True)
+    conditions = serializers.ListField(child=serializers.CharField())
+    exempted_provisions = serializers.ListField(child=serializers.CharField())
+    confirmation_outcome = serializers.ChoiceField(
+        choices=ConfirmationOutcome.choices, allow_blank=True
+    )
+    letter_number = serializers.SerializerMethodField()
+    letter_sha256 = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id",
+            "application",
+            "program",
+            "outcome",
+            "decided_at",
+            "decided_by",
+            "recommender",
+            "committee_reference",
+            "legal_basis",
+            "term_start",
+            "term_end",
+            "conditions",
+            "exempted_provisions",
+            "reasons",
+            "confirmation_outcome",
+            "letter_number",
+            "letter_sha256",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_letter_number(self, decision: Decision) -> str | None:
+        letter = current_letter(decision)
+        return letter.number if letter is not None else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_letter_sha256(self, decision: Decision) -> str | None:
+        letter = current_letter(decision)
+        return letter.sha256 if letter is not None else None
+
+
+class ApplicationSerializer(serializers.ModelSerializer[Application]):
+    organization = serializers.CharField(source="organization.name")
+    organization_registration_number = serializers.CharField(
+        source="organization.registration_number"
+    )
+    program = serializers.CharField(source="program.code")
+    ministry = serializers.CharField(source="program.lead_ministry.code")
+    track = serializers.CharField(source="track.code")
+    track_kind = serializers.CharField(source="track.kind")
+    submitted_at = UtcDateTimeField(allow_null=True)
+    deadline = UtcDateTimeField(source="due_at", allow_null=True)
+    decided_at = UtcDateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "reference",
+            "title",
+            "organization",
+            "organization_registration_number",
+            "program",
+            "ministry",
+            "track",
+            "track_kind",
+            "status",
+            "submitted_at",
+            "deadline",
+            "decided_at",
+            "term_start",
+            "term_end",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, app: Application) -> str:
+        return _absolute(
+            self.context.get("request"), reverse("api:application-detail", args=[app.reference])
+        )
+
+
+class RegulationSerializer(serializers.ModelSerializer[RegulationConcerned]):
+    ground = serializers.ChoiceField(choices=RegulationGround.choices, allow_blank=True)
+    competent_ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = RegulationConcerned
+        fields = ["statute", "article", "competent_ministry", "requirement", "ground", "reason"]
+        read_only_fields = fields
+
+
+class ConsultationSerializer(serializers.ModelSerializer[Consultation]):
+    opinion = serializers.ChoiceField(choices=Opinion.choices, allow_blank=True)
+    ministry: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    requested_at = UtcDateTimeField()
+    due_at = UtcDateTimeField()
+    answered_at = UtcDateTimeField(allow_null=True)
+    answered_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "ministry",
+            "question",
+            "requested_at",
+            "due_at",
+            "status",
+            "opinion",
+            "reasons",
+            "answered_by",
+            "answered_at",
+        ]
+        read_only_fields = fields
+
+
+class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
+    officer: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    created_at = UtcDateTimeField()
+    proposed_conditions = serializers.ListField(child=serializers.CharField())
+
+    class Meta:
+        model = Recommendation
+        fields = [
+            "outcome",
+            "officer",
+            "created_at",
+            "proposed_term_days",
+            "proposed_conditions",
+            "legal_basis",
+            "reasons",
+        ]
+        read_only_fields = fields
+
+
+class ExtensionSerializer(serializers.ModelSerializer[ExtensionRequest]):
+    requested_at = UtcDateTimeField()
+    decided_at = UtcDateTimeField(allow_null=True)
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "requested_at",
+            "new_end",
+            "reason",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class LawAmendmentSerializer(serializers.ModelSerializer[LawAmendmentRequest]):
+    requested_at = UtcDateTimeField()
+    decided_at = UtcDateTimeField(allow_null=True)
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = LawAmendmentRequest
+        fields = ["requested_at", "reason", "status", "decided_by", "decided_at", "decision_reason"]
+        read_only_fields = fields
+
+
+class ScopeSerializer(serializers.Serializer[Application]):
+    requested_start = serializers.DateField(allow_null=True)
+    requested_term_days = serializers.IntegerField(allow_null=True)
+    region = serializers.CharField()
+    scale = serializers.CharField()
+    max_users = serializers.IntegerField(allow_null=True)
+    test_plan = serializers.CharField()
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    summary = serializers.CharField()
+    scope = ScopeSerializer(source="*")
+    regulations = RegulationSerializer(many=True)
+    consultations = ConsultationSerializer(many=True)
+    recommendation = serializers.SerializerMethodField()
+    decisions = DecisionSerializer(many=True)
+    extensions = ExtensionSerializer(many=True, source="extension_requests")
+    law_amendments = LawAmendmentSerializer(many=True, source="law_amendment_requests")
+    letters = LetterSerializer(many=True)
+    events = EventSerializer(many=True)
+    history_url = serializers.SerializerMethodField()
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [
+            *ApplicationSerializer.Meta.fields,
+            "summary",
+            "scope",
+            "regulations",
+            "consultations",
+            "recommendation",
+            "decisions",
+            "extensions",
+            "law_amendments",
+            "letters",
+            "events",
+            "history_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(RecommendationSerializer(allow_null=True))
+    def get_recommendation(self, app: Application) -> dict[str, Any] | None:
+        """The latest recommendation (the one the decision rests on)."""
+        items = list(app.recommendations.all())
+        return RecommendationSerializer(items[0]).data if items else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_history_url(self, app: Application) -> str:
+        return _absolute(
+            self.context.get("request"), reverse("api:application-history", args=[app.reference])
+        )
+
+
+class CaseAsOfSerializer(serializers.Serializer[dict[str, Any]]):
+    as_of = UtcDateTimeField()
+    status = serializers.CharField(allow_null=True)
+    term_start = serializers.DateField(allow_null=True)
+    term_end = serializers.DateField(allow_null=True)
+    conditions = serializers.ListField(child=serializers.CharField())
+    extensions_granted = serializers.IntegerField()
+    last_event_seq = serializers.IntegerField(allow_null=True)
+
+
+class EventPageSerializer(serializers.Serializer[Any]):
+    """A page of events: ``next`` carries ``after_seq`` of the last one (null at the end)."""
+
+    next = serializers.URLField(allow_null=True)
+    last_seq = serializers.IntegerField(allow_null=True)
+    results = EventSerializer(many=True)
+
+
+class HistorySerializer(EventPageSerializer):
+    reference = serializers.CharField()
+    case = CaseAsOfSerializer(allow_null=True)
+
+
+class AuditVerifySerializer(serializers.Serializer[Any]):
+    ok = serializers.BooleanField()
+    events_checked = serializers.IntegerField()
+    head_hash = serializers.CharField()
+    first_broken_seq = serializers.IntegerField(allow_null=True)
+    problem = serializers.CharField()

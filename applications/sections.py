@@ -1,0 +1,109 @@
+"""The sections of an application: the steps of the applicant's form, which fields each holds,
+and the answers given, as the portal's check-your-answers page and the staff case page show
+them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications.models import Application
+from applications.workflow import TrackKind
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: Promise
+    fields: tuple[str, ...] = ()
+    exemption_only: bool = False
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "service",
+        gettext_lazy("Service and technology"),
+        (
+            "title",
+            "summary",
+            "service_description",
+            "technology_description",
+            "development_stage",
+            "user_benefit",
+            "business_model",
+        ),
+    ),
+    Step("regulations", gettext_lazy("Regulations concerned"), ("regulations",)),
+    Step(
+        "scope",
+        gettext_lazy("Requested scope"),
+        ("requested_start", "requested_term_days", "region", "scale", "max_users", "test_plan"),
+        exemption_only=True,
+    ),
+    Step(
+        "safety",
+        gettext_lazy("Safety and user protection"),
+        ("safety_plan", "user_protection", "data_protection", "exit_plan"),
+    ),
+    Step(
+        "insurance",
+        gettext_lazy("Insurance"),
+        ("insurance_plan", "insurer", "insured_amount"),
+        exemption_only=True,
+    ),
+    Step("documents", gettext_lazy("Attachments"), ()),
+    Step(
+        "declarations",
+        gettext_lazy("Declarations"),
+        ("declaration_truthful", "declaration_consent", "language"),
+    ),
+)
+
+
+def steps_for(application: Application) -> list[Step]:
+    exemption = application.track.kind == TrackKind.EXEMPTION
+    return [s for s in STEPS if exemption or not s.exemption_only]
+
+
+def step_of_field(name: str) -> str:
+    """The step page where a field (or a missing document) is filled in."""
+    if name.startswith("document_"):
+        return "documents"
+    for step in STEPS:
+        if name in step.fields:
+            return step.slug
+    return "service"
+
+
+def next_step_slug(application: Application, slug: str) -> str | None:
+    slugs = [s.slug for s in steps_for(application)]
+    index = slugs.index(slug) if slug in slugs else -1
+    return slugs[index + 1] if 0 <= index < len(slugs) - 1 else None
+
+
+def answers(app: Application) -> list[dict[str, Any]]:
+    """The draft's answers per section, as label and shown value, for check-your-answers."""
+    sections = []
+    for step in steps_for(app):
+        rows = []
+        for name in step.fields:
+            if name == "regulations":
+                continue
+            model_field = Application._meta.get_field(name)
+            value = getattr(app, name)
+            if name == "language":
+                shown: Any = app.get_language_display()
+            elif isinstance(value, bool):
+                shown = _("Yes") if value else _("No")
+            elif value in (None, ""):
+                shown = ""
+            else:
+                shown = value
+            rows.append({"label": capfirst(str(model_field.verbose_name)), "value": shown})
+        sections.append({"step": step, "rows": rows})
+    return sections

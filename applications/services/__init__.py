@@ -1,0 +1,115 @@
+"""Every write to a case, one module per stage over one transition kernel (``kernel.py``).
+
+    drafts        create and edit a draft, its regulations
+    intake        submit, supplement requests and answers, lapse, accept, withdraw
+    assignment    claim, assign, release, conflicts of interest
+    consultation  opinion requests to related ministries, answers, lapse
+    review        fast-confirmation answers (and deemed ones), the recommendation
+    decisions     approve, reject, remand, reconsideration
+    term          insurance, activation, extension and law amendment, suspension, resumption,
+                  revocation, regularization, expiry
+
+Callers import the services from here: ``from applications import services``.
+"""
+
+from __future__ import annotations
+
+from applications.services.assignment import (
+    application_assign,
+    application_claim,
+    application_release,
+    conflict_declare,
+    has_declared_conflict,
+    refuse_conflicted,
+)
+from applications.services.consultation import (
+    consultation_answer,
+    consultation_lapse,
+    consultation_lapse_record,
+    consultation_request,
+)
+from applications.services.decisions import (
+    application_approve,
+    application_reject,
+    application_remand,
+    application_request_reconsideration,
+)
+from applications.services.drafts import (
+    application_create_draft,
+    application_update_draft,
+    regulation_add,
+    regulation_remove,
+)
+from applications.services.intake import (
+    application_accept,
+    application_answer_supplement,
+    application_lapse,
+    application_request_supplement,
+    application_submit,
+    application_withdraw,
+)
+from applications.services.kernel import (
+    application_row_lock,
+    event_record,
+)
+from applications.services.review import (
+    application_answer_confirmation,
+    application_deem_confirmed,
+    application_recommend,
+)
+from applications.services.term import (
+    application_activate,
+    application_expire,
+    application_regularize,
+    application_resume,
+    application_revoke,
+    application_suspend,
+    extension_request_decide,
+    extension_request_file,
+    insurance_proof_add,
+    law_amendment_request_decide,
+    law_amendment_request_file,
+)
+
+__all__ = [
+    "application_accept",
+    "application_activate",
+    "application_answer_confirmation",
+    "application_answer_supplement",
+    "application_approve",
+    "application_assign",
+    "application_claim",
+    "application_create_draft",
+    "application_deem_confirmed",
+    "application_expire",
+    "application_lapse",
+    "application_recommend",
+    "application_regularize",
+    "application_reject",
+    "application_release",
+    "application_remand",
+    "application_request_reconsideration",
+    "application_request_supplement",
+    "application_resume",
+    "application_revoke",
+    "application_row_lock",
+    "application_submit",
+    "application_suspend",
+    "application_update_draft",
+    "application_withdraw",
+    "conflict_declare",
+    "consultation_answer",
+    "consultation_lapse",
+    "consultation_lapse_record",
+    "consultation_request",
+    "event_record",
+    "extension_request_decide",
+    "extension_request_file",
+    "has_declared_conflict",
+    "insurance_proof_add",
+    "law_amendment_request_decide",
+    "law_amendment_request_file",
+    "refuse_conflicted",
+    "regulation_add",
+    "regulation_remove",
+]

@@ -1,0 +1,198 @@
+"""Submission and intake: submit (reference number, statutory clock), supplement requests and
+their answers or lapse, acceptance as complete, and withdrawal before a decision.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import selectors, workflow
+from applications.models import (
+    Application,
+    Program,
+    ReferenceCounter,
+    SupplementRequest,
+)
+from applications.roles import Role
+from applications.services.assignment import refuse_conflicted
+from applications.services.kernel import (
+    clean_text,
+    require_no_conflict_declared,
+    run_transition,
+)
+from core.errors import InvalidInput, NotPermitted, WrongState
+
+
+def _next_reference(program: Program, at: dt.datetime) -> str:
+    """Gap-free per programme and year: the counter row is locked inside the submit transaction,
+    so a failed submission rolls its number back."""
+    year = program.local_date(at).year
+    with contextlib.suppress(IntegrityError):  # created concurrently; it exists now
+        ReferenceCounter.objects.get_or_create(program=program, year=year)
+    counter = ReferenceCounter.objects.select_for_update().get(program=program, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{program.code}-{year}-{counter.last_number:05d}"
+
+
+def application_submit(
+    *, application: Application, by: Any, expected_version: int | None = None
+) -> Application:
+    """Applicant submits: every required section present; reference assigned; clock starts."""
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        missing = selectors.application_submission_problems(application=app)
+        if missing:
+            raise InvalidInput(missing)
+
+    with transaction.atomic():
+        return run_transition(
+            application=application,
+            by=by,
+            name="submit",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            guard=guard,
+            arguments=lambda app: {"at": at, "reference": _next_reference(app.program, at)},
+            payload={"track": application.track.code},
+            at=at,
+        )
+
+
+def application_request_supplement(
+    *,
+    application: Application,
+    by: Any,
+    deficiencies: Sequence[str],
+    expected_version: int | None = None,
+) -> Application:
+    """Case officer lists what is missing; the clock pauses; the applicant gets a deadline."""
+    items = workflow.conditions_cleaned(deficiencies)
+    if not items:
+        raise InvalidInput(
+            {"deficiencies": _("List at least one thing the applicant must supply.")}
+        )
+    at = timezone.now()
+    with transaction.atomic():
+        due_at = at + dt.timedelta(days=application.track.supplement_response_days)
+        app = run_transition(
+            application=application,
+            by=by,
+            name="request_supplement",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            arguments=lambda app: {"due_at": due_at},
+            payload={"deficiencies": items, "due_at": due_at},
+            at=at,
+        )
+        SupplementRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, deficiencies=items, due_at=due_at
+        )
+    return app
+
+
+def application_answer_supplement(
+    *, application: Application, by: Any, message: str, expected_version: int | None = None
+) -> Application:
+    """Applicant answers the open supplement request; the clock resumes."""
+    text = clean_text(message, "message", _("Describe what you are supplying."))
+    at = timezone.now()
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=by,
+            name="answer_supplement",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            payload={"message": text},
+            at=at,
+        )
+        SupplementRequest.objects.filter(
+            application=app, answered_at__isnull=True, lapsed_at__isnull=True
+        ).update(answered_at=at, answered_by=by, answer_message=text)
+    return app
+
+
+def application_lapse(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Application:
+    """System: the supplement response deadline passed without an answer → withdrawn."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if app.supplement_due_at is None or app.supplement_due_at > at:
+            raise WrongState(_("The supplement response deadline has not passed."))
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=None,
+            name="lapse",
+            role=Role.SYSTEM,
+            guard=guard,
+            payload={
+                "rule": rule or "supplement_lapse",
+                "due_at": application.supplement_due_at,
+            },
+            at=at,
+        )
+        SupplementRequest.objects.filter(
+            application=app, answered_at__isnull=True, lapsed_at__isnull=True
+        ).update(lapsed_at=at)
+    return app
+
+
+def application_accept(
+    *,
+    application: Application,
+    by: Any,
+    no_conflict_declared: bool,
+    expected_version: int | None = None,
+) -> Application:
+    """Case officer confirms completeness and takes the case, declaring no conflict of interest."""
+    require_no_conflict_declared(no_conflict_declared)
+    with transaction.atomic():
+        return run_transition(
+            application=application,
+            by=by,
+            name="accept",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            guard=lambda app: _accept_guard(app, by),
+            arguments=lambda app: {"officer": by},
+            # ``by`` may be None here (a system caller, refused as NotPermitted inside).
+            payload={
+                "assigned_officer": by.get_username() if by is not None else "",
+                "no_conflict_declared": True,
+            },
+        )
+
+
+def _accept_guard(app: Application, by: Any) -> None:
+    """A case claimed by a colleague is theirs to accept; a declared conflict bars the officer."""
+    if app.assigned_officer_id not in (None, by.pk):
+        raise NotPermitted(_("This case is assigned to another officer."))
+    refuse_conflicted(app, by)
+
+
+def application_withdraw(
+    *, application: Application, by: Any, reason: str = "", expected_version: int | None = None
+) -> Application:
+    """Applicant withdraws the case before a decision; the reason is optional."""
+    with transaction.atomic():
+        return run_transition(
+            application=application,
+            by=by,
+            name="withdraw",
+            role=Role.APPLICANT,
+            expected_version=expected_version,
+            payload={"reason": reason.strip()},
+        )

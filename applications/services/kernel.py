@@ -1,0 +1,209 @@
+"""The transition kernel: the one path through which a case changes, and the plumbing every
+service shares.
+
+Shape of each write: one transaction → lock the case row → visibility (404), version (409),
+state (409), permission (403), guards (400) → transition → save → audit event → effects after
+commit. Services take keyword-only arguments and the acting user as ``by`` (``None`` only for
+the scheduler's system actions); they never take a request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from applications import effects
+from applications import permissions as perms
+from applications.audit import audit_record
+from applications.models import Application, AuditEvent, Decision
+from applications.roles import Role
+from applications.vocabulary import AuditAction
+from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, WrongState
+
+
+def application_row_lock(application: Application) -> Application:
+    """The case row, locked for this transaction (every write to a case starts here)."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("program", "track")
+        .get(pk=application.pk)
+    )
+
+
+def require_visible(by: Any, application: Application) -> None:
+    if by is not None and not perms.can_view_application(by, application):
+        raise NotVisible(_("No such application."))
+
+
+def require_version(application: Application, expected_version: int | None) -> None:
+    if expected_version is not None and application.version != expected_version:
+        raise StaleVersion(
+            _(
+                "This case changed since you opened it (it is now %(status)s). "
+                "Reload the page to see the changes, then try again."
+            )
+            % {"status": application.get_status_display()}
+        )
+
+
+def require(predicate: perms.Predicate, by: Any, obj: Any) -> None:
+    if not predicate(by, obj):
+        raise NotPermitted(_("You are not allowed to do this on this case."))
+
+
+def require_no_conflict_declared(declared: bool) -> None:
+    if not declared:
+        raise InvalidInput(
+            {
+                "no_conflict_declared": _(
+                    "Declare that you have no conflict of interest in this case."
+                )
+            }
+        )
+
+
+def refresh_caller_copy(application: Application, app: Application) -> None:
+    """The caller's object takes the values of the locked, saved row (the service's result)."""
+    application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+
+
+def clean_text(value: str | None, field: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput({field: message})
+    return text
+
+
+def run_transition(
+    *,
+    application: Application,
+    by: Any,
+    name: str,
+    role: str,
+    expected_version: int | None = None,
+    guard: Callable[[Application], None] | None = None,
+    arguments: Callable[[Application], dict[str, Any]] | None = None,
+    payload: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Application:
+    """The one path through which ``status`` changes. Must run inside ``transaction.atomic``."""
+    at = at or timezone.now()
+    app = application_row_lock(application)
+    require_visible(by, app)
+    require_version(app, expected_version)
+    method = getattr(app, name)
+    if not can_proceed(method, check_conditions=False):
+        raise WrongState(
+            _("A case that is %(status)s cannot be %(action)s.")
+            % {"status": app.get_status_display(), "action": name.replace("_", " ")}
+        )
+    fsm_transition = method._django_fsm.get_transition(app.status)
+    system_action = fsm_transition.permission.__name__ == perms.system_only.__name__
+    if (by is None) != system_action or (by is not None and not fsm_transition.has_perm(app, by)):
+        raise NotPermitted(_("You are not allowed to do this on this case."))
+    if not can_proceed(method):
+        raise WrongState(
+            _("This action does not apply to the %(track)s track.")
+            % {"track": app.track.display_name}
+        )
+    if guard is not None:
+        guard(app)
+    source = app.status
+    method(**(arguments(app) if arguments else {}))
+    app.clock_follow(source, app.status, at)
+    app.version += 1
+    app.save()
+    event = audit_record(
+        application=app,
+        actor=by,
+        actor_role=role,
+        action=AuditAction(name),
+        from_status=source,
+        to_status=app.status,
+        payload=payload,
+        at=at,
+    )
+    effects.event_recorded(event.pk)
+    refresh_caller_copy(application, app)
+    return app
+
+
+def event_record(
+    application: Application,
+    by: Any,
+    role: str,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    at: dt.datetime | None = None,
+) -> AuditEvent:
+    """An audited event that does not change the status (draft edits, child records, uploads,
+    letters, system reminders …), inside the caller's transaction; the applicant is told after
+    commit when it concerns them."""
+    event = audit_record(
+        application=application,
+        actor=by,
+        actor_role=role,
+        action=action,
+        from_status=application.status,
+        to_status=application.status,
+        payload=payload,
+        at=at,
+    )
+    effects.event_recorded(event.pk)
+    return event
+
+
+def decision_record(**fields: Any) -> Decision:
+    """Record a decision with legal effect; the apps that act on decisions are told in this same
+    transaction (``documents`` prepares the letter, issued after the commit)."""
+    decision = Decision.objects.create(**fields)
+    effects.decision_recorded(decision)
+    return decision
+
+
+def decide_with_reasons(
+    *,
+    application: Application,
+    by: Any,
+    name: str,
+    kind: str,
+    reasons: str,
+    reasons_message: str,
+    field: str = "reason",
+    committee_reference: str = "",
+    expected_version: int | None = None,
+    guard: Callable[[Application], None] | None = None,
+) -> Decision:
+    """A decision-maker transition that needs reasons and produces a ``Decision`` record."""
+    text = clean_text(reasons, field, reasons_message)
+    at = timezone.now()
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=by,
+            name=name,
+            role=Role.DECISION_MAKER,
+            expected_version=expected_version,
+            guard=guard,
+            arguments=(lambda app: {"at": at}) if name == "reject" else None,
+            payload={"reasons": text, "committee_reference": committee_reference},
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=kind,
+            decided_by=by,
+            decided_at=at,
+            reasons=text,
+            committee_reference=committee_reference.strip(),
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+        )

@@ -1,0 +1,175 @@
+"""Review: the answer to a fast-confirmation request (or its deemed answer) and the recommendation
+that puts an exemption case to the committee.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import workflow
+from applications.models import (
+    Application,
+    ConsultationStatus,
+    Decision,
+    DecisionKind,
+    Recommendation,
+)
+from applications.roles import Role
+from applications.services.consultation import consultation_lapse_record
+from applications.services.kernel import (
+    decision_record,
+    run_transition,
+)
+from applications.workflow import ConfirmationOutcome, RecommendationOutcome
+from core.errors import InvalidInput, WrongState
+
+
+def application_answer_confirmation(
+    *,
+    application: Application,
+    by: Any,
+    outcome: str,
+    permits: str = "",
+    competent_authority: str = "",
+    reasons: str = "",
+    expected_version: int | None = None,
+) -> Decision:
+    """Case officer answers a fast-confirmation request (no regulation / regulation applies)."""
+    if outcome not in (ConfirmationOutcome.NO_REGULATION, ConfirmationOutcome.REGULATION_APPLIES):
+        raise InvalidInput({"outcome": _("Choose whether a regulation applies.")})
+    if outcome == ConfirmationOutcome.REGULATION_APPLIES and not permits.strip():
+        raise InvalidInput({"permits": _("Name the permits or regulations that apply.")})
+    at = timezone.now()
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=by,
+            name="answer_confirmation",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            arguments=lambda app: {"outcome": outcome, "at": at},
+            payload={
+                "outcome": outcome,
+                "permits": permits,
+                "competent_authority": competent_authority,
+            },
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=DecisionKind.CONFIRMATION,
+            decided_by=by,
+            decided_at=at,
+            confirmation_outcome=outcome,
+            permits=permits.strip(),
+            competent_authority=competent_authority.strip(),
+            reasons=reasons.strip(),
+            legal_basis=app.track.legal_basis,
+        )
+
+
+def application_deem_confirmed(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the answer deadline passed in silence; the track's deemed outcome applies."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if not app.track.deemed_outcome:
+            raise WrongState(_("This track has no deemed outcome."))
+        if app.due_at is None or app.clock_paused_at is not None or app.due_at > at:
+            raise WrongState(_("The answer deadline has not passed."))
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=None,
+            name="deem_confirmed",
+            role=Role.SYSTEM,
+            guard=guard,
+            arguments=lambda app: {"outcome": app.track.deemed_outcome, "at": at},
+            payload={"rule": rule or "deemed_confirmation", "due_at": application.due_at},
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=DecisionKind.DEEMED_CONFIRMATION,
+            decided_at=at,
+            confirmation_outcome=app.track.deemed_outcome,
+            legal_basis=app.track.legal_basis,
+        )
+
+
+def application_recommend(
+    *,
+    application: Application,
+    by: Any,
+    outcome: str,
+    proposed_term_days: int | None = None,
+    proposed_conditions: Sequence[str] = (),
+    legal_basis: str = "",
+    reasons: str = "",
+    expected_version: int | None = None,
+) -> Recommendation:
+    """Assigned officer recommends and puts the case to the committee; every consultation must
+    be answered (overdue ones are recorded as lapsed here)."""
+    if outcome not in RecommendationOutcome.values:
+        raise InvalidInput({"outcome": _("Recommend approval or rejection.")})
+    conditions = workflow.conditions_cleaned(proposed_conditions)
+    at = timezone.now()
+
+    def guard(app: Application) -> None:
+        if outcome == RecommendationOutcome.APPROVE:
+            problem = workflow.requested_term_problem(track=app.track, days=proposed_term_days)
+            if proposed_term_days is None:
+                problem = _("Propose a term for the waiver.")
+            if problem:
+                raise InvalidInput({"proposed_term_days": problem})
+        elif not reasons.strip():
+            raise InvalidInput({"reasons": _("Give the reasons for recommending rejection.")})
+        for item in app.consultations.select_for_update().filter(status=ConsultationStatus.PENDING):
+            if item.due_at > at:
+                raise InvalidInput(
+                    {
+                        "consultations": _("The opinion of %(ministry)s is awaited until %(due)s.")
+                        % {
+                            "ministry": item.ministry.code,
+                            "due": app.program.local_date(item.due_at),
+                        }
+                    }
+                )
+            consultation_lapse_record(app, item, at)
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=by,
+            name="recommend",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            guard=guard,
+            payload={
+                "outcome": outcome,
+                "proposed_term_days": proposed_term_days,
+                "proposed_conditions": conditions,
+                "legal_basis": legal_basis,
+                "reasons": reasons,
+            },
+            at=at,
+        )
+        return Recommendation.objects.create(
+            application=app,
+            officer=by,
+            created_at=at,
+            outcome=outcome,
+            proposed_term_days=proposed_term_days,
+            proposed_conditions=conditions,
+            legal_basis=legal_basis.strip(),
+            reasons=reasons.strip(),
+        )

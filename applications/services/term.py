@@ -1,0 +1,427 @@
+"""The term of a waiver: insurance proof, activation, extension and law-amendment requests and
+their decisions, suspension, resumption, revocation, regularization and expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import permissions as perms
+from applications import workflow
+from applications.models import (
+    Application,
+    Decision,
+    DecisionKind,
+    ExtensionRequest,
+    InsuranceProof,
+    LawAmendmentRequest,
+    RequestStatus,
+)
+from applications.roles import Role
+from applications.services.kernel import (
+    application_row_lock,
+    clean_text,
+    decide_with_reasons,
+    decision_record,
+    event_record,
+    require,
+    require_version,
+    require_visible,
+    run_transition,
+)
+from applications.vocabulary import AuditAction
+from applications.workflow import ApplicationStatus as S
+from core.errors import InvalidInput, WrongState
+
+
+def insurance_proof_add(
+    *,
+    application: Application,
+    by: Any,
+    insurer: str,
+    policy_number: str,
+    coverage_start: dt.date | None,
+    coverage_end: dt.date | None,
+    insured_amount: int | None,
+) -> InsuranceProof:
+    """Applicant files proof of liability insurance for an approved or active waiver."""
+    problems: dict[str, str] = {}
+    if not insurer.strip():
+        problems["insurer"] = _("Name the insurer.")
+    if not policy_number.strip():
+        problems["policy_number"] = _("Give the policy number.")
+    if coverage_start is None or coverage_end is None or coverage_end <= coverage_start:
+        problems["coverage_end"] = _("The cover must end after it starts.")
+    if not insured_amount or insured_amount <= 0:
+        problems["insured_amount"] = _("Give the insured amount in won.")
+    if problems:
+        raise InvalidInput(problems)
+    assert coverage_start is not None and coverage_end is not None and insured_amount is not None
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        if app.status not in (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING):
+            raise WrongState(_("Insurance proof is filed after approval."))
+        require(perms.can_add_insurance_proof, by, app)
+        proof = InsuranceProof.objects.create(
+            application=app,
+            insurer=insurer.strip(),
+            policy_number=policy_number.strip(),
+            coverage_start=coverage_start,
+            coverage_end=coverage_end,
+            insured_amount=insured_amount,
+            added_by=by,
+            added_at=timezone.now(),
+        )
+        event_record(
+            app,
+            by,
+            Role.APPLICANT,
+            AuditAction.INSURANCE_PROOF_ADDED,
+            {
+                "insurer": proof.insurer,
+                "policy_number": proof.policy_number,
+                "coverage_start": coverage_start,
+                "coverage_end": coverage_end,
+            },
+        )
+    return proof
+
+
+def application_activate(
+    *, application: Application, by: Any, expected_version: int | None = None
+) -> Application:
+    """Case officer starts the term; where the track requires insurance, a proof on file must
+    cover the whole term."""
+
+    def guard(app: Application) -> None:
+        if not app.track.insurance_required:
+            return
+        covered = app.insurance_proofs.filter(
+            coverage_start__lte=app.term_start, coverage_end__gte=app.term_end
+        ).exists()
+        if not covered:
+            raise InvalidInput(
+                {
+                    "insurance": _(
+                        "No liability insurance on file covers the term %(start)s – %(end)s."
+                    )
+                    % {"start": app.term_start, "end": app.term_end}
+                }
+            )
+
+    with transaction.atomic():
+        return run_transition(
+            application=application,
+            by=by,
+            name="activate",
+            role=Role.CASE_OFFICER,
+            expected_version=expected_version,
+            guard=guard,
+        )
+
+
+def extension_request_file(
+    *, application: Application, by: Any, new_end: dt.date | None, reason: str
+) -> ExtensionRequest:
+    """Applicant asks, before expiry, for the term to be extended within the track's limits."""
+    text = clean_text(reason, "reason", _("Explain why the test needs more time."))
+    if new_end is None:
+        raise InvalidInput({"new_end": _("Enter the end date you are asking for.")})
+    at = timezone.now()
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        if app.status not in workflow.IN_FORCE:
+            raise WrongState(_("Only an approved or active waiver can be extended."))
+        require(perms.can_request_extension, by, app)
+        assert app.term_start is not None and app.term_end is not None
+        if app.program.local_date(at) > app.term_end:
+            raise WrongState(_("The term has already ended."))
+        problems = workflow.extension_problems(
+            track=app.track,
+            term_start=app.term_start,
+            current_end=app.term_end,
+            new_end=new_end,
+            used=app.extensions_used,
+        )
+        if problems:
+            raise InvalidInput(problems)
+        if app.extension_requests.filter(status=RequestStatus.PENDING).exists():
+            raise WrongState(_("An extension request is already waiting for a decision."))
+        request = ExtensionRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, new_end=new_end, reason=text
+        )
+        event_record(
+            app,
+            by,
+            Role.APPLICANT,
+            AuditAction.EXTENSION_REQUESTED,
+            {"new_end": new_end, "reason": text},
+        )
+    return request
+
+
+def extension_request_decide(
+    *,
+    extension_request: ExtensionRequest,
+    by: Any,
+    grant: bool,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> ExtensionRequest:
+    """Decision maker grants (the term moves; ``extend``) or denies (reason required)."""
+    at = timezone.now()
+    with transaction.atomic():
+        item = ExtensionRequest.objects.select_for_update().get(pk=extension_request.pk)
+        if grant:
+
+            def guard(app: Application) -> None:
+                if item.status != RequestStatus.PENDING:
+                    raise WrongState(_("This extension request has already been decided."))
+                assert app.term_start is not None and app.term_end is not None
+                problems = workflow.extension_problems(
+                    track=app.track,
+                    term_start=app.term_start,
+                    current_end=app.term_end,
+                    new_end=item.new_end,
+                    used=app.extensions_used,
+                )
+                if problems:
+                    raise InvalidInput(problems)
+
+            app = run_transition(
+                application=item.application,
+                by=by,
+                name="extend",
+                role=Role.DECISION_MAKER,
+                expected_version=expected_version,
+                guard=guard,
+                arguments=lambda app: {"new_end": item.new_end},
+                payload={"extension_request": item.pk, "new_end": item.new_end, "reason": reason},
+                at=at,
+            )
+            decision_record(
+                application=app,
+                kind=DecisionKind.EXTENSION,
+                decided_by=by,
+                decided_at=at,
+                reasons=reason.strip(),
+                legal_basis=app.track.legal_basis,
+                term_start=app.term_start,
+                term_end=app.term_end,
+            )
+            item.status = RequestStatus.GRANTED
+        else:
+            text = clean_text(reason, "reason", _("Give the reason for denying the extension."))
+            app = application_row_lock(item.application)
+            require_visible(by, app)
+            require_version(app, expected_version)
+            if item.status != RequestStatus.PENDING:
+                raise WrongState(_("This extension request has already been decided."))
+            require(perms.can_decide_in_force, by, app)
+            event_record(
+                app,
+                by,
+                Role.DECISION_MAKER,
+                AuditAction.EXTENSION_DENIED,
+                {"extension_request": item.pk, "reason": text},
+            )
+            item.status = RequestStatus.DENIED
+        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
+        item.save()
+    return item
+
+
+def law_amendment_request_file(
+    *, application: Application, by: Any, reason: str
+) -> LawAmendmentRequest:
+    """Applicant asks for the law to be amended, at least the track's lead days before expiry."""
+    text = clean_text(reason, "reason", _("Say which law should change and why."))
+    at = timezone.now()
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        if app.status != S.ACTIVE:
+            raise WrongState(_("A law amendment can be requested while the waiver is active."))
+        require(perms.can_request_law_amendment, by, app)
+        assert app.term_end is not None
+        if workflow.law_amendment_too_late(
+            track=app.track, today=app.program.local_date(at), term_end=app.term_end
+        ):
+            raise InvalidInput(
+                {
+                    "reason": _(
+                        "A law-amendment request must be filed at least %(days)s days before the term ends (%(end)s)."
+                    )
+                    % {"days": app.track.law_amendment_lead_days, "end": app.term_end}
+                }
+            )
+        if app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists():
+            raise WrongState(_("A law-amendment request is already waiting for a decision."))
+        request = LawAmendmentRequest.objects.create(
+            application=app, requested_by=by, requested_at=at, reason=text
+        )
+        event_record(app, by, Role.APPLICANT, AuditAction.LAW_AMENDMENT_REQUESTED, {"reason": text})
+    return request
+
+
+def law_amendment_request_decide(
+    *,
+    law_amendment_request: LawAmendmentRequest,
+    by: Any,
+    accept: bool,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> LawAmendmentRequest:
+    """Decision maker accepts (→ ``continuing``: expiry no longer applies) or rejects."""
+    at = timezone.now()
+    with transaction.atomic():
+        item = LawAmendmentRequest.objects.select_for_update().get(pk=law_amendment_request.pk)
+        if accept:
+
+            def guard(app: Application) -> None:
+                if item.status != RequestStatus.PENDING:
+                    raise WrongState(_("This law-amendment request has already been decided."))
+
+            app = run_transition(
+                application=item.application,
+                by=by,
+                name="request_law_amendment",
+                role=Role.DECISION_MAKER,
+                expected_version=expected_version,
+                guard=guard,
+                payload={"law_amendment_request": item.pk, "reason": reason},
+                at=at,
+            )
+            decision_record(
+                application=app,
+                kind=DecisionKind.LAW_AMENDMENT,
+                decided_by=by,
+                decided_at=at,
+                reasons=reason.strip(),
+                legal_basis=app.track.legal_basis,
+                term_start=app.term_start,
+                term_end=app.term_end,
+            )
+            item.status = RequestStatus.GRANTED
+        else:
+            text = clean_text(reason, "reason", _("Give the reason for rejecting the request."))
+            app = application_row_lock(item.application)
+            require_visible(by, app)
+            require_version(app, expected_version)
+            if item.status != RequestStatus.PENDING:
+                raise WrongState(_("This law-amendment request has already been decided."))
+            require(perms.can_decide_in_force, by, app)
+            event_record(
+                app,
+                by,
+                Role.DECISION_MAKER,
+                AuditAction.LAW_AMENDMENT_REJECTED,
+                {"law_amendment_request": item.pk, "reason": text},
+            )
+            item.status = RequestStatus.DENIED
+        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
+        item.save()
+    return item
+
+
+def application_suspend(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker suspends an active waiver."""
+    return decide_with_reasons(
+        application=application,
+        by=by,
+        name="suspend",
+        kind=DecisionKind.SUSPENSION,
+        reasons=reason,
+        reasons_message=_("Give the reason for the suspension."),
+        expected_version=expected_version,
+    )
+
+
+def application_resume(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker lifts a suspension."""
+    return decide_with_reasons(
+        application=application,
+        by=by,
+        name="resume",
+        kind=DecisionKind.RESUMPTION,
+        reasons=reason,
+        reasons_message=_("Say why the suspension is lifted."),
+        expected_version=expected_version,
+    )
+
+
+def application_revoke(
+    *, application: Application, by: Any, grounds: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker revokes the waiver; grounds are required."""
+    return decide_with_reasons(
+        application=application,
+        by=by,
+        name="revoke",
+        kind=DecisionKind.REVOCATION,
+        reasons=grounds,
+        reasons_message=_("State the grounds for revocation."),
+        field="grounds",
+        expected_version=expected_version,
+    )
+
+
+def application_regularize(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker records that the amended law is in force."""
+    return decide_with_reasons(
+        application=application,
+        by=by,
+        name="regularize",
+        kind=DecisionKind.REGULARIZATION,
+        reasons=reason,
+        reasons_message=_("Name the amended law now in force."),
+        expected_version=expected_version,
+    )
+
+
+def application_expire(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the term ended and no extension or law-amendment request is pending."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if app.term_end is None or app.program.local_date(at) <= app.term_end:
+            raise WrongState(_("The term has not ended."))
+        if (
+            app.extension_requests.filter(status=RequestStatus.PENDING).exists()
+            or app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists()
+        ):
+            raise WrongState(_("A pending request keeps the waiver in force until it is decided."))
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=None,
+            name="expire",
+            role=Role.SYSTEM,
+            guard=guard,
+            payload={"rule": rule or "expiry", "term_end": application.term_end},
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=DecisionKind.EXPIRY,
+            decided_at=at,
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+        )

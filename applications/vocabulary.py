@@ -1,0 +1,388 @@
+"""The audit vocabulary: every action the chain records, and how each one reads.
+
+Each app names its actions in a ``TextChoices`` of its own and registers them with their wording
+(``register``, from ``AppConfig.ready``): what staff read on the timeline, what the applicant
+reads on theirs (or ``None``: an internal working event the applicant does not see), and the
+email the applicant's organisation gets (or none). Services record actions by these names only;
+the timelines, the emails and the API read the wording from here, so a new action cannot be
+recorded without saying how it reads (``tests/applications/test_vocabulary.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An email to the applicant's organisation: subject line and first paragraph."""
+
+    subject: Promise
+    lead: Promise
+
+
+@dataclass(frozen=True)
+class Wording:
+    staff: Promise
+    applicant: Promise | None
+    notice: Notice | None = None
+
+
+_REGISTERED: dict[str, Wording] = {}
+_ENUMS: list[type[models.TextChoices]] = []
+
+
+def register(actions: type[models.TextChoices], wording: Mapping[str, Wording]) -> None:
+    """Add an app's actions with their wording; every action must be worded, once."""
+    missing = sorted(set(actions.values) - set(wording))
+    unknown = sorted(set(wording) - set(actions.values))
+    if missing or unknown:
+        raise ImproperlyConfigured(
+            f"{actions.__name__}: no wording for {missing}; wording for unknown {unknown}."
+        )
+    for action, words in wording.items():
+        if _REGISTERED.get(action, words) is not words:
+            raise ImproperlyConfigured(f"The audit action {action!r} is registered twice.")
+        _REGISTERED[action] = words
+    if actions not in _ENUMS:
+        _ENUMS.append(actions)
+
+
+def wording(action: str) -> Wording | None:
+    """How ``action`` reads, or None for a name nobody registered."""
+    return _REGISTERED.get(action)
+
+
+def registered() -> Mapping[str, Wording]:
+    """Every registered action and its wording."""
+    return dict(_REGISTERED)
+
+
+def registered_enums() -> list[type[models.TextChoices]]:
+    return list(_ENUMS)
+
+
+def emailed_actions() -> list[str]:
+    """The actions the applicant's organisation is emailed about."""
+    return [action for action, words in _REGISTERED.items() if words.notice is not None]
+
+
+class AuditAction(models.TextChoices):
+    """The case kernel's actions: a transition's name is its action."""
+
+    DRAFT_CREATED = "draft_created"
+    DRAFT_UPDATED = "draft_updated"
+    REGULATION_ADDED = "regulation_added"
+    REGULATION_REMOVED = "regulation_removed"
+    SUBMIT = "submit"
+    REQUEST_SUPPLEMENT = "request_supplement"
+    ANSWER_SUPPLEMENT = "answer_supplement"
+    LAPSE = "lapse"
+    ACCEPT = "accept"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    RELEASED = "released"
+    CONFLICT_DECLARED = "conflict_declared"
+    CONSULTATION_REQUESTED = "consultation_requested"
+    CONSULTATION_ANSWERED = "consultation_answered"
+    CONSULTATION_LAPSED = "consultation_lapsed"
+    ANSWER_CONFIRMATION = "answer_confirmation"
+    DEEM_CONFIRMED = "deem_confirmed"
+    RECOMMEND = "recommend"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REMAND = "remand"
+    REQUEST_RECONSIDERATION = "request_reconsideration"
+    INSURANCE_PROOF_ADDED = "insurance_proof_added"
+    ACTIVATE = "activate"
+    EXTENSION_REQUESTED = "extension_requested"
+    EXTEND = "extend"
+    EXTENSION_DENIED = "extension_denied"
+    LAW_AMENDMENT_REQUESTED = "law_amendment_requested"
+    REQUEST_LAW_AMENDMENT = "request_law_amendment"
+    LAW_AMENDMENT_REJECTED = "law_amendment_rejected"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    REVOKE = "revoke"
+    REGULARIZE = "regularize"
+    EXPIRE = "expire"
+    WITHDRAW = "withdraw"
+    EXPIRY_REMINDER = "expiry_reminder"
+    AGENDA_DEADLINE_PASSED = "agenda_deadline_passed"
+
+
+KERNEL_WORDING: dict[str, Wording] = {
+    AuditAction.DRAFT_CREATED: Wording(
+        _("Draft started"),
+        _("You started the application."),
+    ),
+    AuditAction.DRAFT_UPDATED: Wording(
+        _("Draft saved"),
+        None,
+    ),
+    AuditAction.REGULATION_ADDED: Wording(
+        _("Regulation added"),
+        None,
+    ),
+    AuditAction.REGULATION_REMOVED: Wording(
+        _("Regulation removed"),
+        None,
+    ),
+    AuditAction.SUBMIT: Wording(
+        _("Submitted"),
+        _("The application was submitted and given its reference number."),
+        Notice(
+            _("We have received your application %(reference)s"),
+            _(
+                "Thank you. Your application has been submitted and given the reference number below."
+            ),
+        ),
+    ),
+    AuditAction.REQUEST_SUPPLEMENT: Wording(
+        _("Supplement requested"),
+        _("The ministry asked for more information."),
+        Notice(
+            _("Action needed: supplement your application %(reference)s"),
+            _(
+                "The ministry needs more information before it can continue. The review clock is "
+                "paused until you answer."
+            ),
+        ),
+    ),
+    AuditAction.ANSWER_SUPPLEMENT: Wording(
+        _("Supplement answered"),
+        _("You answered the supplement request."),
+        Notice(
+            _("We have received your supplement for %(reference)s"),
+            _("Your answer to the supplement request has been received; the review continues."),
+        ),
+    ),
+    AuditAction.LAPSE: Wording(
+        _("Closed: no supplement by the deadline"),
+        _("The application was closed: no answer arrived by the deadline."),
+        Notice(
+            _("Your application %(reference)s was closed"),
+            _(
+                "No answer to the supplement request arrived by the deadline, so the application "
+                "is treated as withdrawn."
+            ),
+        ),
+    ),
+    AuditAction.ACCEPT: Wording(
+        _("Accepted as complete"),
+        _("The ministry confirmed the application is complete and started the review."),
+        Notice(
+            _("Your application %(reference)s is under review"),
+            _("The ministry has checked that your application is complete and started its review."),
+        ),
+    ),
+    AuditAction.CLAIMED: Wording(
+        _("Claimed"),
+        None,
+    ),
+    AuditAction.ASSIGNED: Wording(
+        _("Assigned"),
+        None,
+    ),
+    AuditAction.RELEASED: Wording(
+        _("Released"),
+        None,
+    ),
+    AuditAction.CONFLICT_DECLARED: Wording(
+        _("Conflict of interest declared"),
+        None,
+    ),
+    AuditAction.CONSULTATION_REQUESTED: Wording(
+        _("Opinions requested"),
+        _("The ministry asked related ministries for their opinion."),
+    ),
+    AuditAction.CONSULTATION_ANSWERED: Wording(
+        _("Opinion given"),
+        _("A related ministry gave its opinion."),
+    ),
+    AuditAction.CONSULTATION_LAPSED: Wording(
+        _("Opinion lapsed: no opinion (deemed)"),
+        _("A related ministry gave no opinion in time (deemed no opinion)."),
+    ),
+    AuditAction.ANSWER_CONFIRMATION: Wording(
+        _("Confirmation answered"),
+        _("The ministry answered your confirmation request."),
+        Notice(
+            _("Answer to your confirmation request %(reference)s"),
+            _("The ministry has answered whether a regulation applies to your service."),
+        ),
+    ),
+    AuditAction.DEEM_CONFIRMED: Wording(
+        _("Deemed confirmed"),
+        _("No answer in time: it is deemed that no regulation applies."),
+        Notice(
+            _("Your confirmation request %(reference)s: deemed answer"),
+            _(
+                "The ministry did not answer within the legal deadline, so it is deemed that no "
+                "regulation or permit applies to your service."
+            ),
+        ),
+    ),
+    AuditAction.RECOMMEND: Wording(
+        _("Recommended to the committee"),
+        _("The case was put to the committee."),
+    ),
+    AuditAction.APPROVE: Wording(
+        _("Approved"),
+        _("The committee approved the application."),
+        Notice(
+            _("Decision on %(reference)s: approved"),
+            _(
+                "The committee approved your application. The letter sets out the term and the "
+                "conditions."
+            ),
+        ),
+    ),
+    AuditAction.REJECT: Wording(
+        _("Rejected"),
+        _("The committee rejected the application."),
+        Notice(
+            _("Decision on %(reference)s: rejected"),
+            _(
+                "The committee rejected your application. The letter gives the reasons and explains "
+                "how to ask for reconsideration."
+            ),
+        ),
+    ),
+    AuditAction.REMAND: Wording(
+        _("Sent back for review"),
+        _("The committee sent the case back for further review."),
+    ),
+    AuditAction.REQUEST_RECONSIDERATION: Wording(
+        _("Reconsideration requested"),
+        _("You asked for reconsideration."),
+        Notice(
+            _("We have received your request for reconsideration of %(reference)s"),
+            _("Your request for reconsideration has been put to the committee."),
+        ),
+    ),
+    AuditAction.INSURANCE_PROOF_ADDED: Wording(
+        _("Insurance proof added"),
+        _("Insurance proof was added."),
+    ),
+    AuditAction.ACTIVATE: Wording(
+        _("Activated"),
+        _("The waiver became active."),
+        Notice(
+            _("Your waiver %(reference)s is now active"),
+            _(
+                "The term of your waiver has started. Keep to the conditions in the decision letter."
+            ),
+        ),
+    ),
+    AuditAction.EXTENSION_REQUESTED: Wording(
+        _("Extension requested"),
+        _("You asked for an extension."),
+    ),
+    AuditAction.EXTEND: Wording(
+        _("Extension granted"),
+        _("The extension was granted."),
+        Notice(
+            _("Your waiver %(reference)s was extended"),
+            _("Your request for an extension was granted; the new end date is below."),
+        ),
+    ),
+    AuditAction.EXTENSION_DENIED: Wording(
+        _("Extension refused"),
+        _("The extension was refused."),
+        Notice(
+            _("Your extension request for %(reference)s was refused"),
+            _("Your request for an extension was refused. The reason is below."),
+        ),
+    ),
+    AuditAction.LAW_AMENDMENT_REQUESTED: Wording(
+        _("Law amendment requested"),
+        _("You asked for a law amendment."),
+    ),
+    AuditAction.REQUEST_LAW_AMENDMENT: Wording(
+        _("Law-amendment request accepted"),
+        _("The law-amendment request was accepted; the waiver continues."),
+        Notice(
+            _("Your law-amendment request for %(reference)s was accepted"),
+            _("Your waiver continues until the law has been amended."),
+        ),
+    ),
+    AuditAction.LAW_AMENDMENT_REJECTED: Wording(
+        _("Law-amendment request refused"),
+        _("The law-amendment request was not accepted."),
+        Notice(
+            _("Your law-amendment request for %(reference)s was not accepted"),
+            _("Your request for a law amendment was not accepted. The reason is below."),
+        ),
+    ),
+    AuditAction.SUSPEND: Wording(
+        _("Suspended"),
+        _("The waiver was suspended."),
+        Notice(
+            _("Your waiver %(reference)s is suspended"),
+            _("Your waiver has been suspended. You must stop the service until it is resumed."),
+        ),
+    ),
+    AuditAction.RESUME: Wording(
+        _("Suspension lifted"),
+        _("The suspension was lifted."),
+        Notice(
+            _("Your waiver %(reference)s is resumed"),
+            _("The suspension has been lifted; you may continue under the same conditions."),
+        ),
+    ),
+    AuditAction.REVOKE: Wording(
+        _("Revoked"),
+        _("The waiver was revoked."),
+        Notice(
+            _("Your waiver %(reference)s was revoked"),
+            _("Your waiver has been revoked. The letter gives the grounds and your rights."),
+        ),
+    ),
+    AuditAction.REGULARIZE: Wording(
+        _("Regularized"),
+        _("The amended law came into force."),
+        Notice(
+            _("The law for %(reference)s has been amended"),
+            _("The amended law is in force: your service can now run under the normal rules."),
+        ),
+    ),
+    AuditAction.EXPIRE: Wording(
+        _("Expired"),
+        _("The waiver expired."),
+        Notice(
+            _("Your waiver %(reference)s has expired"),
+            _("The term of your waiver has ended. You must stop the service."),
+        ),
+    ),
+    AuditAction.WITHDRAW: Wording(
+        _("Withdrawn"),
+        _("The application was withdrawn."),
+        Notice(
+            _("Your application %(reference)s was withdrawn"),
+            _("Your application has been withdrawn as you asked."),
+        ),
+    ),
+    AuditAction.EXPIRY_REMINDER: Wording(
+        _("Expiry reminder sent"),
+        _("We reminded you that the term of the waiver ends soon."),
+        Notice(
+            _("Reminder: your waiver %(reference)s ends in %(days)s days"),
+            _(
+                "The term of your waiver ends soon. If the test needs more time, request an "
+                "extension before the end date; a law amendment must be requested earlier, by the "
+                "date shown on your case page."
+            ),
+        ),
+    ),
+    AuditAction.AGENDA_DEADLINE_PASSED: Wording(
+        _("Agenda deadline passed"),
+        _("The deadline for putting the case to the committee passed; the ministry is overdue."),
+    ),
+}

@@ -1,0 +1,225 @@
+"""Applicant portal forms: the multi-step application form and the forms of the applicant's
+actions on a case. They parse and bound every field (length, format, range); the rules about
+cases stay in the services, whose ``InvalidInput`` errors are put back onto these forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Language, Ministry, RegulationGround, Track
+from core.forms import (
+    LONG,
+    SHORT,
+    AccessibleForm,
+    MultipleFileField,
+    VersionForm,
+    date_field,
+    long_text,
+    text,
+)
+from documents.models import DocumentType, document_type_label
+from documents.uploads import ACCEPT_ATTRIBUTE
+
+
+class TrackChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.program.display_name} — {obj.display_name}"
+
+
+class MinistryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class StartForm(AccessibleForm):
+    track = TrackChoiceField(
+        label=_("What do you need?"),
+        queryset=Track.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"required": _("Choose the kind of request.")},
+    )
+    title = text(
+        SHORT,
+        required=True,
+        label=_("Name of your service"),
+        help_text=_("A short name, e.g. “Autonomous delivery robots on pavements”."),
+    )
+
+    def __init__(self, *args: Any, tracks: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["track"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = tracks if tracks is not None else Track.objects.none()
+
+
+class DraftStepForm(AccessibleForm):
+    """One page of the multi-step form; ``version`` catches edits made in another tab."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def draft_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class ServiceForm(DraftStepForm):
+    title = text(SHORT, required=True, label=_("Name of your service"))
+    summary = long_text(
+        1000, label=_("Summary"), help_text=_("Two or three sentences a non-specialist can follow.")
+    )
+    service_description = long_text(label=_("What the service does and for whom"))
+    technology_description = long_text(label=_("The technology behind it"))
+    development_stage = text(
+        SHORT, label=_("Development stage"), help_text=_("e.g. prototype, pilot, ready to launch")
+    )
+    user_benefit = long_text(label=_("Benefit to users"))
+    business_model = long_text(label=_("Business model"))
+
+
+class ScopeForm(DraftStepForm):
+    requested_start = date_field(_("Requested start date"), required=False)
+    requested_term_days = forms.IntegerField(
+        label=_("Requested period (days)"),
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text=_("How long the test or temporary permit should last, in days."),
+    )
+    region = text(400, label=_("Region or sites"))
+    scale = text(400, label=_("Scale"), help_text=_("e.g. 20 robots, 3 sites"))
+    max_users = forms.IntegerField(
+        label=_("Maximum number of users"), required=False, min_value=1, max_value=1_000_000_000
+    )
+    test_plan = long_text(label=_("Test objectives and data you will collect"))
+
+
+class SafetyForm(DraftStepForm):
+    safety_plan = long_text(label=_("Safety plan and risk assessment"))
+    user_protection = long_text(
+        label=_("User protection"), help_text=_("How users are told about the test and protected.")
+    )
+    data_protection = long_text(label=_("Data protection"))
+    exit_plan = long_text(label=_("Exit and wind-down plan"))
+
+
+class InsuranceForm(DraftStepForm):
+    insurance_plan = long_text(
+        2000,
+        label=_("Liability insurance you will take out"),
+        help_text=_("Kind of cover and amounts per person and per accident."),
+    )
+    insurer = text(SHORT, label=_("Insurer (if already chosen)"))
+    insured_amount = forms.IntegerField(
+        label=_("Insured amount (KRW)"), required=False, min_value=1, max_value=10**15
+    )
+
+
+class DeclarationsForm(DraftStepForm):
+    declaration_truthful = forms.BooleanField(
+        label=_("I declare the information given is true and complete"), required=False
+    )
+    declaration_consent = forms.BooleanField(
+        label=_("I consent to supervision, data requests and inspections"), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("Language for email and letters about this application"),
+        choices=Language.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class RegulationForm(AccessibleForm):
+    statute = text(300, required=True, label=_("Statute"), help_text=_("e.g. Road Traffic Act"))
+    article = text(100, required=True, label=_("Article"), help_text=_("e.g. Art. 2(10)"))
+    competent_ministry = MinistryChoiceField(
+        label=_("Ministry responsible for it (if known)"),
+        queryset=Ministry.objects.all(),
+        required=False,
+    )
+    requirement = long_text(2000, label=_("What the regulation requires"))
+    ground = forms.ChoiceField(
+        label=_("Why a waiver is needed"),
+        choices=RegulationGround.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    reason = long_text(2000, required=True, label=_("How it blocks your service"))
+
+
+def document_type_choices(required: list[str]) -> list[tuple[str, str]]:
+    codes = list(dict.fromkeys([*required, *DocumentType.values]))
+    return [(code, document_type_label(code)) for code in codes]
+
+
+class UploadForm(AccessibleForm):
+    doc_type = forms.ChoiceField(label=_("What is this document?"))
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, HWP, HWPX, DOCX, XLSX, PNG or JPEG; at most 20 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        max_length=255,
+        allow_empty_file=True,  # the upload check explains an empty file in plain words
+    )
+
+    def __init__(self, *args: Any, required_types: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["doc_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = document_type_choices(required_types or [])
+
+
+class SupplementAnswerForm(VersionForm):
+    message = long_text(
+        LONG,
+        required=True,
+        label=_("Your answer"),
+        help_text=_("Say what you are supplying for each point the ministry listed."),
+    )
+    attachments = MultipleFileField(
+        accept=ACCEPT_ATTRIBUTE,
+        label=_("Files (optional)"),
+        required=False,
+        help_text=_("PDF, HWP, HWPX, DOCX, XLSX, PNG or JPEG; at most 20 MB each."),
+    )
+
+
+class WithdrawForm(VersionForm):
+    reason = long_text(2000, label=_("Reason (optional)"))
+    confirm = forms.BooleanField(
+        label=_("I understand that withdrawing ends this application"),
+        error_messages={"required": _("Confirm that you want to withdraw.")},
+    )
+
+
+class ReconsiderationForm(VersionForm):
+    reason = long_text(
+        LONG, required=True, label=_("Why should the committee reconsider its decision?")
+    )
+
+
+class InsuranceProofForm(AccessibleForm):
+    insurer = text(SHORT, required=True, label=_("Insurer"))
+    policy_number = text(100, required=True, label=_("Policy number"))
+    coverage_start = date_field(_("Cover starts"))
+    coverage_end = date_field(_("Cover ends"))
+    insured_amount = forms.IntegerField(
+        label=_("Insured amount (KRW)"), min_value=1, max_value=10**15
+    )
+    certificate = forms.FileField(
+        label=_("Insurance certificate (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
+        allow_empty_file=True,
+    )
+
+
+class ExtensionForm(AccessibleForm):
+    new_end = date_field(_("New end date you are asking for"))
+    reason = long_text(LONG, required=True, label=_("Why the test needs more time"))
+
+
+class LawAmendmentForm(AccessibleForm):
+    reason = long_text(LONG, required=True, label=_("Which law should change, and why"))

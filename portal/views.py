@@ -1,0 +1,661 @@
+"""Applicant portal under /apply/: the dashboard, the multi-step application form and the case
+page with the actions open to the applicant.
+
+Each view parses a form, checks who is asking (another organisation's case is a 404), calls one
+service or selector and responds; domain errors go back onto the form next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.files.uploadedfile import UploadedFile
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django_stubs_ext import StrOrPromise
+
+from applications import permissions as perms
+from applications import sections, services, workflow
+from applications.models import Application, Membership, RegulationConcerned, Track
+from applications.roles import Role, has_role
+from applications.selectors import (
+    application_get_for,
+    application_history,
+    application_submission_problems,
+    applications_visible_to,
+)
+from applications.workflow import ApplicationStatus as S
+from core.errors import DomainError, InvalidInput, NotVisible, StaleVersion, WrongState
+from documents.models import Document, document_type_label
+from documents.selectors import documents_of, letters_of
+from documents.services import (
+    document_remove,
+    document_upload,
+    insurance_proof_add_with_certificate,
+    supplement_answer_with_documents,
+)
+from portal import forms, presentation
+
+STALE_MESSAGE = gettext_lazy(
+    "This application changed since you opened it (in another tab or by a colleague). Your "
+    "text is still below: check it against the current version and save again."
+)
+
+
+def _file(upload: UploadedFile) -> tuple[str, Any]:
+    return upload.name or "", upload.chunks()
+
+
+def applicant_case(request: HttpRequest, pk: int) -> Application:
+    """The case if the user acts for its organisation; 404 for everyone else (never 403)."""
+    try:
+        application = application_get_for(user=request.user, pk=pk)
+    except NotVisible as error:
+        raise Http404(error.message) from error
+    if not perms.can_act_for_applicant(request.user, application):
+        raise Http404(_("No such application."))
+    return application
+
+
+# --- dashboard and starting an application --------------------------------------------------------
+
+
+class DashboardView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not has_role(request.user, Role.APPLICANT):
+            return render(request, "portal/not_applicant.html", status=403)
+        cases = list(
+            applications_visible_to(user=request.user)
+            .filter(organization__memberships__user_id=int(request.user.pk or 0))
+            .prefetch_related("insurance_proofs", "extension_requests", "law_amendment_requests")
+            .order_by("-updated_at")
+        )
+        now = timezone.now()
+        rows: list[dict[str, Any]] = [
+            {"case": case, "next": presentation.next_step(case, now=now)} for case in cases
+        ]
+        deadlines = sorted(
+            (
+                row
+                for row in rows
+                if row["next"].deadline is not None
+                and (
+                    row["case"].status not in (S.ACTIVE, S.APPROVED)
+                    # a waiver's own deadlines count once they are near (the first reminder)
+                    or (row["next"].deadline - row["case"].program.local_date(now)).days <= 90
+                )
+            ),
+            key=lambda row: row["next"].deadline,
+        )
+        return render(
+            request,
+            "portal/dashboard.html",
+            {"rows": rows, "next_deadline": deadlines[0] if deadlines else None},
+        )
+
+
+def _applicant_organization(request: HttpRequest) -> Any:
+    membership = (
+        Membership.objects.select_related("organization")
+        .filter(user_id=int(request.user.pk or 0))
+        .order_by("-is_owner", "pk")
+        .first()
+    )
+    if membership is None or not has_role(request.user, Role.APPLICANT):
+        raise Http404(_("You are not a member of an organisation."))
+    return membership.organization
+
+
+def _open_tracks() -> Any:
+    return (
+        Track.objects.filter(is_active=True, program__is_active=True)
+        .select_related("program")
+        .order_by("program__code", "kind", "code")
+    )
+
+
+class ApplicationStartView(LoginRequiredMixin, View):
+    template_name = "portal/start.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _applicant_organization(request)
+        tracks = _open_tracks()
+        form = forms.StartForm(tracks=tracks)
+        return render(request, self.template_name, {"form": form, "tracks": tracks})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        organization = _applicant_organization(request)
+        tracks = _open_tracks()
+        form = forms.StartForm(request.POST, tracks=tracks)
+        if form.is_valid():
+            track = form.cleaned_data["track"]
+            try:
+                app = services.application_create_draft(
+                    by=request.user,
+                    organization=organization,
+                    program=track.program,
+                    track=track,
+                    title=form.cleaned_data["title"],
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                return redirect("application-step", pk=app.pk, step="service")
+        context = {"form": form, "tracks": tracks}
+        return render(request, self.template_name, context, status=400)
+
+
+# --- the multi-step form -----------------------------------------------------------------------
+
+FORM_STEPS: dict[str, type[forms.DraftStepForm]] = {
+    "service": forms.ServiceForm,
+    "scope": forms.ScopeForm,
+    "safety": forms.SafetyForm,
+    "insurance": forms.InsuranceForm,
+    "declarations": forms.DeclarationsForm,
+}
+
+
+def _draft_or_redirect(request: HttpRequest, pk: int) -> Application | HttpResponse:
+    app = applicant_case(request, pk)
+    if app.status != S.DRAFT:
+        messages.info(
+            request, _("This application has been submitted; it can no longer be edited.")
+        )
+        return redirect("application-detail", pk=app.pk)
+    return app
+
+
+class ApplicationStepView(LoginRequiredMixin, View):
+    """One page of the application form. Every save stores the draft, so a half-filled form
+    survives signing out; "Save and come back later" returns to the dashboard."""
+
+    def _step(self, app: Application, slug: str) -> sections.Step:
+        steps = {s.slug: s for s in sections.steps_for(app)}
+        if slug not in steps:
+            raise Http404(_("No such step."))
+        return steps[slug]
+
+    def _render(
+        self,
+        request: HttpRequest,
+        app: Application,
+        step: sections.Step,
+        status: int = 200,
+        **extra: Any,
+    ) -> HttpResponse:
+        steps = sections.steps_for(app)
+        context = {
+            "application": app,
+            "step": step,
+            "steps": steps,
+            "step_number": [s.slug for s in steps].index(step.slug) + 1,
+            "step_count": len(steps),
+            **extra,
+        }
+        if step.slug == "regulations":
+            context.setdefault("form", forms.RegulationForm())
+            context["regulations"] = app.regulations.select_related("competent_ministry")
+            template = "portal/step_regulations.html"
+        elif step.slug == "documents":
+            required = list(app.track.required_document_types or [])
+            context.setdefault("form", forms.UploadForm(required_types=required))
+            docs = list(documents_of(application=app))
+            present = {d.doc_type for d in docs}
+            context["documents"] = docs
+            context["required"] = [
+                {"code": c, "label": document_type_label(c), "present": c in present}
+                for c in required
+            ]
+            template = "portal/step_documents.html"
+        else:
+            template = "portal/step_form.html"
+        return render(request, template, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        app = _draft_or_redirect(request, pk)
+        if isinstance(app, HttpResponse):
+            return app
+        current = self._step(app, step)
+        if step in FORM_STEPS:
+            form_class = FORM_STEPS[step]
+            initial = {
+                name: getattr(app, name) for name in form_class.base_fields if name != "version"
+            }
+            initial["version"] = app.version
+            return self._render(request, app, current, form=form_class(initial=initial))
+        return self._render(request, app, current)
+
+    def post(self, request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        app = _draft_or_redirect(request, pk)
+        if isinstance(app, HttpResponse):
+            return app
+        current = self._step(app, step)
+        if step == "regulations":
+            return self._add_regulation(request, app, current)
+        if step == "documents":
+            return self._upload(request, app, current)
+        form = FORM_STEPS[step](request.POST)
+        if form.is_valid():
+            try:
+                services.application_update_draft(
+                    application=app,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    **form.draft_fields(),
+                )
+            except StaleVersion:
+                form = _rebound_with_version(form, app.version)
+                form.add_error(None, STALE_MESSAGE)
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            except WrongState as error:
+                messages.info(request, error.message)
+                return redirect("application-detail", pk=app.pk)
+            else:
+                return self._onward(request, app, current)
+        return self._render(request, app, current, form=form, status=400)
+
+    def _onward(self, request: HttpRequest, app: Application, step: sections.Step) -> HttpResponse:
+        if "save_and_exit" in request.POST:
+            messages.success(
+                request, _("Your draft is saved. You can come back to it at any time.")
+            )
+            return redirect("apply-dashboard")
+        following = sections.next_step_slug(app, step.slug)
+        if following is None:
+            return redirect("application-check", pk=app.pk)
+        return redirect("application-step", pk=app.pk, step=following)
+
+    def _add_regulation(
+        self, request: HttpRequest, app: Application, step: sections.Step
+    ) -> HttpResponse:
+        if "continue" in request.POST or "save_and_exit" in request.POST:
+            return self._onward(request, app, step)
+        form = forms.RegulationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.regulation_add(application=app, by=request.user, **form.cleaned_data)
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                messages.success(request, _("The regulation was added."))
+                return redirect("application-step", pk=app.pk, step=step.slug)
+        return self._render(request, app, step, form=form, status=400)
+
+    def _upload(self, request: HttpRequest, app: Application, step: sections.Step) -> HttpResponse:
+        if "continue" in request.POST or "save_and_exit" in request.POST:
+            return self._onward(request, app, step)
+        required = list(app.track.required_document_types or [])
+        form = forms.UploadForm(request.POST, request.FILES, required_types=required)
+        if form.is_valid():
+            try:
+                document = document_upload(
+                    application=app,
+                    by=request.user,
+                    doc_type=form.cleaned_data["doc_type"],
+                    file=_file(form.cleaned_data["file"]),
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                messages.success(
+                    request, _("“%(name)s” was uploaded.") % {"name": document.original_name}
+                )
+                return redirect("application-step", pk=app.pk, step=step.slug)
+        return self._render(request, app, step, form=form, status=400)
+
+
+def _rebound_with_version(form: Any, version: int) -> Any:
+    """The same form with the person's text kept and the current version, so saving again
+    is a conscious choice rather than a silent overwrite."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    rebound = type(form)(data, form.files) if form.files else type(form)(data)
+    rebound.is_valid()
+    return rebound
+
+
+class RegulationRemoveView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int, regulation_pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        regulation = RegulationConcerned.objects.filter(pk=regulation_pk, application=app).first()
+        if regulation is None:
+            raise Http404(_("No such regulation."))
+        try:
+            services.regulation_remove(regulation=regulation, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The regulation was removed."))
+        return redirect("application-step", pk=app.pk, step="regulations")
+
+
+class DocumentRemoveView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        document = Document.objects.filter(pk=document_pk, application=app).first()
+        if document is None:
+            raise Http404(_("No such document."))
+        try:
+            document_remove(document=document, by=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The file was removed from the draft."))
+        return redirect("application-step", pk=app.pk, step="documents")
+
+
+def submission_problems(app: Application) -> dict[str, list[str]]:
+    """What still stops the draft from being submitted (the service's own check)."""
+    missing = application_submission_problems(application=app)
+    return {k: [v] for k, v in missing.items()}
+
+
+class ApplicationCheckView(LoginRequiredMixin, View):
+    """Check your answers, then submit. A replayed or second-tab submit changes nothing."""
+
+    template_name = "portal/check.html"
+
+    def _render(
+        self,
+        request: HttpRequest,
+        app: Application,
+        problems: dict[str, list[str]],
+        status: int = 200,
+        notice: str = "",
+    ) -> HttpResponse:
+        summary = [
+            {
+                "field": name,
+                "message": message,
+                "url": reverse("application-step", args=[app.pk, sections.step_of_field(name)]),
+            }
+            for name, messages_ in problems.items()
+            for message in messages_
+        ]
+        context = {
+            "application": app,
+            "sections": sections.answers(app),
+            "regulations": app.regulations.select_related("competent_ministry"),
+            "documents": documents_of(application=app),
+            "problems": summary,
+            "notice": notice,
+            "form": forms.VersionForm(initial={"version": app.version}),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = _draft_or_redirect(request, pk)
+        if isinstance(app, HttpResponse):
+            return app
+        return self._render(request, app, submission_problems(app))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        if app.status != S.DRAFT:
+            messages.info(request, _("This application has already been submitted."))
+            return redirect("application-detail", pk=app.pk)
+        form = forms.VersionForm(request.POST)
+        version = form.cleaned_data["version"] if form.is_valid() else None
+        try:
+            services.application_submit(application=app, by=request.user, expected_version=version)
+        except InvalidInput as error:
+            return self._render(request, app, error.errors, status=400)
+        except StaleVersion:
+            app.refresh_from_db()
+            if app.status != S.DRAFT:
+                messages.info(request, _("This application has already been submitted."))
+                return redirect("application-detail", pk=app.pk)
+            return self._render(
+                request, app, submission_problems(app), status=409, notice=str(STALE_MESSAGE)
+            )
+        except WrongState:
+            messages.info(request, _("This application has already been submitted."))
+            return redirect("application-detail", pk=app.pk)
+        messages.success(
+            request,
+            _(
+                "Application submitted. Your reference number is %(reference)s. We have emailed "
+                "you a receipt."
+            )
+            % {"reference": app.reference},
+        )
+        return redirect("application-detail", pk=app.pk)
+
+
+# --- the case page and the applicant's actions ---------------------------------------------------
+
+
+class ApplicationDetailView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        now = timezone.now()
+        supplement = app.supplement_requests.filter(
+            answered_at__isnull=True, lapsed_at__isnull=True
+        ).first()
+        context = {
+            "application": app,
+            "next": presentation.next_step(app, now=now),
+            "deadline": presentation.current_deadline(app),
+            "actions": presentation.open_actions(app, now=now),
+            "timeline": presentation.timeline(list(application_history(application=app))),
+            "documents": documents_of(application=app),
+            "letters": letters_of(application=app),
+            "supplement": supplement,
+            "regulations": app.regulations.all(),
+        }
+        return render(request, "portal/detail.html", context)
+
+
+class CaseActionView(LoginRequiredMixin, View):
+    """A form page for one applicant action on a case; subclasses name the form and service."""
+
+    template_name = "portal/action.html"
+    form_class: type[forms.AccessibleForm] = forms.AccessibleForm
+    # Lazy texts: class attributes are made at import, before any request's language is known.
+    title: StrOrPromise = ""
+    intro: StrOrPromise = ""
+    submit_label: StrOrPromise = ""
+    danger = False
+    done_message: StrOrPromise = ""
+    allowed_statuses: tuple[str, ...] = ()
+    uses_version = False
+
+    def form(self, app: Application, data: Any = None, files: Any = None) -> Any:
+        if data is None:
+            initial = {"version": app.version} if self.uses_version else {}
+            return self.form_class(initial=initial)
+        return self.form_class(data, files)
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def extra_context(self, app: Application) -> dict[str, Any]:
+        return {}
+
+    def _render(
+        self, request: HttpRequest, app: Application, form: Any, status: int = 200
+    ) -> HttpResponse:
+        context = {
+            "application": app,
+            "form": form,
+            "title": self.title,
+            "intro": self.intro,
+            "submit_label": self.submit_label,
+            "danger": self.danger,
+            "multipart": any(f.widget.needs_multipart_form for f in form.fields.values()),
+            **self.extra_context(app),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def _closed(self, request: HttpRequest, app: Application) -> HttpResponse | None:
+        if self.allowed_statuses and app.status not in self.allowed_statuses:
+            messages.info(request, _("This action is not open on this case now."))
+            return redirect("application-detail", pk=app.pk)
+        return None
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        return self._closed(request, app) or self._render(request, app, self.form(app))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        closed = self._closed(request, app)
+        if closed:
+            return closed
+        form = self.form(app, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                self.act(request, app, form.cleaned_data)
+            except StaleVersion:
+                app.refresh_from_db()
+                closed = self._closed(request, app)
+                if closed:
+                    return closed
+                form = _rebound_with_version(form, app.version)
+                form.add_error(None, STALE_MESSAGE)
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            except WrongState as error:
+                messages.info(request, error.message)
+                return redirect("application-detail", pk=app.pk)
+            else:
+                messages.success(request, self.done_message)
+                return redirect("application-detail", pk=app.pk)
+        return self._render(request, app, form, status=400)
+
+
+class SupplementAnswerView(CaseActionView):
+    form_class = forms.SupplementAnswerForm
+    title = gettext_lazy("Answer the supplement request")
+    submit_label = gettext_lazy("Send your answer")
+    done_message = gettext_lazy("Your answer was sent. The review continues.")
+    allowed_statuses = (S.SUPPLEMENT_REQUESTED,)
+    uses_version = True
+
+    def extra_context(self, app: Application) -> dict[str, Any]:
+        request_ = app.supplement_requests.filter(
+            answered_at__isnull=True, lapsed_at__isnull=True
+        ).first()
+        return {"supplement": request_}
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        supplement_answer_with_documents(
+            application=app,
+            by=request.user,
+            message=data["message"],
+            files=[_file(f) for f in data["attachments"]],
+            expected_version=data["version"],
+        )
+
+
+class WithdrawView(CaseActionView):
+    form_class = forms.WithdrawForm
+    title = gettext_lazy("Withdraw the application")
+    intro = gettext_lazy(
+        "Withdrawing ends this application. You cannot undo it; to try again you would "
+        "start a new application."
+    )
+    submit_label = gettext_lazy("Withdraw the application")
+    danger = True
+    done_message = gettext_lazy("The application was withdrawn.")
+    allowed_statuses = tuple(workflow.WITHDRAWABLE)
+    uses_version = True
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        services.application_withdraw(
+            application=app,
+            by=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+
+
+class ReconsiderationView(CaseActionView):
+    form_class = forms.ReconsiderationForm
+    title = gettext_lazy("Request reconsideration")
+    intro = gettext_lazy(
+        "The committee will look at the decision again. Explain what it should take into account."
+    )
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your request for reconsideration was sent to the committee.")
+    allowed_statuses = (S.REJECTED,)
+    uses_version = True
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        services.application_request_reconsideration(
+            application=app,
+            by=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        )
+
+
+class InsuranceView(CaseActionView):
+    form_class = forms.InsuranceProofForm
+    title = gettext_lazy("Add insurance proof")
+    intro = gettext_lazy("The cover must run for the whole term of the waiver.")
+    submit_label = gettext_lazy("Add insurance proof")
+    done_message = gettext_lazy("The insurance proof was added.")
+    allowed_statuses = (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING)
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        insurance_proof_add_with_certificate(
+            application=app,
+            by=request.user,
+            insurer=data["insurer"],
+            policy_number=data["policy_number"],
+            coverage_start=data["coverage_start"],
+            coverage_end=data["coverage_end"],
+            insured_amount=data["insured_amount"],
+            certificate=_file(data["certificate"]) if data.get("certificate") else None,
+        )
+
+
+class ExtensionView(CaseActionView):
+    form_class = forms.ExtensionForm
+    title = gettext_lazy("Request an extension")
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your extension request was sent.")
+    allowed_statuses = tuple(workflow.IN_FORCE)
+
+    def extra_context(self, app: Application) -> dict[str, Any]:
+        return {
+            "intro_detail": _(
+                "The term now ends on %(end)s. This track allows %(max)s "
+                "extension(s) of up to %(days)s days."
+            )
+            % {
+                "end": app.term_end,
+                "max": app.track.max_extensions,
+                "days": app.track.extension_term_days,
+            }
+        }
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        services.extension_request_file(
+            application=app, by=request.user, new_end=data["new_end"], reason=data["reason"]
+        )
+
+
+class LawAmendmentView(CaseActionView):
+    form_class = forms.LawAmendmentForm
+    title = gettext_lazy("Request a law amendment")
+    intro = gettext_lazy(
+        "If the test shows the service is safe, you can ask for the law to be amended. "
+        "While the request is considered, the waiver does not expire."
+    )
+    submit_label = gettext_lazy("Send the request")
+    done_message = gettext_lazy("Your law-amendment request was sent.")
+    allowed_statuses = (S.ACTIVE,)
+
+    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
+        services.law_amendment_request_file(application=app, by=request.user, reason=data["reason"])
