@@ -18,8 +18,8 @@ from applications.models import (
     Recommendation,
     RegulationConcerned,
 )
-from applications.roles import Role, has_role
 from applications.selectors import applications_visible_to
+from applications.visibility import NOTHING, scope_of
 from core.errors import NotVisible
 from documents.models import Letter
 
@@ -80,9 +80,10 @@ def events_feed() -> QuerySet[AuditEvent]:
 def events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
     """Auditors read the whole chain (account events too); others the events of the cases they
     may read."""
-    if not getattr(user, "is_authenticated", False):
+    scope = scope_of(user)
+    if scope == NOTHING:
         return AuditEvent.objects.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR):
+    if scope.everything:
         return events_feed()
     visible = api_applications_for(user=user).values("pk")
     return events_feed().filter(application__in=visible)
@@ -111,9 +112,10 @@ def decisions_register() -> QuerySet[Decision]:
 
 def decisions_visible_to(*, user: Any) -> QuerySet[Decision]:
     """The decisions register, limited to the cases the user may read."""
-    if not getattr(user, "is_authenticated", False):
+    scope = scope_of(user)
+    if scope == NOTHING:
         return Decision.objects.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR):
+    if scope.everything:
         return decisions_register()
     visible = api_applications_for(user=user).values("pk")
     return decisions_register().filter(application__in=visible)

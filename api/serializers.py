@@ -271,7 +271,9 @@ class RecommendationSerializer(serializers.ModelSerializer[Recommendation]):
         read_only_fields = fields
 
 
-class ExtensionSerializer(serializers.ModelSerializer[ExtensionRequest]):
+class TermRequestSerializer(serializers.ModelSerializer[Any]):
+    """What extension and law-amendment requests share: who asked when, and the decision."""
+
     requested_at = UtcDateTimeField()
     decided_at = UtcDateTimeField(allow_null=True)
     decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -279,29 +281,20 @@ class ExtensionSerializer(serializers.ModelSerializer[ExtensionRequest]):
     )
 
     class Meta:
+        fields = ["requested_at", "reason", "status", "decided_by", "decided_at", "decision_reason"]
+
+
+class ExtensionSerializer(TermRequestSerializer):
+    class Meta:
         model = ExtensionRequest
-        fields = [
-            "requested_at",
-            "new_end",
-            "reason",
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-        ]
+        fields = ["requested_at", "new_end", *TermRequestSerializer.Meta.fields[1:]]
         read_only_fields = fields
 
 
-class LawAmendmentSerializer(serializers.ModelSerializer[LawAmendmentRequest]):
-    requested_at = UtcDateTimeField()
-    decided_at = UtcDateTimeField(allow_null=True)
-    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-
+class LawAmendmentSerializer(TermRequestSerializer):
     class Meta:
         model = LawAmendmentRequest
-        fields = ["requested_at", "reason", "status", "decided_by", "decided_at", "decision_reason"]
+        fields = TermRequestSerializer.Meta.fields
         read_only_fields = fields
 
 

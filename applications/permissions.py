@@ -10,6 +10,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from applications.roles import Role, has_role, ministry_of
+from applications.vocabulary import AuditAction
+from applications.workflow import OPEN_FOR_OFFICER
 
 if TYPE_CHECKING:
     from applications.models import Application, Consultation
@@ -41,25 +43,6 @@ def _made_the_recommendation(user: Any, application: Application) -> bool:
     return latest is not None and latest.officer_id == user.pk
 
 
-# --- visibility --------------------------------------------------------------------------
-
-
-def can_view_application(user: Any, application: Application) -> bool:
-    """Auditors see all; applicants their organisation's; staff their ministry's or consulted."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or has_role(user, Role.AUDITOR):
-        return True
-    if has_role(user, Role.APPLICANT) and _is_member(user, application):
-        return True
-    ministry = ministry_of(user)
-    if ministry is None:
-        return False
-    if ministry.pk == application.program.lead_ministry_id:
-        return True
-    return application.consultations.filter(ministry=ministry).exists()
-
-
 # --- applicant actions -------------------------------------------------------------------
 
 
@@ -84,16 +67,43 @@ can_add_insurance_proof = can_act_for_applicant
 # --- ministry actions --------------------------------------------------------------------
 
 
-def can_accept_application(user: Any, application: Application) -> bool:
-    """Intake belongs to case officers of the programme's lead ministry."""
+def declared_conflict(user: Any, application: Application) -> bool:
+    """Whether the user recorded a conflict of interest in the case (an audit event; it bars
+    them from the officer's work on it for good). Read once per case object."""
+    if application.pk is None or user is None or user.pk is None:
+        return False
+    cached = application.__dict__.get(CONFLICTS_CACHE)
+    if cached is None:
+        cached = frozenset(
+            application.events.filter(action=AuditAction.CONFLICT_DECLARED).values_list(
+                "actor_id", flat=True
+            )
+        )
+        application.__dict__[CONFLICTS_CACHE] = cached
+    return user.pk in cached
+
+
+CONFLICTS_CACHE = "_declared_conflicts"
+
+
+def _lead_officer(user: Any, application: Application) -> bool:
     return has_role(user, Role.CASE_OFFICER) and _works_for_lead_ministry(user, application)
 
 
+def can_accept_application(user: Any, application: Application) -> bool:
+    """Intake belongs to case officers of the programme's lead ministry: not to one who declared
+    a conflict of interest, nor to another while a colleague has claimed the case."""
+    return (
+        _lead_officer(user, application)
+        and application.assigned_officer_id in (None, user.pk)
+        and not declared_conflict(user, application)
+    )
+
+
 def can_request_supplement(user: Any, application: Application) -> bool:
-    """At intake any officer of the lead ministry; once under review only the assigned one."""
-    if not can_accept_application(user, application):
-        return False
-    return application.assigned_officer_id in (None, user.pk)
+    """At intake any (unconflicted) officer of the lead ministry; once under review only the
+    assigned one."""
+    return can_accept_application(user, application)
 
 
 def can_review_application(user: Any, application: Application) -> bool:
@@ -102,7 +112,11 @@ def can_review_application(user: Any, application: Application) -> bool:
 
 
 can_request_consultation = can_review_application
-can_activate_application = can_accept_application
+
+
+def can_activate_application(user: Any, application: Application) -> bool:
+    """Any case officer of the lead ministry starts the term once its conditions are met."""
+    return _lead_officer(user, application)
 
 
 def can_decide_application(user: Any, application: Application) -> bool:
@@ -134,27 +148,12 @@ def system_only(user: Any, application: Application) -> bool:
 
 # --- review workspace: taking and handing over cases ----------------------------------------
 
-# Statuses in which a case still has work for its officer (intake to the end of the term).
-_OPEN_FOR_OFFICER = frozenset(
-    {
-        "submitted",
-        "supplement_requested",
-        "under_review",
-        "deliberation",
-        "approved",
-        "active",
-        "suspended",
-        "continuing",
-        "rejected",
-    }
-)
-
 
 def can_claim_application(user: Any, application: Application) -> bool:
     """A case officer of the lead ministry takes an open case nobody is working on."""
     return (
         can_accept_application(user, application)
-        and application.status in _OPEN_FOR_OFFICER
+        and application.status in OPEN_FOR_OFFICER
         and application.assigned_officer_id is None
     )
 
@@ -163,7 +162,7 @@ def can_assign_application(user: Any, application: Application) -> bool:
     """Lead-ministry officers hand an unassigned case, or their own, to a colleague."""
     return (
         can_accept_application(user, application)
-        and application.status in _OPEN_FOR_OFFICER
+        and application.status in OPEN_FOR_OFFICER
         and application.assigned_officer_id in (None, user.pk)
     )
 
@@ -172,11 +171,11 @@ def can_release_application(user: Any, application: Application) -> bool:
     """The assigned officer gives the case back to the pool."""
     return (
         can_accept_application(user, application)
-        and application.status in _OPEN_FOR_OFFICER
+        and application.status in OPEN_FOR_OFFICER
         and application.assigned_officer_id == user.pk
     )
 
 
 def can_declare_conflict(user: Any, application: Application) -> bool:
     """Any case officer of the lead ministry may record a conflict of interest in a case."""
-    return can_accept_application(user, application)
+    return _lead_officer(user, application)

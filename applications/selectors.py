@@ -5,36 +5,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from applications import effects, workflow
-from applications import permissions as perms
 from applications.models import (
     Application,
     AuditEvent,
 )
-from applications.roles import Role, has_role, ministry_of
+from applications.visibility import can_view_application, scope_of
 from core.errors import NotVisible
 
 
 def applications_visible_to(*, user: Any) -> QuerySet[Application]:
-    """Every case the user may read: all for auditors, their organisation's for applicants,
-    their ministry's (lead or consulted) for staff."""
-    base = Application.objects.select_related(
+    """Every case the user may read (``visibility.scope_of``), with what lists show preloaded."""
+    return Application.objects.select_related(
         "program", "track", "organization", "assigned_officer"
-    )
-    if not getattr(user, "is_authenticated", False):
-        return base.none()
-    if user.is_superuser or has_role(user, Role.AUDITOR):
-        return base
-    visible = Q(pk__in=[])
-    if has_role(user, Role.APPLICANT):
-        visible |= Q(organization__memberships__user=user)
-    ministry = ministry_of(user)
-    if ministry is not None:
-        visible |= Q(program__lead_ministry=ministry) | Q(consultations__ministry=ministry)
-    return base.filter(visible).distinct()
+    ).filter(scope_of(user).q())
 
 
 def application_get_for(
@@ -47,7 +34,7 @@ def application_get_for(
         .filter(**lookup)
         .first()
     )
-    if app is None or not perms.can_view_application(user, app):
+    if app is None or not can_view_application(user, app):
         raise NotVisible(_("No such application."))
     return app
 

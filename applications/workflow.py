@@ -71,6 +71,19 @@ RUNNING_CLOCK = frozenset({S.SUBMITTED, S.UNDER_REVIEW})
 WITHDRAWABLE = (S.DRAFT, S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
 IN_FORCE = (S.APPROVED, S.ACTIVE)
 TERMINAL = frozenset({S.CONFIRMED, S.REGULARIZED, S.EXPIRED, S.REVOKED, S.WITHDRAWN})
+# The term has started to run (or is about to): insurance, reports and the like are filed now.
+TERM_RUNNING = frozenset({S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING})
+# A case still has work for its officer, from intake to the end of the term.
+OPEN_FOR_OFFICER = frozenset(
+    {
+        S.SUBMITTED,
+        S.SUPPLEMENT_REQUESTED,
+        S.UNDER_REVIEW,
+        S.DELIBERATION,
+        S.REJECTED,
+        *TERM_RUNNING,
+    }
+)
 
 
 class TrackKind(models.TextChoices):
@@ -201,6 +214,24 @@ def extension_problems(
 def law_amendment_too_late(*, track: Track, today: dt.date, term_end: dt.date) -> bool:
     """A law-amendment request must come at least ``law_amendment_lead_days`` before expiry."""
     return (term_end - today).days < track.law_amendment_lead_days
+
+
+def reconsideration_window_end(application: Any) -> dt.datetime | None:
+    """The moment the window for asking to reconsider a rejection closes (None unless
+    rejected)."""
+    if application.status != S.REJECTED or application.decided_at is None:
+        return None
+    return application.decided_at + dt.timedelta(days=application.track.reconsideration_days)
+
+
+def reconsideration_open(application: Any, *, now: dt.datetime) -> bool:
+    end = reconsideration_window_end(application)
+    return end is not None and now <= end
+
+
+def extensions_left(application: Any) -> bool:
+    """Whether the track allows another extension of this waiver."""
+    return bool(application.extensions_used < application.track.max_extensions)
 
 
 def conditions_cleaned(conditions: Iterable[str]) -> list[str]:

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from applications import permissions as perms
 from applications.models import Application
+from applications.visibility import can_view_application
 from core.errors import NotVisible
 from documents.models import Document, Letter, LetterStatus
 from documents.uploads import missing_documents
@@ -23,7 +23,7 @@ def document_get_for(*, user: Any, pk: int) -> Document:
         .filter(pk=pk)
         .first()
     )
-    if document is None or not perms.can_view_application(user, document.application):
+    if document is None or not can_view_application(user, document.application):
         raise NotVisible(_("No such document."))
     return document
 
@@ -67,7 +67,7 @@ def letter_get_for(*, user: Any, number: str, include_pending: bool = False) -> 
     if not include_pending:
         letters = letters.filter(status=LetterStatus.ISSUED)
     letter = letters.first()
-    if letter is None or not perms.can_view_application(user, letter.application):
+    if letter is None or not can_view_application(user, letter.application):
         raise NotVisible(_("No such letter."))
     return letter
 

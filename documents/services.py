@@ -27,6 +27,7 @@ from applications.services import (
     event_record,
     insurance_proof_add,
 )
+from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, StorageUnavailable, WrongState
 from documents import tasks, uploads
@@ -83,7 +84,7 @@ def _allowed_doc_types(application: Application) -> set[str]:
 
 
 def _require_applicant(by: Any, application: Application) -> None:
-    if not perms.can_view_application(by, application):
+    if not can_view_application(by, application):
         raise NotVisible(_("No such application."))
     if not perms.can_act_for_applicant(by, application):
         raise NotPermitted(_("Only members of the applying organisation can upload files."))
@@ -291,7 +292,7 @@ def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:
         raise InvalidInput({"reason": _("Say what the correction changes.")})
     with transaction.atomic():
         app = application_row_lock(letter.application)
-        if not perms.can_view_application(by, app):
+        if not can_view_application(by, app):
             raise NotVisible(_("No such application."))
         old = Letter.objects.select_for_update().get(pk=letter.pk)
         if old.status != LetterStatus.ISSUED:

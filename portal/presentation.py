@@ -1,8 +1,7 @@
 """What the applicant portal tells a person about their case, in plain language.
 
-Pure presentation: a case (and its already-loaded events) in, sentences and links out. The
-steps of the application form are listed here too, so views, templates and the
-check-your-answers page agree on them.
+Presentation: a case (and its already-loaded events) in, sentences and links out. Which actions
+are open comes from ``applications.availability``, the same answer the services enforce.
 """
 
 from __future__ import annotations
@@ -13,12 +12,13 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy
 
-from applications import vocabulary
+from applications import availability, vocabulary, workflow
 from applications.models import Application, AuditEvent, RequestStatus
-from applications.workflow import WITHDRAWABLE, TrackKind
 from applications.workflow import ApplicationStatus as S
+from applications.workflow import TrackKind
 
 # --- what to do next ---------------------------------------------------------------------------
 
@@ -38,9 +38,8 @@ def _local(app: Application, moment: dt.datetime | None) -> dt.date | None:
 
 
 def reconsideration_deadline(app: Application) -> dt.date | None:
-    if app.status != S.REJECTED or app.decided_at is None:
-        return None
-    return _local(app, app.decided_at + dt.timedelta(days=app.track.reconsideration_days))
+    """The last day to ask for reconsideration of a rejection, in the programme's calendar."""
+    return _local(app, workflow.reconsideration_window_end(app))
 
 
 def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
@@ -79,7 +78,7 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
         )
     if app.status == S.REJECTED:
         window = reconsideration_deadline(app)
-        if window is not None and window >= today:
+        if window is not None and workflow.reconsideration_open(app, now=now):
             return NextStep(
                 gettext("If you disagree with the decision, you may ask for reconsideration."),
                 deadline=window,
@@ -159,7 +158,7 @@ def _active_next_step(app: Application, *, today: dt.date, detail: str) -> NextS
             link_text=gettext("Request a law amendment"),
             later=term_end,
         )
-    if app.extensions_used < app.track.max_extensions:
+    if workflow.extensions_left(app):
         return NextStep(
             gettext(
                 "Run the service within the conditions of the decision. If the test needs more "
@@ -189,82 +188,35 @@ class Action:
     danger: bool = False
 
 
-def open_actions(app: Application, *, now: dt.datetime | None = None) -> list[Action]:
-    """Links to the actions the applicant can take on the case in its current state."""
-    now = now or timezone.now()
-    today = app.program.local_date(now)
-    pk = app.pk
-    actions: list[Action] = []
-    if app.status == S.DRAFT:
-        actions.append(
-            Action(
-                "edit",
-                gettext("Continue your application"),
-                reverse("application-check", args=[pk]),
-            )
-        )
-    if app.status == S.SUPPLEMENT_REQUESTED:
-        actions.append(
-            Action(
-                "answer_supplement",
-                gettext("Answer the supplement request"),
-                reverse("application-answer-supplement", args=[pk]),
-            )
-        )
-    window = reconsideration_deadline(app)
-    if window is not None and window >= today:
-        actions.append(
-            Action(
-                "reconsideration",
-                gettext("Request reconsideration"),
-                reverse("application-reconsideration", args=[pk]),
-            )
-        )
-    if app.status in (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING):
-        actions.append(
-            Action(
-                "insurance",
-                gettext("Add insurance proof"),
-                reverse("application-insurance", args=[pk]),
-            )
-        )
-    in_force = app.status in (S.APPROVED, S.ACTIVE)
-    pending_extension = any(r.status == RequestStatus.PENDING for r in app.extension_requests.all())
-    if (
-        in_force
-        and app.extensions_used < app.track.max_extensions
-        and not pending_extension
-        and app.term_end is not None
-        and app.term_end >= today
-    ):
-        actions.append(
-            Action(
-                "extension",
-                gettext("Request an extension"),
-                reverse("application-extension", args=[pk]),
-            )
-        )
-    pending_amendment = any(
-        r.status == RequestStatus.PENDING for r in app.law_amendment_requests.all()
-    )
-    if app.status == S.ACTIVE and not pending_amendment:
-        actions.append(
-            Action(
-                "law_amendment",
-                gettext("Request a law amendment"),
-                reverse("application-law-amendment", args=[pk]),
-            )
-        )
-    if app.status in WITHDRAWABLE:
-        actions.append(
-            Action(
-                "withdraw",
-                gettext("Withdraw the application"),
-                reverse("application-withdraw", args=[pk]),
-                danger=True,
-            )
-        )
-    return actions
+# The applicant's actions, in the order the case page lists them: (name, link text, URL name).
+APPLICANT_ACTIONS: tuple[tuple[str, Promise, str], ...] = (
+    ("edit", gettext_lazy("Continue your application"), "application-check"),
+    (
+        "answer_supplement",
+        gettext_lazy("Answer the supplement request"),
+        "application-answer-supplement",
+    ),
+    (
+        "request_reconsideration",
+        gettext_lazy("Request reconsideration"),
+        "application-reconsideration",
+    ),
+    ("add_insurance_proof", gettext_lazy("Add insurance proof"), "application-insurance"),
+    ("request_extension", gettext_lazy("Request an extension"), "application-extension"),
+    ("request_law_amendment", gettext_lazy("Request a law amendment"), "application-law-amendment"),
+    ("withdraw", gettext_lazy("Withdraw the application"), "application-withdraw"),
+)
+DANGEROUS = frozenset({"withdraw"})
+
+
+def open_actions(user: Any, app: Application, *, now: dt.datetime | None = None) -> list[Action]:
+    """Links to the actions this applicant can take on the case now."""
+    names = availability.open_actions(user, app, availability.case_facts(user, app, now=now))
+    return [
+        Action(name, str(label), reverse(url_name, args=[app.pk]), danger=name in DANGEROUS)
+        for name, label, url_name in APPLICANT_ACTIONS
+        if name in names
+    ]
 
 
 # --- the timeline ------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_stubs_ext import StrOrPromise
 
+from applications import availability, sections, services
 from applications import permissions as perms
-from applications import sections, services, workflow
 from applications.models import Application, Membership, RegulationConcerned, Track
 from applications.roles import Role, has_role
 from applications.selectors import (
@@ -445,7 +445,7 @@ class ApplicationDetailView(LoginRequiredMixin, View):
             "application": app,
             "next": presentation.next_step(app, now=now),
             "deadline": presentation.current_deadline(app),
-            "actions": presentation.open_actions(app, now=now),
+            "actions": presentation.open_actions(request.user, app, now=now),
             "timeline": presentation.timeline(list(application_history(application=app))),
             "documents": documents_of(application=app),
             "letters": letters_of(application=app),
@@ -466,7 +466,7 @@ class CaseActionView(LoginRequiredMixin, View):
     submit_label: StrOrPromise = ""
     danger = False
     done_message: StrOrPromise = ""
-    allowed_statuses: tuple[str, ...] = ()
+    action = ""  # the name in ``applications.availability.ACTIONS``
     uses_version = False
 
     def form(self, app: Application, data: Any = None, files: Any = None) -> Any:
@@ -497,7 +497,9 @@ class CaseActionView(LoginRequiredMixin, View):
         return render(request, self.template_name, context, status=status)
 
     def _closed(self, request: HttpRequest, app: Application) -> HttpResponse | None:
-        if self.allowed_statuses and app.status not in self.allowed_statuses:
+        if not availability.is_open(
+            self.action, request.user, app, availability.case_facts(request.user, app)
+        ):
             messages.info(request, _("This action is not open on this case now."))
             return redirect("application-detail", pk=app.pk)
         return None
@@ -538,7 +540,7 @@ class SupplementAnswerView(CaseActionView):
     title = gettext_lazy("Answer the supplement request")
     submit_label = gettext_lazy("Send your answer")
     done_message = gettext_lazy("Your answer was sent. The review continues.")
-    allowed_statuses = (S.SUPPLEMENT_REQUESTED,)
+    action = "answer_supplement"
     uses_version = True
 
     def extra_context(self, app: Application) -> dict[str, Any]:
@@ -567,7 +569,7 @@ class WithdrawView(CaseActionView):
     submit_label = gettext_lazy("Withdraw the application")
     danger = True
     done_message = gettext_lazy("The application was withdrawn.")
-    allowed_statuses = tuple(workflow.WITHDRAWABLE)
+    action = "withdraw"
     uses_version = True
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
@@ -587,7 +589,7 @@ class ReconsiderationView(CaseActionView):
     )
     submit_label = gettext_lazy("Send the request")
     done_message = gettext_lazy("Your request for reconsideration was sent to the committee.")
-    allowed_statuses = (S.REJECTED,)
+    action = "request_reconsideration"
     uses_version = True
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
@@ -605,7 +607,7 @@ class InsuranceView(CaseActionView):
     intro = gettext_lazy("The cover must run for the whole term of the waiver.")
     submit_label = gettext_lazy("Add insurance proof")
     done_message = gettext_lazy("The insurance proof was added.")
-    allowed_statuses = (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING)
+    action = "add_insurance_proof"
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
         insurance_proof_add_with_certificate(
@@ -625,7 +627,7 @@ class ExtensionView(CaseActionView):
     title = gettext_lazy("Request an extension")
     submit_label = gettext_lazy("Send the request")
     done_message = gettext_lazy("Your extension request was sent.")
-    allowed_statuses = tuple(workflow.IN_FORCE)
+    action = "request_extension"
 
     def extra_context(self, app: Application) -> dict[str, Any]:
         return {
@@ -655,7 +657,7 @@ class LawAmendmentView(CaseActionView):
     )
     submit_label = gettext_lazy("Send the request")
     done_message = gettext_lazy("Your law-amendment request was sent.")
-    allowed_statuses = (S.ACTIVE,)
+    action = "request_law_amendment"
 
     def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
         services.law_amendment_request_file(application=app, by=request.user, reason=data["reason"])

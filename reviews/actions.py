@@ -1,9 +1,8 @@
 """The actions a staff member can take on a case, each with its form and its service call.
 
-``available`` answers "may this user do this to this case now?" from the state machine
-(``has_transition_perm``: source status, conditions and the permission predicate) or, for
-actions that are not transitions, from the same ``can_<verb>_<noun>`` predicates the services
-enforce. The case page lists exactly the available actions; the services check again.
+Whether one is open to this user now is ``applications.availability``'s answer (the state
+machine and the ``can_*`` predicates the services enforce, conflicts of interest included): the
+case page lists exactly the open actions; the services check again.
 """
 
 from __future__ import annotations
@@ -16,71 +15,18 @@ from typing import Any
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django_fsm import has_transition_perm
 
-from applications import permissions as perms
-from applications import services
+from applications import availability, services
+from applications.availability import CaseFacts
 from applications.models import (
     Application,
-    AuditEvent,
-    Consultation,
-    ConsultationStatus,
-    ExtensionRequest,
-    LawAmendmentRequest,
     Ministry,
-    Recommendation,
-    RequestStatus,
 )
-from applications.roles import ministry_of
-from applications.vocabulary import AuditAction
-from applications.workflow import IN_FORCE
 from applications.workflow import ApplicationStatus as S
 from reviews import forms
 from reviews.selectors import officers_of_ministry
 
-
-@dataclass
-class CaseState:
-    """Rows of the case the actions depend on, read once per request."""
-
-    pending_consultation: Consultation | None
-    pending_extension: ExtensionRequest | None
-    pending_law_amendment: LawAmendmentRequest | None
-    recommendation: Recommendation | None
-    conflicted: bool = False
-
-
-# Officer work a person who declared a conflict of interest in the case is never offered.
-OFFICER_WORK = frozenset(
-    {"claim", "assign", "release", "accept", "supplement", "consult", "confirmation", "recommend"}
-)
-
-
-def case_state(user: Any, app: Application) -> CaseState:
-    ministry = ministry_of(user)
-    consultation = None
-    if ministry is not None:
-        consultation = (
-            Consultation.objects.filter(
-                application=app, ministry=ministry, status=ConsultationStatus.PENDING
-            )
-            .select_related("ministry")
-            .first()
-        )
-    return CaseState(
-        pending_consultation=consultation,
-        pending_extension=app.extension_requests.filter(status=RequestStatus.PENDING).first(),
-        pending_law_amendment=app.law_amendment_requests.filter(
-            status=RequestStatus.PENDING
-        ).first(),
-        recommendation=app.recommendations.order_by("-created_at", "-id").first(),
-        conflicted=AuditEvent.objects.filter(
-            application=app, action=AuditAction.CONFLICT_DECLARED, actor_id=user.pk
-        ).exists(),
-    )
-
-
-Run = Callable[[Any, Application, dict[str, Any], CaseState], object]
+Run = Callable[[Any, Application, dict[str, Any], CaseFacts], object]
 
 
 @dataclass(frozen=True)
@@ -89,21 +35,14 @@ class ReviewAction:
     label: Promise
     done: Promise
     form_class: type[forms.VersionForm]
-    available: Callable[[Any, Application, CaseState], bool]
+    action: str  # its name in ``applications.availability.ACTIONS``
     run: Run
     intro: Promise | str = ""
     danger: bool = False
     secondary: bool = False
 
 
-def _transition(name: str) -> Callable[[Any, Application, CaseState], bool]:
-    def available(user: Any, app: Application, state: CaseState) -> bool:
-        return bool(has_transition_perm(getattr(app, name), user))
-
-    return available
-
-
-def _claim(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+def _claim(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
     if data["declaration"] == "conflict":
         services.conflict_declare(
             application=app,
@@ -117,7 +56,7 @@ def _claim(user: Any, app: Application, data: dict[str, Any], state: CaseState) 
         )
 
 
-def _consult(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+def _consult(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
     services.consultation_request(
         application=app,
         by=user,
@@ -128,7 +67,7 @@ def _consult(user: Any, app: Application, data: dict[str, Any], state: CaseState
 
 
 def _answer_consultation(
-    user: Any, app: Application, data: dict[str, Any], state: CaseState
+    user: Any, app: Application, data: dict[str, Any], state: CaseFacts
 ) -> None:
     assert state.pending_consultation is not None
     services.consultation_answer(
@@ -140,7 +79,7 @@ def _answer_consultation(
     )
 
 
-def _recommend(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+def _recommend(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
     services.application_recommend(
         application=app,
         by=user,
@@ -153,7 +92,7 @@ def _recommend(user: Any, app: Application, data: dict[str, Any], state: CaseSta
     )
 
 
-def _approve(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+def _approve(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
     services.application_approve(
         application=app,
         by=user,
@@ -166,7 +105,7 @@ def _approve(user: Any, app: Application, data: dict[str, Any], state: CaseState
     )
 
 
-def _decide_extension(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+def _decide_extension(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
     assert state.pending_extension is not None
     services.extension_request_decide(
         extension_request=state.pending_extension,
@@ -178,7 +117,7 @@ def _decide_extension(user: Any, app: Application, data: dict[str, Any], state: 
 
 
 def _decide_law_amendment(
-    user: Any, app: Application, data: dict[str, Any], state: CaseState
+    user: Any, app: Application, data: dict[str, Any], state: CaseFacts
 ) -> None:
     assert state.pending_law_amendment is not None
     services.law_amendment_request_decide(
@@ -193,7 +132,7 @@ def _decide_law_amendment(
 def _simple(service: Callable[..., Any], **names: str) -> Run:
     """A service called with form fields renamed: ``_simple(f, reason="reason")``."""
 
-    def run(user: Any, app: Application, data: dict[str, Any], state: CaseState) -> None:
+    def run(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
         service(
             application=app,
             by=user,
@@ -210,7 +149,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Claim this case"),
         _("The case is now assigned to you."),
         forms.ClaimForm,
-        lambda u, a, s: perms.can_claim_application(u, a),
+        "claim",
         _claim,
         intro=_("Before you take the case, declare whether you have a conflict of interest."),
     ),
@@ -219,7 +158,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Assign to an officer"),
         _("The case was assigned."),
         forms.AssignForm,
-        lambda u, a, s: perms.can_assign_application(u, a),
+        "assign",
         lambda u, a, d, s: services.application_assign(
             application=a, by=u, officer=d["officer"], expected_version=d["version"]
         ),
@@ -230,7 +169,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Release the case"),
         _("You released the case; it is unassigned now."),
         forms.ReleaseForm,
-        lambda u, a, s: perms.can_release_application(u, a),
+        "release",
         _simple(services.application_release, reason="reason"),
         intro=_("The case goes back to the queue as unassigned."),
         secondary=True,
@@ -240,7 +179,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Accept as complete"),
         _("The application was accepted as complete; the review has started."),
         forms.AcceptForm,
-        lambda u, a, s: a.assigned_officer_id in (None, u.pk) and _transition("accept")(u, a, s),
+        "accept",
         lambda u, a, d, s: services.application_accept(
             application=a, by=u, no_conflict_declared=True, expected_version=d["version"]
         ),
@@ -251,7 +190,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Request a supplement"),
         _("The supplement request was sent; the statutory clock is paused."),
         forms.SupplementRequestForm,
-        _transition("request_supplement"),
+        "request_supplement",
         lambda u, a, d, s: services.application_request_supplement(
             application=a,
             by=u,
@@ -264,7 +203,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Request opinions from ministries"),
         _("The opinion requests were sent."),
         forms.ConsultationRequestForm,
-        lambda u, a, s: a.status == S.UNDER_REVIEW and perms.can_request_consultation(u, a),
+        "request_consultation",
         _consult,
     ),
     ReviewAction(
@@ -272,10 +211,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Give your ministry's opinion"),
         _("Your ministry's opinion was recorded."),
         forms.ConsultationAnswerForm,
-        lambda u, a, s: (
-            s.pending_consultation is not None
-            and perms.can_answer_consultation(u, s.pending_consultation)
-        ),
+        "answer_consultation",
         _answer_consultation,
     ),
     ReviewAction(
@@ -283,7 +219,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Answer the confirmation request"),
         _("The answer was recorded."),
         forms.ConfirmationAnswerForm,
-        _transition("answer_confirmation"),
+        "answer_confirmation",
         lambda u, a, d, s: services.application_answer_confirmation(
             application=a,
             by=u,
@@ -299,7 +235,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Recommend to the committee"),
         _("The recommendation was recorded; the case is in deliberation."),
         forms.RecommendForm,
-        _transition("recommend"),
+        "recommend",
         _recommend,
     ),
     ReviewAction(
@@ -307,7 +243,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Approve"),
         _("The application was approved."),
         forms.ApproveForm,
-        _transition("approve"),
+        "approve",
         _approve,
     ),
     ReviewAction(
@@ -315,7 +251,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Reject"),
         _("The application was rejected."),
         forms.RejectForm,
-        _transition("reject"),
+        "reject",
         _simple(
             services.application_reject,
             reasons="reasons",
@@ -328,7 +264,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Send back for review"),
         _("The case was sent back to the case officer."),
         forms.ReasonForm,
-        _transition("remand"),
+        "remand",
         _simple(services.application_remand, reason="reason"),
         secondary=True,
     ),
@@ -337,7 +273,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Activate the waiver"),
         _("The waiver is active."),
         forms.ConfirmForm,
-        _transition("activate"),
+        "activate",
         _simple(services.application_activate),
         intro=_(
             "Activation starts the term. Where the track requires it, insurance must cover it."
@@ -348,11 +284,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Decide the extension request"),
         _("The extension request was decided."),
         forms.RequestDecisionForm,
-        lambda u, a, s: (
-            s.pending_extension is not None
-            and a.status in IN_FORCE
-            and perms.can_decide_in_force(u, a)
-        ),
+        "decide_extension",
         _decide_extension,
     ),
     ReviewAction(
@@ -360,11 +292,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Decide the law-amendment request"),
         _("The law-amendment request was decided."),
         forms.RequestDecisionForm,
-        lambda u, a, s: (
-            s.pending_law_amendment is not None
-            and a.status == S.ACTIVE
-            and perms.can_decide_in_force(u, a)
-        ),
+        "decide_law_amendment",
         _decide_law_amendment,
     ),
     ReviewAction(
@@ -372,7 +300,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Suspend"),
         _("The waiver was suspended."),
         forms.ReasonForm,
-        _transition("suspend"),
+        "suspend",
         _simple(services.application_suspend, reason="reason"),
         danger=True,
     ),
@@ -381,7 +309,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Lift the suspension"),
         _("The suspension was lifted."),
         forms.ReasonForm,
-        _transition("resume"),
+        "resume",
         _simple(services.application_resume, reason="reason"),
     ),
     ReviewAction(
@@ -389,7 +317,7 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Revoke"),
         _("The waiver was revoked."),
         forms.GroundsForm,
-        _transition("revoke"),
+        "revoke",
         _simple(services.application_revoke, grounds="grounds"),
         danger=True,
     ),
@@ -398,23 +326,19 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _("Record the amended law in force"),
         _("The case was regularized."),
         forms.ReasonForm,
-        _transition("regularize"),
+        "regularize",
         _simple(services.application_regularize, reason="reason"),
     ),
 )
 BY_SLUG = {action.slug: action for action in ACTIONS}
 
 
-def available_actions(user: Any, app: Application, state: CaseState) -> list[ReviewAction]:
+def available_actions(user: Any, app: Application, facts: CaseFacts) -> list[ReviewAction]:
     """Exactly the actions this user may take on this case now."""
     if app.status == S.DRAFT:
         return []
-    return [
-        action
-        for action in ACTIONS
-        if not (state.conflicted and action.slug in OFFICER_WORK)
-        and action.available(user, app, state)
-    ]
+    names = availability.open_actions(user, app, facts)
+    return [action for action in ACTIONS if action.action in names]
 
 
 def form_kwargs(action: ReviewAction, user: Any, app: Application) -> dict[str, Any]:
@@ -426,7 +350,7 @@ def form_kwargs(action: ReviewAction, user: Any, app: Application) -> dict[str, 
     return {}
 
 
-def initial_values(action: ReviewAction, app: Application, state: CaseState) -> dict[str, Any]:
+def initial_values(action: ReviewAction, app: Application, state: CaseFacts) -> dict[str, Any]:
     """Sensible starting values: the decision form starts from the recommendation."""
     rec = state.recommendation
     if action.slug == "recommend":

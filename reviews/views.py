@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from applications import availability, sections
 from applications import permissions as perms
-from applications import sections
+from applications.availability import CaseFacts
 from applications.models import Application, Program, Track
 from applications.selectors import application_get_for, application_history
 from applications.workflow import ApplicationStatus as S
@@ -264,12 +265,12 @@ class CaseView(StaffMixin):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = staff_case(request, pk)
-        state = actions.case_state(request.user, app)
+        state = availability.case_facts(request.user, app)
         available = actions.available_actions(request.user, app, state)
         days = _days_left(app, "", timezone.now())
         context = {
             "application": app,
-            "conflicted": state.conflicted,
+            "conflicted": perms.declared_conflict(request.user, app),
             "sections": sections.answers(app),
             "regulations": app.regulations.select_related("competent_ministry"),
             "documents": documents_of(application=app),
@@ -308,7 +309,7 @@ class CaseActionView(StaffMixin):
         request: HttpRequest,
         app: Application,
         action: actions.ReviewAction,
-        state: actions.CaseState,
+        state: CaseFacts,
         form: Any,
         status: int = 200,
     ) -> HttpResponse:
@@ -323,7 +324,7 @@ class CaseActionView(StaffMixin):
     def get(self, request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         app = staff_case(request, pk)
         action = self._action(slug)
-        state = actions.case_state(request.user, app)
+        state = availability.case_facts(request.user, app)
         if action not in actions.available_actions(request.user, app, state):
             messages.info(request, _("This action is not open to you on this case now."))
             return redirect("review-case", pk=app.pk)
@@ -338,7 +339,7 @@ class CaseActionView(StaffMixin):
     def post(self, request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         app = staff_case(request, pk)
         action = self._action(slug)
-        state = actions.case_state(request.user, app)
+        state = availability.case_facts(request.user, app)
         extra = actions.form_kwargs(action, request.user, app)
         form = action.form_class(request.POST, **extra)
         posted_version = request.POST.get("version", "")
@@ -374,7 +375,7 @@ class CaseActionView(StaffMixin):
         request: HttpRequest,
         app: Application,
         action: actions.ReviewAction,
-        state: actions.CaseState,
+        state: CaseFacts,
         form: Any,
         extra: dict[str, Any],
     ) -> HttpResponse:

@@ -19,13 +19,10 @@ from applications.services.assignment import (
     application_claim,
     application_release,
     conflict_declare,
-    has_declared_conflict,
-    refuse_conflicted,
 )
 from applications.services.consultation import (
     consultation_answer,
     consultation_lapse,
-    consultation_lapse_record,
     consultation_request,
 )
 from applications.services.decisions import (
@@ -100,16 +97,13 @@ __all__ = [
     "conflict_declare",
     "consultation_answer",
     "consultation_lapse",
-    "consultation_lapse_record",
     "consultation_request",
     "event_record",
     "extension_request_decide",
     "extension_request_file",
-    "has_declared_conflict",
     "insurance_proof_add",
     "law_amendment_request_decide",
     "law_amendment_request_file",
-    "refuse_conflicted",
     "regulation_add",
     "regulation_remove",
 ]

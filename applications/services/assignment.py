@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from applications import permissions as perms
 from applications.models import (
     Application,
-    AuditEvent,
 )
 from applications.roles import Role, has_role, ministry_of
 from applications.services.kernel import (
@@ -32,14 +31,10 @@ from applications.vocabulary import AuditAction
 from core.errors import InvalidInput, NotPermitted
 
 
-def has_declared_conflict(application: Application, officer: Any) -> bool:
-    return AuditEvent.objects.filter(
-        application=application, action=AuditAction.CONFLICT_DECLARED, actor=officer
-    ).exists()
-
-
-def refuse_conflicted(application: Application, officer: Any) -> None:
-    if officer is not None and has_declared_conflict(application, officer):
+def _refuse_conflicted(application: Application, officer: Any) -> None:
+    """The officer who would receive the case must not have declared a conflict in it (the one
+    acting is checked by the permission predicates)."""
+    if officer is not None and perms.declared_conflict(officer, application):
         raise NotPermitted(
             _("%(officer)s declared a conflict of interest in this case and cannot work on it.")
             % {"officer": officer.get_full_name() or officer.get_username()}
@@ -61,7 +56,7 @@ def _change_hands(
         require_visible(by, app)
         require_version(app, expected_version)
         require(predicate, by, app)
-        refuse_conflicted(app, officer)
+        _refuse_conflicted(app, officer)
         previous = app.assigned_officer
         app.assigned_officer = officer
         app.version += 1

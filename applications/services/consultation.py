@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
+from applications.availability import require_open
 from applications.models import (
     Application,
     Consultation,
@@ -30,7 +31,6 @@ from applications.services.kernel import (
     require_visible,
 )
 from applications.vocabulary import AuditAction
-from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, WrongState
 
 
@@ -52,11 +52,7 @@ def consultation_request(
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)
-        if app.status != S.UNDER_REVIEW:
-            raise WrongState(
-                _("Consultations can only be requested while the case is under review.")
-            )
-        require(perms.can_request_consultation, by, app)
+        require_open("request_consultation", by, app)
         if any(m.pk == app.program.lead_ministry_id for m in targets):
             raise InvalidInput({"ministries": _("The lead ministry cannot consult itself.")})
         pending = set(

@@ -132,8 +132,8 @@ def application_request_reconsideration(
     at = timezone.now()
 
     def guard(app: Application) -> None:
-        window_end = (app.decided_at or at) + dt.timedelta(days=app.track.reconsideration_days)
-        if at > window_end:
+        if not workflow.reconsideration_open(app, now=at):
+            window_end = workflow.reconsideration_window_end(app) or at
             raise InvalidInput(
                 {
                     "reason": _("The reconsideration window closed on %(date)s.")

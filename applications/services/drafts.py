@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications import workflow
+from applications.availability import require_open
 from applications.models import (
     Application,
     Ministry,
@@ -24,13 +25,11 @@ from applications.roles import Role
 from applications.services.kernel import (
     application_row_lock,
     event_record,
-    require,
     require_version,
     require_visible,
 )
 from applications.vocabulary import AuditAction
-from applications.workflow import ApplicationStatus as S
-from core.errors import InvalidInput, NotPermitted, WrongState
+from core.errors import InvalidInput, NotPermitted
 
 DRAFT_FIELDS = frozenset(
     {
@@ -111,9 +110,7 @@ def application_update_draft(
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)
-        if app.status != S.DRAFT:
-            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
-        require(perms.can_act_for_applicant, by, app)
+        require_open("edit", by, app)
         _validate_draft_fields(app.track, fields)
         changed = sorted(k for k, v in fields.items() if getattr(app, k) != v)
         for key, value in fields.items():
@@ -152,9 +149,7 @@ def regulation_add(
     with transaction.atomic():
         app = application_row_lock(application)
         require_visible(by, app)
-        if app.status != S.DRAFT:
-            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
-        require(perms.can_act_for_applicant, by, app)
+        require_open("edit", by, app)
         position = app.regulations.count() + 1
         regulation = RegulationConcerned.objects.create(
             application=app,
@@ -180,9 +175,7 @@ def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
     with transaction.atomic():
         app = application_row_lock(regulation.application)
         require_visible(by, app)
-        if app.status != S.DRAFT:
-            raise WrongState(_("Only drafts can be edited; this case is already submitted."))
-        require(perms.can_act_for_applicant, by, app)
+        require_open("edit", by, app)
         payload = {"statute": regulation.statute, "article": regulation.article}
         RegulationConcerned.objects.filter(pk=regulation.pk, application=app).delete()
         event_record(app, by, Role.APPLICANT, AuditAction.REGULATION_REMOVED, payload)

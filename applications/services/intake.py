@@ -21,13 +21,12 @@ from applications.models import (
     SupplementRequest,
 )
 from applications.roles import Role
-from applications.services.assignment import refuse_conflicted
 from applications.services.kernel import (
     clean_text,
     require_no_conflict_declared,
     run_transition,
 )
-from core.errors import InvalidInput, NotPermitted, WrongState
+from core.errors import InvalidInput, WrongState
 
 
 def _next_reference(program: Program, at: dt.datetime) -> str:
@@ -157,7 +156,9 @@ def application_accept(
     no_conflict_declared: bool,
     expected_version: int | None = None,
 ) -> Application:
-    """Case officer confirms completeness and takes the case, declaring no conflict of interest."""
+    """Case officer confirms completeness and takes the case, declaring no conflict of interest
+    (a case a colleague claimed is theirs to accept; a declared conflict bars the officer:
+    ``permissions.can_accept_application``)."""
     require_no_conflict_declared(no_conflict_declared)
     with transaction.atomic():
         return run_transition(
@@ -166,7 +167,6 @@ def application_accept(
             name="accept",
             role=Role.CASE_OFFICER,
             expected_version=expected_version,
-            guard=lambda app: _accept_guard(app, by),
             arguments=lambda app: {"officer": by},
             # ``by`` may be None here (a system caller, refused as NotPermitted inside).
             payload={
@@ -174,13 +174,6 @@ def application_accept(
                 "no_conflict_declared": True,
             },
         )
-
-
-def _accept_guard(app: Application, by: Any) -> None:
-    """A case claimed by a colleague is theirs to accept; a declared conflict bars the officer."""
-    if app.assigned_officer_id not in (None, by.pk):
-        raise NotPermitted(_("This case is assigned to another officer."))
-    refuse_conflicted(app, by)
 
 
 def application_withdraw(

@@ -23,6 +23,7 @@ from applications import permissions as perms
 from applications.audit import audit_record
 from applications.models import Application, AuditEvent, Decision
 from applications.roles import Role
+from applications.visibility import can_view_application
 from applications.vocabulary import AuditAction
 from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, WrongState
 
@@ -37,7 +38,7 @@ def application_row_lock(application: Application) -> Application:
 
 
 def require_visible(by: Any, application: Application) -> None:
-    if by is not None and not perms.can_view_application(by, application):
+    if by is not None and not can_view_application(by, application):
         raise NotVisible(_("No such application."))
 
 
@@ -71,6 +72,7 @@ def require_no_conflict_declared(declared: bool) -> None:
 def refresh_caller_copy(application: Application, app: Application) -> None:
     """The caller's object takes the values of the locked, saved row (the service's result)."""
     application.__dict__.update({k: v for k, v in app.__dict__.items() if not k.startswith("_")})
+    application.__dict__.pop(perms.CONFLICTS_CACHE, None)  # read again when next asked
 
 
 def clean_text(value: str | None, field: str, message: str) -> str:

@@ -5,6 +5,7 @@ their decisions, suspension, resumption, revocation, regularization and expiry.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications import workflow
+from applications.availability import require_open
 from applications.models import (
     Application,
     Decision,
@@ -21,6 +23,7 @@ from applications.models import (
     InsuranceProof,
     LawAmendmentRequest,
     RequestStatus,
+    TermRequest,
 )
 from applications.roles import Role
 from applications.services.kernel import (
@@ -35,7 +38,6 @@ from applications.services.kernel import (
     run_transition,
 )
 from applications.vocabulary import AuditAction
-from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, WrongState
 
 
@@ -65,9 +67,7 @@ def insurance_proof_add(
     with transaction.atomic():
         app = application_row_lock(application)
         require_visible(by, app)
-        if app.status not in (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING):
-            raise WrongState(_("Insurance proof is filed after approval."))
-        require(perms.can_add_insurance_proof, by, app)
+        require_open("add_insurance_proof", by, app)
         proof = InsuranceProof.objects.create(
             application=app,
             insurer=insurer.strip(),
@@ -137,9 +137,7 @@ def extension_request_file(
     with transaction.atomic():
         app = application_row_lock(application)
         require_visible(by, app)
-        if app.status not in workflow.IN_FORCE:
-            raise WrongState(_("Only an approved or active waiver can be extended."))
-        require(perms.can_request_extension, by, app)
+        require_open("request_extension", by, app)
         assert app.term_start is not None and app.term_end is not None
         if app.program.local_date(at) > app.term_end:
             raise WrongState(_("The term has already ended."))
@@ -167,6 +165,70 @@ def extension_request_file(
     return request
 
 
+def _request_decide(
+    *,
+    item: TermRequest,
+    by: Any,
+    grant: bool,
+    reason: str,
+    expected_version: int | None,
+    transition: str,
+    decision_kind: str,
+    denied_action: str,
+    payload: dict[str, Any],
+    already_decided: str,
+    reason_needed: str,
+    guard: Callable[[Application], None] | None = None,
+    arguments: Callable[[Application], dict[str, Any]] | None = None,
+) -> None:
+    """What deciding an extension or a law-amendment request shares: granting takes the
+    transition and records a decision (its letter follows); denying needs a reason and records
+    an event. Either way the request is marked decided. Runs inside the caller's transaction."""
+    at = timezone.now()
+    if grant:
+
+        def still_pending(app: Application) -> None:
+            if item.status != RequestStatus.PENDING:
+                raise WrongState(already_decided)
+            if guard is not None:
+                guard(app)
+
+        app = run_transition(
+            application=item.application,
+            by=by,
+            name=transition,
+            role=Role.DECISION_MAKER,
+            expected_version=expected_version,
+            guard=still_pending,
+            arguments=arguments,
+            payload={**payload, "reason": reason},
+            at=at,
+        )
+        decision_record(
+            application=app,
+            kind=decision_kind,
+            decided_by=by,
+            decided_at=at,
+            reasons=reason.strip(),
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+        )
+        item.status = RequestStatus.GRANTED
+    else:
+        text = clean_text(reason, "reason", reason_needed)
+        app = application_row_lock(item.application)
+        require_visible(by, app)
+        require_version(app, expected_version)
+        if item.status != RequestStatus.PENDING:
+            raise WrongState(already_decided)
+        require(perms.can_decide_in_force, by, app)
+        event_record(app, by, Role.DECISION_MAKER, denied_action, {**payload, "reason": text})
+        item.status = RequestStatus.DENIED
+    item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
+    item.save()
+
+
 def extension_request_decide(
     *,
     extension_request: ExtensionRequest,
@@ -176,65 +238,36 @@ def extension_request_decide(
     expected_version: int | None = None,
 ) -> ExtensionRequest:
     """Decision maker grants (the term moves; ``extend``) or denies (reason required)."""
-    at = timezone.now()
     with transaction.atomic():
         item = ExtensionRequest.objects.select_for_update().get(pk=extension_request.pk)
-        if grant:
 
-            def guard(app: Application) -> None:
-                if item.status != RequestStatus.PENDING:
-                    raise WrongState(_("This extension request has already been decided."))
-                assert app.term_start is not None and app.term_end is not None
-                problems = workflow.extension_problems(
-                    track=app.track,
-                    term_start=app.term_start,
-                    current_end=app.term_end,
-                    new_end=item.new_end,
-                    used=app.extensions_used,
-                )
-                if problems:
-                    raise InvalidInput(problems)
-
-            app = run_transition(
-                application=item.application,
-                by=by,
-                name="extend",
-                role=Role.DECISION_MAKER,
-                expected_version=expected_version,
-                guard=guard,
-                arguments=lambda app: {"new_end": item.new_end},
-                payload={"extension_request": item.pk, "new_end": item.new_end, "reason": reason},
-                at=at,
-            )
-            decision_record(
-                application=app,
-                kind=DecisionKind.EXTENSION,
-                decided_by=by,
-                decided_at=at,
-                reasons=reason.strip(),
-                legal_basis=app.track.legal_basis,
+        def within_limits(app: Application) -> None:
+            assert app.term_start is not None and app.term_end is not None
+            problems = workflow.extension_problems(
+                track=app.track,
                 term_start=app.term_start,
-                term_end=app.term_end,
+                current_end=app.term_end,
+                new_end=item.new_end,
+                used=app.extensions_used,
             )
-            item.status = RequestStatus.GRANTED
-        else:
-            text = clean_text(reason, "reason", _("Give the reason for denying the extension."))
-            app = application_row_lock(item.application)
-            require_visible(by, app)
-            require_version(app, expected_version)
-            if item.status != RequestStatus.PENDING:
-                raise WrongState(_("This extension request has already been decided."))
-            require(perms.can_decide_in_force, by, app)
-            event_record(
-                app,
-                by,
-                Role.DECISION_MAKER,
-                AuditAction.EXTENSION_DENIED,
-                {"extension_request": item.pk, "reason": text},
-            )
-            item.status = RequestStatus.DENIED
-        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
-        item.save()
+            if problems:
+                raise InvalidInput(problems)
+
+        _request_decide(
+            item=item,
+            by=by,
+            grant=grant,
+            reason=reason,
+            expected_version=expected_version,
+            transition="extend",
+            decision_kind=DecisionKind.EXTENSION,
+            denied_action=AuditAction.EXTENSION_DENIED,
+            payload={"extension_request": item.pk} | ({"new_end": item.new_end} if grant else {}),
+            already_decided=_("This extension request has already been decided."),
+            reason_needed=_("Give the reason for denying the extension."),
+            guard=within_limits,
+            arguments=lambda app: {"new_end": item.new_end},
+        )
     return item
 
 
@@ -247,9 +280,7 @@ def law_amendment_request_file(
     with transaction.atomic():
         app = application_row_lock(application)
         require_visible(by, app)
-        if app.status != S.ACTIVE:
-            raise WrongState(_("A law amendment can be requested while the waiver is active."))
-        require(perms.can_request_law_amendment, by, app)
+        require_open("request_law_amendment", by, app)
         assert app.term_end is not None
         if workflow.law_amendment_too_late(
             track=app.track, today=app.program.local_date(at), term_end=app.term_end
@@ -280,54 +311,21 @@ def law_amendment_request_decide(
     expected_version: int | None = None,
 ) -> LawAmendmentRequest:
     """Decision maker accepts (→ ``continuing``: expiry no longer applies) or rejects."""
-    at = timezone.now()
     with transaction.atomic():
         item = LawAmendmentRequest.objects.select_for_update().get(pk=law_amendment_request.pk)
-        if accept:
-
-            def guard(app: Application) -> None:
-                if item.status != RequestStatus.PENDING:
-                    raise WrongState(_("This law-amendment request has already been decided."))
-
-            app = run_transition(
-                application=item.application,
-                by=by,
-                name="request_law_amendment",
-                role=Role.DECISION_MAKER,
-                expected_version=expected_version,
-                guard=guard,
-                payload={"law_amendment_request": item.pk, "reason": reason},
-                at=at,
-            )
-            decision_record(
-                application=app,
-                kind=DecisionKind.LAW_AMENDMENT,
-                decided_by=by,
-                decided_at=at,
-                reasons=reason.strip(),
-                legal_basis=app.track.legal_basis,
-                term_start=app.term_start,
-                term_end=app.term_end,
-            )
-            item.status = RequestStatus.GRANTED
-        else:
-            text = clean_text(reason, "reason", _("Give the reason for rejecting the request."))
-            app = application_row_lock(item.application)
-            require_visible(by, app)
-            require_version(app, expected_version)
-            if item.status != RequestStatus.PENDING:
-                raise WrongState(_("This law-amendment request has already been decided."))
-            require(perms.can_decide_in_force, by, app)
-            event_record(
-                app,
-                by,
-                Role.DECISION_MAKER,
-                AuditAction.LAW_AMENDMENT_REJECTED,
-                {"law_amendment_request": item.pk, "reason": text},
-            )
-            item.status = RequestStatus.DENIED
-        item.decided_by, item.decided_at, item.decision_reason = by, at, reason.strip()
-        item.save()
+        _request_decide(
+            item=item,
+            by=by,
+            grant=accept,
+            reason=reason,
+            expected_version=expected_version,
+            transition="request_law_amendment",
+            decision_kind=DecisionKind.LAW_AMENDMENT,
+            denied_action=AuditAction.LAW_AMENDMENT_REJECTED,
+            payload={"law_amendment_request": item.pk},
+            already_decided=_("This law-amendment request has already been decided."),
+            reason_needed=_("Give the reason for rejecting the request."),
+        )
     return item
 
 

@@ -13,10 +13,10 @@ import time_machine
 from django.contrib.auth.models import Group
 from django_fsm import has_transition_perm
 
-from applications import permissions as perms
 from applications import services
 from applications.models import Application, AuditEvent, Decision
 from applications.roles import Role
+from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 from tests.builders import PERSONAS, World, drive, term
@@ -275,7 +275,7 @@ def test_every_other_persona_is_refused_and_nothing_is_written(world, rule, pers
         rule.prepare(world, app)
     user = world.persona(persona)
     before = _snapshot(app)
-    expected = NotPermitted if perms.can_view_application(user, app) else NotVisible
+    expected = NotPermitted if can_view_application(user, app) else NotVisible
 
     with pytest.raises(expected):
         rule.call(world, app, user)
