@@ -1,14 +1,15 @@
 # Sandbox — developer and CI entry points.
 #
-#   make deps     install what is missing (Debian packages as root, .venv, node_modules)
+#   make deps     install what is missing (Debian packages as root, .venv)
 #   make run      migrate, seed demo data, start the task worker, deadline scheduler and dev server
-#   make test     lint, type-check, migration check, then pytest on SQLite and on PostgreSQL
+#   make test     lint, type-check, import contracts, migration check, then pytest on SQLite and
+#                 on PostgreSQL
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
 #   make bench-NAME  one benchmark on its own throwaway PostgreSQL; NAME is one of
 #                 transitions, load, queue, export, letters, deadlines (sizes: docs/performance.md)
-#   make lint     ruff + mypy
+#   make lint     ruff + mypy + import contracts (lint-imports)
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
 #   make clean    remove var/, caches and test leftovers (keeps .venv)
@@ -25,7 +26,6 @@ BIN := $(VENV)/bin
 BOOTSTRAP_PYTHON := $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 PYPROJECT_SHA := $(shell sha256sum pyproject.toml | cut -d' ' -f1)
 PY_STAMP := $(VENV)/.installed-$(PYPROJECT_SHA)
-NODE_STAMP := node_modules/.sandbox-installed
 PYTEST_ARGS ?=
 TEST_SETTINGS := sandbox.settings_test
 
@@ -48,12 +48,9 @@ db_backend_check = import sys; from django.conf import settings; \
 # environment folders hold no user-visible strings; file-only locations keep merges of the catalog
 # quiet when lines move. tests/i18n/ runs makemessages with these same flags.
 MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
-	--ignore=$(VENV) --ignore=node_modules --ignore=tests --ignore=var --ignore=staticfiles
+	--ignore=$(VENV) --ignore=tests --ignore=var --ignore=staticfiles
 
-# True (exit 0) when locale/ holds .po files to compile.
-have_po = [ -d locale ] && [ -n "$$(find locale -name '*.po' -print -quit)" ]
-
-.PHONY: help deps system-deps python-deps node-deps run test lint format messages clean
+.PHONY: help deps system-deps python-deps run test lint format messages clean
 .PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-letters bench-deadlines
 
 help:
@@ -61,7 +58,7 @@ help:
 
 # ---------------------------------------------------------------------------------------- deps
 
-deps: system-deps python-deps node-deps
+deps: system-deps python-deps
 
 system-deps:
 	$(call step,System packages)
@@ -91,19 +88,6 @@ python-deps:
 	touch "$(PY_STAMP)"; \
 	echo "done"
 
-node-deps:
-	@if [ ! -f package.json ]; then exit 0; fi; \
-	printf '\n==> %s\n' 'Node packages (node_modules)'; \
-	if [ -f "$(NODE_STAMP)" ] && [ ! package.json -nt "$(NODE_STAMP)" ] \
-	   && { [ ! -f package-lock.json ] || [ ! package-lock.json -nt "$(NODE_STAMP)" ]; }; then \
-	  echo "up to date"; exit 0; \
-	fi; \
-	if ! command -v npm >/dev/null 2>&1; then \
-	  echo "ERROR: package.json exists but npm is not installed (apt-get install npm)" >&2; exit 1; \
-	fi; \
-	if [ -f package-lock.json ]; then npm ci; else npm install; fi; \
-	touch "$(NODE_STAMP)"
-
 # ----------------------------------------------------------------------------------------- run
 # The worker, the deadline scheduler and the server each run in their own process group
 # (setsid), so that stopping one also stops the child process of its autoreloader; Ctrl-C,
@@ -111,15 +95,11 @@ node-deps:
 
 run: deps
 	$(call step,Translations (compilemessages))
-	@if $(have_po); then \
-	  "$(PY)" manage.py compilemessages --ignore=$(VENV); \
-	else echo "no .po files under locale/, skipping"; fi
+	"$(PY)" manage.py compilemessages --ignore=$(VENV)
 	$(call step,Database migrations)
 	"$(PY)" manage.py migrate --noinput
 	$(call step,Demo data (seed_demo))
-	@if "$(PY)" manage.py help seed_demo >/dev/null 2>&1; then \
-	  "$(PY)" manage.py seed_demo; \
-	else echo "WARNING: no seed_demo management command yet, skipping" >&2; fi
+	"$(PY)" manage.py seed_demo
 	@groups=""; \
 	stop_all() { \
 	  for g in $$groups; do kill -TERM -- "-$$g" 2>/dev/null || true; done; \
@@ -129,18 +109,14 @@ run: deps
 	trap stop_all EXIT; \
 	trap 'stop_all; exit 130' INT; \
 	trap 'stop_all; exit 143' TERM HUP; \
-	if ! "$(PY)" manage.py help db_worker >/dev/null 2>&1; then \
-	  printf '\n==> %s\n' 'No db_worker command: background tasks run as settings configure them'; \
-	elif ! "$(PY)" manage.py shell -v 0 -c "$(db_backend_check)" >/dev/null 2>&1; then \
+	if ! "$(PY)" manage.py shell -v 0 -c "$(db_backend_check)" >/dev/null 2>&1; then \
 	  printf '\n==> %s\n' 'No task worker: tasks run in-process (TASKS_BACKEND=database queues them)'; \
 	else \
 	  printf '\n==> %s\n' 'Task worker (manage.py db_worker, in the background)'; \
 	  setsid "$(PY)" manage.py db_worker & groups="$$!"; \
 	fi; \
-	if "$(PY)" manage.py help run_scheduler >/dev/null 2>&1; then \
-	  printf '\n==> %s\n' "Deadline scheduler (manage.py run_scheduler: a sweep every $${SANDBOX_SWEEP_INTERVAL:-300} s, in the background)"; \
-	  setsid "$(PY)" manage.py run_scheduler & groups="$$groups $$!"; \
-	fi; \
+	printf '\n==> %s\n' "Deadline scheduler (manage.py run_scheduler: a sweep every $${SANDBOX_SWEEP_INTERVAL:-300} s, in the background)"; \
+	setsid "$(PY)" manage.py run_scheduler & groups="$$groups $$!"; \
 	printf '\n==> %s\n' 'Development server on http://127.0.0.1:8000/ (Ctrl-C stops it)'; \
 	setsid "$(PY)" manage.py runserver 127.0.0.1:8000 & server=$$!; groups="$$groups $$server"; \
 	wait "$$server"
@@ -150,7 +126,7 @@ run: deps
 # $$DATABASE_URL or, when unset, on a throwaway PostgreSQL cluster (deleted when stopped).
 
 serve-prod: deps
-	@if $(have_po); then "$(PY)" manage.py compilemessages --ignore=$(VENV) >/dev/null; fi
+	@"$(PY)" manage.py compilemessages --ignore=$(VENV) >/dev/null
 	@if [ -n "$${DATABASE_URL:-}" ]; then \
 	  "$(PY)" -m sandbox.prodserver --seed; \
 	else \
@@ -191,12 +167,12 @@ test: deps
 	"$(BIN)/ruff" format --check .
 	$(call step,mypy)
 	"$(BIN)/mypy" .
+	$(call step,Import contracts (lint-imports: which app may import which))
+	"$(BIN)/lint-imports" --no-cache
 	$(call step,Migrations are up to date (makemigrations --check))
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py makemigrations --check --dry-run
 	$(call step,Translations (compilemessages))
-	@if $(have_po); then \
-	  DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV); \
-	else echo "no .po files under locale/, skipping"; fi
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV)
 	$(call step,pytest on SQLite (not postgres-marked))
 	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly $(PYTEST_ARGS))
 	$(call step,pytest on PostgreSQL (whole suite; throwaway cluster from tests/pgcluster.py))
@@ -211,6 +187,8 @@ lint: python-deps
 	"$(BIN)/ruff" format --check .
 	$(call step,mypy)
 	"$(BIN)/mypy" .
+	$(call step,Import contracts (lint-imports))
+	"$(BIN)/lint-imports" --no-cache
 
 format: python-deps
 	$(call step,ruff format)
@@ -233,8 +211,8 @@ messages: python-deps
 
 clean:
 	$(call step,Removing var/ and caches and test leftovers (keeping $(VENV)))
-	rm -rf var staticfiles .mypy_cache .ruff_cache .pytest_cache .hypothesis sandbox.egg-info
-	find . -path ./$(VENV) -prune -o -path ./node_modules -prune -o \
+	rm -rf var staticfiles .mypy_cache .ruff_cache .pytest_cache .hypothesis .import_linter_cache sandbox.egg-info
+	find . -path ./$(VENV) -prune -o \
 	  -type d -name __pycache__ -prune -exec rm -rf {} +
 	tmp="$${TMPDIR:-/tmp}"; rm -rf "$$tmp"/sandbox-test.sqlite3* "$$tmp"/sandbox-test-db-* "$$tmp"/sandbox-test-private-*
 

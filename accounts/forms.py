@@ -107,3 +107,19 @@ class InvitationForm(AccessibleForm):
 class InvitationAcceptForm(AccessibleForm, PasswordPairMixin):
     full_name = text(150, required=True, label=_("Your full name"))
     field_order = ["full_name", "password1", "password2"]
+
+
+# --- two-factor sign-in ------------------------------------------------------------------------
+
+
+class TokenForm(AccessibleForm):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        min_length=6,
+        max_length=8,
+        help_text=_("The code your authenticator app shows now. It changes every 30 seconds."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
+    )

@@ -1,11 +1,13 @@
 """Account pages under /accounts/: sign-up, email verification, sign-in and out, password reset,
-the organisation page and invitations. Each view parses a form, calls one service and responds;
+the organisation page and invitations; and staff members' two-factor sign-in (under /review/2fa/). Each view parses a form, calls one service and responds;
 domain errors go back onto the form next to the field."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -16,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import forms, services
+from accounts.access import SignedInStaffMixin, next_url
+from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri
 from applications.models import Membership
 from core.errors import DomainError, InvalidInput
 from core.mail import site_link
@@ -203,3 +207,77 @@ class InvitationAcceptView(View):
         except DomainError as error:
             form.add_error(None, error.message)
         return render(request, self.template_name, self._context(token, form), status=400)
+
+
+# --- two-factor sign-in ---------------------------------------------------------------------------
+
+
+class TwoFactorSetupView(SignedInStaffMixin):
+    """Enrolment: scan the QR code (or type the key), then enter the first code."""
+
+    template_name = "accounts/2fa_setup.html"
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        device = services.totp_device_start(user=request.user)
+        context = {
+            "form": form,
+            "qr": qr_data_uri(device),
+            "key": key_for_humans(device),
+            "next": next_url(request),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is not None:
+            return redirect(
+                f"{reverse('review-2fa-verify')}?{urlencode({'next': next_url(request)})}"
+            )
+        return self._render(request, forms.TokenForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is not None:
+            return redirect("review-2fa-verify")
+        form = forms.TokenForm(request.POST)
+        if form.is_valid():
+            device = services.totp_device_start(user=request.user)
+            try:
+                device = services.totp_device_confirm(
+                    user=request.user, device=device, token=form.cleaned_data["token"]
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                django_otp.login(request, device)
+                messages.success(request, _("Two-factor sign-in is set up."))
+                return redirect(next_url(request))
+        return self._render(request, form, status=400)
+
+
+class TwoFactorVerifyView(SignedInStaffMixin):
+    template_name = "accounts/2fa_verify.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if confirmed_device(request.user) is None:
+            return redirect(
+                f"{reverse('review-2fa-setup')}?{urlencode({'next': next_url(request)})}"
+            )
+        context = {"form": forms.TokenForm(), "next": next_url(request)}
+        return render(request, self.template_name, context)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        device = confirmed_device(request.user)
+        if device is None:
+            return redirect("review-2fa-setup")
+        form = forms.TokenForm(request.POST)
+        if form.is_valid():
+            verified = django_otp.verify_token(
+                request.user, device.persistent_id, form.cleaned_data["token"].strip()
+            )
+            if verified is not None:
+                django_otp.login(request, verified)
+                return redirect(next_url(request))
+            form.add_error(
+                "token", _("That code is not right. Enter the 6-digit code the app shows now.")
+            )
+        context = {"form": form, "next": next_url(request)}
+        return render(request, self.template_name, context, status=400)

@@ -13,6 +13,7 @@ class AccountAction(models.TextChoices):
     EMAIL_VERIFIED = "email_verified"
     MEMBER_INVITED = "member_invited"
     MEMBER_JOINED = "member_joined"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled"
 
 
 # Account events belong to no case, so no case timeline shows them to the applicant.
@@ -21,4 +22,5 @@ ACCOUNT_WORDING: dict[str, Wording] = {
     AccountAction.EMAIL_VERIFIED: Wording(_("Email address confirmed"), None),
     AccountAction.MEMBER_INVITED: Wording(_("Colleague invited"), None),
     AccountAction.MEMBER_JOINED: Wording(_("Colleague joined the organisation"), None),
+    AccountAction.TWO_FACTOR_ENROLLED: Wording(_("Two-factor sign-in set up"), None),
 }

@@ -57,8 +57,6 @@ def can_act_for_applicant(user: Any, application: Application) -> bool:
 
 can_submit_application = can_act_for_applicant
 can_answer_supplement = can_act_for_applicant
-can_withdraw_application = can_act_for_applicant
-can_request_reconsideration = can_act_for_applicant
 can_request_extension = can_act_for_applicant
 can_request_law_amendment = can_act_for_applicant
 can_add_insurance_proof = can_act_for_applicant

@@ -20,9 +20,6 @@ class Role(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
-STAFF_ROLES = (Role.CASE_OFFICER, Role.CONSULTEE, Role.DECISION_MAKER)
-
-
 def roles_of(user: Any) -> frozenset[str]:
     """The user's role names, cached on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False):

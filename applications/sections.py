@@ -70,6 +70,11 @@ def steps_for(application: Application) -> list[Step]:
     return [s for s in STEPS if exemption or not s.exemption_only]
 
 
+def step_of(application: Application, slug: str) -> Step | None:
+    """The step of the case's form with this slug (None if its track has no such step)."""
+    return next((step for step in steps_for(application) if step.slug == slug), None)
+
+
 def step_of_field(name: str) -> str:
     """The step page where a field (or a missing document) is filled in."""
     if name.startswith("document_"):

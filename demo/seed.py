@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.services import totp_demo_device
+from accounts.twofactor import DEMO_TOTP_KEY, works_in_review
 from applications import services
 from applications.models import (
     Application,
@@ -24,8 +26,6 @@ from applications.models import (
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from documents.services import document_upload
-from reviews.services import totp_demo_device
-from reviews.twofactor import DEMO_TOTP_KEY, works_in_review
 
 DEMO_PASSWORD = "sandbox-demo-2026"
 

@@ -21,18 +21,17 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_stubs_ext import StrOrPromise
 
+from accounts.access import applicant_case
 from applications import availability, sections, services
-from applications import permissions as perms
 from applications.models import Application, Membership, RegulationConcerned, Track
 from applications.roles import Role, has_role
 from applications.selectors import (
-    application_get_for,
     application_history,
     application_submission_problems,
     applications_visible_to,
 )
 from applications.workflow import ApplicationStatus as S
-from core.errors import DomainError, InvalidInput, NotVisible, StaleVersion, WrongState
+from core.errors import DomainError, InvalidInput, StaleVersion, WrongState
 from documents.models import Document, document_type_label
 from documents.selectors import documents_of, letters_of
 from documents.services import (
@@ -51,17 +50,6 @@ STALE_MESSAGE = gettext_lazy(
 
 def _file(upload: UploadedFile) -> tuple[str, Any]:
     return upload.name or "", upload.chunks()
-
-
-def applicant_case(request: HttpRequest, pk: int) -> Application:
-    """The case if the user acts for its organisation; 404 for everyone else (never 403)."""
-    try:
-        application = application_get_for(user=request.user, pk=pk)
-    except NotVisible as error:
-        raise Http404(error.message) from error
-    if not perms.can_act_for_applicant(request.user, application):
-        raise Http404(_("No such application."))
-    return application
 
 
 # --- dashboard and starting an application --------------------------------------------------------
@@ -178,10 +166,10 @@ class ApplicationStepView(LoginRequiredMixin, View):
     survives signing out; "Save and come back later" returns to the dashboard."""
 
     def _step(self, app: Application, slug: str) -> sections.Step:
-        steps = {s.slug: s for s in sections.steps_for(app)}
-        if slug not in steps:
+        step = sections.step_of(app, slug)
+        if step is None:
             raise Http404(_("No such step."))
-        return steps[slug]
+        return step
 
     def _render(
         self,

@@ -21,22 +21,6 @@ def lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-# --- two-factor sign-in ------------------------------------------------------------------------
-
-
-class TokenForm(AccessibleForm):
-    token = forms.CharField(
-        label=_("6-digit code"),
-        min_length=6,
-        max_length=8,
-        help_text=_("The code your authenticator app shows now. It changes every 30 seconds."),
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
-        ),
-        error_messages={"required": _("Enter the 6-digit code from your authenticator app.")},
-    )
-
-
 # --- the queue ----------------------------------------------------------------------------------
 
 

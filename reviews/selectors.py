@@ -27,12 +27,10 @@ from applications.models import (
 )
 from applications.roles import Role, has_role, ministry_of
 from applications.visibility import scope_of
-from applications.workflow import IN_FORCE, RUNNING_CLOCK
+from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 
 IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
-TERM_RUNNING = (S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING)
-OPEN_WORK = (*IN_REVIEW, *TERM_RUNNING, S.REJECTED)
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,7 @@ def tab_q(user: Any, tab: str) -> Q:
     if tab == "new":
         return Q(status=S.SUBMITTED)
     if tab == "mine":
-        return Q(assigned_officer_id=user.pk, status__in=OPEN_WORK)
+        return Q(assigned_officer_id=user.pk, status__in=OPEN_FOR_OFFICER)
     if tab == "consultations":
         return _pending_consultation_for(ministry.pk) if ministry else Q(pk__in=[])
     if tab == "decision":

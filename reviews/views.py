@@ -5,38 +5,26 @@ respond; domain errors go back onto the form (stale forms keep the person's inpu
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-import django_otp
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
 
+from accounts.access import StaffMixin, staff_case
 from applications import availability, sections
 from applications import permissions as perms
 from applications.availability import CaseFacts
 from applications.models import Application, Program, Track
-from applications.selectors import application_get_for, application_history
-from applications.workflow import ApplicationStatus as S
-from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
+from applications.selectors import application_history
+from applications.workflow import TERM_RUNNING
+from core.errors import DomainError, InvalidInput, NotPermitted, StaleVersion
 from documents.selectors import documents_of, letters_of
 from reviews import actions, forms, selectors
-from reviews import services as review_services
 from reviews.timeline import staff_timeline
-from reviews.twofactor import (
-    confirmed_device,
-    key_for_humans,
-    qr_data_uri,
-    works_in_review,
-)
 
 STALE_MESSAGE = gettext_lazy(
     "This case changed since you opened it (someone else acted on it). Your input is kept "
@@ -46,116 +34,11 @@ PAGE_SIZE = 25
 HIGHLIGHT_DAYS = 7
 
 
-def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("review-queue")
-
-
-class SignedInStaffMixin(View):
-    """Signed in and working in review (staff or auditor); anyone else gets a 403 page."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not works_in_review(request.user):
-            return render(request, "reviews/not_staff.html", status=403)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class StaffMixin(SignedInStaffMixin):
-    """...and has passed two-factor sign-in in this session (``is_verified``)."""
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user: Any = request.user
-        if user.is_authenticated and works_in_review(user) and not user.is_verified():
-            name = "review-2fa-verify" if confirmed_device(user) else "review-2fa-setup"
-            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
-        return super().dispatch(request, *args, **kwargs)
-
-
-# --- two-factor sign-in ---------------------------------------------------------------------------
-
-
-class TwoFactorSetupView(SignedInStaffMixin):
-    """Enrolment: scan the QR code (or type the key), then enter the first code."""
-
-    template_name = "reviews/2fa_setup.html"
-
-    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
-        device = review_services.totp_device_start(user=request.user)
-        context = {
-            "form": form,
-            "qr": qr_data_uri(device),
-            "key": key_for_humans(device),
-            "next": _next_url(request),
-        }
-        return render(request, self.template_name, context, status=status)
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if confirmed_device(request.user) is not None:
-            return redirect(
-                f"{reverse('review-2fa-verify')}?{urlencode({'next': _next_url(request)})}"
-            )
-        return self._render(request, forms.TokenForm())
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        if confirmed_device(request.user) is not None:
-            return redirect("review-2fa-verify")
-        form = forms.TokenForm(request.POST)
-        if form.is_valid():
-            device = review_services.totp_device_start(user=request.user)
-            try:
-                device = review_services.totp_device_confirm(
-                    user=request.user, device=device, token=form.cleaned_data["token"]
-                )
-            except InvalidInput as error:
-                form.put_errors(error.errors)
-            else:
-                django_otp.login(request, device)
-                messages.success(request, _("Two-factor sign-in is set up."))
-                return redirect(_next_url(request))
-        return self._render(request, form, status=400)
-
-
-class TwoFactorVerifyView(SignedInStaffMixin):
-    template_name = "reviews/2fa_verify.html"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if confirmed_device(request.user) is None:
-            return redirect(
-                f"{reverse('review-2fa-setup')}?{urlencode({'next': _next_url(request)})}"
-            )
-        context = {"form": forms.TokenForm(), "next": _next_url(request)}
-        return render(request, self.template_name, context)
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        device = confirmed_device(request.user)
-        if device is None:
-            return redirect("review-2fa-setup")
-        form = forms.TokenForm(request.POST)
-        if form.is_valid():
-            verified = django_otp.verify_token(
-                request.user, device.persistent_id, form.cleaned_data["token"].strip()
-            )
-            if verified is not None:
-                django_otp.login(request, verified)
-                return redirect(_next_url(request))
-            form.add_error(
-                "token", _("That code is not right. Enter the 6-digit code the app shows now.")
-            )
-        context = {"form": form, "next": _next_url(request)}
-        return render(request, self.template_name, context, status=400)
-
-
 # --- the queue -----------------------------------------------------------------------------------
 
 
 def _days_left(app: Application, tab: str, now: Any) -> int | None:
-    if tab == "active" or app.status in selectors.TERM_RUNNING:
+    if tab == "active" or app.status in TERM_RUNNING:
         if app.term_end is None:
             return None
         return (app.term_end - app.program.local_date(now)).days
@@ -247,17 +130,6 @@ class DeadlinesView(StaffMixin):
 
 
 # --- the case page and its actions ------------------------------------------------------------------
-
-
-def staff_case(request: HttpRequest, pk: int) -> Application:
-    """The case if the user may see it in the workspace; 404 otherwise (drafts included)."""
-    try:
-        app = application_get_for(user=request.user, pk=pk)
-    except NotVisible as error:
-        raise Http404(error.message) from error
-    if app.status == S.DRAFT:
-        raise Http404(_("No such application."))
-    return app
 
 
 class CaseView(StaffMixin):

@@ -82,7 +82,7 @@ def test_the_admin_login_refuses_a_wrong_totp_code(client, operator):
 
 
 def test_the_admin_login_accepts_the_current_totp_code(client, operator):
-    from reviews.twofactor import current_code
+    from accounts.twofactor import current_code
 
     device, form = totp_login_form(operator)
     response = client.post(

@@ -41,8 +41,8 @@ def run() -> list[Figure]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.twofactor import current_code
     from applications.models import Application
-    from reviews.twofactor import current_code
     from tests.benchmarks import seed
     from tests.reviews.helpers import totp_device
 

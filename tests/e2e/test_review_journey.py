@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.twofactor import current_code
 from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
-from reviews.twofactor import current_code
 from tests.browser import chromium
 from tests.builders import World, build_world, drive
 from tests.e2e.test_applicant_journey import accessible

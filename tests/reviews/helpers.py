@@ -7,7 +7,7 @@ from typing import Any
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from reviews.twofactor import current_code
+from accounts.twofactor import current_code
 
 
 def totp_device(user: Any) -> TOTPDevice:

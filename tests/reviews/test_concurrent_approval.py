@@ -10,10 +10,10 @@ import threading
 import pytest
 import requests
 
+from accounts.twofactor import current_code
 from applications.models import AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
-from reviews.twofactor import current_code
 from tests.builders import World, build_world, drive, term
 from tests.reviews.helpers import totp_device
 

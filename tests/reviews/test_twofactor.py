@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.twofactor import DEMO_TOTP_KEY, current_code
 from applications.models import AuditEvent
-from reviews.twofactor import DEMO_TOTP_KEY, current_code
 from tests.builders import World
 from tests.reviews.helpers import signed_in, totp_device
 

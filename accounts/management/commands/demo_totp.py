@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reviews.twofactor import confirmed_device, current_code
+from accounts.twofactor import confirmed_device, current_code
 
 
 class Command(BaseCommand):
