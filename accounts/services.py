@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import emails, tokens
-from accounts.twofactor import DEVICE_NAME, confirmed_device, works_in_review
+from accounts.twofactor import DEVICE_NAME, confirmed_device, needs_second_factor
 from accounts.vocabulary import AccountAction
 from applications.audit import audit_record
 from applications.models import Membership, Organization
@@ -243,7 +243,7 @@ def invitation_accept(
 def totp_device_start(*, user: Any) -> TOTPDevice:
     """A staff member without a confirmed device gets one unconfirmed device to scan (the same
     one until it is confirmed, so reloading the page keeps the QR code)."""
-    if not works_in_review(user):
+    if not needs_second_factor(user):
         raise NotPermitted(_("Two-factor sign-in is for ministry staff."))
     if confirmed_device(user) is not None:
         raise WrongState(_("You have already set up two-factor sign-in."))

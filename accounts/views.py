@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import forms, services
-from accounts.access import SignedInStaffMixin, next_url
+from accounts.access import SecondFactorPageMixin, next_url
 from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri
 from applications.models import Membership
 from core.errors import DomainError, InvalidInput
@@ -212,7 +212,7 @@ class InvitationAcceptView(View):
 # --- two-factor sign-in ---------------------------------------------------------------------------
 
 
-class TwoFactorSetupView(SignedInStaffMixin):
+class TwoFactorSetupView(SecondFactorPageMixin):
     """Enrolment: scan the QR code (or type the key), then enter the first code."""
 
     template_name = "accounts/2fa_setup.html"
@@ -253,7 +253,7 @@ class TwoFactorSetupView(SignedInStaffMixin):
         return self._render(request, form, status=400)
 
 
-class TwoFactorVerifyView(SignedInStaffMixin):
+class TwoFactorVerifyView(SecondFactorPageMixin):
     template_name = "accounts/2fa_verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,6 @@ import hmac
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.access import SignedInMixin
 from applications import permissions as perms
 from core.errors import InvalidInput, NotVisible, WrongState
 from documents.forms import LetterCheckForm, LetterCorrectionForm
@@ -26,7 +26,7 @@ from documents.storage import letter_pdf_path, stored_path
 # --- Uploads -----------------------------------------------------------------------------------
 
 
-class DocumentDownloadView(LoginRequiredMixin, View):
+class DocumentDownloadView(SignedInMixin):
     """Serves an uploaded file to people who may read its case (404 for everyone else), always
     as an attachment and never sniffed, so a file can never run as a page of this site."""
 
@@ -56,7 +56,7 @@ class DocumentDownloadView(LoginRequiredMixin, View):
 # --- Letters -----------------------------------------------------------------------------------
 
 
-class LetterDownloadView(LoginRequiredMixin, View):
+class LetterDownloadView(SignedInMixin):
     """An issued letter's sealed PDF, for people who may read its case (404 for everyone else)."""
 
     def get(self, request: HttpRequest, number: str, *args: Any, **kwargs: Any) -> FileResponse:
@@ -135,7 +135,7 @@ class LetterVerifyView(View):
         )
 
 
-class LetterCorrectView(LoginRequiredMixin, View):
+class LetterCorrectView(SignedInMixin):
     """A decision maker of the case orders a corrected letter; the new one supersedes this one
     (which stays downloadable). 404 for people who cannot see the case, 403 for others."""
 

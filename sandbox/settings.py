@@ -244,7 +244,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token class comes first so that a 401 names the Bearer scheme.
         "api.auth.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, refused to staff without a verified second factor (api/auth.py).
+        "api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
