@@ -6,15 +6,12 @@ reveals (a page an anonymous visitor does not get, a file, or the case's private
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import connection
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RoutePattern
 
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
@@ -24,10 +21,10 @@ from tests.documents.helpers import issue_all
 from tests.factories import UserFactory, pass_second_factor
 from tests.portal import samples
 from tests.reviews.helpers import signed_in
+from tests.urlwalk import concrete_urls
 
 SECRET_TITLE = "QX-SECRET-TITLE-7731"
 SECRET_FILE_NAME = "qx-secret-plan-7731.pdf"
-CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
 # Tables that change on every visit without anyone acting: the session store and the lockout
 # bookkeeping. Everything else must stay as it was.
 QUIET_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog"}
@@ -35,30 +32,6 @@ QUIET_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_
 # anonymous visitor, and show nothing of any case.
 SECOND_FACTOR_PAGES = {"/review/2fa/setup/", "/review/2fa/verify/"}
 STAFF = ("officer", "decider", "auditor", "consultee", "operator")
-
-
-GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
-
-
-def concrete_urls(values: dict[str, str], patterns: Any = None, prefix: str = "") -> list[str]:
-    """Every URL pattern of the site, path() and regex alike, made concrete: each parameter gets
-    the sample object of its name (the case, its file, its letter, ...), or a plain value."""
-    sample = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "0" * 32}
-    found: list[str] = []
-    for entry in get_resolver().url_patterns if patterns is None else patterns:
-        text = str(entry.pattern)
-        if isinstance(entry.pattern, RoutePattern):
-            text = CONVERTER.sub(
-                lambda m: values.get(m["name"]) or sample[m["kind"] or "str"], text
-            )
-        else:
-            text = GROUP.sub(lambda m: values.get(m["name"]) or "x", text)
-            text = text.removeprefix("^").removesuffix("$").replace("\\", "")
-        if isinstance(entry, URLResolver):
-            found += concrete_urls(values, entry.url_patterns, prefix + text)
-        elif isinstance(entry, URLPattern):
-            found.append("/" + prefix + text)
-    return sorted(set(found))
 
 
 def row_counts() -> dict[str, int]:
