@@ -23,6 +23,7 @@ HOSTILE_NAMES = ['=HYPERLINK("http://evil.example","x")', "+1+cmd|' /C calc'!A0"
 
 
 def csv_answers(client: Client, urls: list[str]) -> dict[str, str]:
+    """Every answer of the site that is a CSV, by URL."""
     found: dict[str, str] = {}
     for url in urls:
         for candidate in (url, f"{url}?format=csv"):
@@ -31,9 +32,7 @@ def csv_answers(client: Client, urls: list[str]) -> dict[str, str]:
                 continue
             if not response.get("Content-Type", "").startswith("text/csv"):
                 continue
-            content = (
-                b"".join(response.streaming_content) if response.streaming else response.content
-            )
+            content = b"".join(response) if response.streaming else response.content
             found[candidate] = content.decode("utf-8-sig")
     return found
 
