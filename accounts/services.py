@@ -23,7 +23,7 @@ from accounts.twofactor import DEVICE_NAME, confirmed_device, needs_second_facto
 from accounts.vocabulary import AccountAction
 from applications.audit import audit_record
 from applications.models import Membership, Organization
-from applications.roles import Role, roles_of
+from applications.roles import Role, holds_staff_powers, roles_of
 from applications.validators import normalize_brn
 from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 
@@ -203,6 +203,15 @@ def invitation_accept(
                 raise NotPermitted(
                     _("This invitation is for %(email)s; sign in with that address.")
                     % {"email": email}
+                )
+            if holds_staff_powers(by):
+                # Separation of duties: staff never act for an applicant (applications/roles.py).
+                raise NotPermitted(
+                    _(
+                        "A staff account cannot join an applying organisation. If you also "
+                        "work for this organisation, accept the invitation with a separate "
+                        "personal account."
+                    )
                 )
             user = by
         else:
