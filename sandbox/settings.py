@@ -148,10 +148,20 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Sign-in throttling that cannot lock a person out from elsewhere (accounts/lockout.py): the pair
+# of user name and source is locked after AXES_FAILURE_LIMIT failures, a source after
+# LOGIN_FAILURES_PER_SOURCE whatever the names, and one name tried from many sources is only
+# slowed down (doubling waits up to LOGIN_SLOWDOWN_MAX_SECONDS). Every failure is logged.
+AXES_HANDLER = "accounts.lockout.SandboxLockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOGIN_FAILURES_PER_SOURCE = int(os.environ.get("LOGIN_FAILURES_PER_SOURCE", "50"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "60"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 OTP_TOTP_ISSUER = "Sandbox"
 
 # --- Internationalisation -------------------------------------------------------------------
