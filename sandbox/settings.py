@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before anything reads a body: its declared length against the limits below.
+    "sandbox.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -182,6 +184,23 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads and letters live outside any public URL and are served by permission-checked views.
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
+
+# --- Request bodies (sandbox/bodylimits.py) ---------------------------------------------------
+# Refused by declared length before anything reads them. Anonymous visitors send small forms
+# (and a letter to check on /verify/); signed-in people what their pages take: one file of up to
+# 20 MB, or ten with a supplement answer. Django's own caps bound the parsed parts.
+MIB = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(2_621_440)))
+REQUEST_BODY_LIMITS_ANONYMOUS = [(r"^/verify/", 10 * MIB)]
+REQUEST_BODY_LIMITS = [
+    (r"^/apply/\d+/supplement/$", 10 * 20 * MIB + MIB),
+    (r"^/apply/", 20 * MIB + MIB),
+    (r"^/verify/", 10 * MIB),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES  # form fields without the files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES  # larger uploads go to a temporary file
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
