@@ -172,19 +172,26 @@ class InvitationAcceptView(View):
         organization, email = services.invitation_read(token=token)
         return {"organization": organization, "email": email, "form": form}
 
+    def _invalid(self, request: HttpRequest, error: InvalidInput) -> HttpResponse:
+        return render(
+            request,
+            "accounts/verify_failed.html",
+            {"message": error.errors["token"][0]},
+            status=400,
+        )
+
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
             context = self._context(token, forms.InvitationAcceptForm())
         except InvalidInput as error:
-            return render(
-                request,
-                "accounts/verify_failed.html",
-                {"message": error.errors["token"][0]},
-                status=400,
-            )
+            return self._invalid(request, error)
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            services.invitation_read(token=token)  # a forged or expired link: 400, never 500
+        except InvalidInput as error:
+            return self._invalid(request, error)
         form = forms.InvitationAcceptForm(request.POST)
         signed_in = request.user.is_authenticated
         try:

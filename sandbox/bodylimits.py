@@ -46,7 +46,7 @@ def declared_length(content_length: str | None) -> int | None:
 
 def _refusal(request: HttpRequest, status: int, limit: int) -> HttpResponse:
     body = render_to_string(
-        "request_too_large.html",
+        "request_refused.html",
         {"status": status, "limit_mb": max(1, limit // (1024 * 1024))},
         request=None,
     )

@@ -27,5 +27,5 @@ def pre_request(worker: Any, req: Any) -> None:
             req.must_close = True
         if name == "CONTENT-LENGTH":
             text = value.strip()
-            if not text.isdigit() or int(text) > KEEP_ALIVE_BODY_BYTES:
+            if not (text.isascii() and text.isdigit()) or int(text) > KEEP_ALIVE_BODY_BYTES:
                 req.must_close = True
