@@ -21,7 +21,7 @@ from documents.forms import LetterCheckForm, LetterCorrectionForm
 from documents.models import Letter
 from documents.selectors import document_get_for, letter_get_for, letter_public
 from documents.services import letter_correct
-from documents.storage import letter_pdf_path, stored_path
+from documents.storage import document_key, letter_key, open_private
 
 # --- Uploads -----------------------------------------------------------------------------------
 
@@ -35,11 +35,12 @@ class DocumentDownloadView(SignedInMixin):
             document = document_get_for(user=request.user, pk=pk)
         except NotVisible as error:
             raise Http404(error.message) from error
-        path = stored_path(document)
-        if not path.is_file():
-            raise Http404(_("The stored file is missing."))
+        try:
+            stored = open_private(document_key(document))
+        except FileNotFoundError as error:
+            raise Http404(_("The stored file is missing.")) from error
         response = FileResponse(
-            path.open("rb"),
+            stored,
             as_attachment=True,
             filename=document.original_name,
             content_type=document.content_type,
@@ -64,11 +65,12 @@ class LetterDownloadView(SignedInMixin):
             letter = letter_get_for(user=request.user, number=number)
         except NotVisible as error:
             raise Http404(error.message) from error
-        path = letter_pdf_path(letter)
-        if not path.is_file():
-            raise Http404("The stored letter is missing.")
+        try:
+            stored = open_private(letter_key(letter))
+        except FileNotFoundError as error:
+            raise Http404("The stored letter is missing.") from error
         response = FileResponse(
-            path.open("rb"),
+            stored,
             as_attachment=True,
             filename=f"{letter.number}.pdf",
             content_type="application/pdf",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "storages",
     # Ours, from the ground up: each app builds only on those above it in this list
     # (import-linter holds the arrows; docs/architecture.md draws them).
     "core",
@@ -184,8 +186,48 @@ STATICFILES_DIRS = [BASE_DIR / "sandbox" / "static"]
 # In development whitenoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
-# Uploads and letters live outside any public URL and are served by permission-checked views.
+# Uploads and letters live outside any public URL and are served by permission-checked views
+# (documents/storage.py): on the local disk by default, or, when PRIVATE_S3_BUCKET is set, in an
+# S3-compatible object store through django-storages, which web and worker machines share.
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def s3_private_storage(*, bucket: str, endpoint_url: str = "", prefix: str = "") -> dict[str, Any]:
+    """STORAGES["private"] for an S3-compatible store: private objects, never overwritten,
+    bounded timeouts and retries (an unreachable store fails an upload within seconds)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": os.environ.get("PRIVATE_S3_REGION", "us-east-1"),
+            "access_key": os.environ.get("PRIVATE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PRIVATE_S3_SECRET_ACCESS_KEY") or None,
+            "location": prefix,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": "path" if endpoint_url else None,
+            "signature_version": "s3v4",
+            "client_config": Config(
+                connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"}
+            ),
+        },
+    }
+
+
+if os.environ.get("PRIVATE_S3_BUCKET"):
+    STORAGES["private"] = s3_private_storage(
+        bucket=os.environ["PRIVATE_S3_BUCKET"],
+        endpoint_url=os.environ.get("PRIVATE_S3_ENDPOINT_URL", ""),
+        prefix=os.environ.get("PRIVATE_S3_PREFIX", ""),
+    )
 
 # --- Request bodies (sandbox/bodylimits.py) ---------------------------------------------------
 # Refused by declared length before anything reads them. Anonymous visitors send small forms
