@@ -1,6 +1,7 @@
 """CSV cells that a spreadsheet program will never run as formulas (OWASP "CSV injection").
 
-A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is what Excel,
+A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL (OWASP's
+list and ASVS 5.0 V1.2.10) is what Excel,
 LibreOffice and Google Sheets read as the start of a formula (``=HYPERLINK(...)``,
 ``=cmd|' /C calc'!A0``); such a cell gets a leading apostrophe, which those programs show as
 text. A cell that already begins with an apostrophe gets one too, so the rule can be undone
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-FORMULA_STARTS = frozenset("=+-@\t\r")
+FORMULA_STARTS = frozenset("=+-@\t\r\x00")
 ESCAPE = "'"
 _NEEDS_ESCAPE = FORMULA_STARTS | {ESCAPE}
 

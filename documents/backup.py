@@ -26,7 +26,6 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,16 +275,18 @@ class RestoreReport:
     problems: list[str] = field(default_factory=list)
 
 
-def _members(archive: tarfile.TarFile) -> Iterator[tuple[str, bytes]]:
-    for member in archive:
-        if not member.isfile():
-            continue
-        name = member.name
-        if name.startswith("/") or ".." in Path(name).parts:
-            raise BackupError(f"Refusing an unsafe path in the backup: {name}")
-        handle = archive.extractfile(member)
-        assert handle is not None
-        yield name, handle.read()
+def _member(archive: tarfile.TarFile, name: str) -> bytes:
+    """One part of the backup (read when needed, so memory holds one file at a time)."""
+    if name.startswith("/") or ".." in Path(name).parts:
+        raise BackupError(f"Refusing an unsafe path in the backup: {name}")
+    try:
+        handle = archive.extractfile(name)
+    except KeyError as error:
+        raise BackupError(f"The backup has no {name}.") from error
+    if handle is None:
+        raise BackupError(f"{name} in the backup is not a file.")
+    with handle:
+        return handle.read()
 
 
 def _require_empty() -> None:
@@ -318,33 +319,32 @@ def _restore_database(vendor: str, data: bytes) -> None:
 def backup_restore(*, source: Path) -> RestoreReport:
     """Restore the backup into this (empty) installation, then verify it."""
     with tarfile.open(source, "r") as archive:
-        members = dict(_members(archive))
-    if MANIFEST not in members:
-        raise BackupError("This file has no manifest: it is not a Sandbox backup.")
-    manifest = json.loads(members[MANIFEST])
-    if manifest.get("format") != FORMAT:
-        raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
-    database = manifest["database"]
-    dump = members.get(database["file"], b"")
-    if _sha256(dump) != database["sha256"]:
-        raise BackupError("The database part does not match its SHA-256 in the manifest.")
-    for key, facts in manifest["files"].items():
-        if _sha256(members.get(f"private/{key}", b"")) != facts["sha256"]:
-            raise BackupError(f"{key} does not match its SHA-256 in the manifest.")
-    _require_empty()
-    _restore_database(database["vendor"], dump)
-    for key in manifest["files"]:
-        store_private(key, members[f"private/{key}"])
-    var = Path(settings.VAR_DIR)
-    for item in manifest["certificates"]:
-        target = var / item["name"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(members[item["name"]])
-    for item in manifest["private_keys"]:
-        target = Path(settings.LETTER_DEMO_KEY_DIR) / Path(item["name"]).name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(members[item["name"]])
-        target.chmod(0o600)
+        try:
+            manifest = json.loads(_member(archive, MANIFEST))
+        except BackupError as error:
+            raise BackupError("This file has no manifest: it is not a Sandbox backup.") from error
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"Unknown backup format {manifest.get('format')!r}.")
+        database = manifest["database"]
+        if _sha256(_member(archive, database["file"])) != database["sha256"]:
+            raise BackupError("The database part does not match its SHA-256 in the manifest.")
+        for key, facts in manifest["files"].items():
+            if _sha256(_member(archive, f"private/{key}")) != facts["sha256"]:
+                raise BackupError(f"{key} does not match its SHA-256 in the manifest.")
+        _require_empty()
+        _restore_database(database["vendor"], _member(archive, database["file"]))
+        for key in manifest["files"]:
+            store_private(key, _member(archive, f"private/{key}"))
+        var = Path(settings.VAR_DIR)
+        for item in manifest["certificates"]:
+            target = var / item["name"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_member(archive, item["name"]))
+        for item in manifest["private_keys"]:
+            target = Path(settings.LETTER_DEMO_KEY_DIR) / Path(item["name"]).name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(_member(archive, item["name"]))
+            target.chmod(0o600)
     report = installation_verify()
     if report.events != manifest["audit"]["events"]:
         report.problems.append(

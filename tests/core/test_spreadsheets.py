@@ -9,7 +9,7 @@ from core.spreadsheets import original_cell, safe_cell
 
 
 def test_cells_that_start_a_formula_get_a_leading_apostrophe():
-    for hostile in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C calc'!A0"):
+    for hostile in ("=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\x00=1", "=cmd|' /C calc'!A0"):
         assert safe_cell(hostile) == "'" + hostile
 
 
@@ -21,5 +21,5 @@ def test_other_cells_are_written_as_they_are():
 @given(st.text())
 def test_the_rule_can_be_undone_exactly(text):
     cell = safe_cell(text)
-    assert cell[:1] not in {"=", "+", "-", "@", "\t", "\r"}
+    assert cell[:1] not in {"=", "+", "-", "@", "\t", "\r", "\x00"}
     assert original_cell(cell) == text
