@@ -1,7 +1,9 @@
 """Who may open which page: the checks every app's views share.
 
 Staff pages (``StaffMixin``) need a staff or auditor role *and* a second factor verified in this
-session; a signed-in person without a staff role gets a 403 page. Applicant pages reach a case
+session; a signed-in person without a staff role gets a 403 page. Pages open to applicants and
+staff alike (downloads, letters: ``SignedInMixin``) send a person who holds staff powers to the
+second factor first, so no surface opens to a password alone. Applicant pages reach a case
 through ``applicant_case`` and staff pages through ``staff_case``: a case the person may not see
 is a 404, never a 403 with data.
 """
@@ -19,7 +21,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts.twofactor import confirmed_device, works_in_review
+from accounts.twofactor import (
+    confirmed_device,
+    needs_second_factor,
+    second_factor_missing,
+    works_in_review,
+)
 from applications import permissions as perms
 from applications.models import Application
 from applications.selectors import application_get_for
@@ -34,6 +41,36 @@ def next_url(request: HttpRequest) -> str:
     ):
         return target
     return reverse("review-queue")
+
+
+def second_factor_redirect(request: HttpRequest) -> HttpResponseBase | None:
+    """For a signed-in person who holds staff powers but has not passed the second factor in
+    this session: the way to it (set-up or code), coming back here after. ``None`` otherwise."""
+    if not second_factor_missing(request.user):
+        return None
+    name = "review-2fa-verify" if confirmed_device(request.user) else "review-2fa-setup"
+    return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+
+
+class SignedInMixin(View):
+    """Signed in (else to the sign-in page), and past the second factor for staff powers."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return second_factor_redirect(request) or super().dispatch(request, *args, **kwargs)
+
+
+class SecondFactorPageMixin(View):
+    """The two-factor pages themselves: for signed-in people who need the second factor (staff,
+    auditors, the operator); anyone else gets a 403 page."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not needs_second_factor(request.user):
+            return render(request, "accounts/not_staff.html", status=403)
+        return super().dispatch(request, *args, **kwargs)
 
 
 class SignedInStaffMixin(View):
@@ -51,10 +88,10 @@ class StaffMixin(SignedInStaffMixin):
     """...and has passed two-factor sign-in in this session (``is_verified``)."""
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user: Any = request.user
-        if user.is_authenticated and works_in_review(user) and not user.is_verified():
-            name = "review-2fa-verify" if confirmed_device(user) else "review-2fa-setup"
-            return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
+        if request.user.is_authenticated and works_in_review(request.user):
+            pending = second_factor_redirect(request)
+            if pending is not None:
+                return pending
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -10,7 +10,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, as Django asks: models are loaded only by now.
+        from accounts.services import expire_sign_ups_tick
         from accounts.vocabulary import ACCOUNT_WORDING, AccountAction
-        from applications import vocabulary
+        from applications import deadlines, vocabulary
 
         vocabulary.register(AccountAction, ACCOUNT_WORDING)
+        deadlines.register_tick_job(deadlines.TickJob("sign-ups", expire_sign_ups_tick))

@@ -7,23 +7,26 @@ are sent after commit.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import emails, tokens
-from accounts.twofactor import DEVICE_NAME, confirmed_device, works_in_review
+from accounts.twofactor import DEVICE_NAME, confirmed_device, needs_second_factor
 from accounts.vocabulary import AccountAction
 from applications.audit import audit_record
-from applications.models import Membership, Organization
-from applications.roles import Role, roles_of
+from applications.models import AuditEvent, Membership, Organization
+from applications.roles import Role, holds_staff_powers, roles_of
 from applications.validators import normalize_brn
 from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
 
@@ -32,6 +35,62 @@ def _email_taken(email: str) -> bool:
     return bool(
         get_user_model().objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
     )
+
+
+# --- claims: unverified sign-ups reserve nothing ------------------------------------------------
+# A sign-up makes an inactive account and its organisation at once, but until the emailed link is
+# followed neither the address nor the registration number is really taken: a newer sign-up for
+# the same address or number stands beside it (the older claim is set aside under a placeholder),
+# the first claim to be verified takes both, and claims never verified expire
+# (``unverified_sign_ups_expire``, a scheduler tick and ``manage.py expire_unverified_sign_ups``).
+
+SET_ASIDE = "unverified-{pk}"
+EXPIRED = "expired-{pk}"
+
+
+def _is_unverified_claim(user: Any) -> bool:
+    """An account made by sign-up whose address was never confirmed (not a deactivated one)."""
+    if user.is_active or user.last_login is not None:
+        return False
+    events = AuditEvent.objects.filter(actor=user, application__isnull=True)
+    return bool(
+        events.filter(action=AccountAction.ORGANIZATION_REGISTERED).exists()
+        and not events.filter(action=AccountAction.EMAIL_VERIFIED).exists()
+    )
+
+
+def _accounts_for(email: str) -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.select_for_update()
+        .filter(Q(username__iexact=email) | Q(email__iexact=email))
+        .order_by("pk")
+    )
+
+
+def _organizations_numbered(brn: str) -> Any:
+    return Organization.objects.filter(registration_number__in=[brn, brn.replace("-", "")])
+
+
+def _is_claimed(organization: Organization) -> bool:
+    """An organisation with a verified (active) member holds its registration number for good."""
+    return bool(organization.memberships.filter(user__is_active=True).exists())
+
+
+def _set_aside_accounts(email: str, *, keep: Any = None) -> None:
+    """Unverified claims on this address give the user name up (they keep their address, so
+    their own link still works until another claim is verified)."""
+    for user in _accounts_for(email):
+        if user.pk != getattr(keep, "pk", None) and user.username.lower() == email:
+            user.username = SET_ASIDE.format(pk=user.pk)
+            user.save(update_fields=["username"])
+
+
+def _set_aside_organizations(brn: str, *, keep: Organization | None = None) -> None:
+    for organization in _organizations_numbered(brn).select_for_update():
+        if organization.pk != getattr(keep, "pk", None) and not _is_claimed(organization):
+            organization.registration_number = SET_ASIDE.format(pk=organization.pk)
+            organization.save(update_fields=["registration_number"])
 
 
 def _check_password(password: str, user: Any) -> None:
@@ -58,24 +117,18 @@ def applicant_sign_up(
     language: str,
 ) -> Any:
     """A person registers with their organisation and becomes its first member (who may invite
-    colleagues). The account stays inactive until the emailed verification link is followed."""
+    colleagues). The account stays inactive until the emailed verification link is followed.
+
+    The answer never says whether the address has an account: when it has, nothing is made and
+    the address is told by email instead (``None`` is returned; the page looks the same)."""
     email = email.strip().lower()
     problems: dict[str, str] = {}
-    if _email_taken(email):
-        problems["email"] = _(
-            "An account with this email address already exists. Sign in, or reset your password."
-        )
     try:
         brn = normalize_brn(registration_number)
     except ValidationError as error:
         problems["registration_number"] = " ".join(error.messages)
         brn = ""
-    if (
-        brn
-        and Organization.objects.filter(
-            registration_number__in=[brn, brn.replace("-", "")]
-        ).exists()
-    ):
+    if brn and any(_is_claimed(o) for o in _organizations_numbered(brn)):
         problems["registration_number"] = _(
             "This organisation is already registered. Ask a colleague there to invite you."
         )
@@ -92,11 +145,20 @@ def applicant_sign_up(
     if problems:
         raise InvalidInput(problems)
     user_model = get_user_model()
+    user = user_model(
+        username=email, email=email, first_name=full_name.strip()[:150], is_active=False
+    )
+    _check_password(password, user)
     with transaction.atomic():
-        user = user_model(
-            username=email, email=email, first_name=full_name.strip()[:150], is_active=False
-        )
-        _check_password(password, user)
+        holders = _accounts_for(email)
+        if any(not _is_unverified_claim(holder) for holder in holders):
+            make_password(password)  # the same work as a real sign-up: timing tells nothing
+            transaction.on_commit(
+                lambda: emails.send_sign_up_attempt_notice(email=email, language=language)
+            )
+            return None
+        _set_aside_accounts(email)
+        _set_aside_organizations(brn)
         user.set_password(password)
         user.save()
         _join_applicants(user)
@@ -123,7 +185,9 @@ def applicant_sign_up(
 
 
 def account_verify_email(*, token: str) -> Any:
-    """Following the emailed link activates the account (once; later clicks change nothing)."""
+    """Following the emailed link activates the account (once; later clicks change nothing).
+    The first claim to be verified takes the address and the registration number; a claim
+    whose address or number was verified by someone else meanwhile is refused."""
     invalid = InvalidInput(
         {"token": _("This link is not valid or has expired. Sign up again or ask for help.")}
     )
@@ -135,17 +199,97 @@ def account_verify_email(*, token: str) -> Any:
         user = get_user_model().objects.select_for_update().filter(pk=data.get("u") or 0).first()
         if user is None or user.email != data.get("e"):
             raise invalid
-        if not user.is_active:
-            user.is_active = True
-            user.save(update_fields=["is_active"])
+        if user.is_active:
+            return user
+        if not _is_unverified_claim(user) or user.username.startswith("expired-"):
+            raise invalid
+        email = str(user.email).lower()
+        if any(h.pk != user.pk and not _is_unverified_claim(h) for h in _accounts_for(email)):
+            raise InvalidInput(
+                {
+                    "token": _(
+                        "An account with this address was confirmed meanwhile. Sign in, or "
+                        "reset your password."
+                    )
+                }
+            )
+        membership = (
+            Membership.objects.select_related("organization")
+            .filter(user=user, is_owner=True)
+            .order_by("pk")
+            .first()
+        )
+        if membership is not None:
+            organization = membership.organization
+            brn = str(data.get("b") or organization.registration_number)
+            if any(
+                o.pk != organization.pk and _is_claimed(o) for o in _organizations_numbered(brn)
+            ):
+                raise InvalidInput(
+                    {
+                        "token": _(
+                            "This organisation was registered meanwhile by someone else. Ask "
+                            "a colleague there to invite you."
+                        )
+                    }
+                )
+            _set_aside_organizations(brn, keep=organization)
+            organization.registration_number = brn
+            organization.save(update_fields=["registration_number"])
+        _set_aside_accounts(email, keep=user)
+        user.username = email
+        user.is_active = True
+        user.save(update_fields=["username", "is_active"])
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action=AccountAction.EMAIL_VERIFIED,
+            payload={"user": user.pk},
+        )
+    return user
+
+
+def unverified_sign_ups_expire(*, now: dt.datetime | None = None) -> int:
+    """Sign-ups whose address was not confirmed within the link's lifetime give up their user
+    name, address and registration number for good (the rows stay: the audit chain names
+    them). Returns how many expired."""
+    cutoff = (now or timezone.now()) - tokens.EMAIL_VERIFICATION_MAX_AGE
+    candidates = get_user_model().objects.filter(
+        is_active=False, last_login__isnull=True, date_joined__lt=cutoff
+    )
+    expired = 0
+    for candidate_pk in candidates.exclude(username__startswith="expired-").values_list(
+        "pk", flat=True
+    ):
+        with transaction.atomic():
+            user = get_user_model().objects.select_for_update().get(pk=candidate_pk)
+            if not _is_unverified_claim(user) or user.username.startswith("expired-"):
+                continue
+            for membership in Membership.objects.filter(user=user).select_related("organization"):
+                organization = membership.organization
+                if not _is_claimed(organization):
+                    organization.registration_number = EXPIRED.format(pk=organization.pk)
+                    organization.save(update_fields=["registration_number"])
+            user.username = EXPIRED.format(pk=user.pk)
+            user.email = ""
+            user.set_unusable_password()
+            user.save(update_fields=["username", "email", "password"])
             audit_record(
                 application=None,
-                actor=user,
-                actor_role=Role.APPLICANT,
-                action=AccountAction.EMAIL_VERIFIED,
+                actor=None,
+                actor_role=Role.SYSTEM,
+                action=AccountAction.SIGN_UP_EXPIRED,
                 payload={"user": user.pk},
             )
-    return user
+            expired += 1
+    return expired
+
+
+def expire_sign_ups_tick() -> str:
+    """The scheduler's tick job: unverified sign-ups past their link's lifetime expire."""
+    count = unverified_sign_ups_expire()
+    return f"sign-ups: {count} unverified expired" if count else ""
 
 
 def invitation_send(*, organization: Organization, by: Any, email: str) -> str:
@@ -204,6 +348,15 @@ def invitation_accept(
                     _("This invitation is for %(email)s; sign in with that address.")
                     % {"email": email}
                 )
+            if holds_staff_powers(by):
+                # Separation of duties: staff never act for an applicant (applications/roles.py).
+                raise NotPermitted(
+                    _(
+                        "A staff account cannot join an applying organisation. If you also "
+                        "work for this organisation, accept the invitation with a separate "
+                        "personal account."
+                    )
+                )
             user = by
         else:
             if _email_taken(email):
@@ -243,7 +396,7 @@ def invitation_accept(
 def totp_device_start(*, user: Any) -> TOTPDevice:
     """A staff member without a confirmed device gets one unconfirmed device to scan (the same
     one until it is confirmed, so reloading the page keeps the QR code)."""
-    if not works_in_review(user):
+    if not needs_second_factor(user):
         raise NotPermitted(_("Two-factor sign-in is for ministry staff."))
     if confirmed_device(user) is not None:
         raise WrongState(_("You have already set up two-factor sign-in."))

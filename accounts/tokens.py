@@ -16,8 +16,12 @@ EMAIL_VERIFICATION_MAX_AGE = dt.timedelta(days=3)
 INVITATION_MAX_AGE = dt.timedelta(days=14)
 
 
-def email_verification_token(user: Any) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_VERIFICATION_SALT)
+def email_verification_token(user: Any, *, registration_number: str = "") -> str:
+    """The link names the account, its address and the registration number it claims."""
+    data = {"u": user.pk, "e": user.email}
+    if registration_number:
+        data["b"] = registration_number
+    return signing.dumps(data, salt=EMAIL_VERIFICATION_SALT)
 
 
 def email_verification_read(token: str) -> dict[str, Any]:

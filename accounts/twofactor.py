@@ -25,6 +25,24 @@ def works_in_review(user: Any) -> bool:
     return bool(roles_of(user) & REVIEW_ROLES)
 
 
+def needs_second_factor(user: Any) -> bool:
+    """Staff, auditors and the operator hold powers (reading every case of a ministry or all of
+    them, deciding, correcting letters, configuring) that a password alone must never open, on
+    any surface: pages, downloads, letter actions, the browser's API session, the admin."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return works_in_review(user) or bool(user.is_staff or user.is_superuser)
+
+
+def second_factor_missing(user: Any) -> bool:
+    """A signed-in person who needs the second factor and has not passed it in this session
+    (``is_verified`` is put on ``request.user`` by django-otp's middleware)."""
+    if not needs_second_factor(user):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
+
+
 def confirmed_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 

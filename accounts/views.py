@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from accounts import forms, services
-from accounts.access import SignedInStaffMixin, next_url
+from accounts.access import SecondFactorPageMixin, next_url
 from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri
 from applications.models import Membership
 from core.errors import DomainError, InvalidInput
@@ -172,19 +172,26 @@ class InvitationAcceptView(View):
         organization, email = services.invitation_read(token=token)
         return {"organization": organization, "email": email, "form": form}
 
+    def _invalid(self, request: HttpRequest, error: InvalidInput) -> HttpResponse:
+        return render(
+            request,
+            "accounts/verify_failed.html",
+            {"message": error.errors["token"][0]},
+            status=400,
+        )
+
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
             context = self._context(token, forms.InvitationAcceptForm())
         except InvalidInput as error:
-            return render(
-                request,
-                "accounts/verify_failed.html",
-                {"message": error.errors["token"][0]},
-                status=400,
-            )
+            return self._invalid(request, error)
         return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            services.invitation_read(token=token)  # a forged or expired link: 400, never 500
+        except InvalidInput as error:
+            return self._invalid(request, error)
         form = forms.InvitationAcceptForm(request.POST)
         signed_in = request.user.is_authenticated
         try:
@@ -212,7 +219,7 @@ class InvitationAcceptView(View):
 # --- two-factor sign-in ---------------------------------------------------------------------------
 
 
-class TwoFactorSetupView(SignedInStaffMixin):
+class TwoFactorSetupView(SecondFactorPageMixin):
     """Enrolment: scan the QR code (or type the key), then enter the first code."""
 
     template_name = "accounts/2fa_setup.html"
@@ -253,7 +260,7 @@ class TwoFactorSetupView(SignedInStaffMixin):
         return self._render(request, form, status=400)
 
 
-class TwoFactorVerifyView(SignedInStaffMixin):
+class TwoFactorVerifyView(SecondFactorPageMixin):
     template_name = "accounts/2fa_verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -14,6 +14,7 @@ class AccountAction(models.TextChoices):
     MEMBER_INVITED = "member_invited"
     MEMBER_JOINED = "member_joined"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+    SIGN_UP_EXPIRED = "sign_up_expired"
 
 
 # Account events belong to no case, so no case timeline shows them to the applicant.
@@ -23,4 +24,5 @@ ACCOUNT_WORDING: dict[str, Wording] = {
     AccountAction.MEMBER_INVITED: Wording(_("Colleague invited"), None),
     AccountAction.MEMBER_JOINED: Wording(_("Colleague joined the organisation"), None),
     AccountAction.TWO_FACTOR_ENROLLED: Wording(_("Two-factor sign-in set up"), None),
+    AccountAction.SIGN_UP_EXPIRED: Wording(_("Unconfirmed sign-up expired"), None),
 }

@@ -15,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 from rest_framework.request import Request
 
+from accounts.twofactor import second_factor_missing
 from api.models import ApiAccessLog, ApiToken
 from applications.roles import Role, roles_of
 from core.errors import InvalidInput, NotVisible
@@ -99,6 +101,26 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session (CSRF-checked as DRF does), refused to staff, auditors and the
+    operator until they have passed the second factor in this session: a password alone opens
+    no staff power, in the API either. Machines use tokens."""
+
+    def authenticate(self, request: Request) -> tuple[Any, None] | None:
+        result = super().authenticate(request)
+        if result is not None and second_factor_missing(result[0]):
+            raise exceptions.AuthenticationFailed(
+                _("Finish two-factor sign-in on the staff pages before using the API.")
+            )
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Tells the OpenAPI schema that the session cookie still authenticates browsers."""
+
+    target_class = "api.auth.VerifiedSessionAuthentication"
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

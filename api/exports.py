@@ -21,6 +21,7 @@ from django.db.models.functions import Cast
 
 from api.serializers import EVENT_COLUMNS, iso_utc
 from applications.models import AuditEvent
+from core.spreadsheets import safe_row
 
 EXPORT_BATCH = 2000
 _COLUMNS = (
@@ -105,7 +106,8 @@ def ndjson_chunks(batches: Iterator[list[Row]]) -> Iterator[bytes]:
 
 def csv_chunks(batches: Iterator[list[Row]]) -> Iterator[bytes]:
     """CSV with a UTF-8 byte-order mark (so spreadsheet programs show Korean); one header row,
-    the payload as JSON text, an empty cell for events without a case."""
+    the payload as JSON text, an empty cell for events without a case. Text cells that a
+    spreadsheet would run as a formula start with an apostrophe (``core/spreadsheets.py``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EVENT_COLUMNS)
@@ -113,5 +115,5 @@ def csv_chunks(batches: Iterator[list[Row]]) -> Iterator[bytes]:
     for rows in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(rows)
+        writer.writerows(map(safe_row, rows))
         yield buffer.getvalue().encode("utf-8")

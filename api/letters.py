@@ -20,7 +20,7 @@ from core.drf import error_responses
 from core.errors import NotVisible
 from documents.models import LetterStatus
 from documents.selectors import letter_get_for
-from documents.storage import letter_pdf_path
+from documents.storage import letter_key, open_private
 
 
 class PdfRenderer(renderers.BaseRenderer):
@@ -59,11 +59,14 @@ class LetterApi(AccessLogged, viewsets.ViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
     def pdf(self, request: Request, number: str) -> FileResponse:
         letter = letter_get_for(user=request.user, number=number, include_pending=True)
-        path = letter_pdf_path(letter) if letter.storage_name else None
-        if letter.status != LetterStatus.ISSUED or path is None or not path.is_file():
+        if letter.status != LetterStatus.ISSUED or not letter.storage_name:
             raise NotVisible(_("This letter has not been issued yet."))
+        try:
+            stored = open_private(letter_key(letter))
+        except FileNotFoundError as error:
+            raise NotVisible(_("This letter has not been issued yet.")) from error
         return FileResponse(
-            path.open("rb"),
+            stored,
             content_type="application/pdf",
             as_attachment=True,
             filename=f"{letter.number}.pdf",

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from applications.models import (
     Application,
@@ -21,6 +25,50 @@ from applications.models import (
     StaffProfile,
     Track,
 )
+from applications.roles import STAFF_ROLES, holds_staff_powers
+
+# Separation of duties (``applications/roles.py``): the admin never lets one account both work
+# for the regulator and belong to an applying organisation.
+MIXED_ACCOUNT = _(
+    "A person works for the regulator or belongs to an applying organisation, never both: "
+    "use a separate account for each."
+)
+
+
+class MembershipFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            user = (getattr(form, "cleaned_data", None) or {}).get("user")
+            deleting = (getattr(form, "cleaned_data", None) or {}).get("DELETE")
+            if user is not None and not deleting and holds_staff_powers(user):
+                form.add_error("user", MIXED_ACCOUNT)
+
+
+class StaffProfileFormSet(forms.BaseInlineFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        super().clean()
+        user = self.instance
+        adding = any(
+            (getattr(form, "cleaned_data", None) or {}).get("ministry")
+            and not (form.cleaned_data or {}).get("DELETE")
+            for form in self.forms
+        )
+        if adding and user.pk is not None and user.memberships.exists():
+            raise ValidationError(MIXED_ACCOUNT)
+
+
+class SandboxUserChangeForm(UserChangeForm):  # type: ignore[type-arg]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        staff = (
+            any(group.name in STAFF_ROLES for group in data.get("groups") or [])
+            or data.get("is_staff")
+            or data.get("is_superuser")
+        )
+        if staff and self.instance.pk is not None and self.instance.memberships.exists():
+            raise ValidationError(MIXED_ACCOUNT)
+        return data
 
 
 @admin.register(Ministry)
@@ -58,6 +106,7 @@ class TrackAdmin(admin.ModelAdmin[Track]):
 
 class MembershipInline(admin.TabularInline[Membership, Organization]):
     model = Membership
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -71,6 +120,7 @@ class OrganizationAdmin(admin.ModelAdmin[Organization]):
 
 class StaffProfileInline(admin.StackedInline[StaffProfile, User]):
     model = StaffProfile
+    formset = StaffProfileFormSet
     can_delete = False
     extra = 0
 
@@ -80,6 +130,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class SandboxUserAdmin(UserAdmin):
+    form = SandboxUserChangeForm
     inlines = [StaffProfileInline]
 
 

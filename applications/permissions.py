@@ -1,7 +1,9 @@
 """Who may do what to which case: one ``can_<verb>_<noun>(user, obj)`` predicate per action.
 
 HTML views, the API and the services all ask these. Transitions declare theirs through
-``as_fsm`` so ``has_transition_perm`` gives the same answer as the service.
+``as_fsm`` so ``has_transition_perm`` gives the same answer as the service. An account that
+holds staff powers and an organisation's membership at once passes none of them
+(separation of duties: ``roles.mixed``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from applications.roles import Role, has_role, ministry_of
+from applications.roles import Role, has_role, ministry_of, mixed
 from applications.vocabulary import AuditAction
 from applications.workflow import OPEN_FOR_OFFICER
 
@@ -47,11 +49,13 @@ def _made_the_recommendation(user: Any, application: Application) -> bool:
 
 
 def can_act_for_applicant(user: Any, application: Application) -> bool:
-    """Members of the applying organisation act for it (edit, submit, answer, withdraw, …)."""
+    """Members of the applying organisation act for it (edit, submit, answer, withdraw, …);
+    never an account that also holds staff powers (separation of duties, ``roles.mixed``)."""
     return (
         getattr(user, "is_authenticated", False)
         and has_role(user, Role.APPLICANT)
         and _is_member(user, application)
+        and not mixed(user)
     )
 
 
@@ -85,7 +89,11 @@ CONFLICTS_CACHE = "_declared_conflicts"
 
 
 def _lead_officer(user: Any, application: Application) -> bool:
-    return has_role(user, Role.CASE_OFFICER) and _works_for_lead_ministry(user, application)
+    return (
+        has_role(user, Role.CASE_OFFICER)
+        and _works_for_lead_ministry(user, application)
+        and not mixed(user)
+    )
 
 
 def can_accept_application(user: Any, application: Application) -> bool:
@@ -123,6 +131,7 @@ def can_decide_application(user: Any, application: Application) -> bool:
         has_role(user, Role.DECISION_MAKER)
         and _works_for_lead_ministry(user, application)
         and not _made_the_recommendation(user, application)
+        and not mixed(user)
     )
 
 
@@ -136,6 +145,7 @@ def can_answer_consultation(user: Any, consultation: Consultation) -> bool:
         has_role(user, Role.CONSULTEE)
         and ministry is not None
         and ministry.pk == consultation.ministry_id
+        and not mixed(user)
     )
 
 

@@ -35,6 +35,41 @@ def has_role(user: Any, role: str) -> bool:
     return role in roles_of(user)
 
 
+# Separation of duties: a person either works for the regulator (a staff role, a ministry, the
+# operator's flags) or belongs to applying organisations, never both. Account writes refuse to
+# mix them (invitations, the admin), and an account that mixes them anyway (older data, a
+# database edit) may act on no case at all: ``applications/permissions.py`` asks ``mixed``.
+STAFF_ROLES = frozenset({Role.CASE_OFFICER, Role.CONSULTEE, Role.DECISION_MAKER, Role.AUDITOR})
+
+
+def holds_staff_powers(user: Any) -> bool:
+    """A staff or auditor role, a ministry, or the operator's flags."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(
+        roles_of(user) & STAFF_ROLES
+        or user.is_staff
+        or user.is_superuser
+        or getattr(user, "staff_profile", None) is not None
+    )
+
+
+def belongs_to_an_organisation(user: Any) -> bool:
+    """Whether the user is a member of any applying organisation (cached for the request)."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return False
+    cached = getattr(user, "_sandbox_member", None)
+    if cached is None:
+        cached = bool(user.memberships.exists())
+        user._sandbox_member = cached
+    return bool(cached)
+
+
+def mixed(user: Any) -> bool:
+    """Staff powers and an organisation's membership in one account: it acts on no case."""
+    return holds_staff_powers(user) and belongs_to_an_organisation(user)
+
+
 def ministry_of(user: Any) -> Ministry | None:
     """The ministry a staff member works for, or None."""
     if user is None or not getattr(user, "is_authenticated", False):

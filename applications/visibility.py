@@ -3,7 +3,8 @@ queryset filter come.
 
 A person's *scope* is data: everything (auditors, the operator), the cases of the organisations
 they belong to (applicants), and the cases of the ministry they work for (staff: the programmes
-it leads and the cases it is consulted on). ``Scope.q`` turns it into a filter for querysets and
+it leads and the cases it is consulted on). A draft is not yet an application: only its
+organisation's members see it (and so its files), never staff, auditors or the operator. ``Scope.q`` turns it into a filter for querysets and
 ``Scope.contains`` checks one case; ``tests/applications/test_visibility.py`` holds the two
 together on random worlds. Everyone else sees nothing, and a case one may not read is a 404.
 """
@@ -17,6 +18,7 @@ from django.db.models import Q
 
 from applications.models import Application, Consultation, Membership
 from applications.roles import Role, has_role, ministry_of
+from applications.workflow import ApplicationStatus
 
 
 @dataclass(frozen=True)
@@ -27,33 +29,37 @@ class Scope:
 
     def q(self, prefix: str = "") -> Q:
         """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``)."""
-        if self.everything:
-            return Q()
         condition = Q(pk__in=[])
         if self.member is not None:
             organizations = Membership.objects.filter(user_id=self.member).values("organization_id")
             condition |= Q(**{f"{prefix}organization_id__in": organizations})
+        submitted = ~Q(**{f"{prefix}status": ApplicationStatus.DRAFT})
+        if self.everything:
+            return condition | submitted
         if self.ministry is not None:
             # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as one
             # hashed subplan instead of a lookup per row (see `make bench-queue`).
             consulted = Consultation.objects.filter(ministry_id=self.ministry).values(
                 "application_id"
             )
-            condition |= Q(**{f"{prefix}program__lead_ministry_id": self.ministry}) | Q(
-                **{f"{prefix}pk__in": consulted}
+            condition |= submitted & (
+                Q(**{f"{prefix}program__lead_ministry_id": self.ministry})
+                | Q(**{f"{prefix}pk__in": consulted})
             )
         return condition
 
     def contains(self, application: Application) -> bool:
         """Whether one case is in the scope (at most two small queries)."""
-        if self.everything:
-            return True
         if (
             self.member is not None
             and Membership.objects.filter(
                 user_id=self.member, organization_id=application.organization_id
             ).exists()
         ):
+            return True
+        if application.status == ApplicationStatus.DRAFT:
+            return False
+        if self.everything:
             return True
         if self.ministry is None:
             return False
@@ -70,17 +76,15 @@ NOTHING = Scope()
 
 
 def scope_of(user: Any) -> Scope:
-    """Auditors and the operator read everything; applicants their organisations' cases; staff
-    their ministry's (led or consulted)."""
+    """Auditors and the operator read every submitted case; applicants their organisations'
+    cases, drafts included; staff their ministry's submitted cases (led or consulted)."""
     if not getattr(user, "is_authenticated", False):
         return NOTHING
+    member = user.pk if has_role(user, Role.APPLICANT) else None
     if user.is_superuser or has_role(user, Role.AUDITOR):
-        return Scope(everything=True)
+        return Scope(everything=True, member=member)
     ministry = ministry_of(user)
-    return Scope(
-        member=user.pk if has_role(user, Role.APPLICANT) else None,
-        ministry=ministry.pk if ministry is not None else None,
-    )
+    return Scope(member=member, ministry=ministry.pk if ministry is not None else None)
 
 
 def can_view_application(user: Any, application: Application) -> bool:

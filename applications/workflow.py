@@ -148,10 +148,22 @@ def missing_for_submission(application: Application, *, regulation_count: int) -
     return missing
 
 
+# How far after the decision a term may start: a committee approves a test about to begin, and
+# dates beyond this are typing mistakes (year 9999 would also overflow the deadline arithmetic).
+MAX_START_AFTER_DECISION_DAYS = 365
+
+
 def term_problems(
-    *, track: Track, start: dt.date | None, end: dt.date | None, field_prefix: str = "term"
+    *,
+    track: Track,
+    start: dt.date | None,
+    end: dt.date | None,
+    decided_on: dt.date | None = None,
+    field_prefix: str = "term",
 ) -> dict[str, str]:
-    """A term must start, end after it starts, and last no longer than the track allows."""
+    """A term must start, end after it starts, and last no longer than the track allows. Against
+    the decision date (``decided_on``, the programme's local date): a waiver applies from its
+    decision on, never to the past, and starts within a year of it."""
     problems: dict[str, str] = {}
     if start is None:
         problems[f"{field_prefix}_start"] = str(_("Enter the date the term starts."))
@@ -159,6 +171,19 @@ def term_problems(
         problems[f"{field_prefix}_end"] = str(_("Enter the date the term ends."))
     if start is None or end is None:
         return problems
+    if decided_on is not None and start < decided_on:
+        problems[f"{field_prefix}_start"] = str(
+            _(
+                "The term cannot start before the decision (%(date)s): a waiver does not apply "
+                "to the past."
+            )
+            % {"date": decided_on.isoformat()}
+        )
+    elif decided_on is not None and (start - decided_on).days > MAX_START_AFTER_DECISION_DAYS:
+        problems[f"{field_prefix}_start"] = str(
+            _("The term must start within %(days)s days of the decision (%(date)s).")
+            % {"days": MAX_START_AFTER_DECISION_DAYS, "date": decided_on.isoformat()}
+        )
     if end <= start:
         problems[f"{field_prefix}_end"] = str(_("The term must end after it starts."))
     elif (end - start).days > track.max_term_days:
@@ -183,9 +208,16 @@ def requested_term_problem(*, track: Track, days: int | None) -> str | None:
 
 
 def extension_problems(
-    *, track: Track, term_start: dt.date, current_end: dt.date, new_end: dt.date, used: int
+    *,
+    track: Track,
+    term_start: dt.date,
+    current_end: dt.date,
+    new_end: dt.date,
+    used: int,
+    decided_on: dt.date | None = None,
 ) -> dict[str, str]:
-    """Extensions: fewer than the track's maximum, each within its length, total within cap."""
+    """Extensions: fewer than the track's maximum, each within its length, total within cap;
+    and the new end still ahead on the decision date (``decided_on``)."""
     if used >= track.max_extensions:
         return {
             "__all__": str(
@@ -195,6 +227,13 @@ def extension_problems(
         }
     if new_end <= current_end:
         return {"new_end": str(_("The new end date must be after the current end date."))}
+    if decided_on is not None and new_end <= decided_on:
+        return {
+            "new_end": str(
+                _("The new end date has already passed on the decision date (%(date)s).")
+                % {"date": decided_on.isoformat()}
+            )
+        }
     if (new_end - current_end).days > track.extension_term_days:
         return {
             "new_end": str(

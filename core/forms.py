@@ -120,3 +120,34 @@ class VersionForm(AccessibleForm):
     """A form that carries the case version it was opened at (optimistic locking)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def plain_int(text: str | None, *, max_digits: int = 18) -> int | None:
+    """The whole number a client sent as plain ASCII digits (no sign, at most ``max_digits``,
+    so it fits a database integer), or None. ``str.isdigit`` alone lets "²" and "٣" through to
+    ``int()``, and 30 digits through to the database: both were server errors."""
+    value = (text or "").strip()
+    if not value or len(value) > max_digits or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
+class NumberedChoicesMixin:
+    """For model choice fields whose rows are named by number: a posted value that is not a
+    plain number the database can hold is an invalid choice (400 next to the field), never a
+    query (Django sends the list of a multiple choice to the database as it came)."""
+
+    error_messages: dict[str, Any]
+
+    def clean(self, value: Any) -> Any:
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if item in (None, "") or isinstance(item, int):
+                continue
+            if plain_int(str(item)) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:40]},
+                )
+        return super().clean(value)  # type: ignore[misc]

@@ -419,6 +419,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
 
     def approved(title: str, start: dt.date, end: dt.date) -> Application:
         app = deliberating(title, consult=True)
+        start = max(start, today)  # a decision never approves the past: earlier terms start now
         services.application_approve(
             application=app,
             by=decider,
@@ -518,9 +519,8 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     services.application_regularize(
         application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026-10-01)"
     )
-    app = active(
-        "[만료] 캠핑장 돔 텐트 실증", today - dt.timedelta(days=400), today - dt.timedelta(days=1)
-    )
+    app = active("[만료] 캠핑장 돔 텐트 실증", today, today + dt.timedelta(days=1))
+    _backdate(app, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=1))
     services.application_expire(application=app, rule="expiry: term ended")
     app = active(
         "[취소] 무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import F
@@ -16,7 +15,7 @@ from applications.roles import Role
 from applications.services import event_record
 from documents import letter_data
 from documents.models import Letter, LetterStatus
-from documents.storage import discard, private_path, write_private_file
+from documents.storage import discard, private_key, store_private
 from documents.vocabulary import DocumentAction
 
 OPEN_LETTER_STATUSES = (LetterStatus.PENDING, LetterStatus.FAILED)
@@ -30,7 +29,7 @@ def letter_issue(*, letter: Letter) -> Letter:
     # processes that issue letters need them (web processes start without).
     from documents import letters, signing
 
-    written: list[Path] = []
+    written: list[str] = []
     try:
         with transaction.atomic():
             current = (
@@ -59,7 +58,7 @@ def letter_issue(*, letter: Letter) -> Letter:
             )
             digest = hashlib.sha256(sealed).hexdigest()
             storage_name = secrets.token_hex(32)
-            written.append(write_private_file(private_path("letters", storage_name), sealed))
+            written.append(store_private(private_key("letters", storage_name), sealed))
             won = (
                 Letter.objects.filter(pk=current.pk, status__in=OPEN_LETTER_STATUSES).update(
                     status=LetterStatus.ISSUED,

@@ -10,7 +10,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -32,7 +31,7 @@ from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, StorageUnavailable, WrongState
 from documents import tasks, uploads
 from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
-from documents.storage import discard, private_path, stored_path, write_private_file
+from documents.storage import discard, document_key, private_key, store_private
 from documents.vocabulary import DocumentAction
 
 # --- Uploads -----------------------------------------------------------------------------------
@@ -51,10 +50,10 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
-def _transaction_with_files() -> Iterator[list[Path]]:
+def _transaction_with_files() -> Iterator[list[str]]:
     """One transaction for rows and files together: the caller lists the files it writes, and if
     the transaction fails they are removed, so nothing is left half-saved."""
-    written: list[Path] = []
+    written: list[str] = []
     try:
         with transaction.atomic():
             yield written
@@ -63,10 +62,11 @@ def _transaction_with_files() -> Iterator[list[Path]]:
         raise
 
 
-def _write_new_file(storage_name: str, data: bytes) -> Path:
-    """Store an upload; a storage failure is reported as the storage's fault, not the person's."""
+def _write_new_file(storage_name: str, data: bytes) -> str:
+    """Store an upload; a storage failure (full disk, unreachable object store) is reported as
+    the storage's fault, not the person's."""
     try:
-        return write_private_file(private_path("uploads", storage_name), data)
+        return store_private(private_key("uploads", storage_name), data)
     except OSError as error:
         logger.error("could not store an upload: %s", error)
         raise StorageUnavailable(
@@ -91,7 +91,7 @@ def _require_applicant(by: Any, application: Application) -> None:
 
 
 def _store(
-    *, app: Application, by: Any, doc_type: str, file: UploadedFile, written: list[Path]
+    *, app: Application, by: Any, doc_type: str, file: UploadedFile, written: list[str]
 ) -> Document:
     """Check one file and store it as the next version of its type (inside the caller's lock)."""
     name, chunks = file
@@ -164,11 +164,11 @@ def document_remove(*, document: Document, by: Any) -> None:
             raise NotVisible(_("No such document."))
         if app.status != S.DRAFT or item.stage != S.DRAFT:
             raise WrongState(_("Submitted files are kept as they are; upload a new version."))
-        path = stored_path(item)
+        key = document_key(item)
         payload = {"document": item.pk, "doc_type": item.doc_type, "name": item.original_name}
         item.delete()
         event_record(app, by, Role.APPLICANT, DocumentAction.DOCUMENT_REMOVED, payload)
-        transaction.on_commit(lambda: discard([path]))
+        transaction.on_commit(lambda: discard([key]))
 
 
 def supplement_answer_with_documents(

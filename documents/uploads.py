@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import unicodedata
 import zipfile
 from collections.abc import Iterable
@@ -109,22 +110,88 @@ def extension_of(name: str) -> str:
     return match.group(1).lower() if match else ""
 
 
-def _zip_names(head: bytes, whole: bytes | None) -> tuple[list[str], bytes]:
-    """Entry names and the ``mimetype`` entry of a zip (OOXML and HWPX are zips)."""
-    if whole is None:
+# Archives (OOXML, HWPX) are looked into without ever inflating more than a few bytes: every
+# limit below is checked on the archive's own directory before anything is decompressed, and
+# the one member read (``mimetype``) is read through a bounded stream, whatever its header says.
+MAX_ZIP_MEMBERS = 2000
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
+MAX_ZIP_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_ZIP_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # inflated / compressed, for members above RATIO_GRACE_BYTES
+RATIO_GRACE_BYTES = 1024 * 1024
+MIMETYPE_BYTES = 100
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+
+
+class ArchiveRefused(ValueError):
+    """A zip whose directory promises more than we will ever inflate (a "zip bomb")."""
+
+
+def _directory_size(data: bytes) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as the end record declares them, read before
+    ``zipfile`` builds an object per entry; None when there is no end record."""
+    tail_start = max(0, len(data) - (_EOCD.size + 65535))
+    position = data.rfind(b"PK\x05\x06", tail_start)
+    if position < 0 or position + _EOCD.size > len(data):
+        return None
+    _sig, _disk, _cd_disk, _here, entries, size, _offset, _comment = _EOCD.unpack_from(
+        data, position
+    )
+    if entries == 0xFFFF or size == 0xFFFFFFFF:  # ZIP64: the counts are in its own record
+        locator = position - _ZIP64_LOCATOR.size
+        if locator < 0 or data[locator : locator + 4] != b"PK\x06\x07":
+            return None
+        record = _ZIP64_LOCATOR.unpack_from(data, locator)[2]
+        if record + _ZIP64_EOCD.size > len(data) or data[record : record + 4] != b"PK\x06\x06":
+            return None
+        fields = _ZIP64_EOCD.unpack_from(data, record)
+        entries, size = fields[6], fields[7]
+    return entries, size
+
+
+def _zip_names(whole: bytes) -> tuple[list[str], bytes]:
+    """Entry names and the start of the ``mimetype`` entry of a zip (OOXML and HWPX are zips),
+    within fixed bounds: ``ArchiveRefused`` for an archive that would expand beyond them."""
+    declared = _directory_size(whole)
+    if declared is None:
         return [], b""
+    entries, directory = declared
+    if entries > MAX_ZIP_MEMBERS or directory > MAX_ZIP_DIRECTORY_BYTES:
+        raise ArchiveRefused("too many members")
     try:
         with zipfile.ZipFile(io.BytesIO(whole)) as archive:
-            names = archive.namelist()
-            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError):
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_MEMBERS:
+                raise ArchiveRefused("too many members")
+            total = 0
+            for info in infos:
+                total += info.file_size
+                if info.file_size > MAX_ZIP_MEMBER_BYTES or total > MAX_ZIP_TOTAL_BYTES:
+                    raise ArchiveRefused("members too large")
+                if info.file_size > RATIO_GRACE_BYTES and info.file_size > MAX_ZIP_RATIO * max(
+                    info.compress_size, 1
+                ):
+                    raise ArchiveRefused("compression ratio too high")
+            names = [info.filename for info in infos]
+            mimetype = b""
+            if "mimetype" in names:
+                # A bounded read: the header's size may lie, the stream never inflates more
+                # than a few kilobytes to give these bytes.
+                with archive.open("mimetype") as member:
+                    mimetype = member.read(MIMETYPE_BYTES)
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, ValueError, EOFError) as error:
+        if isinstance(error, ArchiveRefused):
+            raise
         return [], b""
     return names, mimetype
 
 
 def sniff(head: bytes, whole: bytes | None = None) -> Kind | None:
     """The allowed kind this content is, or None. ``head`` is the first ``SNIFF_BYTES``;
-    ``whole`` (the full content) is only needed to look inside zips."""
+    ``whole`` (the full content) is only needed to look inside zips (``ArchiveRefused`` for one
+    that would expand beyond the limits above)."""
     mime = magic.from_buffer(head, mime=True).lower()
     if mime == "application/pdf":
         return KINDS["pdf"]
@@ -132,17 +199,17 @@ def sniff(head: bytes, whole: bytes | None = None) -> Kind | None:
         return KINDS["png"]
     if mime == "image/jpeg":
         return KINDS["jpeg"]
-    if mime == KINDS["docx"].content_type:
-        return KINDS["docx"]
-    if mime == KINDS["xlsx"].content_type:
-        return KINDS["xlsx"]
+    if mime in (KINDS["docx"].content_type, KINDS["xlsx"].content_type):
+        if whole is not None:
+            _zip_names(whole)  # an office file is a zip too: the same bounds hold
+        return KINDS["docx"] if mime == KINDS["docx"].content_type else KINDS["xlsx"]
     if mime in HWP_MIME_TYPES:
         return KINDS["hwp"]
     if mime in OLE_MIME_TYPES and b"HWP Document File" in head:
         # HWP 5 is an OLE compound file whose FileHeader stream starts with this signature.
         return KINDS["hwp"]
-    if mime in ZIP_MIME_TYPES:
-        names, mimetype = _zip_names(head, whole)
+    if mime in ZIP_MIME_TYPES and whole is not None:
+        names, mimetype = _zip_names(whole)
         if mimetype.strip() == b"application/hwp+zip" or "Contents/content.hpf" in names:
             return KINDS["hwpx"]
         if "word/document.xml" in names:
@@ -177,7 +244,18 @@ def check_upload(name: str, chunks: Iterable[bytes]) -> tuple[Checked, bytes]:
     if not buffer:
         raise UploadRefused(_("“%(name)s” is empty. Choose the file again.") % {"name": clean})
     data = bytes(buffer)
-    kind = sniff(data[:SNIFF_BYTES], data)
+    del buffer
+    try:
+        kind = sniff(data[:SNIFF_BYTES], data)
+    except ArchiveRefused as refused:
+        raise UploadRefused(
+            _(
+                "“%(name)s” is packed in a way we cannot accept (it would expand to far more "
+                "than its size, or holds too many parts). Save it again from its program and "
+                "upload it."
+            )
+            % {"name": clean}
+        ) from refused
     if kind is None:
         raise UploadRefused(
             _("“%(name)s” is not a file type we accept. Upload one of: %(kinds)s.")

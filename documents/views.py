@@ -7,7 +7,6 @@ import hmac
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,18 +14,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.access import SignedInMixin
 from applications import permissions as perms
 from core.errors import InvalidInput, NotVisible, WrongState
 from documents.forms import LetterCheckForm, LetterCorrectionForm
 from documents.models import Letter
 from documents.selectors import document_get_for, letter_get_for, letter_public
 from documents.services import letter_correct
-from documents.storage import letter_pdf_path, stored_path
+from documents.storage import document_key, letter_key, open_private
 
 # --- Uploads -----------------------------------------------------------------------------------
 
 
-class DocumentDownloadView(LoginRequiredMixin, View):
+class DocumentDownloadView(SignedInMixin):
     """Serves an uploaded file to people who may read its case (404 for everyone else), always
     as an attachment and never sniffed, so a file can never run as a page of this site."""
 
@@ -35,11 +35,12 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             document = document_get_for(user=request.user, pk=pk)
         except NotVisible as error:
             raise Http404(error.message) from error
-        path = stored_path(document)
-        if not path.is_file():
-            raise Http404(_("The stored file is missing."))
+        try:
+            stored = open_private(document_key(document))
+        except FileNotFoundError as error:
+            raise Http404(_("The stored file is missing.")) from error
         response = FileResponse(
-            path.open("rb"),
+            stored,
             as_attachment=True,
             filename=document.original_name,
             content_type=document.content_type,
@@ -56,7 +57,7 @@ class DocumentDownloadView(LoginRequiredMixin, View):
 # --- Letters -----------------------------------------------------------------------------------
 
 
-class LetterDownloadView(LoginRequiredMixin, View):
+class LetterDownloadView(SignedInMixin):
     """An issued letter's sealed PDF, for people who may read its case (404 for everyone else)."""
 
     def get(self, request: HttpRequest, number: str, *args: Any, **kwargs: Any) -> FileResponse:
@@ -64,11 +65,12 @@ class LetterDownloadView(LoginRequiredMixin, View):
             letter = letter_get_for(user=request.user, number=number)
         except NotVisible as error:
             raise Http404(error.message) from error
-        path = letter_pdf_path(letter)
-        if not path.is_file():
-            raise Http404("The stored letter is missing.")
+        try:
+            stored = open_private(letter_key(letter))
+        except FileNotFoundError as error:
+            raise Http404("The stored letter is missing.") from error
         response = FileResponse(
-            path.open("rb"),
+            stored,
             as_attachment=True,
             filename=f"{letter.number}.pdf",
             content_type="application/pdf",
@@ -135,7 +137,7 @@ class LetterVerifyView(View):
         )
 
 
-class LetterCorrectView(LoginRequiredMixin, View):
+class LetterCorrectView(SignedInMixin):
     """A decision maker of the case orders a corrected letter; the new one supersedes this one
     (which stays downloadable). 404 for people who cannot see the case, 403 for others."""
 

@@ -15,6 +15,7 @@ from core.forms import (
     SHORT,
     AccessibleForm,
     MultipleFileField,
+    NumberedChoicesMixin,
     VersionForm,
     date_field,
     long_text,
@@ -24,12 +25,12 @@ from documents.models import DocumentType, document_type_label
 from documents.uploads import ACCEPT_ATTRIBUTE
 
 
-class TrackChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class TrackChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.program.display_name} — {obj.display_name}"
 
 
-class MinistryChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class MinistryChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.display_name)
 

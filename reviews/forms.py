@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Ministry, Opinion
 from applications.workflow import ApplicationStatus, ConfirmationOutcome, RecommendationOutcome
-from core.forms import LONG, SHORT, AccessibleForm, VersionForm, date_field, long_text, text
+from core.forms import (
+    LONG,
+    SHORT,
+    AccessibleForm,
+    NumberedChoicesMixin,
+    VersionForm,
+    date_field,
+    long_text,
+    text,
+)
 from reviews.selectors import SORTS
 
 
@@ -89,12 +98,12 @@ class ClaimForm(VersionForm):
         return data
 
 
-class OfficerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class OfficerChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.get_full_name() or obj.get_username())
 
 
-class MinistriesField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+class MinistriesField(NumberedChoicesMixin, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} — {obj.name_en or obj.name}"
 

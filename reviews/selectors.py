@@ -29,6 +29,7 @@ from applications.roles import Role, has_role, ministry_of
 from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
+from core.forms import plain_int
 
 IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
 
@@ -156,8 +157,8 @@ def review_queue_for(
         qs = qs.filter(program_id=filters.program)
     if filters.assignee == "none":
         qs = qs.filter(assigned_officer__isnull=True)
-    elif filters.assignee.isdigit():
-        qs = qs.filter(assigned_officer_id=int(filters.assignee))
+    elif plain_int(filters.assignee) is not None:
+        qs = qs.filter(assigned_officer_id=plain_int(filters.assignee))
     if filters.overdue:
         qs = qs.filter(overdue_q(now))
     text = filters.q.strip()

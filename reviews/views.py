@@ -22,6 +22,7 @@ from applications.models import Application, Program, Track
 from applications.selectors import application_history
 from applications.workflow import TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, StaleVersion
+from core.forms import plain_int
 from documents.selectors import documents_of, letters_of
 from reviews import actions, forms, selectors
 from reviews.timeline import staff_timeline
@@ -203,7 +204,7 @@ class CaseActionView(StaffMixin):
         version = request.GET.get("v", "")
         initial = {
             **actions.initial_values(action, app, state),
-            "version": int(version) if version.isdigit() else app.version,
+            "version": plain_int(version) or app.version,
         }
         form = action.form_class(initial=initial, **actions.form_kwargs(action, request.user, app))
         return self._render(request, app, action, state, form)
@@ -216,7 +217,7 @@ class CaseActionView(StaffMixin):
         form = action.form_class(request.POST, **extra)
         posted_version = request.POST.get("version", "")
         if action not in actions.available_actions(request.user, app, state):
-            if posted_version.isdigit() and int(posted_version) != app.version:
+            if plain_int(posted_version) not in (None, app.version):
                 return self._stale(request, app, action, state, form, extra)
             return render(
                 request,

@@ -90,6 +90,7 @@ class Profile:
     def commands(self) -> dict[str, list[str]]:
         python = sys.executable
         web = [python, "-m", "gunicorn", "sandbox.wsgi", "--bind", self.bind]
+        web += ["--config", "python:sandbox.gunicorn_conf"]  # header bounds, body refusals
         web += ["--workers", str(self.web_workers), "--worker-class", "gthread"]
         web += ["--threads", str(self.threads), "--timeout", "30", "--graceful-timeout", "10"]
         web += ["--max-requests", "5000", "--max-requests-jitter", "500"]

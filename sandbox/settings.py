@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "storages",
     # Ours, from the ground up: each app builds only on those above it in this list
     # (import-linter holds the arrows; docs/architecture.md draws them).
     "core",
@@ -71,6 +73,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte in the path or query string is a 400, never a database error.
+    "sandbox.controlchars.NulByteMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Before anything reads a body: its declared length against the limits below.
+    "sandbox.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -148,10 +154,20 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Sign-in throttling that cannot lock a person out from elsewhere (accounts/lockout.py): the pair
+# of user name and source is locked after AXES_FAILURE_LIMIT failures, a source after
+# LOGIN_FAILURES_PER_SOURCE whatever the names, and one name tried from many sources is only
+# slowed down (doubling waits up to LOGIN_SLOWDOWN_MAX_SECONDS). Every failure is logged.
+AXES_HANDLER = "accounts.lockout.SandboxLockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+LOGIN_FAILURES_PER_SOURCE = int(os.environ.get("LOGIN_FAILURES_PER_SOURCE", "50"))
+LOGIN_SLOWDOWN_MAX_SECONDS = int(os.environ.get("LOGIN_SLOWDOWN_MAX_SECONDS", "60"))
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 OTP_TOTP_ISSUER = "Sandbox"
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -170,8 +186,65 @@ STATICFILES_DIRS = [BASE_DIR / "sandbox" / "static"]
 # In development whitenoise serves straight from the apps' static folders (no collectstatic).
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
-# Uploads and letters live outside any public URL and are served by permission-checked views.
+# Uploads and letters live outside any public URL and are served by permission-checked views
+# (documents/storage.py): on the local disk by default, or, when PRIVATE_S3_BUCKET is set, in an
+# S3-compatible object store through django-storages, which web and worker machines share.
 PRIVATE_STORAGE_ROOT = Path(os.environ.get("PRIVATE_STORAGE_ROOT", VAR_DIR / "private"))
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+
+def s3_private_storage(*, bucket: str, endpoint_url: str = "", prefix: str = "") -> dict[str, Any]:
+    """STORAGES["private"] for an S3-compatible store: private objects, never overwritten,
+    bounded timeouts and retries (an unreachable store fails an upload within seconds)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "region_name": os.environ.get("PRIVATE_S3_REGION", "us-east-1"),
+            "access_key": os.environ.get("PRIVATE_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PRIVATE_S3_SECRET_ACCESS_KEY") or None,
+            "location": prefix,
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "addressing_style": "path" if endpoint_url else None,
+            "signature_version": "s3v4",
+            "client_config": Config(
+                connect_timeout=3, read_timeout=20, retries={"max_attempts": 2, "mode": "standard"}
+            ),
+        },
+    }
+
+
+if os.environ.get("PRIVATE_S3_BUCKET"):
+    STORAGES["private"] = s3_private_storage(
+        bucket=os.environ["PRIVATE_S3_BUCKET"],
+        endpoint_url=os.environ.get("PRIVATE_S3_ENDPOINT_URL", ""),
+        prefix=os.environ.get("PRIVATE_S3_PREFIX", ""),
+    )
+
+# --- Request bodies (sandbox/bodylimits.py) ---------------------------------------------------
+# Refused by declared length before anything reads them. Anonymous visitors send small forms
+# (and a letter to check on /verify/); signed-in people what their pages take: one file of up to
+# 20 MB, or ten with a supplement answer. Django's own caps bound the parsed parts.
+MIB = 1024 * 1024
+REQUEST_BODY_MAX_BYTES = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(2_621_440)))
+REQUEST_BODY_LIMITS_ANONYMOUS = [(r"^/verify/", 10 * MIB)]
+REQUEST_BODY_LIMITS = [
+    (r"^/apply/\d+/supplement/$", 10 * 20 * MIB + MIB),
+    (r"^/apply/", 20 * MIB + MIB),
+    (r"^/verify/", 10 * MIB),
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES  # form fields without the files
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES  # larger uploads go to a temporary file
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -244,7 +317,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The token class comes first so that a 401 names the Bearer scheme.
         "api.auth.ApiTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, refused to staff without a verified second factor (api/auth.py).
+        "api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

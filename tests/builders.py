@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import time_machine
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -143,8 +144,17 @@ def term(world: World, days: int = 730, offset: int = 0) -> tuple[dt.date, dt.da
 
 
 # Each status and the shortest path of actions that reaches it.
-def drive(world: World, status: str, *, track: str = "exemption") -> Application:
+def drive(
+    world: World, status: str, *, track: str = "exemption", term_days: int = 730
+) -> Application:
     """A case in ``status``, reached through the services by the right personas."""
+    if status == S.EXPIRED:
+        # A waiver runs out only after its term: approved and started 30 days ago for 29 days
+        # (a decision never approves a term already over), then expired today.
+        with time_machine.travel(timezone.now() - dt.timedelta(days=30), tick=True):
+            app = drive(world, S.ACTIVE, term_days=29)
+        services.application_expire(application=app)
+        return app
     on_confirmation_track = {
         S.DRAFT,
         S.SUBMITTED,
@@ -189,9 +199,7 @@ def drive(world: World, status: str, *, track: str = "exemption") -> Application
     if status == S.REJECTED:
         services.application_reject(application=app, by=world.decider, reasons="근거 부족")
         return app
-    start, end = term(world, offset=-30 if status == S.EXPIRED else 0)
-    if status == S.EXPIRED:
-        end = world.today - dt.timedelta(days=1)
+    start, end = term(world, days=term_days)
     services.application_approve(
         application=app,
         by=world.decider,
@@ -213,9 +221,6 @@ def drive(world: World, status: str, *, track: str = "exemption") -> Application
     )
     services.application_activate(application=app, by=world.officer)
     if status == S.ACTIVE:
-        return app
-    if status == S.EXPIRED:
-        services.application_expire(application=app)
         return app
     if status == S.SUSPENDED:
         services.application_suspend(application=app, by=world.decider, reason="사고 조사")

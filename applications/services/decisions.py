@@ -49,7 +49,12 @@ def application_approve(
     at = timezone.now()
 
     def guard(app: Application) -> None:
-        problems = workflow.term_problems(track=app.track, start=term_start, end=term_end)
+        problems = workflow.term_problems(
+            track=app.track,
+            start=term_start,
+            end=term_end,
+            decided_on=app.program.local_date(at),
+        )
         if problems:
             raise InvalidInput(problems)
 

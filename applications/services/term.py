@@ -249,6 +249,7 @@ def extension_request_decide(
                 current_end=app.term_end,
                 new_end=item.new_end,
                 used=app.extensions_used,
+                decided_on=app.program.local_date(timezone.now()),
             )
             if problems:
                 raise InvalidInput(problems)

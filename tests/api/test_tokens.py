@@ -104,7 +104,7 @@ def test_every_api_access_by_an_auditor_is_logged(world: World, api_as):
 
 
 def test_session_authentication_serves_the_browser(world: World, client):
-    client.force_login(world.auditor)
+    pass_second_factor(client, world.auditor)  # staff sessions need it (tests/accounts/)
     assert client.get("/api/v1/applications/").status_code == 200
     assert ApiAccessLog.objects.get().token is None
 

@@ -490,6 +490,8 @@ def expected_error(action: Action, step: Step) -> type[DomainError] | None:
         return InvalidInput
     if persona == "other_applicant":
         return NotVisible  # another organisation's case does not exist for them
+    if case.status == S.DRAFT and persona not in ("applicant", SYSTEM):
+        return NotVisible  # nor does a draft for staff and auditors: it is its organisation's
     if case.status not in action.sources:
         return WrongState
     if action.system != (persona == SYSTEM) or not (action.system or action.may(case, persona)):

@@ -1,7 +1,7 @@
 """Case visibility is one definition (``applications/visibility.py``): the per-case check and the
 queryset filter must agree with each other, and with a small model of the rule, for every person
-in random worlds of ministries, programmes, organisations, cases, consultations and people with
-any mix of roles, memberships and ministries."""
+in random worlds of ministries, programmes, organisations, cases (drafts and submitted ones),
+consultations and people with any mix of roles, memberships and ministries."""
 
 from __future__ import annotations
 
@@ -15,17 +15,21 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from applications import services
 from applications.models import Application, Consultation, Membership, StaffProfile
 from applications.roles import Role
 from applications.selectors import applications_visible_to
 from applications.visibility import can_view_application, scope_of
+from applications.workflow import ApplicationStatus as S
 from reviews.selectors import scope_q
+from tests.builders import COMPLETE_DRAFT
 from tests.factories import (
     MinistryFactory,
     OrganizationFactory,
     ProgramFactory,
     TrackFactory,
     UserFactory,
+    make_user,
 )
 
 ROLES = [Role.APPLICANT, Role.CASE_OFFICER, Role.CONSULTEE, Role.DECISION_MAKER, Role.AUDITOR]
@@ -44,6 +48,7 @@ class CaseSpec:
     organization: int
     program: int
     consulted: frozenset[int]
+    submitted: bool
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ def worlds(draw: Any) -> WorldSpec:
                 organization=st.integers(0, organizations - 1),
                 program=st.integers(0, len(leads) - 1),
                 consulted=st.frozensets(st.integers(0, ministries - 1), max_size=2),
+                submitted=st.booleans(),
             ),
             max_size=6,
         )
@@ -88,15 +94,18 @@ def worlds(draw: Any) -> WorldSpec:
 
 
 def expected(person: PersonSpec, case: CaseSpec, leads: list[int], *, as_staff: bool) -> bool:
-    """The rule, said plainly: everything for auditors and the operator; an applicant's own
-    organisations' cases; a ministry's led and consulted cases."""
-    if person.superuser or Role.AUDITOR in person.roles:
-        return True
+    """The rule, said plainly: an applicant's own organisations' cases, drafts included; every
+    submitted case for auditors and the operator; a ministry's led and consulted submitted
+    cases. A draft is seen by its organisation's members only."""
     if (
         not as_staff
         and Role.APPLICANT in person.roles
         and case.organization in person.organizations
     ):
+        return True
+    if not case.submitted:
+        return False
+    if person.superuser or Role.AUDITOR in person.roles:
         return True
     if person.ministry is None:
         return False
@@ -130,14 +139,28 @@ def check_world(spec: WorldSpec) -> None:
     organizations = [OrganizationFactory.create() for _ in range(spec.organizations)]
     clerk = UserFactory.create()
     now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    # One member per organisation files its cases (people checked below are separate).
+    filers = [make_user(Role.APPLICANT, organization=o) for o in organizations]
     cases = []
     for case in spec.cases:
-        app = Application.objects.create(
+        app = services.application_create_draft(
+            by=filers[case.organization],
+            organization=organizations[case.organization],
             program=programs[case.program],
             track=tracks[case.program],
-            organization=organizations[case.organization],
-            title="case",
+            **COMPLETE_DRAFT,
         )
+        if case.submitted:
+            services.regulation_add(
+                application=app,
+                by=filers[case.organization],
+                statute="도로교통법",
+                article="제2조",
+                reason="보도 통행 금지",
+            )
+            services.application_submit(application=app, by=filers[case.organization])
+            app.refresh_from_db()
+            assert app.status == S.SUBMITTED
         for m in case.consulted:
             Consultation.objects.create(
                 application=app,
@@ -173,13 +196,11 @@ def check_world(spec: WorldSpec) -> None:
         staff = scope_of(user).as_staff()
         staff_filtered = set(Application.objects.filter(scope_q(user)).values_list("pk", flat=True))
         staff_checked = {app.pk for app in cases if staff.contains(app)}
-        # The workspace never shows drafts; every case here is a draft, so compare the scope
-        # itself and check that the workspace filter leaves the drafts out.
         assert staff_checked == staff_model, person
         assert (
             set(Application.objects.filter(staff.q()).values_list("pk", flat=True)) == staff_model
         )
-        assert staff_filtered == set()
+        assert staff_filtered == staff_model, person
 
 
 def test_anonymous_people_see_nothing(db: None) -> None:

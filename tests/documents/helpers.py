@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+import time_machine
 from django.utils import timezone
 
 from applications import services
@@ -31,7 +32,13 @@ def approved_case(
     offset: int = 0,
     days: int = 730,
 ) -> Application:
-    """An exemption case approved by the committee with the given conditions."""
+    """An exemption case approved by the committee with the given conditions; with a negative
+    ``offset`` it was approved that many days ago (a decision never approves a past term)."""
+    if offset < 0:
+        with time_machine.travel(timezone.now() + dt.timedelta(days=offset), tick=True):
+            return approved_case(
+                world, title=title, conditions=conditions, language=language, days=days
+            )
     app = draft(world, title=title, language=language)
     services.application_submit(application=app, by=world.applicant)
     services.application_accept(application=app, by=world.officer, no_conflict_declared=True)

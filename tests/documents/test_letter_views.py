@@ -18,6 +18,7 @@ from documents.services import letter_correct
 from documents.storage import letter_pdf_path
 from tests.builders import World, build_world, drive
 from tests.documents.helpers import approved_case, issue_all
+from tests.factories import pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -69,14 +70,14 @@ def test_the_applicant_downloads_the_sealed_pdf(client, world, issued):
 @pytest.mark.parametrize("persona", ["officer", "decider", "auditor"])
 def test_staff_who_see_the_case_download_it_too(client, world, issued, persona):
     _, letter = issued
-    client.force_login(world.persona(persona))
+    pass_second_factor(client, world.persona(persona))
     assert client.get(reverse("letter-download", args=[letter.number])).status_code == 200
 
 
 @pytest.mark.parametrize("persona", ["other_applicant", "foreign_officer"])
 def test_others_get_404(client, world, issued, persona):
     _, letter = issued
-    client.force_login(world.persona(persona))
+    pass_second_factor(client, world.persona(persona))
     assert client.get(reverse("letter-download", args=[letter.number])).status_code == 404
 
 
@@ -162,7 +163,7 @@ def test_the_verify_page_knows_no_pending_or_unknown_letters(client, world):
 
 def test_a_decision_maker_orders_a_corrected_letter_from_its_page(client, world, issued):
     app, letter = issued
-    client.force_login(world.decider)
+    pass_second_factor(client, world.decider)
     url = reverse("letter-correct", args=[letter.number])
     assert "Issue a corrected letter" in client.get(url).content.decode()
     page = client.post(url, {"reason": ""}).content.decode()
@@ -181,7 +182,7 @@ def test_a_decision_maker_orders_a_corrected_letter_from_its_page(client, world,
 )
 def test_others_cannot_correct_letters(client, world, issued, persona, status):
     _, letter = issued
-    client.force_login(world.persona(persona))
+    pass_second_factor(client, world.persona(persona))
     url = reverse("letter-correct", args=[letter.number])
     assert client.get(url).status_code == status
     assert client.post(url, {"reason": "정정"}).status_code == status

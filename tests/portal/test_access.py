@@ -9,6 +9,7 @@ from django.urls import reverse
 from applications.workflow import ApplicationStatus as S
 from documents.services import document_upload
 from tests.builders import drive
+from tests.factories import pass_second_factor
 from tests.portal import samples
 
 CASE_URLS = [
@@ -84,9 +85,9 @@ def test_the_case_officer_of_the_lead_ministry_may_download_but_not_a_foreign_on
 
     services.application_submit(application=app, by=world.applicant)
     url = reverse("document-download", args=[document.pk])
-    client.force_login(world.officer)
+    pass_second_factor(client, world.officer)  # staff need it for files too (tests/accounts/)
     assert client.get(url).status_code == 200
-    client.force_login(world.foreign_officer)
+    pass_second_factor(client, world.foreign_officer)
     assert client.get(url).status_code == 404
 
 

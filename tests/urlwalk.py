@@ -1,0 +1,34 @@
+"""Every URL pattern of the site made concrete, for tests that walk the whole site (the second
+factor, CSV cells, hostile input): each parameter gets the sample value of its name, or a plain
+value of its converter's kind."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
+
+CONVERTER = re.compile(r"<(?:(?P<kind>\w+):)?(?P<name>\w+)>")
+GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?:[^()]|\([^()]*\))*\)")
+SAMPLE = {"int": "1", "str": "x", "slug": "x", "path": "x", "uuid": "0" * 32}
+
+
+def concrete_urls(values: dict[str, str], patterns: Any = None, prefix: str = "") -> list[str]:
+    """Every URL pattern of the site, path() and regex alike, with its parameters filled in."""
+    found: list[str] = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        text = str(entry.pattern)
+        if isinstance(entry.pattern, RoutePattern):
+            text = CONVERTER.sub(
+                lambda m: values.get(m["name"]) or SAMPLE[m["kind"] or "str"], text
+            )
+        else:
+            text = GROUP.sub(lambda m: values.get(m["name"]) or "x", text)
+            text = text.removeprefix("^").removesuffix("$").replace("\\", "")
+        if isinstance(entry, URLResolver):
+            found += concrete_urls(values, entry.url_patterns, prefix + text)
+        elif isinstance(entry, URLPattern):
+            found.append("/" + prefix + text)
+    return sorted(set(found))
