@@ -1,0 +1,42 @@
+"""Supervision on the case pages of the portal and the workspace: ``{% load supervision %}``
+then ``{% applicant_supervision application %}`` or ``{% staff_supervision application %}``
+(each reads what it shows through ``selectors.panel_for``), and the ``won`` filter for amounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import translation
+
+from supervision import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("supervision/_applicant_panel.html", takes_context=True)
+def applicant_supervision(context: template.Context, application: Any) -> dict[str, Any]:
+    user = context["request"].user
+    return {
+        "panel": selectors.panel_for(user=user, application=application),
+        "request": context["request"],
+    }
+
+
+@register.inclusion_tag("supervision/_staff_panel.html", takes_context=True)
+def staff_supervision(context: template.Context, application: Any) -> dict[str, Any]:
+    user = context["request"].user
+    return {
+        "panel": selectors.panel_for(user=user, application=application),
+        "request": context["request"],
+    }
+
+
+@register.filter
+def won(amount: int | None) -> str:
+    """An amount of Korean won in the reader's language: ``1,000,000원`` / ``KRW 1,000,000``."""
+    if amount is None:
+        return "—"
+    if (translation.get_language() or "ko").startswith("ko"):
+        return f"{amount:,}원"
+    return f"KRW {amount:,}"
