@@ -742,10 +742,12 @@ def insurance_policy_file(
             coverage_per_accident=coverage_per_accident,
         )
         assert app.term_start is not None and app.term_end is not None
-        today = app.program.local_date(timezone.now())
-        if proof.coverage_end < max(app.term_start, today):
+        if proof.coverage_end < app.term_start:
             raise InvalidInput(
-                {"coverage_end": _("This cover has ended or ends before the term starts.")}
+                {
+                    "coverage_end": _("This cover ends before the term starts (%(start)s).")
+                    % {"start": app.term_start}
+                }
             )
         if proof.coverage_start > app.term_end:
             raise InvalidInput(
