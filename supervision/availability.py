@@ -20,7 +20,7 @@ from supervision import permissions as perms
 
 # The term runs (or is about to): periodic reports, incidents and notices are filed now.
 RUNNING = frozenset(TERM_RUNNING)
-# A final report is still due once the term is over.
+# Reports still owed (the final report, a last quarter's) are filed once the term is over.
 AFTER_THE_TERM = frozenset({S.EXPIRED, S.REVOKED, S.REGULARIZED})
 SUPERVISED = RUNNING | AFTER_THE_TERM
 
@@ -51,7 +51,7 @@ ACTIONS: dict[str, SupervisionAction] = {
             "file_report",
             SUPERVISED,
             perms.can_file_report,
-            _("Reports are filed while the waiver runs and for its final report afterwards."),
+            _("Reports are filed while the waiver runs, and those still owed after it ends."),
         ),
         SupervisionAction(
             "report_incident",

@@ -180,7 +180,7 @@ def _schedule_revocation(app: Application, decision: Decision) -> None:
             report.due_on = report.period_end + dt.timedelta(days=final_days)
             report.version += 1
             report.save(update_fields=["period_end", "due_on", "version"])
-        elif report.period_start > ended:
+        elif report.period_end > ended:  # the final report covers a quarter in progress
             report.status = ReportStatus.CANCELLED
             report.version += 1
             report.save(update_fields=["status", "version"])
@@ -243,8 +243,6 @@ def report_file(
                 _("This report is %(status)s; it cannot be filed again.")
                 % {"status": current.get_status_display()}
             )
-        if current.kind == ReportKind.PERIODIC and app.status not in availability.RUNNING:
-            raise WrongState(_("Periodic reports are filed while the waiver is in force."))
         assert app.term_start is not None and app.term_end is not None
         if period_start < app.term_start or period_end > app.term_end:
             raise InvalidInput(

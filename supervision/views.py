@@ -27,7 +27,6 @@ from supervision.models import (
     ConditionRecord,
     FilingStatus,
     IncidentStatus,
-    ReportKind,
     ReportStatus,
     UserNotice,
 )
@@ -209,11 +208,7 @@ class ReportFileView(ApplicantPage):
 
     def is_open(self, request: HttpRequest, app: Application, ctx: dict[str, Any]) -> bool:
         report = ctx["report"]
-        return (
-            report.is_open
-            and availability.is_open("file_report", request.user, app)
-            and (report.kind == ReportKind.FINAL or app.status in availability.RUNNING)
-        )
+        return report.is_open and availability.is_open("file_report", request.user, app)
 
     def form(
         self, app: Application, ctx: dict[str, Any], data: Any = None, files: Any = None
