@@ -9,6 +9,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
@@ -346,7 +347,7 @@ def _filters(model: Any, statuses: Any = None, **extra: Any) -> type[StrictFilte
     """A filter set: the case reference, and the status where the records have one."""
     attrs: dict[str, Any] = {
         "application": django_filters.CharFilter(
-            field_name="application__reference", help_text="Case reference."
+            field_name="application__reference", help_text=gettext_lazy("Case reference.")
         ),
         **extra,
     }

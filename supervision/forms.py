@@ -77,7 +77,7 @@ class ReportForm(VersionForm):
         self.data_items = list(items)
         for item in self.data_items:
             self.fields[f"value_{item.pk}"] = forms.CharField(
-                label=_("%(name)s (%(unit)s)") % {"name": item.name, "unit": item.unit},
+                label=f"{item.name} ({item.unit})",
                 max_length=200,
                 help_text=_("Measured: %(method)s; %(frequency)s.")
                 % {"method": item.method, "frequency": item.frequency},

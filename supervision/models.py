@@ -80,7 +80,7 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    DUE = "due", _("Due")
+    DUE = "due", _("To be submitted")
     SUBMITTED = "submitted", _("Submitted, awaiting review")
     REVISION_REQUESTED = "revision_requested", _("Revision requested")
     ACCEPTED = "accepted", _("Accepted")
