@@ -7,6 +7,8 @@ Rows only: the rules live in ``schedule.py`` and ``rules.py``, every write in ``
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +134,10 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_REPORT_STATUSES
+
+    def fileable_on(self, today: dt.date) -> bool:
+        """Open, and its period has reached its last day (a report covers a period gone by)."""
+        return self.is_open and today >= self.period_end
 
 
 class ReviewOutcome(models.TextChoices):

@@ -244,6 +244,11 @@ def report_file(
                 % {"status": current.get_status_display()}
             )
         assert app.term_start is not None and app.term_end is not None
+        if app.program.local_date(timezone.now()) < current.period_end:
+            raise WrongState(
+                _("This report can be filed from %(date)s, the last day of its period.")
+                % {"date": current.period_end}
+            )
         if period_start < app.term_start or period_end > app.term_end:
             raise InvalidInput(
                 {

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -208,7 +209,8 @@ class ReportFileView(ApplicantPage):
 
     def is_open(self, request: HttpRequest, app: Application, ctx: dict[str, Any]) -> bool:
         report = ctx["report"]
-        return report.is_open and availability.is_open("file_report", request.user, app)
+        today = app.program.local_date(timezone.now())
+        return report.fileable_on(today) and availability.is_open("file_report", request.user, app)
 
     def form(
         self, app: Application, ctx: dict[str, Any], data: Any = None, files: Any = None
@@ -229,6 +231,10 @@ class ReportFileView(ApplicantPage):
         return {"version": ctx["report"].version}
 
     def closed_message(self, ctx: dict[str, Any]) -> str:
+        if ctx["report"].is_open:
+            return _("This report can be filed from %(date)s, the last day of its period.") % {
+                "date": formats.date_format(ctx["report"].period_end, "DATE_FORMAT")
+            }
         if not ctx["report"].is_open:
             return _("This report has already been submitted (%(status)s).") % {
                 "status": ctx["report"].get_status_display()

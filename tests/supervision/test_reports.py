@@ -246,3 +246,14 @@ def test_a_suspended_or_revoked_waiver_still_files_the_reports_it_owes(world):
     final.refresh_from_db()
     second_quarter.refresh_from_db()
     assert first_quarter.status == second_quarter.status == final.status == ReportStatus.SUBMITTED
+
+
+def test_a_report_is_filed_once_its_period_has_run(world, case):
+    report = first(case)  # 2 March – 1 June 2026
+    with at(T0 + dt.timedelta(days=60)), pytest.raises(WrongState) as early:
+        file_report(world, report)
+    assert "2026-06-01" in early.value.message
+    with at(dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)):  # its last day, in Seoul
+        file_report(world, report)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
