@@ -545,10 +545,10 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
     """Idempotent: configuration converges on every run; sample cases are made once."""
     with transaction.atomic():
         programs = seed_configuration()
-        demo_supervision.seed_settings()
         users = seed_people()
         seed_two_factor(users)
     if Application.objects.filter(organization__registration_number="220-81-12341").exists():
+        demo_supervision.seed_settings()  # configuration converges on every run
         return False, users
     with transaction.atomic():
         seed_cases(users, programs)

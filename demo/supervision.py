@@ -193,6 +193,10 @@ def seed_supervision(
     programs: dict[str, Program],
     draft: Callable[[dict[str, User], Program, str, str], Application],
 ) -> list[Application]:
+    """The supervision settings, then the supervised case. The other sample cases were
+    approved before the programmes set up supervision, so they carry no schedule (a schedule is
+    made at approval from the settings then in force)."""
+    seed_settings()
     return [seed_supervised_case(users, programs, draft)]
 
 

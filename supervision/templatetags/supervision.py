@@ -40,3 +40,9 @@ def won(amount: int | None) -> str:
     if (translation.get_language() or "ko").startswith("ko"):
         return f"{amount:,}원"
     return f"KRW {amount:,}"
+
+
+@register.filter
+def count(number: int | None) -> str:
+    """A count with thousands separated: ``3,820``."""
+    return "—" if number is None else f"{number:,}"
