@@ -379,9 +379,23 @@ class _SupervisionList(AccessLogged, mixins.ListModelMixin, viewsets.GenericView
         return type(self).rows(user=self.request.user)  # type: ignore[no-any-return]
 
 
+def _parameters(filterset: Any) -> list[Any]:
+    """The filter set's parameters, free text saying that it cannot hold NUL characters
+    (Django refuses them with a 400, as it should)."""
+    parameters = filter_parameters(filterset)
+    for parameter in parameters:
+        schema = parameter.type
+        if isinstance(schema, dict) and schema.get("type") == "string" and set(schema) == {
+            "type",
+            "minLength",
+        }:
+            schema["pattern"] = "^[^\\x00]+$"
+    return parameters
+
+
 def _list_schema(serializer: Any, filterset: Any) -> Any:
     return extend_schema(
-        parameters=filter_parameters(filterset),
+        parameters=_parameters(filterset),
         responses={200: serializer(many=True), **error_responses(400, 404, *READ_ERRORS)},
     )
 
