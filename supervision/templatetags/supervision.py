@@ -9,27 +9,30 @@ from typing import Any
 from django import template
 from django.utils import translation
 
-from supervision import selectors
+from supervision import availability, selectors
 
 register = template.Library()
 
 
+def _panel(context: template.Context, application: Any) -> dict[str, Any]:
+    """Nothing (and no query) before the decision: supervision starts with the approval."""
+    request = context["request"]
+    if application.status not in availability.SUPERVISED:
+        return {"panel": None, "request": request}
+    return {
+        "panel": selectors.panel_for(user=request.user, application=application),
+        "request": request,
+    }
+
+
 @register.inclusion_tag("supervision/_applicant_panel.html", takes_context=True)
 def applicant_supervision(context: template.Context, application: Any) -> dict[str, Any]:
-    user = context["request"].user
-    return {
-        "panel": selectors.panel_for(user=user, application=application),
-        "request": context["request"],
-    }
+    return _panel(context, application)
 
 
 @register.inclusion_tag("supervision/_staff_panel.html", takes_context=True)
 def staff_supervision(context: template.Context, application: Any) -> dict[str, Any]:
-    user = context["request"].user
-    return {
-        "panel": selectors.panel_for(user=user, application=application),
-        "request": context["request"],
-    }
+    return _panel(context, application)
 
 
 @register.filter
