@@ -385,10 +385,15 @@ def _parameters(filterset: Any) -> list[Any]:
     parameters = filter_parameters(filterset)
     for parameter in parameters:
         schema = parameter.type
-        if isinstance(schema, dict) and schema.get("type") == "string" and set(schema) == {
-            "type",
-            "minLength",
-        }:
+        if (
+            isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and set(schema)
+            == {
+                "type",
+                "minLength",
+            }
+        ):
             schema["pattern"] = "^[^\\x00]+$"
     return parameters
 
