@@ -150,6 +150,8 @@ class IncidentForm(CountForm):
             assert isinstance(field, LocalDateTimeField)
             if tz is not None:
                 field.tz = tz
+            field.help_text = _("Local time (%(zone)s).") % {"zone": str(field.tz)}
+        self._describe()
 
 
 class AnswerForm(VersionForm):
