@@ -10,6 +10,9 @@ once, from its ``AppConfig.ready``:
   failure here (a mail server that is down) never undoes the change (the applicant's email).
 - ``on_submission_check``: what else stops a draft from being submitted, field → message
   (``documents``: required files not uploaded).
+- ``on_transition_check``: what else stops one transition, field → message, asked by the
+  transition kernel after the transition's own guards and under the case lock (``supervision``:
+  activation and extension need insurance meeting the track's minimum cover).
 
 Hooks run in the order they subscribed.
 """
@@ -29,10 +32,13 @@ if TYPE_CHECKING:
 DecisionHook = Callable[..., object]
 EventHook = Callable[..., object]
 SubmissionCheck = Callable[..., dict[str, str]]
+# ``check(application=…, arguments=…)``: the locked case and the transition's arguments.
+TransitionCheck = Callable[..., dict[str, str]]
 
 _decision_hooks: list[DecisionHook] = []
 _event_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
+_transition_checks: dict[str, list[TransitionCheck]] = {}
 
 
 def _subscribe(hooks: list[Any], hook: Any) -> None:
@@ -53,6 +59,22 @@ def on_event(hook: EventHook) -> EventHook:
 def on_submission_check(check: SubmissionCheck) -> SubmissionCheck:
     _subscribe(_submission_checks, check)
     return check
+
+
+def on_transition_check(name: str, check: TransitionCheck) -> TransitionCheck:
+    """Subscribe ``check`` to the transition called ``name`` (``activate``, ``extend`` …)."""
+    _subscribe(_transition_checks.setdefault(name, []), check)
+    return check
+
+
+def transition_problems(
+    name: str, *, application: Application, arguments: dict[str, Any]
+) -> dict[str, str]:
+    """What the subscribed checks find wrong with taking ``name`` now, field → message."""
+    problems: dict[str, str] = {}
+    for check in _transition_checks.get(name, []):
+        problems.update(check(application=application, arguments=arguments))
+    return problems
 
 
 def decision_recorded(decision: Decision) -> None:

@@ -51,6 +51,8 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
         due = _local_date(app, app.supplement_due_at)
     elif event.action in ("submit", "answer_supplement", "accept") and app.due_at:
         due = _local_date(app, app.due_at)
+    elif payload.get("due_on"):  # events of higher apps that name a due date (a report's)
+        due = formats.date_format(dt.date.fromisoformat(str(payload["due_on"])), "DATE_FORMAT")
     return {
         "subject": str(notice.subject)
         % {"reference": reference, "days": payload.get("days_left", "")},

@@ -80,6 +80,8 @@ class AuditAction(models.TextChoices):
     DRAFT_UPDATED = "draft_updated"
     REGULATION_ADDED = "regulation_added"
     REGULATION_REMOVED = "regulation_removed"
+    DATA_ITEM_ADDED = "data_item_added"
+    DATA_ITEM_REMOVED = "data_item_removed"
     SUBMIT = "submit"
     REQUEST_SUPPLEMENT = "request_supplement"
     ANSWER_SUPPLEMENT = "answer_supplement"
@@ -132,6 +134,14 @@ KERNEL_WORDING: dict[str, Wording] = {
     ),
     AuditAction.REGULATION_REMOVED: Wording(
         _("Regulation removed"),
+        None,
+    ),
+    AuditAction.DATA_ITEM_ADDED: Wording(
+        _("Test plan data item added"),
+        None,
+    ),
+    AuditAction.DATA_ITEM_REMOVED: Wording(
+        _("Test plan data item removed"),
         None,
     ),
     AuditAction.SUBMIT: Wording(

@@ -250,6 +250,34 @@ def extension_problems(
     return {}
 
 
+def cover_problems(
+    *, aggregate: int | None, per_person: int | None, per_accident: int | None
+) -> dict[str, str]:
+    """Liability cover amounts: positive, and per person ≤ per accident ≤ aggregate (a policy
+    cannot pay one person more than it pays for the whole accident, nor more in one accident
+    than in total)."""
+    problems: dict[str, str] = {}
+    for field, amount in (
+        ("coverage_per_person", per_person),
+        ("coverage_per_accident", per_accident),
+    ):
+        if amount is not None and amount <= 0:
+            problems[field] = str(_("Give the amount in won, more than zero."))
+    if problems:
+        return problems
+    if per_person is not None and per_accident is not None and per_person > per_accident:
+        problems["coverage_per_person"] = str(
+            _("The cover per person cannot be more than the cover per accident.")
+        )
+    ceiling = per_accident if per_accident is not None else per_person
+    if aggregate and ceiling is not None and ceiling > aggregate:
+        field = "coverage_per_accident" if per_accident is not None else "coverage_per_person"
+        problems.setdefault(
+            field, str(_("The cover cannot be more than the aggregate insured amount."))
+        )
+    return problems
+
+
 def law_amendment_too_late(*, track: Track, today: dt.date, term_end: dt.date) -> bool:
     """A law-amendment request must come at least ``law_amendment_lead_days`` before expiry."""
     return (term_end - today).days < track.law_amendment_lead_days

@@ -25,6 +25,7 @@ from applications.models import (
 )
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
+from demo import supervision as demo_supervision
 from documents.services import document_upload
 
 DEMO_PASSWORD = "sandbox-demo-2026"
@@ -436,15 +437,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
 
     def active(title: str, start: dt.date, end: dt.date) -> Application:
         app = approved(title, start, end)
-        services.insurance_proof_add(
-            application=app,
-            by=applicant,
-            insurer="한국손해보험",
-            policy_number="LI-2026-0042",
-            coverage_start=start,
-            coverage_end=end,
-            insured_amount=100_000_000,
-        )
+        demo_supervision.file_policy(app, applicant, start, end)
         services.application_activate(application=app, by=officer)
         return app
 
@@ -536,6 +529,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     )
     _backdate(app, supplement_due_at=timezone.now() - dt.timedelta(minutes=1))
     services.application_lapse(application=app)
+    made += demo_supervision.seed_supervision(users, programs, _draft)
     return made
 
 
@@ -554,6 +548,7 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
         users = seed_people()
         seed_two_factor(users)
     if Application.objects.filter(organization__registration_number="220-81-12341").exists():
+        demo_supervision.seed_settings()  # configuration converges on every run
         return False, users
     with transaction.atomic():
         seed_cases(users, programs)

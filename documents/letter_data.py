@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,38 @@ class LetterInput:
     title: str
     author: str
     keywords: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LetterSection:
+    """A titled list that an app building on documents adds to a letter: ``title`` in the
+    letter's language (``main``) and the other one (``alt``), like the letter's own headings;
+    ``lines`` in the letter's language."""
+
+    title: dict[str, str]
+    lines: list[str]
+
+
+# ``provider(letter=…, language=…)`` → the sections it adds (usually none or one). Providers
+# read, never write: they run while the letter is rendered, after the decision committed.
+SectionProvider = Callable[..., list[LetterSection]]
+_section_providers: list[SectionProvider] = []
+
+
+def register_section(provider: SectionProvider) -> SectionProvider:
+    """Subscribe a provider of extra titled lines for letters (from ``AppConfig.ready``;
+    ``supervision``: the reporting schedule and the minimum insured amount)."""
+    if provider not in _section_providers:
+        _section_providers.append(provider)
+    return provider
+
+
+def extra_sections(letter: Letter, language: str) -> list[LetterSection]:
+    """What the subscribed providers add to ``letter``, in subscription order."""
+    sections: list[LetterSection] = []
+    for provider in _section_providers:
+        sections += [s for s in provider(letter=letter, language=language) if s.lines]
+    return sections
 
 
 def _pick(language: str, korean: str, english: str) -> str:
@@ -237,6 +270,7 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         if letter.supersedes
         else "",
         "correction_reason": letter.correction_reason,
+        "sections": extra_sections(letter, lang),
         "verification": {
             "text": w.text("verification", lang),
             "url": url,

@@ -22,7 +22,16 @@ class DocumentType(models.TextChoices):
     TEST_REPORT = "test_report", _("Test or certification report")
     INSURANCE = "insurance", _("Insurance certificate")
     SUPPLEMENT = "supplement", _("Supplementary material")
+    REPORT = "report", _("Report attachment")
+    INCIDENT = "incident", _("Incident evidence")
+    USER_NOTICE = "user_notice", _("User notice evidence")
     OTHER = "other", _("Other")
+
+
+# Filed during the term with a report, an incident or user-notice evidence, never with a draft.
+TERM_DOCUMENT_TYPES = frozenset(
+    {DocumentType.REPORT, DocumentType.INCIDENT, DocumentType.USER_NOTICE}
+)
 
 
 class Document(models.Model):

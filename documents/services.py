@@ -153,6 +153,22 @@ def document_upload(
         return _store(app=app, by=by, doc_type=doc_type, file=file, written=written)
 
 
+# For the apps that build on documents (``supervision``: reports, incidents, user notices): one
+# transaction for their rows and the files they store, files removed if it fails.
+transaction_with_files = _transaction_with_files
+
+
+def document_attach(
+    *, application: Application, by: Any, doc_type: str, file: UploadedFile, written: list[str]
+) -> Document:
+    """Store an applicant's file on a case inside the caller's transaction (the caller holds the
+    case row lock, has decided that the case takes files now, and lists ``written`` for
+    ``transaction_with_files``). The usual checks apply: content sniffed, extension matching,
+    size; the file is the next version of its type and recorded as ``document_uploaded``."""
+    _require_applicant(by, application)
+    return _store(app=application, by=by, doc_type=doc_type, file=file, written=written)
+
+
 def document_remove(*, document: Document, by: Any) -> None:
     """Before submission an applicant may take a file out of the draft; submitted files are
     frozen (a later upload is a new version)."""

@@ -21,7 +21,7 @@ from core.forms import (
     long_text,
     text,
 )
-from documents.models import DocumentType, document_type_label
+from documents.models import TERM_DOCUMENT_TYPES, DocumentType, document_type_label
 from documents.uploads import ACCEPT_ATTRIBUTE
 
 
@@ -97,6 +97,23 @@ class ScopeForm(DraftStepForm):
     test_plan = long_text(label=_("Test objectives and data you will collect"))
 
 
+class DataItemForm(AccessibleForm):
+    """A data item of the test plan typed on the scope page (prefix ``item``). Optional as a
+    whole: once anything is typed, the service asks for every part."""
+
+    name = text(SHORT, label=_("Data item"), help_text=_("e.g. distance driven, near misses"))
+    unit = text(100, label=_("Unit"), help_text=_("e.g. km, number, minutes"))
+    method = long_text(1000, label=_("How it is measured"))
+    frequency = text(100, label=_("How often"), help_text=_("e.g. daily, per trip"))
+
+    def typed(self) -> bool:
+        """Whether the person typed anything into the item (then it must not be dropped)."""
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
+
+    def item(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in self.fields}
+
+
 class SafetyForm(DraftStepForm):
     safety_plan = long_text(label=_("Safety plan and risk assessment"))
     user_protection = long_text(
@@ -151,7 +168,8 @@ class RegulationForm(AccessibleForm):
 
 
 def document_type_choices(required: list[str]) -> list[tuple[str, str]]:
-    codes = list(dict.fromkeys([*required, *DocumentType.values]))
+    offered = [code for code in DocumentType.values if code not in TERM_DOCUMENT_TYPES]
+    codes = list(dict.fromkeys([*required, *offered]))
     return [(code, document_type_label(code)) for code in codes]
 
 
@@ -198,22 +216,6 @@ class WithdrawForm(VersionForm):
 class ReconsiderationForm(VersionForm):
     reason = long_text(
         LONG, required=True, label=_("Why should the committee reconsider its decision?")
-    )
-
-
-class InsuranceProofForm(AccessibleForm):
-    insurer = text(SHORT, required=True, label=_("Insurer"))
-    policy_number = text(100, required=True, label=_("Policy number"))
-    coverage_start = date_field(_("Cover starts"))
-    coverage_end = date_field(_("Cover ends"))
-    insured_amount = forms.IntegerField(
-        label=_("Insured amount (KRW)"), min_value=1, max_value=10**15
-    )
-    certificate = forms.FileField(
-        label=_("Insurance certificate (optional)"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
-        allow_empty_file=True,
     )
 
 

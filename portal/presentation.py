@@ -19,6 +19,7 @@ from applications import availability, vocabulary, workflow
 from applications.models import Application, AuditEvent, RequestStatus
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import TrackKind
+from supervision.models import Report, ReportStatus
 
 # --- what to do next ---------------------------------------------------------------------------
 
@@ -117,6 +118,20 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
             gettext("Your waiver continues until the law has been amended."), url=detail
         )
     return NextStep(gettext("This case is closed. Nothing more to do."), url=detail)
+
+
+def report_step(report: Report) -> NextStep:
+    """A report due under supervision, as a deadline on the dashboard."""
+    revise = report.status == ReportStatus.REVISION_REQUESTED
+    return NextStep(
+        gettext("The ministry asked you to revise a report. Resubmit it.")
+        if revise
+        else gettext("Submit the report required by the conditions of your waiver."),
+        deadline=report.due_on,
+        deadline_label=gettext("%(report)s due") % {"report": report.get_kind_display()},
+        url=reverse("supervision-report", args=[report.application_id, report.pk]),
+        link_text=gettext("Revise and resubmit") if revise else gettext("Submit the report"),
+    )
 
 
 def law_amendment_deadline(app: Application) -> dt.date | None:

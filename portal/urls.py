@@ -35,7 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.ReconsiderationView.as_view(),
         name="application-reconsideration",
     ),
-    path("apply/<int:pk>/insurance/", views.InsuranceView.as_view(), name="application-insurance"),
+    # apply/<int:pk>/insurance/ ("application-insurance") is supervision's page.
     path("apply/<int:pk>/extension/", views.ExtensionView.as_view(), name="application-extension"),
     path(
         "apply/<int:pk>/law-amendment/",

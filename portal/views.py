@@ -37,10 +37,10 @@ from documents.selectors import documents_of, letters_of
 from documents.services import (
     document_remove,
     document_upload,
-    insurance_proof_add_with_certificate,
     supplement_answer_with_documents,
 )
 from portal import forms, presentation
+from supervision import selectors as supervision_selectors
 
 STALE_MESSAGE = gettext_lazy(
     "This application changed since you opened it (in another tab or by a colleague). Your "
@@ -66,13 +66,24 @@ class DashboardView(LoginRequiredMixin, View):
             .order_by("-updated_at")
         )
         now = timezone.now()
+        reports = supervision_selectors.open_reports_for(cases)
         rows: list[dict[str, Any]] = [
-            {"case": case, "next": presentation.next_step(case, now=now)} for case in cases
+            {
+                "case": case,
+                "next": presentation.next_step(case, now=now),
+                "report": presentation.report_step(reports[case.pk])
+                if case.pk in reports
+                else None,
+            }
+            for case in cases
+        ]
+        candidates = [{"case": row["case"], "next": row["next"]} for row in rows] + [
+            {"case": row["case"], "next": row["report"]} for row in rows if row["report"]
         ]
         deadlines = sorted(
             (
                 row
-                for row in rows
+                for row in candidates
                 if row["next"].deadline is not None
                 and (
                     row["case"].status not in (S.ACTIVE, S.APPROVED)
@@ -188,7 +199,11 @@ class ApplicationStepView(LoginRequiredMixin, View):
             "step_count": len(steps),
             **extra,
         }
-        if step.slug == "regulations":
+        if step.slug == "scope":
+            context.setdefault("item_form", forms.DataItemForm(prefix="item"))
+            context["data_items"] = app.data_items.all()
+            template = "portal/step_scope.html"
+        elif step.slug == "regulations":
             context.setdefault("form", forms.RegulationForm())
             context["regulations"] = app.regulations.select_related("competent_ministry")
             template = "portal/step_regulations.html"
@@ -230,6 +245,8 @@ class ApplicationStepView(LoginRequiredMixin, View):
             return self._add_regulation(request, app, current)
         if step == "documents":
             return self._upload(request, app, current)
+        if step == "scope":
+            return self._save_scope(request, app, current)
         form = FORM_STEPS[step](request.POST)
         if form.is_valid():
             try:
@@ -261,6 +278,61 @@ class ApplicationStepView(LoginRequiredMixin, View):
         if following is None:
             return redirect("application-check", pk=app.pk)
         return redirect("application-step", pk=app.pk, step=following)
+
+    def _save_scope(
+        self, request: HttpRequest, app: Application, step: sections.Step
+    ) -> HttpResponse:
+        """The scope page holds the test plan's data items too: a typed item is added when the
+        page is saved (never dropped silently), "Remove" takes one out; one transaction."""
+        form = forms.ScopeForm(request.POST)
+        item_form = forms.DataItemForm(request.POST, prefix="item")
+        adding = item_form.typed()
+        removing = None
+        if request.POST.get("remove_item", "").isdigit():
+            removing = app.data_items.filter(pk=int(request.POST["remove_item"])).first()
+            if removing is None:
+                raise Http404(_("No such data item."))
+        if not (form.is_valid() and item_form.is_valid()):
+            return self._render(request, app, step, form=form, item_form=item_form, status=400)
+        try:
+            services.application_update_scope(
+                application=app,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                data_item=item_form.item() if adding else None,
+                remove_data_item=removing,
+                **form.draft_fields(),
+            )
+        except StaleVersion:
+            form = _rebound_with_version(form, app.version)
+            form.add_error(None, STALE_MESSAGE)
+        except InvalidInput as error:
+            item_errors = {k: v for k, v in error.errors.items() if k in item_form.fields}
+            item_form.put_errors(item_errors)
+            form.put_errors({k: v for k, v in error.errors.items() if k not in item_errors})
+        except WrongState as error:
+            messages.info(request, error.message)
+            return redirect("application-detail", pk=app.pk)
+        else:
+            if adding:
+                messages.success(
+                    request,
+                    _("The data item “%(name)s” was added.") % {"name": item_form.item()["name"]},
+                )
+            if removing is not None:
+                messages.success(request, _("The data item was removed."))
+            if "add_item" in request.POST or removing is not None:
+                if not adding and removing is None:
+                    messages.info(
+                        request,
+                        _(
+                            "Your answers are saved. To add a data item, fill in its name, unit, "
+                            "how it is measured and how often."
+                        ),
+                    )
+                return redirect("application-step", pk=app.pk, step=step.slug)
+            return self._onward(request, app, step)
+        return self._render(request, app, step, form=form, item_form=item_form, status=400)
 
     def _add_regulation(
         self, request: HttpRequest, app: Application, step: sections.Step
@@ -586,27 +658,6 @@ class ReconsiderationView(CaseActionView):
             by=request.user,
             reason=data["reason"],
             expected_version=data["version"],
-        )
-
-
-class InsuranceView(CaseActionView):
-    form_class = forms.InsuranceProofForm
-    title = gettext_lazy("Add insurance proof")
-    intro = gettext_lazy("The cover must run for the whole term of the waiver.")
-    submit_label = gettext_lazy("Add insurance proof")
-    done_message = gettext_lazy("The insurance proof was added.")
-    action = "add_insurance_proof"
-
-    def act(self, request: HttpRequest, app: Application, data: dict[str, Any]) -> None:
-        insurance_proof_add_with_certificate(
-            application=app,
-            by=request.user,
-            insurer=data["insurer"],
-            policy_number=data["policy_number"],
-            coverage_start=data["coverage_start"],
-            coverage_end=data["coverage_end"],
-            insured_amount=data["insured_amount"],
-            certificate=_file(data["certificate"]) if data.get("certificate") else None,
         )
 
 

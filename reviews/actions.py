@@ -25,6 +25,8 @@ from applications.models import (
 from applications.workflow import ApplicationStatus as S
 from reviews import forms
 from reviews.selectors import officers_of_ministry
+from supervision import selectors as supervision_selectors
+from supervision import services as supervision
 
 Run = Callable[[Any, Application, dict[str, Any], CaseFacts], object]
 
@@ -127,6 +129,22 @@ def _decide_law_amendment(
         reason=data["reason"],
         expected_version=data["version"],
     )
+
+
+def _sanction(measure: str, field: str) -> Run:
+    """Suspension or revocation, citing the incidents chosen as its grounds (supervision)."""
+
+    def run(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
+        supervision.sanction_with_incidents(
+            application=app,
+            by=user,
+            measure=measure,
+            reason=data[field],
+            incidents=list(data.get("incidents") or []),
+            expected_version=data["version"],
+        )
+
+    return run
 
 
 def _simple(service: Callable[..., Any], **names: str) -> Run:
@@ -299,9 +317,9 @@ ACTIONS: tuple[ReviewAction, ...] = (
         "suspend",
         _("Suspend"),
         _("The waiver was suspended."),
-        forms.ReasonForm,
+        forms.SuspendForm,
         "suspend",
-        _simple(services.application_suspend, reason="reason"),
+        _sanction("suspend", "reason"),
         danger=True,
     ),
     ReviewAction(
@@ -316,9 +334,9 @@ ACTIONS: tuple[ReviewAction, ...] = (
         "revoke",
         _("Revoke"),
         _("The waiver was revoked."),
-        forms.GroundsForm,
+        forms.RevokeForm,
         "revoke",
-        _simple(services.application_revoke, grounds="grounds"),
+        _sanction("revoke", "grounds"),
         danger=True,
     ),
     ReviewAction(
@@ -347,6 +365,8 @@ def form_kwargs(action: ReviewAction, user: Any, app: Application) -> dict[str, 
         return {"officers": officers_of_ministry(user=user)}
     if action.slug == "consult":
         return {"ministries": Ministry.objects.exclude(pk=app.program.lead_ministry_id)}
+    if action.slug in ("suspend", "revoke"):
+        return {"incidents": supervision_selectors.incidents_of(app)}
     return {}
 
 

@@ -30,6 +30,7 @@ from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
+from supervision import selectors as supervision_selectors
 
 IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
 
@@ -46,6 +47,7 @@ TABS: tuple[Tab, ...] = (
     Tab("consultations", _("Consultations to answer")),
     Tab("decision", _("Awaiting decision")),
     Tab("active", _("Active waivers")),
+    Tab("supervision", _("Supervision")),
     Tab("all", _("All")),
 )
 TAB_SLUGS = frozenset(t.slug for t in TABS)
@@ -120,6 +122,8 @@ def tab_q(user: Any, tab: str) -> Q:
         return Q(status=S.DELIBERATION) | (Q(status__in=IN_FORCE) & _pending_request())
     if tab == "active":
         return Q(status__in=TERM_RUNNING)
+    if tab == "supervision":
+        return supervision_selectors.attention_q()
     return Q()
 
 
@@ -255,7 +259,7 @@ DEADLINE_LIMIT = 300  # per kind; the calendar is for what is coming, not an exp
 def deadlines_for(*, user: Any, days: int, now: dt.datetime | None = None) -> list[DeadlineDay]:
     """Upcoming (and missed) deadlines in the user's scope within ``days`` days, grouped by the
     date they fall on in the programme's time zone: statutory due dates, supplement answers,
-    consultation opinions and term ends. Four queries."""
+    consultation opinions, term ends and reports due (supervision). Five queries."""
     now = now or timezone.now()
     until = now + dt.timedelta(days=days)
     related = ("program", "track", "organization")
@@ -333,6 +337,21 @@ def deadlines_for(*, user: Any, days: int, now: dt.datetime | None = None) -> li
         assert app.term_end is not None
         items.append(
             Deadline(app.term_end, "term_end", str(_("Term ends")), app, app.term_end < today)
+        )
+    reports = supervision_selectors.reports_due_within(
+        scope=scope_q(user, "application__"),
+        until=today + dt.timedelta(days=days),
+        limit=DEADLINE_LIMIT,
+    )
+    for report in reports:
+        items.append(
+            Deadline(
+                report.due_on,
+                "report",
+                str(_("%(report)s due") % {"report": report.get_kind_display()}),
+                report.application,
+                report.due_on < today,
+            )
         )
     days_map: dict[dt.date, DeadlineDay] = {}
     for item in sorted(items, key=lambda d: (d.date, d.kind, d.application.pk)):

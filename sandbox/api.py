@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import SimpleRouter
 
 from api.letters import LetterApi
+from api.supervision import ConditionApi, IncidentApi, InsurancePolicyApi, ReportApi, UserNoticeApi
 from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
 
 app_name = "api"
@@ -20,6 +21,11 @@ router = SimpleRouter()
 router.register("applications", ApplicationApi, basename="application")
 router.register("decisions", DecisionApi, basename="decision")
 router.register("letters", LetterApi, basename="letter")
+router.register("reports", ReportApi, basename="report")
+router.register("incidents", IncidentApi, basename="incident")
+router.register("insurance-policies", InsurancePolicyApi, basename="insurance-policy")
+router.register("user-notices", UserNoticeApi, basename="user-notice")
+router.register("conditions", ConditionApi, basename="condition")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),

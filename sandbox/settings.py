@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "applications",
     "documents",
     "accounts",
+    "supervision",
     "portal",
     "reviews",
     "api",
@@ -334,7 +335,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Sandbox API",
     "DESCRIPTION": (
         "Read-only API for auditors: decision histories, the decisions register, the audit "
-        "event feed with CSV/NDJSON exports, letters and chain verification. Authenticate "
+        "event feed with CSV/NDJSON exports, letters, chain verification, and supervision "
+        "during the term (reports, incidents, insurance policies, user notices, conditions). "
+        "Authenticate "
         "with `Authorization: Bearer <token>` (issued by `manage.py issue_api_token`)."
     ),
     "VERSION": "1.0.0",
@@ -349,6 +352,10 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "applications.workflow.ApplicationStatus",
         "ConsultationStatusEnum": "applications.models.ConsultationStatus",
         "RequestStatusEnum": "applications.models.RequestStatus",
+        "ReportStatusEnum": "supervision.models.ReportStatus",
+        "IncidentStatusEnum": "supervision.models.IncidentStatus",
+        "FilingStatusEnum": "supervision.models.FilingStatus",
+        "ConditionStatusEnum": "supervision.models.ConditionStatus",
     },
 }
 

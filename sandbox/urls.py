@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("", include("supervision.urls")),
     path("", include("portal.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),

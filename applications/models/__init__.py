@@ -4,6 +4,7 @@
     parties     organisations, their members, ministry staff
     case        the application: protected status, transitions, statutory clock
     review      regulations concerned, supplement requests, consultations, recommendations
+    plan        the structured test plan: data items (KPIs) the applicant will report on
     decisions   decisions, extension and law-amendment requests, insurance proof
     audit       the audit chain's events and head
 
@@ -29,6 +30,7 @@ from applications.models.decisions import (
     TermRequest,
 )
 from applications.models.parties import Membership, Organization, StaffProfile
+from applications.models.plan import DataItem
 from applications.models.programmes import Language, Ministry, Program, Track, in_active_language
 from applications.models.review import (
     Consultation,
@@ -50,6 +52,7 @@ __all__ = [
     "AuditEventQuerySet",
     "Consultation",
     "ConsultationStatus",
+    "DataItem",
     "Decision",
     "DecisionKind",
     "ExtensionRequest",

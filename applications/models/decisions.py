@@ -133,6 +133,14 @@ class InsuranceProof(models.Model):
     coverage_start = models.DateField(_("cover starts"))
     coverage_end = models.DateField(_("cover ends"))
     insured_amount = models.PositiveBigIntegerField(_("insured amount (KRW)"))
+    # Structured cover (DOMAIN §3.6); ``insured_amount`` is the aggregate. Empty on proofs filed
+    # before the amounts were asked for.
+    coverage_per_person = models.PositiveBigIntegerField(
+        _("cover per person (KRW)"), null=True, blank=True
+    )
+    coverage_per_accident = models.PositiveBigIntegerField(
+        _("cover per accident (KRW)"), null=True, blank=True
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -14,6 +14,7 @@ from applications import workflow
 from applications.availability import require_open
 from applications.models import (
     Application,
+    DataItem,
     Ministry,
     Organization,
     Program,
@@ -179,3 +180,80 @@ def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
         payload = {"statute": regulation.statute, "article": regulation.article}
         RegulationConcerned.objects.filter(pk=regulation.pk, application=app).delete()
         event_record(app, by, Role.APPLICANT, AuditAction.REGULATION_REMOVED, payload)
+
+
+def data_item_add(
+    *, application: Application, by: Any, name: str, unit: str, method: str, frequency: str
+) -> DataItem:
+    """Add a data item (KPI) to a draft's test plan: what is measured, in which unit, how and
+    how often. Periodic reports later ask for a value per item."""
+    fields = {
+        "name": (name or "").strip(),
+        "unit": (unit or "").strip(),
+        "method": (method or "").strip(),
+        "frequency": (frequency or "").strip(),
+    }
+    problems: dict[str, str] = {}
+    if not fields["name"]:
+        problems["name"] = _("Name the data item, e.g. distance driven.")
+    if not fields["unit"]:
+        problems["unit"] = _("Give the unit, e.g. km or number of users.")
+    if not fields["method"]:
+        problems["method"] = _("Say how it is measured.")
+    if not fields["frequency"]:
+        problems["frequency"] = _("Say how often it is measured, e.g. daily.")
+    limits = {"name": 200, "unit": 100, "method": 1000, "frequency": 100}
+    for key, limit in limits.items():
+        if len(fields[key]) > limit:
+            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        item = DataItem.objects.create(
+            application=app, position=app.data_items.count() + 1, **fields
+        )
+        event_record(
+            app,
+            by,
+            Role.APPLICANT,
+            AuditAction.DATA_ITEM_ADDED,
+            {"name": item.name, "unit": item.unit},
+        )
+    return item
+
+
+def data_item_remove(*, data_item: DataItem, by: Any) -> None:
+    """Take a data item out of a draft's test plan."""
+    with transaction.atomic():
+        app = application_row_lock(data_item.application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        payload = {"name": data_item.name, "unit": data_item.unit}
+        DataItem.objects.filter(pk=data_item.pk, application=app).delete()
+        event_record(app, by, Role.APPLICANT, AuditAction.DATA_ITEM_REMOVED, payload)
+
+
+def application_update_scope(
+    *,
+    application: Application,
+    by: Any,
+    expected_version: int | None = None,
+    data_item: dict[str, str] | None = None,
+    remove_data_item: DataItem | None = None,
+    **fields: Any,
+) -> Application:
+    """Save the scope page in one transaction: its fields, the data item typed into it (never
+    dropped silently when the person saves and continues) and one taken out. Any refusal saves
+    nothing."""
+    with transaction.atomic():
+        app = application_update_draft(
+            application=application, by=by, expected_version=expected_version, **fields
+        )
+        if remove_data_item is not None:
+            data_item_remove(data_item=remove_data_item, by=by)
+        if data_item is not None:
+            data_item_add(application=app, by=by, **data_item)
+    return app

@@ -2,7 +2,8 @@
 service shares.
 
 Shape of each write: one transaction → lock the case row → visibility (404), version (409),
-state (409), permission (403), guards (400) → transition → save → audit event → effects after
+state (409), permission (403), guards (400, the transition's own and those higher apps subscribed
+with ``effects.on_transition_check``) → transition → save → audit event → effects after
 commit. Services take keyword-only arguments and the acting user as ``by`` (``None`` only for
 the scheduler's system actions); they never take a request.
 """
@@ -116,8 +117,12 @@ def run_transition(
         )
     if guard is not None:
         guard(app)
+    values = arguments(app) if arguments else {}
+    problems = effects.transition_problems(name, application=app, arguments=values)
+    if problems:
+        raise InvalidInput(problems)
     source = app.status
-    method(**(arguments(app) if arguments else {}))
+    method(**values)
     app.clock_follow(source, app.status, at)
     app.version += 1
     app.save()

@@ -50,8 +50,11 @@ def insurance_proof_add(
     coverage_start: dt.date | None,
     coverage_end: dt.date | None,
     insured_amount: int | None,
+    coverage_per_person: int | None = None,
+    coverage_per_accident: int | None = None,
 ) -> InsuranceProof:
-    """Applicant files proof of liability insurance for an approved or active waiver."""
+    """Applicant files proof of liability insurance for an approved or active waiver: insurer,
+    policy, period and cover (aggregate, and per person and per accident where given)."""
     problems: dict[str, str] = {}
     if not insurer.strip():
         problems["insurer"] = _("Name the insurer.")
@@ -61,6 +64,13 @@ def insurance_proof_add(
         problems["coverage_end"] = _("The cover must end after it starts.")
     if not insured_amount or insured_amount <= 0:
         problems["insured_amount"] = _("Give the insured amount in won.")
+    problems.update(
+        workflow.cover_problems(
+            aggregate=insured_amount,
+            per_person=coverage_per_person,
+            per_accident=coverage_per_accident,
+        )
+    )
     if problems:
         raise InvalidInput(problems)
     assert coverage_start is not None and coverage_end is not None and insured_amount is not None
@@ -75,6 +85,8 @@ def insurance_proof_add(
             coverage_start=coverage_start,
             coverage_end=coverage_end,
             insured_amount=insured_amount,
+            coverage_per_person=coverage_per_person,
+            coverage_per_accident=coverage_per_accident,
             added_by=by,
             added_at=timezone.now(),
         )
@@ -88,6 +100,9 @@ def insurance_proof_add(
                 "policy_number": proof.policy_number,
                 "coverage_start": coverage_start,
                 "coverage_end": coverage_end,
+                "insured_amount": insured_amount,
+                "coverage_per_person": coverage_per_person,
+                "coverage_per_accident": coverage_per_accident,
             },
         )
     return proof

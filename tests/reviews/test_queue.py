@@ -106,8 +106,18 @@ def test_tabs_hold_what_their_names_say(world: World) -> None:
     }
     assert refs(officer.get("/review/?tab=decision")) == [deliberating.reference]
     assert refs(officer.get("/review/?tab=active")) == [active.reference]
+    # The active waiver's insurance proof awaits the officer's review (supervision).
+    assert refs(officer.get("/review/?tab=supervision")) == [active.reference]
     counts = {t["slug"]: t["count"] for t in officer.get("/review/").context["tabs"]}
-    assert counts == {"new": 1, "mine": 3, "consultations": 0, "decision": 1, "active": 1, "all": 4}
+    assert counts == {
+        "new": 1,
+        "mine": 3,
+        "consultations": 0,
+        "decision": 1,
+        "active": 1,
+        "supervision": 1,
+        "all": 4,
+    }
     # Each role starts on its own tab.
     assert signed_in(world.decider).get("/review/").context["tab"] == "decision"
     assert signed_in(world.consultee).get("/review/").context["tab"] == "consultations"

@@ -1,0 +1,54 @@
+"""seed_demo shows supervision at work: an active waiver with a reporting schedule, one report
+accepted (after a revision), one overdue, a serious incident awaiting the company's answer, an
+accepted insurance policy with its cover and certificate, user-notice evidence and the
+conditions register; the supervision settings of the Korean exemption tracks."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from applications.models import Application, Track
+from applications.workflow import ApplicationStatus as S
+from supervision.models import (
+    ConditionRecord,
+    FilingStatus,
+    Incident,
+    Report,
+    ReportStatus,
+    SupervisionSettings,
+    UserNotice,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_a_waiver_under_supervision(capsys):
+    call_command("seed_demo")
+    app = Application.objects.get(title__startswith="[감독]")
+    assert app.status == S.ACTIVE
+    reports = list(Report.objects.filter(application=app).order_by("due_on"))
+    assert len(reports) == 8 and reports[-1].kind == "final"
+    assert reports[0].status == ReportStatus.ACCEPTED
+    assert [f.outcome for f in reports[0].submissions.order_by("number")] == [
+        "revision_requested",
+        "accepted",
+    ]
+    assert reports[1].status == ReportStatus.DUE and reports[1].overdue_at is not None
+    incident = Incident.objects.get(application=app)
+    assert incident.is_serious and incident.status == "awaiting_answer"
+    proof = app.insurance_proofs.get()
+    assert (proof.coverage_per_person, proof.policy.status) == (100_000_000, FilingStatus.ACCEPTED)
+    assert proof.policy.certificate is not None
+    assert UserNotice.objects.filter(application=app).exists()
+    assert list(
+        ConditionRecord.objects.filter(application=app).values_list("status", flat=True)
+    ) == ["met", "open", "open"]
+    assert app.data_items.count() == 3
+    exemption_tracks = Track.objects.filter(kind="exemption").count()
+    assert SupervisionSettings.objects.count() == exemption_tracks
+    # The earlier sample cases were approved before supervision was set up: no schedule.
+    assert set(Report.objects.values_list("application_id", flat=True)) == {app.pk}
+    call_command("seed_demo")  # idempotent
+    assert Report.objects.count() == len(reports)
+    capsys.readouterr()
