@@ -10,6 +10,9 @@ once, from its ``AppConfig.ready``:
   failure here (a mail server that is down) never undoes the change (the applicant's email).
 - ``on_submission_check``: what else stops a draft from being submitted, field → message
   (``documents``: required files not uploaded).
+- ``on_decision_check``: what else stops a committee decision (approve, reject), field →
+  message, given the meeting it cites or ``None`` for a free-text reference (``committees``:
+  a programme whose committee meets in the system decides through its meetings).
 
 Hooks run in the order they subscribed.
 """
@@ -22,17 +25,21 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from applications.models import Application, Decision
 
 # Each is called with keyword arguments: ``hook(decision=…)``, ``hook(event_id=…)``,
-# ``check(application=…)``.
+# ``check(application=…)``, ``check(application=…, meeting_at=…)``.
 DecisionHook = Callable[..., object]
 EventHook = Callable[..., object]
 SubmissionCheck = Callable[..., dict[str, str]]
+DecisionCheck = Callable[..., dict[str, str]]
 
 _decision_hooks: list[DecisionHook] = []
 _event_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
+_decision_checks: list[DecisionCheck] = []
 
 
 def _subscribe(hooks: list[Any], hook: Any) -> None:
@@ -55,6 +62,11 @@ def on_submission_check(check: SubmissionCheck) -> SubmissionCheck:
     return check
 
 
+def on_decision_check(check: DecisionCheck) -> DecisionCheck:
+    _subscribe(_decision_checks, check)
+    return check
+
+
 def decision_recorded(decision: Decision) -> None:
     """Inside the decision's transaction: every subscriber acts on it."""
     if not transaction.get_connection().in_atomic_block:
@@ -74,4 +86,13 @@ def submission_problems(application: Application) -> dict[str, str]:
     problems: dict[str, str] = {}
     for check in _submission_checks:
         problems.update(check(application=application))
+    return problems
+
+
+def decision_problems(application: Application, meeting_at: dt.datetime | None) -> dict[str, str]:
+    """What the subscribed checks find wrong with a committee decision on ``application`` citing
+    a meeting held at ``meeting_at`` (``None``: a free-text reference), field → message."""
+    problems: dict[str, str] = {}
+    for check in _decision_checks:
+        problems.update(check(application=application, meeting_at=meeting_at))
     return problems

@@ -1,4 +1,4 @@
-"""Where private files live and how they are written: uploads and sealed letters.
+"""Where private files live and how they are written: uploads, sealed letters and papers.
 
 Files have random names under ``PRIVATE_STORAGE_ROOT/<area>/<first two characters>/<name>``,
 never under a public URL; they are served only by views that check who is asking. A file is
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from documents.models import Document, Letter
+from documents.models import Document, Letter, Paper
 
 
 def private_path(area: str, storage_name: str) -> Path:
@@ -30,6 +30,11 @@ def stored_path(document: Document) -> Path:
 def letter_pdf_path(letter: Letter) -> Path:
     """Where an issued letter's sealed PDF is stored."""
     return private_path("letters", letter.storage_name)
+
+
+def paper_pdf_path(paper: Paper) -> Path:
+    """Where a sealed paper (agenda papers, minutes) is stored."""
+    return private_path("papers", paper.storage_name)
 
 
 def write_private_file(path: Path, data: bytes) -> Path:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "applications",
     "documents",
     "accounts",
+    "committees",
     "portal",
     "reviews",
     "api",
