@@ -304,7 +304,7 @@ class Attendance(models.Model):
     present = models.BooleanField(_("present"))
 
     class Meta:
-        ordering = ["meeting", "seat__role", "seat_id"]
+        ordering = ["meeting", "seat_id"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "seat"], name="attendance_once_per_seat")
         ]
@@ -349,7 +349,7 @@ class Vote(models.Model):
     choice = models.CharField(_("vote"), max_length=10, choices=VoteChoice.choices)
 
     class Meta:
-        ordering = ["item", "seat__role", "seat_id"]
+        ordering = ["item", "seat_id"]
         constraints = [models.UniqueConstraint(fields=["item", "seat"], name="vote_once_per_item")]
         verbose_name = _("vote")
         verbose_name_plural = _("votes")

@@ -26,6 +26,7 @@ HEADINGS: dict[str, dict[str, str]] = {
     "users": {"ko": "이용자 수", "en": "Users"},
     "regulations": {"ko": "관련 규제", "en": "Regulations concerned"},
     "recommendation": {"ko": "검토 의견", "en": "Recommendation"},
+    "recommended": {"ko": "권고", "en": "Recommended outcome"},
     "proposed_term": {"ko": "제안 기간", "en": "Proposed term"},
     "proposed_conditions": {"ko": "제안 부가조건", "en": "Proposed conditions"},
     "legal_basis": {"ko": "근거", "en": "Legal basis"},
@@ -46,11 +47,15 @@ HEADINGS: dict[str, dict[str, str]] = {
 }
 
 TITLES: dict[str, dict[str, str]] = {
-    "agenda": {"ko": "회의 안건", "en": "Agenda papers"},
+    "agenda": {"ko": "안건", "en": "Agenda papers"},
     "minutes": {"ko": "회의록", "en": "Minutes"},
 }
 
 TEXT: dict[str, dict[str, str]] = {
+    "heading": {
+        "ko": "{committee} {meeting} {title}",
+        "en": "{title}: {meeting} of the {committee}",
+    },
     "meeting_number": {"ko": "제{n}차 회의", "en": "{nth} meeting"},
     "in_person": {"ko": "대면 회의", "en": "In person"},
     "online": {"ko": "온라인 회의", "en": "Online"},

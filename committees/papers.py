@@ -62,6 +62,17 @@ def _seat_row(seat: Seat, language: str) -> dict[str, str]:
     }
 
 
+def paper_heading(meeting: Meeting, language: str, kind: str) -> str:
+    """``신기술·서비스 심의위원회 제1차 회의 안건`` / ``Agenda papers: 1st meeting of the …``."""
+    return w.text(
+        "heading",
+        language,
+        committee=meeting.committee.name_in(language),
+        meeting=meeting_label(meeting, language),
+        title=w.title(kind, language)["main"],
+    )
+
+
 def _common(meeting: Meeting, language: str, kind: str) -> dict[str, Any]:
     committee = meeting.committee
     program = committee.program
@@ -70,6 +81,7 @@ def _common(meeting: Meeting, language: str, kind: str) -> dict[str, Any]:
         "lang": language,
         "h": {key: w.heading(key, language) for key in w.HEADINGS},
         "title": w.title(kind, language),
+        "heading": paper_heading(meeting, language, kind),
         "authority": {
             "ministry": _pick(language, ministry.name, ministry.name_en),
             "department": committee.name_in(language),
@@ -190,8 +202,7 @@ def agenda_spec(meeting: Meeting, *, issued_at: dt.datetime) -> PaperSpec:
     return PaperSpec(
         reference=reference,
         kind="committee_agenda",
-        title=f"{meeting.committee.name_in(language)} {meeting_label(meeting, language)} "
-        f"{w.title('agenda', language)['main']}",
+        title=paper_heading(meeting, language, "agenda"),
         language=language,
         template=AGENDA_TEMPLATE,
         context=context,
@@ -327,8 +338,7 @@ def minutes_spec(meeting: Meeting, *, approved_by: Any, approved_at: dt.datetime
     return PaperSpec(
         reference=reference,
         kind="committee_minutes",
-        title=f"{committee.name_in(language)} {meeting_label(meeting, language)} "
-        f"{w.title('minutes', language)['main']}",
+        title=paper_heading(meeting, language, "minutes"),
         language=language,
         template=MINUTES_TEMPLATE,
         context=context,

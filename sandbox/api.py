@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import SimpleRouter
 
 from api.letters import LetterApi
+from api.meetings import MeetingApi
 from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
 
 app_name = "api"
@@ -20,6 +21,7 @@ router = SimpleRouter()
 router.register("applications", ApplicationApi, basename="application")
 router.register("decisions", DecisionApi, basename="decision")
 router.register("letters", LetterApi, basename="letter")
+router.register("meetings", MeetingApi, basename="meeting")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),

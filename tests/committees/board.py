@@ -72,6 +72,8 @@ def build_board(
         expert=person(Role.COMMITTEE_MEMBER, "expert", "최위원"),
         representative=world.other_officer,
     )
+    board.representative.first_name = "정부위원"
+    board.representative.save(update_fields=["first_name"])
     for user, role in (
         (board.chair, SeatRole.CHAIR),
         (board.vice, SeatRole.VICE_CHAIR),
