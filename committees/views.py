@@ -310,7 +310,7 @@ class MeetingFormView(StaffMixin):
     def page(
         self, request: HttpRequest, meeting: Meeting, form: Any, status: int = 200, **extra: Any
     ) -> HttpResponse:
-        context = {"meeting": meeting, "committee": meeting.committee, "form": form, **extra}
+        context = {**extra, "meeting": meeting, "committee": meeting.committee, "form": form}
         return render(request, self.template_name, context, status=status)
 
 
@@ -473,8 +473,12 @@ class MinutesApproveView(MeetingFormView):
         meeting = _meeting(request, pk)
         form = forms.MinutesForm(initial={"version": meeting.version})
         return self.refuse_if_closed(request, meeting) or self.page(
-            request, meeting, form, **meeting_context(request.user, meeting)
+            request, meeting, form, **self._results(request, meeting)
         )
+
+    def _results(self, request: HttpRequest, meeting: Meeting) -> dict[str, Any]:
+        context = meeting_context(request.user, meeting)
+        return {key: context[key] for key in ("rows", "present", "absent")}
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         meeting = _meeting(request, pk)
@@ -492,7 +496,7 @@ class MinutesApproveView(MeetingFormView):
                 messages.success(request, _("The minutes are approved, sealed and stored."))
                 return redirect("committee-meeting", pk=meeting.pk)
         meeting = _meeting(request, pk)
-        return self.page(request, meeting, form, status, **meeting_context(request.user, meeting))
+        return self.page(request, meeting, form, status, **self._results(request, meeting))
 
 
 class DecisionsIssueView(MeetingFormView):
