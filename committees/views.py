@@ -13,7 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.access import StaffMixin
 from applications.models import Application
@@ -519,10 +519,15 @@ class DecisionsIssueView(MeetingFormView):
         except DomainError as error:
             return render_meeting(request, meeting, problem=error.message, status=error.status_code)
         if not report.failed:
+            count = len(report.issued)
             messages.success(
                 request,
-                _("%(n)s decisions were issued; their letters are being prepared.")
-                % {"n": len(report.issued)},
+                ngettext(
+                    "%(n)s decision was issued; its letter is being prepared.",
+                    "%(n)s decisions were issued; their letters are being prepared.",
+                    count,
+                )
+                % {"n": count},
             )
             return redirect("committee-meeting", pk=meeting.pk)
         meeting = _meeting(request, pk)

@@ -142,7 +142,7 @@ def test_the_papers_email_reaches_each_member_in_office(
         send(board, meeting)
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in board.members())
     mail = mailoutbox[0]
-    assert "제1차" not in mail.subject and "1" in mail.subject  # Korean committee: Korean mail
+    assert mail.subject == "신기술·서비스 심의위원회 제1차 회의 자료"  # the committee's language
     assert f"/review/committees/meetings/{meeting.pk}/" in mail.body
 
 
@@ -211,7 +211,8 @@ def test_the_meeting_page_reads_in_korean(client, board):
     page = client.get(
         reverse("committee-meeting", args=[meeting.pk]), HTTP_ACCEPT_LANGUAGE="ko"
     ).content.decode()
-    assert "제1차 회의" in page and "회의록 승인" in page and "안건" in page
+    assert "제1차 회의" in page and "회의록 확정" in page and "회의록 내려받기 (PDF)" in page
+    assert "Minutes approved" not in page
 
 
 def _deferred_meeting(board):
