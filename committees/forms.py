@@ -32,12 +32,12 @@ class MeetingPlanForm(AccessibleForm):
         label=_("Meeting number"),
         min_value=1,
         max_value=9999,
-        help_text=_("제N차: the next number is suggested."),
+        help_text=_("Meetings are numbered per committee (제N차); the next number is filled in."),
     )
     day = date_field(_("Date"))
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput(), input_formats=["%H:%M"])
     venue = forms.ChoiceField(
-        label=_("Held"),
+        label=_("In person or online"),
         widget=forms.RadioSelect,
         choices=Venue.choices,
         error_messages={"required": _("Say whether the meeting is held in person or online.")},

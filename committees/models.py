@@ -147,7 +147,7 @@ class Meeting(models.Model):
     number = models.PositiveIntegerField(_("number"))
     starts_at = models.DateTimeField(_("date and time"))
     venue = models.CharField(
-        _("held"), max_length=16, choices=Venue.choices, default=Venue.IN_PERSON
+        _("in person or online"), max_length=16, choices=Venue.choices, default=Venue.IN_PERSON
     )
     place = models.CharField(_("place or online room"), max_length=300, blank=True)
     status = models.CharField(
