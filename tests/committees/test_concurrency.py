@@ -16,7 +16,6 @@ from committees import services
 from committees.models import AgendaItem, Meeting, Result
 from core.errors import InvalidInput
 from tests.applications.test_concurrency import _race_on_locked_case, _sound_chain
-from tests.factories import make_user
 from tests.committees.board import (
     approve_minutes,
     build_board,
@@ -26,6 +25,7 @@ from tests.committees.board import (
     plan,
     record,
 )
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
