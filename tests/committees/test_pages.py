@@ -220,3 +220,26 @@ def _deferred_meeting(board):
     meeting = hold(board, plan(board, [app]))
     record(board, meeting, app, Result.DEFER, voters=[])
     return meeting
+
+
+def test_the_review_pages_approve_form_sends_the_decision_maker_to_the_meeting(client, board):
+    world = board.world
+    app = deliberating(world)
+    as_(client, world.decider)
+    response = client.post(
+        reverse("review-action", args=[app.pk, "approve"]),
+        {
+            "committee_reference": "제9차 회의",
+            "term_start": str(world.today),
+            "term_end": str(world.today.replace(year=world.today.year + 1)),
+            "conditions": "시속 5km 이하",
+            "legal_basis": "",
+            "version": app.version,
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_committee_reference-error"' in page
+    assert "decides in its meetings here" in page
+    app.refresh_from_db()
+    assert app.status == S.DELIBERATION
