@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -148,6 +149,8 @@ class MeetingPlanView(StaffMixin):
         committee = Committee.objects.select_related("program").filter(pk=pk).first()
         if committee is None or not perms.can_view_committee(request.user, committee):
             raise Http404(_("No such committee."))
+        if not perms.can_plan_meeting(request.user, committee):
+            raise PermissionDenied(_("Only the committee's secretariat plans its meetings."))
         return committee
 
     def get(self, request: HttpRequest, committee: int) -> HttpResponse:

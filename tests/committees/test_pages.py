@@ -243,3 +243,13 @@ def test_the_review_pages_approve_form_sends_the_decision_maker_to_the_meeting(c
     assert "decides in its meetings here" in page
     app.refresh_from_db()
     assert app.status == S.DELIBERATION
+
+
+def test_only_the_secretariat_opens_the_planning_page(client, board):
+    url = reverse("committee-meeting-plan", args=[board.committee.pk])
+    as_(client, board.chair)
+    assert client.get(url).status_code == 403
+    as_(client, other_programme_member(board.world))
+    assert client.get(url).status_code == 404
+    as_(client, board.secretary)
+    assert client.get(url).status_code == 200
