@@ -1,6 +1,6 @@
 """Every write of committees. Shape, as in the case kernel: one transaction → lock the meeting
-row (then the case rows it touches: meeting before case, everywhere, so two writers never wait
-for each other in a circle) → visibility 404 → version 409 → state 409 → permission 403 →
+row, then the case rows it touches, then agenda items (meeting → case → item, everywhere, so
+two writers never wait for each other in a circle) → visibility 404 → version 409 → state 409 → permission 403 →
 guards 400 → write → audit event → effects after commit.
 
 Every change to a meeting's agenda, attendance or results moves its ``version`` on, so a form
@@ -266,24 +266,28 @@ def agenda_add(
     return item
 
 
-def _item_row_lock(item: AgendaItem, meeting: Meeting) -> AgendaItem:
-    current = (
-        AgendaItem.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .filter(pk=item.pk, meeting=meeting)
+def _case_and_item_lock(item: AgendaItem, meeting: Meeting) -> tuple[Application, AgendaItem]:
+    """The item's case row, then the item row, locked (after the meeting's: meeting → case →
+    item is the one order every committee write takes, and the kernel's decision services,
+    which the issuing step runs, take case → item too, so no two writers wait in a circle)."""
+    application_id = (
+        AgendaItem.objects.filter(pk=item.pk, meeting=meeting)
+        .values_list("application_id", flat=True)
         .first()
     )
-    if current is None:
+    if application_id is None:
         raise NotVisible(_("No such agenda item."))
-    return current
+    app = kernel.application_row_lock(Application(pk=application_id))
+    current = AgendaItem.objects.select_for_update(of=("self",)).get(pk=item.pk)
+    current.application = app
+    return app, current
 
 
 def agenda_remove(*, item: AgendaItem, by: Any, expected_version: int | None = None) -> None:
     """The secretariat takes a case off a planned meeting's agenda (it waits for another)."""
     with transaction.atomic():
         meeting = _open("edit_agenda", item.meeting, by, expected_version)
-        current = _item_row_lock(item, meeting)
-        app = kernel.application_row_lock(current.application)
+        app, current = _case_and_item_lock(item, meeting)
         position = current.position
         current.delete()
         for later in meeting.items.filter(position__gt=position).order_by("position"):
@@ -301,7 +305,7 @@ def agenda_move(
         raise InvalidInput({"direction": _("Move an item up or down.")})
     with transaction.atomic():
         meeting = _open("edit_agenda", item.meeting, by, expected_version)
-        current = _item_row_lock(item, meeting)
+        _app, current = _case_and_item_lock(item, meeting)
         items = list(meeting.items.select_for_update().order_by("position", "pk"))
         index = next(i for i, other in enumerate(items) if other.pk == current.pk)
         target = index - 1 if direction == "up" else index + 1
@@ -468,7 +472,7 @@ def recusal_declare(*, item: AgendaItem, by: Any, reason: str) -> Recusal:
     text = _clean(reason)
     with transaction.atomic():
         meeting = _open("declare_recusal", item.meeting, by)
-        current = _item_row_lock(item, meeting)
+        app, current = _case_and_item_lock(item, meeting)
         seat = perms.seat_of(by, meeting)
         assert seat is not None  # the availability check above requires one
         if current.is_dropped:
@@ -479,7 +483,6 @@ def recusal_declare(*, item: AgendaItem, by: Any, reason: str) -> Recusal:
             raise InvalidInput(_("You have already declared a conflict of interest in this item."))
         if not text:
             raise InvalidInput({"reason": _("Say what the conflict of interest is.")})
-        app = kernel.application_row_lock(current.application)
         recusal = Recusal.objects.create(
             item=current, seat=seat, reason=text, declared_at=timezone.now()
         )
@@ -555,10 +558,9 @@ def item_record_result(
     text = _clean(reasons)
     with transaction.atomic():
         meeting = _open("record_results", item.meeting, by, expected_version)
-        current = _item_row_lock(item, meeting)
+        app, current = _case_and_item_lock(item, meeting)
         if current.is_dropped:
             raise WrongState(_("This case is no longer on the agenda."))
-        app = kernel.application_row_lock(current.application)
         if app.status != S.DELIBERATION:
             raise WrongState(
                 _("The case left deliberation (it is %(s)s): it cannot be decided here.")
@@ -746,8 +748,7 @@ def _issue_one(item: AgendaItem, meeting: Meeting, by: Any) -> AgendaItem:
     """One case's decision, in its own transaction: the item and the decision commit together
     or not at all."""
     with transaction.atomic():
-        app = kernel.application_row_lock(item.application)
-        current = _item_row_lock(item, meeting)
+        app, current = _case_and_item_lock(item, meeting)
         if current.decision_id is not None or current.is_dropped:
             raise WrongState(_("This item is no longer waiting for its decision."))
         reference = meeting_reference(
@@ -792,8 +793,7 @@ def agenda_item_drop(*, item: AgendaItem, now: dt.datetime | None = None) -> Age
     at = now or timezone.now()
     with transaction.atomic():
         meeting = meeting_row_lock(item.meeting)
-        current = _item_row_lock(item, meeting)
-        app = kernel.application_row_lock(current.application)
+        app, current = _case_and_item_lock(item, meeting)
         if not current.current or current.decision_id is not None or app.status == S.DELIBERATION:
             return None
         current.current = False
