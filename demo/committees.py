@@ -62,7 +62,7 @@ def _at(day: dt.date, hour: int, program: Program) -> dt.datetime:
 
 
 def seed_meetings(committee: Committee, users: dict[str, User], make_case: MakeCase) -> None:
-    """제1차 회의 a week ago, with its minutes and decisions; 제2차 회의 in three weeks."""
+    """제1차 회의 earlier today, with its minutes and decisions; 제2차 회의 in three weeks."""
     program = committee.program
     secretary, chair = users["secretary"], users["chair"]
     today = program.local_date(timezone.now())
@@ -73,7 +73,8 @@ def seed_meetings(committee: Committee, users: dict[str, User], make_case: MakeC
     held = services.meeting_plan(
         committee=committee,
         by=secretary,
-        starts_at=_at(today - dt.timedelta(days=7), 14, program),
+        # earlier today (the papers went out before it; the demo records them in one go)
+        starts_at=timezone.now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=2),
         venue=Venue.IN_PERSON,
         place="정부과천청사 4동 대회의실",
     )
