@@ -11,8 +11,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications.roles import Role, roles_of
 
-# Everyone who works in /review/: ministry staff and auditors (who only read).
-REVIEW_ROLES = frozenset({Role.CASE_OFFICER, Role.CONSULTEE, Role.DECISION_MAKER, Role.AUDITOR})
+# Everyone who works in /review/: ministry staff, auditors (who only read), the committees'
+# secretariat and their members (who are often not ministry staff).
+REVIEW_ROLES = frozenset(
+    {
+        Role.CASE_OFFICER,
+        Role.CONSULTEE,
+        Role.DECISION_MAKER,
+        Role.AUDITOR,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_MEMBER,
+    }
+)
 
 # The demo staff share this TOTP secret (hex), so that `manage.py demo_totp <username>` or any
 # authenticator app set up with it gives a working code. Never used outside the demo seed.

@@ -198,13 +198,32 @@ def due_expiries(*, now: dt.datetime) -> QuerySet[Application]:
     )
 
 
+# Where a committee's meetings are recorded in the system, a recommendation alone does not put a
+# case to the committee: the case waits in ``deliberation`` until it is on the agenda of a real
+# meeting. Each condition (a ``Q`` on cases, from the ``committees`` app) says which deliberation
+# cases still wait; the deadline then counts against those meetings.
+AgendaWait = Callable[[], Q]
+_agenda_waits: list[AgendaWait] = []
+
+
+def register_agenda_wait(condition: AgendaWait) -> None:
+    """An app that keeps committee agendas says which ``deliberation`` cases are not yet on
+    one in time (from ``AppConfig.ready``); the agenda rule flags them like cases in review."""
+    if condition not in _agenda_waits:
+        _agenda_waits.append(condition)
+
+
 def due_agenda_flags(*, now: dt.datetime) -> QuerySet[Application]:
-    """Exemption cases not put to the committee by their agenda deadline, not yet flagged."""
+    """Exemption cases not put to the committee by their agenda deadline, not yet flagged: still
+    in review with the clock running, or (where agendas are kept) in deliberation but on no
+    meeting's agenda by the deadline."""
+    waiting = Q(status__in=RUNNING_CLOCK, clock_paused_at__isnull=True)
+    for condition in _agenda_waits:
+        waiting |= Q(status=S.DELIBERATION) & condition()
     return Application.objects.filter(
-        status__in=RUNNING_CLOCK,
+        waiting,
         track__kind=TrackKind.EXEMPTION,
         track__agenda_days__isnull=False,
-        clock_paused_at__isnull=True,
         due_at__lte=now,
     ).exclude(Exists(AuditEvent.objects.filter(application=OuterRef("pk"), action=AGENDA_FLAG)))
 

@@ -13,6 +13,9 @@ once, from its ``AppConfig.ready``:
 - ``on_transition_check``: what else stops one transition, field → message, asked by the
   transition kernel after the transition's own guards and under the case lock (``supervision``:
   activation and extension need insurance meeting the track's minimum cover).
+- ``on_decision_check``: what else stops a committee decision (approve, reject), field →
+  message, given the meeting it cites or ``None`` for a free-text reference (``committees``:
+  a programme whose committee meets in the system decides through its meetings).
 
 Hooks run in the order they subscribed.
 """
@@ -25,20 +28,24 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from applications.models import Application, Decision
 
 # Each is called with keyword arguments: ``hook(decision=…)``, ``hook(event_id=…)``,
-# ``check(application=…)``.
+# ``check(application=…)``, ``check(application=…, meeting_at=…)``.
 DecisionHook = Callable[..., object]
 EventHook = Callable[..., object]
 SubmissionCheck = Callable[..., dict[str, str]]
 # ``check(application=…, arguments=…)``: the locked case and the transition's arguments.
 TransitionCheck = Callable[..., dict[str, str]]
+DecisionCheck = Callable[..., dict[str, str]]
 
 _decision_hooks: list[DecisionHook] = []
 _event_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
 _transition_checks: dict[str, list[TransitionCheck]] = {}
+_decision_checks: list[DecisionCheck] = []
 
 
 def _subscribe(hooks: list[Any], hook: Any) -> None:
@@ -77,6 +84,11 @@ def transition_problems(
     return problems
 
 
+def on_decision_check(check: DecisionCheck) -> DecisionCheck:
+    _subscribe(_decision_checks, check)
+    return check
+
+
 def decision_recorded(decision: Decision) -> None:
     """Inside the decision's transaction: every subscriber acts on it."""
     if not transaction.get_connection().in_atomic_block:
@@ -96,4 +108,13 @@ def submission_problems(application: Application) -> dict[str, str]:
     problems: dict[str, str] = {}
     for check in _submission_checks:
         problems.update(check(application=application))
+    return problems
+
+
+def decision_problems(application: Application, meeting_at: dt.datetime | None) -> dict[str, str]:
+    """What the subscribed checks find wrong with a committee decision on ``application`` citing
+    a meeting held at ``meeting_at`` (``None``: a free-text reference), field → message."""
+    problems: dict[str, str] = {}
+    for check in _decision_checks:
+        problems.update(check(application=application, meeting_at=meeting_at))
     return problems

@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     CONSULTEE = "consultee", _("Consultee")
     DECISION_MAKER = "decision_maker", _("Decision maker")
     AUDITOR = "auditor", _("Auditor")
+    COMMITTEE_SECRETARY = "committee_secretary", _("Committee secretariat")
+    COMMITTEE_MEMBER = "committee_member", _("Committee member")
     SYSTEM = "system", _("System")
 
 

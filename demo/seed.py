@@ -25,6 +25,7 @@ from applications.models import (
 )
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
+from demo import committees as committee_demo
 from demo import supervision as demo_supervision
 from documents.services import document_upload
 
@@ -200,6 +201,11 @@ USERS = [
     ("consultee", Role.CONSULTEE, "MOLIT", "정민준"),
     ("decider", Role.DECISION_MAKER, "MSIT", "한지우"),
     ("auditor", Role.AUDITOR, None, "감사 담당"),
+    # the ICT committee (demo/committees.py): its secretariat and members
+    ("secretary", Role.COMMITTEE_SECRETARY, "MSIT", "서지민"),
+    ("chair", Role.COMMITTEE_MEMBER, None, "강현우"),
+    ("member1", Role.COMMITTEE_MEMBER, None, "송예린"),
+    ("member2", Role.COMMITTEE_MEMBER, None, "임도현"),
 ]
 
 ORGANIZATIONS = {
@@ -365,15 +371,38 @@ def _backdate(app: Application, **fields: Any) -> None:
     app.refresh_from_db()
 
 
+def _recommended(app: Application, users: dict[str, User], *, consult: bool) -> Application:
+    """A case under review, recommended for approval by the officer (after consulting MOLIT)."""
+    officer, consultee = users["officer"], users["consultee"]
+    if consult:
+        (item,) = services.consultation_request(
+            application=app,
+            by=officer,
+            ministries=[Ministry.objects.get(code="MOLIT")],
+            question="보도 통행 허용 시 보행자 안전 조건에 대한 의견을 요청합니다.",
+        )
+        services.consultation_answer(
+            consultation=item,
+            by=consultee,
+            opinion="agree_with_conditions",
+            reasons="시속 5km 이하, 야간 운행 금지 조건으로 동의합니다.",
+        )
+    services.application_recommend(
+        application=app,
+        by=officer,
+        outcome=RecommendationOutcome.APPROVE,
+        proposed_term_days=2 * YEAR,
+        proposed_conditions=["최고 속도 시속 5km 이하", "야간(22시~06시) 운행 금지"],
+        legal_basis="정보통신융합법 제38조의2",
+        reasons="안전 조건 하에서 실증의 필요성이 인정됩니다.",
+    )
+    return app
+
+
 def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[Application]:
     """One sample case per status (two ways to ``withdrawn`` and to ``confirmed``)."""
     ict = programs["ICT"]
-    applicant, officer, decider, consultee = (
-        users["applicant"],
-        users["officer"],
-        users["decider"],
-        users["consultee"],
-    )
+    applicant, officer, decider = users["applicant"], users["officer"], users["decider"]
     today = timezone.localdate(timezone.now(), ict.tz)
     made: list[Application] = []
 
@@ -394,29 +423,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
 
     def deliberating(title: str, consult: bool = False) -> Application:
         app = reviewing("demonstration", title)
-        if consult:
-            (item,) = services.consultation_request(
-                application=app,
-                by=officer,
-                ministries=[Ministry.objects.get(code="MOLIT")],
-                question="보도 통행 허용 시 보행자 안전 조건에 대한 의견을 요청합니다.",
-            )
-            services.consultation_answer(
-                consultation=item,
-                by=consultee,
-                opinion="agree_with_conditions",
-                reasons="시속 5km 이하, 야간 운행 금지 조건으로 동의합니다.",
-            )
-        services.application_recommend(
-            application=app,
-            by=officer,
-            outcome=RecommendationOutcome.APPROVE,
-            proposed_term_days=2 * YEAR,
-            proposed_conditions=["최고 속도 시속 5km 이하", "야간(22시~06시) 운행 금지"],
-            legal_basis="정보통신융합법 제38조의2",
-            reasons="안전 조건 하에서 실증의 필요성이 인정됩니다.",
-        )
-        return app
+        return _recommended(app, users, consult=consult)
 
     def approved(title: str, start: dt.date, end: dt.date) -> Application:
         app = deliberating(title, consult=True)
@@ -533,6 +540,14 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     return made
 
 
+def _reviewing(users: dict[str, User], program: Program, title: str) -> Application:
+    """A demonstration case submitted and accepted by the officer (under review)."""
+    app = _draft(users, program, "demonstration", title)
+    services.application_submit(application=app, by=users["applicant"])
+    services.application_accept(application=app, by=users["officer"], no_conflict_declared=True)
+    return app
+
+
 def seed_two_factor(users: dict[str, User]) -> None:
     """Demo staff and the operator get a confirmed TOTP device with the documented demo secret,
     so that `manage.py demo_totp <username>` prints the code for /review/ and /admin/."""
@@ -542,14 +557,28 @@ def seed_two_factor(users: dict[str, User]) -> None:
 
 
 def seed_demo() -> tuple[bool, dict[str, User]]:
-    """Idempotent: configuration converges on every run; sample cases are made once."""
+    """Idempotent: configuration converges on every run; sample cases are made once. The
+    sample decisions cite their committee in free text, from before the ICT committee met in
+    the system; its meetings come after them (demo/committees.py)."""
     with transaction.atomic():
         programs = seed_configuration()
         users = seed_people()
         seed_two_factor(users)
-    if Application.objects.filter(organization__registration_number="220-81-12341").exists():
+    first_run = not Application.objects.filter(
+        organization__registration_number="220-81-12341"
+    ).exists()
+    if first_run:
+        with transaction.atomic():
+            seed_cases(users, programs)
+    else:
         demo_supervision.seed_settings()  # configuration converges on every run
-        return False, users
     with transaction.atomic():
-        seed_cases(users, programs)
-    return True, users
+        committee = committee_demo.seed_committees(programs, users)
+        if first_run:
+            ict = programs["ICT"]
+            committee_demo.seed_meetings(
+                committee,
+                users,
+                lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
+            )
+    return first_run, users

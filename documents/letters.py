@@ -118,6 +118,34 @@ def html_to_pdf(html: str, *, data: LetterInput, fetcher: StaticOnlyFetcher | No
     return pdf
 
 
+def render_paper(
+    template: str,
+    context: dict[str, Any],
+    *,
+    record_json: bytes,
+    record_name: str = "record.json",
+    fetcher: StaticOnlyFetcher | None = None,
+) -> bytes:
+    """A paper that is not a decision letter (agenda papers, minutes): ``template`` rendered with
+    ``context`` (auto-escaped), through the same renderer, static-only fetcher and fonts as the
+    letters; PDF/A-3b with the machine-readable record attached as ``record_name``. Pure."""
+    fetcher = fetcher or StaticOnlyFetcher()
+    html = render_to_string(template, context)
+    record = Attachment(
+        string=record_json,
+        name=record_name,
+        description="Record (JSON)",
+        relationship="Source",
+        url_fetcher=fetcher,
+    )
+    document = HTML(string=html, base_url=ASSET_ORIGIN, url_fetcher=fetcher)
+    pdf = document.write_pdf(
+        pdf_variant=PDF_VARIANT, attachments=[record], font_config=font_config()
+    )
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
 def bare_render(html: str, *, shared_fonts: bool = False) -> bytes:
     """Plain WeasyPrint, default options (optionally with the shared font configuration): the
     benchmark's baselines for the same HTML."""

@@ -160,3 +160,36 @@ class Letter(models.Model):
 
 
 # --- end of Letters ------------------------------------------------------------------------------
+
+
+# --- Papers ------------------------------------------------------------------------------------
+
+
+class Paper(models.Model):
+    """A sealed PDF that is not a decision letter: made from a template and data an app that
+    builds on ``documents`` provides (``committees``: agenda papers and minutes), stored once
+    with its SHA-256 and never changed. It belongs to no single case; the app that asked for it
+    keeps the link (``documents`` knows nothing of meetings)."""
+
+    reference = models.CharField(_("reference"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=300)
+    language = models.CharField(_("language"), max_length=8, default="ko")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    storage_name = models.CharField(max_length=64, unique=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+# --- end of Papers -------------------------------------------------------------------------------

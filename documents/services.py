@@ -7,10 +7,11 @@ state (409), permission (403), input (400) → write → audit event → effects
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Max
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
+from applications.audit import audit_record
 from applications.models import Application, Decision, DecisionKind, InsuranceProof
 from applications.roles import Role
 from applications.services import (
@@ -30,7 +32,8 @@ from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, StorageUnavailable, WrongState
 from documents import tasks, uploads
-from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus
+from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus, Paper
+from documents.papers import PaperSpec, paper_render
 from documents.storage import discard, document_key, private_key, store_private
 from documents.vocabulary import DocumentAction
 
@@ -339,3 +342,65 @@ def _record_letter_event(app: Application, by: Any, action: str, payload: dict[s
 
 
 # --- end of Letters ------------------------------------------------------------------------------
+
+
+# --- Papers ------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def paper_issue(
+    *,
+    spec: PaperSpec,
+    by: Any,
+    role: str,
+    then: Callable[[Paper], T],
+) -> T:
+    """Render ``spec`` with the letters' machinery, seal it, store it with its SHA-256 and record
+    ``paper_issued`` — in one transaction with ``then(paper)``, the asking app's own change (its
+    locks, checks and events). If ``then`` refuses (a stale form, a wrong state), nothing is kept:
+    no row, no event, no file. Rendering happens before the transaction, so no lock is held
+    while WeasyPrint works; ``then`` re-checks under its locks what the paper was made from."""
+    sealed = paper_render(spec)
+    digest = hashlib.sha256(sealed).hexdigest()
+    storage_name = secrets.token_hex(32)
+    with _transaction_with_files() as written:
+        try:
+            written.append(store_private(private_key("papers", storage_name), sealed))
+        except OSError as error:
+            logger.error("could not store a paper: %s", error)
+            raise StorageUnavailable(
+                _(
+                    "The paper could not be stored because our storage is full or unavailable. "
+                    "Nothing was saved; please try again later."
+                )
+            ) from error
+        paper = Paper.objects.create(
+            reference=spec.reference,
+            kind=spec.kind,
+            title=spec.title[:300],
+            language=spec.language,
+            created_by=by,
+            created_at=timezone.now(),
+            storage_name=storage_name,
+            size=len(sealed),
+            sha256=digest,
+        )
+        audit_record(
+            application=None,
+            actor=by,
+            actor_role=role,
+            action=DocumentAction.PAPER_ISSUED,
+            payload={
+                "paper": paper.pk,
+                "reference": paper.reference,
+                "kind": paper.kind,
+                "sha256": digest,
+                "size": paper.size,
+            },
+            at=paper.created_at,
+        )
+        return then(paper)
+
+
+# --- end of Papers -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Where private files live and how they are written: uploads and sealed letters.
+"""Where private files live and how they are written: uploads, sealed letters and papers.
 
 One storage abstraction for every process (web and workers, on one machine or several): a file
-is named by a *key*, ``<area>/<first two characters>/<random name>`` (``uploads`` or
-``letters``), never derived from user input and never under a public URL; files are served only
+is named by a *key*, ``<area>/<first two characters>/<random name>`` (``uploads``,
+``letters`` or ``papers``), never derived from user input and never under a public URL; files are served only
 by views that check who is asking. A file is written once (never overwritten); a failed write
 leaves no part of it behind and raises ``OSError``, whatever the store.
 
@@ -23,9 +23,9 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
-from documents.models import Document, Letter
+from documents.models import Document, Letter, Paper
 
-AREAS = ("uploads", "letters")
+AREAS = ("uploads", "letters", "papers")
 
 
 def private_key(area: str, storage_name: str) -> str:
@@ -39,6 +39,10 @@ def document_key(document: Document) -> str:
 
 def letter_key(letter: Letter) -> str:
     return private_key("letters", letter.storage_name)
+
+
+def paper_key(paper: Paper) -> str:
+    return private_key("papers", paper.storage_name)
 
 
 class StoreUnavailable(OSError):
@@ -191,3 +195,8 @@ def stored_path(document: Document) -> Path:
 def letter_pdf_path(letter: Letter) -> Path:
     """Where an issued letter's sealed PDF is stored on the local disk."""
     return LocalStore().path(letter_key(letter))
+
+
+def paper_pdf_path(paper: Paper) -> Path:
+    """Where sealed papers (agenda papers, minutes) are stored on the local disk."""
+    return LocalStore().path(paper_key(paper))

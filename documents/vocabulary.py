@@ -13,6 +13,7 @@ class DocumentAction(models.TextChoices):
     DOCUMENT_REMOVED = "document_removed"
     LETTER_ISSUED = "letter_issued"
     LETTER_CORRECTION_ORDERED = "letter_correction_ordered"
+    PAPER_ISSUED = "paper_issued"
 
 
 DOCUMENT_WORDING: dict[str, Wording] = {
@@ -25,4 +26,6 @@ DOCUMENT_WORDING: dict[str, Wording] = {
         _("Letter correction ordered"),
         _("The ministry ordered a corrected letter; it replaces the earlier one once issued."),
     ),
+    # Papers (agenda papers, minutes) belong to no single case: no case timeline shows them.
+    DocumentAction.PAPER_ISSUED: Wording(_("Paper sealed and stored"), None),
 }

@@ -10,6 +10,7 @@ from drf_spectacular.views import (
 from rest_framework.routers import SimpleRouter
 
 from api.letters import LetterApi
+from api.meetings import MeetingApi
 from api.supervision import ConditionApi, IncidentApi, InsurancePolicyApi, ReportApi, UserNoticeApi
 from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
 
@@ -26,6 +27,7 @@ router.register("incidents", IncidentApi, basename="incident")
 router.register("insurance-policies", InsurancePolicyApi, basename="insurance-policy")
 router.register("user-notices", UserNoticeApi, basename="user-notice")
 router.register("conditions", ConditionApi, basename="condition")
+router.register("meetings", MeetingApi, basename="meeting")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),

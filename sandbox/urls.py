@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("supervision.urls")),
     path("", include("portal.urls")),
+    path("review/committees/", include("committees.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
     path("api/", include("sandbox.api")),

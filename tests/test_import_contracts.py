@@ -18,6 +18,7 @@ PACKAGES = [
     "documents",
     "accounts",
     "supervision",
+    "committees",
     "portal",
     "reviews",
     "api",

@@ -1,5 +1,10 @@
 """The committee's decisions on an exemption case: approve, reject, remand; and the applicant's
 request for reconsideration of a rejection.
+
+Approvals and rejections cite the committee meeting that decided them. Where the meeting is
+recorded in the system (``meeting_at``: when it was held) the decision may not be dated before
+it; a free-text reference stays possible for programmes whose committee does not meet here
+(``effects.on_decision_check`` lets the ``committees`` app refuse it where one does).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import workflow
+from applications import effects, workflow
 from applications.models import (
     Application,
     Decision,
@@ -28,6 +33,21 @@ from applications.services.kernel import (
 from core.errors import InvalidInput
 
 
+def meeting_problems(
+    application: Application, *, meeting_at: dt.datetime | None, at: dt.datetime
+) -> dict[str, str]:
+    """A decision citing a meeting is not dated before it; the apps that build on the kernel
+    add their own rules (``committees``: a programme's committee decides in its meetings)."""
+    problems = effects.decision_problems(application, meeting_at)
+    if meeting_at is not None and at < meeting_at:
+        moment = meeting_at.astimezone(application.program.tz)
+        problems["committee_reference"] = str(
+            _("The decision cannot be dated before the meeting it cites (%(meeting)s).")
+            % {"meeting": moment.strftime("%Y-%m-%d %H:%M")}
+        )
+    return problems
+
+
 def application_approve(
     *,
     application: Application,
@@ -38,10 +58,12 @@ def application_approve(
     conditions: Sequence[str] = (),
     exempted_provisions: Sequence[str] = (),
     legal_basis: str = "",
+    meeting_at: dt.datetime | None = None,
     expected_version: int | None = None,
 ) -> Decision:
-    """Decision maker (not the recommender) approves with a committee reference, a term within
-    the track maximum, and numbered conditions."""
+    """Decision maker (not the recommender) approves with a committee reference (and, where the
+    meeting is recorded, when it was held), a term within the track maximum, and numbered
+    conditions."""
     reference = clean_text(
         committee_reference, "committee_reference", _("Give the committee meeting reference.")
     )
@@ -53,8 +75,10 @@ def application_approve(
             track=app.track,
             start=term_start,
             end=term_end,
-            decided_on=app.program.local_date(at),
+            # A committee decides at its meeting: the term may start from that day.
+            decided_on=app.program.local_date(meeting_at or at),
         )
+        problems.update(meeting_problems(app, meeting_at=meeting_at, at=at))
         if problems:
             raise InvalidInput(problems)
 
@@ -69,6 +93,7 @@ def application_approve(
             arguments=lambda app: {"at": at, "term_start": term_start, "term_end": term_end},
             payload={
                 "committee_reference": reference,
+                **({"meeting_at": meeting_at} if meeting_at is not None else {}),
                 "term_start": term_start,
                 "term_end": term_end,
                 "conditions": items,
@@ -98,9 +123,18 @@ def application_reject(
     by: Any,
     reasons: str,
     committee_reference: str = "",
+    meeting_at: dt.datetime | None = None,
     expected_version: int | None = None,
 ) -> Decision:
-    """Decision maker rejects; reasons are required (they go into the letter)."""
+    """Decision maker rejects; reasons are required (they go into the letter). A meeting
+    recorded in the system (``meeting_at``) may not be later than the decision."""
+    now = timezone.now()  # the decision is recorded no earlier than this
+
+    def guard(app: Application) -> None:
+        problems = meeting_problems(app, meeting_at=meeting_at, at=now)
+        if problems:
+            raise InvalidInput(problems)
+
     return decide_with_reasons(
         application=application,
         by=by,
@@ -110,7 +144,9 @@ def application_reject(
         reasons_message=_("Give the reasons for the rejection."),
         field="reasons",
         committee_reference=committee_reference,
+        meeting_at=meeting_at,
         expected_version=expected_version,
+        guard=guard,
     )
 
 

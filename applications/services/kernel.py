@@ -185,6 +185,7 @@ def decide_with_reasons(
     reasons_message: str,
     field: str = "reason",
     committee_reference: str = "",
+    meeting_at: dt.datetime | None = None,
     expected_version: int | None = None,
     guard: Callable[[Application], None] | None = None,
 ) -> Decision:
@@ -200,7 +201,11 @@ def decide_with_reasons(
             expected_version=expected_version,
             guard=guard,
             arguments=(lambda app: {"at": at}) if name == "reject" else None,
-            payload={"reasons": text, "committee_reference": committee_reference},
+            payload={
+                "reasons": text,
+                "committee_reference": committee_reference,
+                **({"meeting_at": meeting_at} if meeting_at is not None else {}),
+            },
             at=at,
         )
         return decision_record(

@@ -18,7 +18,16 @@ from applications import vocabulary
 from applications.models import Application
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["applications", "documents", "accounts", "supervision", "portal", "reviews", "api"]
+APPS = [
+    "applications",
+    "documents",
+    "accounts",
+    "supervision",
+    "committees",
+    "portal",
+    "reviews",
+    "api",
+]
 
 
 def hangul(text: object) -> bool:
@@ -27,7 +36,12 @@ def hangul(text: object) -> bool:
 
 def test_every_action_of_every_registered_app_is_worded() -> None:
     enums = vocabulary.registered_enums()
-    assert {e.__name__ for e in enums} >= {"AuditAction", "DocumentAction", "AccountAction"}
+    assert {e.__name__ for e in enums} >= {
+        "AuditAction",
+        "DocumentAction",
+        "AccountAction",
+        "CommitteeAction",
+    }
     for enum in enums:
         for action in enum.values:
             words = vocabulary.wording(action)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from applications.models import Application, Track
+from applications.models import Application, Decision, Track
 from applications.workflow import ApplicationStatus as S
 from supervision.models import (
     ConditionRecord,
@@ -47,8 +47,19 @@ def test_the_demo_has_a_waiver_under_supervision(capsys):
     assert app.data_items.count() == 3
     exemption_tracks = Track.objects.filter(kind="exemption").count()
     assert SupervisionSettings.objects.count() == exemption_tracks
-    # The earlier sample cases were approved before supervision was set up: no schedule.
-    assert set(Report.objects.values_list("application_id", flat=True)) == {app.pk}
+    # The earlier sample cases were approved before supervision was set up: no schedule. The
+    # committee's meeting decided after it (demo/committees.py): its approval has a schedule,
+    # none of it due yet.
+    committee_approved = set(
+        Decision.objects.filter(kind="approval")
+        .exclude(committee_reference="")
+        .filter(application__agenda_items__isnull=False)
+        .values_list("application_id", flat=True)
+    )
+    scheduled = set(Report.objects.values_list("application_id", flat=True))
+    assert scheduled - committee_approved == {app.pk}
+    assert not Report.objects.exclude(application=app).filter(overdue_at__isnull=False).exists()
+    before = Report.objects.count()
     call_command("seed_demo")  # idempotent
-    assert Report.objects.count() == len(reports)
+    assert Report.objects.count() == before
     capsys.readouterr()
