@@ -30,7 +30,12 @@ def _events(app: Any, literals: list[tuple[str, str, str, str, str, dict[str, An
             "action": action,
             "from_status": source,
             "to_status": target,
-            "payload": payload,
+            # The submission lists the events recorded while the case was a draft.
+            "payload": (
+                {**payload, "draft_events": [r.seq for r in rows if r.to_status == "draft"]}
+                if action == "submit"
+                else payload
+            ),
             "prev_hash": row.prev_hash,
             "hash": row.hash,
         }
