@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from applications.audit import utc_text
 from applications.models import (
     Application,
     AuditEvent,
@@ -27,11 +28,9 @@ from applications.workflow import ConfirmationOutcome
 
 
 def iso_utc(value: dt.datetime | None) -> str | None:
-    """The one text form of a moment in the API, JSON pages and exports alike."""
-    if value is None:
-        return None
-    text = value.astimezone(dt.UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    """The one text form of a moment in the API, JSON pages and exports alike (and the one the
+    audit chain's hash covers)."""
+    return None if value is None else utc_text(value)
 
 
 class UtcDateTimeField(serializers.DateTimeField):
