@@ -50,6 +50,7 @@ class ApiAccessLog(models.Model):
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=2000)
     status_code = models.PositiveSmallIntegerField()
+    request_id = models.CharField(max_length=32, blank=True, db_index=True)
 
     class Meta:
         db_table = "applications_apiaccesslog"  # made by the applications app; moved here as is
@@ -59,3 +60,41 @@ class ApiAccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.user_id} {self.method} {self.path}"
+
+
+class CheckpointTrigger(models.TextChoices):
+    SCHEDULE = "schedule", _("On schedule")
+    DEMAND = "demand", _("On demand")
+
+
+class AuditCheckpoint(models.Model):
+    """The audit chain's head (seq and hash) signed with the authority's letter-sealing key.
+    Anyone holding a checkpoint can tell later whether the history up to it was rewritten.
+    Written once, never changed (``api/checkpoints.py``)."""
+
+    seq = models.PositiveBigIntegerField(_("sequence number"), unique=True)
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    issuer = models.CharField(_("issuer"), max_length=200)
+    message = models.TextField(_("signed message"))
+    algorithm = models.CharField(_("algorithm"), max_length=40)
+    signature = models.TextField(_("signature"))
+    certificate = models.TextField(_("certificate (PEM)"))
+    certificate_sha256 = models.CharField(_("certificate SHA-256"), max_length=64)
+    trigger = models.CharField(_("made"), max_length=16, choices=CheckpointTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.seq} {self.head_hash[:12]}"

@@ -11,20 +11,25 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from applications import vocabulary
 from applications.audit import utc_text
 from applications.models import (
     Application,
     AuditEvent,
     Consultation,
     Decision,
+    DecisionKind,
     ExtensionRequest,
+    Language,
     LawAmendmentRequest,
     Opinion,
     Recommendation,
     RegulationConcerned,
     RegulationGround,
 )
-from applications.workflow import ConfirmationOutcome
+from applications.roles import Role
+from applications.workflow import ApplicationStatus, ConfirmationOutcome, TrackKind
+from documents.models import LetterKind, LetterStatus
 
 
 def iso_utc(value: dt.datetime | None) -> str | None:
@@ -42,13 +47,57 @@ def _absolute(request: Any, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def action_choices() -> list[tuple[str, str]]:
+    """Every registered audit action (each app registers its own in ``AppConfig.ready``)."""
+    return [(action, action) for action in sorted(vocabulary.registered())]
+
+
+class ActionField(serializers.ChoiceField):
+    """An audit action; its choices are read from the vocabulary when asked (apps register
+    theirs as they get ready)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[], **kwargs)
+
+    @property  # type: ignore[override]
+    def choices(self) -> dict[str, str]:
+        return dict(action_choices())
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+STATUS_OR_NONE = [("", "none (not a case event)"), *ApplicationStatus.choices]
+
+
 class EventSerializer(serializers.ModelSerializer[AuditEvent]):
+    seq = serializers.IntegerField(min_value=1)
     occurred_at = UtcDateTimeField()
     application: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True, allow_null=True
+        slug_field="reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The case's reference; null for events without a case and for events of a "
+        "case that has not been submitted yet.",
     )
-    actor = serializers.CharField(source="actor_name")
-    payload = serializers.JSONField()
+    actor = serializers.CharField(source="actor_name", help_text="Username, or system.")
+    actor_role = serializers.ChoiceField(choices=Role.choices)
+    action = ActionField()
+    from_status = serializers.ChoiceField(choices=STATUS_OR_NONE)
+    to_status = serializers.ChoiceField(choices=STATUS_OR_NONE)
+    payload = serializers.DictField(
+        help_text="The event's details (JSON object); moments in it are UTC with Z."
+    )
+    prev_hash = serializers.CharField(min_length=64, max_length=64)
+    hash = serializers.CharField(
+        min_length=64,
+        max_length=64,
+        help_text="sha256(prev_hash + canonical JSON of the other fields): see docs/api.md.",
+    )
 
     class Meta:
         model = AuditEvent
@@ -75,9 +124,9 @@ class LetterSerializer(serializers.Serializer[Any]):
     number = serializers.CharField()
     application = serializers.CharField(source="application.reference")
     decision = serializers.IntegerField(source="decision_id")
-    kind = serializers.CharField()
-    language = serializers.CharField()
-    status = serializers.CharField()
+    kind = serializers.ChoiceField(choices=LetterKind.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
+    status = serializers.ChoiceField(choices=LetterStatus.choices)
     version = serializers.IntegerField()
     created_at = UtcDateTimeField()
     issued_at = UtcDateTimeField(allow_null=True)
@@ -119,7 +168,7 @@ class DecisionSerializer(serializers.ModelSerializer[Decision]):
     id = serializers.IntegerField()
     application = serializers.CharField(source="application.reference")
     program = serializers.CharField(source="application.program.code")
-    outcome = serializers.CharField(source="kind")
+    outcome = serializers.ChoiceField(source="kind", choices=DecisionKind.choices)
     decided_at = UtcDateTimeField()
     decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
@@ -175,7 +224,7 @@ class ApplicationSerializer(serializers.ModelSerializer[Application]):
     program = serializers.CharField(source="program.code")
     ministry = serializers.CharField(source="program.lead_ministry.code")
     track = serializers.CharField(source="track.code")
-    track_kind = serializers.CharField(source="track.kind")
+    track_kind = serializers.ChoiceField(source="track.kind", choices=TrackKind.choices)
     submitted_at = UtcDateTimeField(allow_null=True)
     deadline = UtcDateTimeField(source="due_at", allow_null=True)
     decided_at = UtcDateTimeField(allow_null=True)
@@ -351,7 +400,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 class CaseAsOfSerializer(serializers.Serializer[dict[str, Any]]):
     as_of = UtcDateTimeField()
-    status = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=ApplicationStatus.choices, allow_null=True)
     term_start = serializers.DateField(allow_null=True)
     term_end = serializers.DateField(allow_null=True)
     conditions = serializers.ListField(child=serializers.CharField())
@@ -374,7 +423,67 @@ class HistorySerializer(EventPageSerializer):
 
 class AuditVerifySerializer(serializers.Serializer[Any]):
     ok = serializers.BooleanField()
+    started_from = serializers.ChoiceField(
+        choices=["checkpoint", "genesis"],
+        help_text="Where the walk began: the last good checkpoint (only the events after it "
+        "were walked) or the genesis (every event).",
+    )
+    from_seq = serializers.IntegerField(help_text="The seq the walk started after (0: genesis).")
+    checkpoint_url = serializers.URLField(allow_null=True)
+    checkpoints_checked = serializers.IntegerField(
+        help_text="Kept checkpoints whose signed hash was compared with the chain."
+    )
     events_checked = serializers.IntegerField()
-    head_hash = serializers.CharField()
+    head_seq = serializers.IntegerField(help_text="The chain head when the walk began.")
+    head_hash = serializers.CharField(help_text="The hash of the last sound event walked.")
     first_broken_seq = serializers.IntegerField(allow_null=True)
     problem = serializers.CharField()
+
+
+class CheckpointSerializer(serializers.Serializer[Any]):
+    seq = serializers.IntegerField(help_text="The chain head's seq when it was signed.")
+    head_hash = serializers.CharField(help_text="The hash of event #seq.")
+    signed_at = UtcDateTimeField()
+    issuer = serializers.CharField()
+    trigger = serializers.ChoiceField(choices=["schedule", "demand"])
+    message = serializers.CharField(help_text="The exact signed bytes (UTF-8).")
+    algorithm = serializers.ChoiceField(
+        choices=["RSASSA-PKCS1-v1_5-SHA256", "ECDSA-SHA256", "Ed25519"]
+    )
+    signature = serializers.CharField(help_text="Base64.")
+    certificate_sha256 = serializers.CharField(
+        help_text="SHA-256 of the signing certificate (DER)."
+    )
+    certificate_url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_certificate_url(self, checkpoint: Any) -> str:
+        return _absolute(self.context.get("request"), reverse("audit-certificate"))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, checkpoint: Any) -> str:
+        return _absolute(
+            self.context.get("request"), reverse("api:checkpoint-detail", args=[checkpoint.seq])
+        )
+
+
+class AccessLogSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    at = UtcDateTimeField()
+    user = serializers.CharField(source="user.username", help_text="Who made the request.")
+    role = serializers.CharField(help_text="Their role(s) when they made it.")
+    token = serializers.SerializerMethodField(help_text="The token's prefix (null: a session).")
+    token_name = serializers.SerializerMethodField()
+    method = serializers.CharField()
+    path = serializers.CharField(help_text="Path and query string as requested.")
+    status_code = serializers.IntegerField()
+    request_id = serializers.CharField(help_text="The X-Request-Id the answer carried.")
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_token(self, entry: Any) -> str | None:
+        return entry.token.prefix if entry.token_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_token_name(self, entry: Any) -> str | None:
+        return entry.token.name if entry.token_id else None

@@ -1,7 +1,12 @@
-"""API wiring: ``/api/v1/`` routes, the OpenAPI schema and its offline docs."""
+"""API wiring: ``/api/v1/`` routes, the OpenAPI schema and its offline docs, the verifier for
+download, the problem types, and a problem+json 404 for any other path under /api/."""
+
+from typing import Any
 
 from csp.decorators import csp_update
-from django.urls import URLPattern, URLResolver, include, path
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.utils import translation
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -9,23 +14,40 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import SimpleRouter
 
+from api import pages
+from api.audit_views import AccessLogApi, ApiRootApi, AuditVerifyApi, CheckpointApi
 from api.letters import LetterApi
-from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
+from api.views import ApplicationApi, DecisionApi, EventApi
 
 app_name = "api"
 
 REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 
+
+class EnglishSchemaView(SpectacularAPIView):
+    """The schema is documentation for programmers: English whatever the site's language."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with translation.override("en"):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+
 router = SimpleRouter()
 router.register("applications", ApplicationApi, basename="application")
 router.register("decisions", DecisionApi, basename="decision")
 router.register("letters", LetterApi, basename="letter")
+router.register("audit/checkpoints", CheckpointApi, basename="checkpoint")
+router.register("access-log", AccessLogApi, basename="access-log")
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", ApiRootApi.as_view(), name="root"),
     path("v1/", include(router.urls)),
     path("v1/events/", EventApi.as_view(), name="event-list"),
     path("v1/audit/verify/", AuditVerifyApi.as_view(), name="audit-verify"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", EnglishSchemaView.as_view(), name="schema"),
     path(
         "docs/",
         SpectacularSwaggerSplitView.as_view(
@@ -41,4 +63,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ),
         name="redoc",
     ),
+    path("verifier.py", pages.VerifierFile.as_view(), name="verifier"),
+    path("problems/", pages.ProblemTypes.as_view(), name="problems"),
+    path("problems/<slug:code>/", pages.ProblemTypes.as_view(), name="problem"),
+    re_path(r"^", pages.api_not_found, name="not-found"),
 ]

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (errors included) carries the request's id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -277,6 +279,14 @@ SPECTACULAR_SETTINGS = {
         "RequestStatusEnum": "applications.models.RequestStatus",
     },
 }
+
+# --- Audit chain checkpoints (api/checkpoints.py) ---------------------------------------------
+# The scheduler signs the chain head this often (seconds) while the chain grows; 0 turns the
+# schedule off (auditors can still ask for one).
+AUDIT_CHECKPOINT_INTERVAL = int(os.environ.get("AUDIT_CHECKPOINT_INTERVAL", "3600"))
+# After the sealing key is replaced: SHA-256 fingerprints (of the DER certificate) of earlier
+# sealing certificates whose checkpoints are still to be trusted.
+AUDIT_CHECKPOINT_TRUSTED_CERTIFICATES = env_list("AUDIT_CHECKPOINT_TRUSTED_CERTIFICATES", "")
 
 # --- Letters ----------------------------------------------------------------------------------
 # Public base URL printed on letters for the verification page.

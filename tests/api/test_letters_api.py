@@ -15,6 +15,7 @@ from documents.issuing import letter_issue
 from documents.models import Letter
 from documents.services import letter_correct
 from documents.storage import letter_pdf_path
+from tests.api.problems import problem_of
 from tests.builders import World, drive
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -106,8 +107,8 @@ def test_a_pending_letter_has_metadata_but_no_pdf(world: World, api_as, approved
     meta = api.get("/api/v1/letters/ICT-L-2026-0001/").json()
     assert (meta["status"], meta["pdf_url"], meta["sha256"]) == ("pending", None, "")
     response = api.get("/api/v1/letters/ICT-L-2026-0001/pdf/")
-    assert response.status_code == 404
-    assert response.json() == {"detail": "This letter has not been issued yet."}
+    body = problem_of(response, 404, "not_found")
+    assert body["detail"] == "This letter has not been issued yet."
 
 
 def test_letters_of_other_organisations_do_not_exist(world: World, api_as, approved):
@@ -115,6 +116,5 @@ def test_letters_of_other_organisations_do_not_exist(world: World, api_as, appro
     api = api_as(world.other_applicant)
     for url in ("/api/v1/letters/ICT-L-2026-0001/", "/api/v1/letters/ICT-L-2026-0001/pdf/"):
         response = api.get(url)
-        assert response.status_code == 404
-        assert response.json() == {"detail": "No such letter."}
+        assert problem_of(response, 404, "not_found")["detail"] == "No such letter."
     assert api_as(world.applicant).get("/api/v1/letters/ICT-L-2026-0001/pdf/").status_code == 200

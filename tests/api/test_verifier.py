@@ -100,10 +100,10 @@ def test_a_draft_event_moved_to_another_case_is_caught(world: World, api_as, tra
     """Events recorded on a draft hash no reference; the submission's list binds them."""
     first = AuditEvent.objects.get(seq=1)  # the first case's draft_created
     other = AuditEvent.objects.filter(action="submit").exclude(application=first.application)
+    target = other.values_list("application_id", flat=True).first()
     with _behind_the_orm() as cursor:
         cursor.execute(
-            f"UPDATE {TABLE} SET application_id = %s WHERE seq = %s",
-            [other.first().application_id, first.seq],
+            f"UPDATE {TABLE} SET application_id = %s WHERE seq = %s", [target, first.seq]
         )
     result = _run(_export(api_as(world.auditor), tmp_path, "ndjson"))
     assert result.returncode == 1
