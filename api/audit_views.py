@@ -269,7 +269,7 @@ ROOT_ENDPOINTS = [
     ("audit_verify", "api:audit-verify", "Verify the audit chain (auditors)."),
     ("audit_checkpoints", "api:checkpoint-list", "Signed checkpoints of the chain."),
     ("access_log", "api:access-log-list", "Who used the API (auditors)."),
-    # ("webhooks", "api:webhook-list", "Webhook subscriptions and their deliveries (auditors)."),
+    ("webhooks", "api:webhook-list", "Webhook subscriptions and their deliveries (auditors)."),
 ]
 
 

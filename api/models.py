@@ -98,3 +98,94 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint #{self.seq} {self.head_hash[:12]}"
+
+
+class WebhookSubscription(models.Model):
+    """An auditor's URL subscribed to audit event types (Standard Webhooks). The secret signs
+    every delivery; it is shown once, when the subscription is made."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="webhook_subscriptions"
+    )
+    url = models.URLField(_("URL"), max_length=2000)
+    event_types = models.JSONField(_("event types"), default=list)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    secret = models.CharField(max_length=100, editable=False)
+    created_at = models.DateTimeField(_("created at"))
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.owner_id})"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one subscription: the same message, with the same id,
+    on every attempt and replay."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    event = models.ForeignKey("applications.AuditEvent", on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(max_length=40, unique=True)
+    event_type = models.CharField(max_length=80)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="webhook_delivery_once_per_event"
+            )
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.message_id} {self.status}"
+
+
+class AttemptTrigger(models.TextChoices):
+    FIRST = "first", _("First attempt")
+    RETRY = "retry", _("Retry")
+    REPLAY = "replay", _("Replay")
+
+
+class WebhookAttempt(models.Model):
+    """The log of one HTTP attempt at a delivery."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.PROTECT, related_name="attempt_log"
+    )
+    trigger = models.CharField(max_length=16, choices=AttemptTrigger.choices)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status_code or self.error[:40]}"

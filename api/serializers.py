@@ -4,9 +4,13 @@ their reference, people by username, ministries, programmes and tracks by code."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -487,3 +491,159 @@ class AccessLogSerializer(serializers.Serializer[Any]):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_token_name(self, entry: Any) -> str | None:
         return entry.token.name if entry.token_id else None
+
+
+PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
+URL_REST = rf"[A-Za-z0-9.-]+(:{PORT})?(/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]*)?"
+
+
+def webhook_url_pattern() -> str:
+    """What a subscription's URL may look like (``https``, or ``http`` too where allowed)."""
+    scheme = "https?" if settings.WEBHOOKS_ALLOW_HTTP else "https"
+    return f"^{scheme}://{URL_REST}$"
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string, and only that (DRF would turn a number into its text)."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class WebhookUrlField(StrictCharField):
+    """A receiver's address; its schema pattern follows the settings of this server."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=2000, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if not re.match(webhook_url_pattern(), value):
+            scheme = "http(s)" if settings.WEBHOOKS_ALLOW_HTTP else "https"
+            raise serializers.ValidationError(
+                _("Give an %(scheme)s address: a host name, maybe a port, a path and a query.")
+                % {"scheme": scheme}
+            )
+        return value
+
+
+class WebhookUrlFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "api.serializers.WebhookUrlField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "maxLength": 2000, "pattern": webhook_url_pattern()}
+
+
+class EventTypeField(serializers.ChoiceField):
+    """An event type: ``audit.<action>``, or ``audit.*`` for every action."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=[], **kwargs)
+
+    @property  # type: ignore[override]
+    def choices(self) -> dict[str, str]:
+        return {value: value for value in webhook_types()}
+
+    @choices.setter
+    def choices(self, value: Any) -> None:
+        pass
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or data not in webhook_types():
+            self.fail("invalid_choice", input=data)
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+def webhook_types() -> list[str]:
+    return ["audit.*", *(f"audit.{action}" for action in sorted(vocabulary.registered()))]
+
+
+class UniqueListField(serializers.ListField):
+    """A list whose items must differ (the schema says ``uniqueItems``)."""
+
+    def to_internal_value(self, data: Any) -> list[Any]:
+        items = super().to_internal_value(data)
+        if len(set(items)) != len(items):
+            raise serializers.ValidationError(_("Give each item once."))
+        return items
+
+
+class UniqueListFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "api.serializers.UniqueListField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "uniqueItems": True}
+
+
+class StrictBody(serializers.Serializer[Any]):
+    """A request body with no fields but its own (anything else is a 400 naming it)."""
+
+    def validate(self, attrs: Any) -> Any:
+        extra = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if extra:
+            raise serializers.ValidationError({name: _("Unknown field.") for name in extra})
+        return attrs
+
+
+class WebhookSubscribeSerializer(StrictBody):
+    url = WebhookUrlField(help_text="Where deliveries are POSTed.")
+    event_types = UniqueListField(
+        child=EventTypeField(),
+        min_length=1,
+        max_length=200,
+        help_text="audit.<action> for each action wanted, or audit.* for all.",
+    )
+    description = StrictCharField(
+        required=False, allow_blank=True, max_length=200, help_text="A note for yourself."
+    )
+
+
+class WebhookSubscriptionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    event_types = serializers.ListField(child=EventTypeField())
+    description = serializers.CharField()
+    created_at = UtcDateTimeField()
+    deliveries_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_deliveries_url(self, subscription: Any) -> str:
+        return _absolute(
+            self.context.get("request"),
+            reverse("api:webhook-deliveries", args=[subscription.pk]),
+        )
+
+
+class WebhookCreatedSerializer(WebhookSubscriptionSerializer):
+    secret = serializers.CharField(
+        help_text="whsec_…: verifies each delivery's webhook-signature. Shown only now."
+    )
+
+
+class WebhookAttemptSerializer(serializers.Serializer[Any]):
+    trigger = serializers.ChoiceField(choices=["first", "retry", "replay"])
+    started_at = UtcDateTimeField()
+    duration_ms = serializers.IntegerField()
+    status_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField()
+
+
+class WebhookDeliverySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    message_id = serializers.CharField(help_text="The webhook-id header: the same on retries.")
+    event_seq = serializers.IntegerField(source="event.seq")
+    event_type = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "succeeded", "failed"])
+    attempts = serializers.IntegerField()
+    next_attempt_at = UtcDateTimeField(allow_null=True)
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField()
+    created_at = UtcDateTimeField()
+    delivered_at = UtcDateTimeField(allow_null=True)
+    log = WebhookAttemptSerializer(many=True, source="attempt_log.all")

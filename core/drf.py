@@ -109,6 +109,12 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "Something failed on the server; quote `request_id` when you report it.",
         ),
         ProblemType(
+            "unavailable",
+            503,
+            gettext_lazy("Service unavailable"),
+            "The database is unavailable for a moment; retry after `Retry-After` seconds.",
+        ),
+        ProblemType(
             "storage_unavailable",
             507,
             gettext_lazy("Storage unavailable"),

@@ -4,7 +4,8 @@ download, the problem types, and a problem+json 404 for any other path under /ap
 from typing import Any
 
 from csp.decorators import csp_update
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.utils import translation
 from drf_spectacular.views import (
@@ -18,6 +19,7 @@ from api import pages
 from api.audit_views import AccessLogApi, ApiRootApi, AuditVerifyApi, CheckpointApi
 from api.letters import LetterApi
 from api.views import ApplicationApi, DecisionApi, EventApi
+from api.webhook_views import WebhookApi, WebhookDeliveryApi, WebhookReplayApi
 
 app_name = "api"
 
@@ -27,7 +29,7 @@ REDOC_CSP = {"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]}
 class EnglishSchemaView(SpectacularAPIView):
     """The schema is documentation for programmers: English whatever the site's language."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         with translation.override("en"):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render"):
@@ -41,12 +43,23 @@ router.register("decisions", DecisionApi, basename="decision")
 router.register("letters", LetterApi, basename="letter")
 router.register("audit/checkpoints", CheckpointApi, basename="checkpoint")
 router.register("access-log", AccessLogApi, basename="access-log")
+router.register("webhooks", WebhookApi, basename="webhook")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", ApiRootApi.as_view(), name="root"),
     path("v1/", include(router.urls)),
     path("v1/events/", EventApi.as_view(), name="event-list"),
     path("v1/audit/verify/", AuditVerifyApi.as_view(), name="audit-verify"),
+    re_path(
+        r"^v1/webhooks/(?P<pk>[0-9]{1,19})/deliveries/$",
+        WebhookDeliveryApi.as_view({"get": "list"}),
+        name="webhook-deliveries",
+    ),
+    re_path(
+        r"^v1/webhooks/(?P<pk>[0-9]{1,19})/deliveries/(?P<delivery>[0-9]{1,19})/replay/$",
+        WebhookReplayApi.as_view(),
+        name="webhook-replay",
+    ),
     path("schema/", EnglishSchemaView.as_view(), name="schema"),
     path(
         "docs/",
