@@ -87,7 +87,9 @@ def token(world: World, monkeypatch: Any, in_test_transaction: None) -> str:
     subscription, _ = webhook_subscribe(
         by=world.auditor, url="https://192.0.2.1/hook", event_types=["audit.*"]
     )
-    (delivery,) = deliveries_create(event_id=AuditEvent.objects.order_by("seq").last().pk)
+    last_event = AuditEvent.objects.order_by("-seq").values_list("pk", flat=True).first()
+    assert last_event is not None
+    (delivery,) = deliveries_create(event_id=last_event)
     KNOWN.update(
         reference=app.reference,
         number="ICT-L-2026-0001",
