@@ -302,8 +302,9 @@ class ApiView:
         response["ETag"] = etag
         if not _matches(request.headers.get("If-None-Match", ""), etag):
             return response
-        if hasattr(response, "close"):
-            response.close()
+        stream = getattr(response, "file_to_stream", None)
+        if stream is not None:  # a PDF not sent after all (close() would end the request)
+            stream.close()
         not_modified = HttpResponse(status=304)
         for header in ("ETag", "Cache-Control", "RateLimit", "RateLimit-Policy", "Vary"):
             if header in response:
