@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,24 +36,11 @@ from api.permissions import (
     can_read_access_log,
     can_request_audit_checkpoint,
     can_verify_audit_chain,
+    only,
 )
 from api.serializers import AccessLogSerializer, AuditVerifySerializer, CheckpointSerializer
 from core.drf import error_responses
 from core.errors import Conflict, NotVisible
-
-
-def only(predicate: Any, message: Any, actions: tuple[str, ...] | None = None) -> type:
-    """A DRF permission from one of ``api/permissions.py``'s predicates (403 with ``message``),
-    checked right after authentication (before parameters); for some ``actions`` only."""
-
-    class Only(BasePermission):
-        def has_permission(self, request: Any, view: Any) -> bool:
-            if actions is not None and getattr(view, "action", None) not in actions:
-                return True
-            self.message = str(message)
-            return bool(predicate(request.user))
-
-    return Only
 
 
 class VerifyQuery(serializers.Serializer[Any]):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.permissions import BasePermission
+
 from applications.roles import Role, has_role
 
 
@@ -27,3 +29,17 @@ def can_read_access_log(user: Any, obj: Any = None) -> bool:
 def can_manage_webhooks(user: Any, obj: Any = None) -> bool:
     """Auditors subscribe their own URLs; ``obj`` (a subscription) must be theirs."""
     return _auditor(user) and (obj is None or obj.owner_id == user.pk)
+
+
+def only(predicate: Any, message: Any, actions: tuple[str, ...] | None = None) -> type:
+    """A DRF permission from one of ``api/permissions.py``'s predicates (403 with ``message``),
+    checked right after authentication (before parameters); for some ``actions`` only."""
+
+    class Only(BasePermission):
+        def has_permission(self, request: Any, view: Any) -> bool:
+            if actions is not None and getattr(view, "action", None) not in actions:
+                return True
+            self.message = str(message)
+            return bool(predicate(request.user))
+
+    return Only

@@ -15,10 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import webhooks
-from api.audit_views import only
 from api.base import MAX_SEQ, READ_ERRORS, ApiView, NewestFirst
 from api.models import WebhookDelivery, WebhookSubscription
-from api.permissions import can_manage_webhooks
+from api.permissions import can_manage_webhooks, only
 from api.serializers import (
     WebhookCreatedSerializer,
     WebhookDeliverySerializer,
