@@ -402,6 +402,13 @@ class NewestFirst(pagination.CursorPagination):
             raise ParameterProblem({"page_size": [_("Give a whole number from 1 to 500.")]})
         return int(raw)
 
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        answer = super().get_paginated_response_schema(schema)
+        link = "https://sandbox.example/api/v1/applications/?cursor="
+        answer["properties"]["next"]["example"] = f"{link}n48"
+        answer["properties"]["previous"]["example"] = f"{link}p47"
+        return answer
+
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:

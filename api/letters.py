@@ -66,6 +66,22 @@ class ZipRenderer(_BinaryRenderer):
     format = "zip"
 
 
+class OctetRenderer(_BinaryRenderer):
+    """For clients that take any file as bytes (``Accept: application/octet-stream``): the same
+    bytes, labelled as such."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+
+
+def _file_type(request: Request, native: str) -> str:
+    return (
+        OctetRenderer.media_type
+        if request.accepted_media_type == OctetRenderer.media_type
+        else native
+    )
+
+
 class LetterFilter(StrictFilterSet):
     application = django_filters.CharFilter(
         field_name="application__reference", help_text="Case reference."
@@ -141,10 +157,18 @@ class LetterApi(ApiView, viewsets.GenericViewSet[Letter]):
             (200, "application/pdf"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The sealed PDF as issued."
             ),
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="The same bytes, for `Accept: application/octet-stream`.",
+            ),
             **error_responses(400, 404, *READ_ERRORS),
         },
     )
-    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[renderers.JSONRenderer, PdfRenderer, OctetRenderer],
+    )
     def pdf(self, request: Request, number: str) -> FileResponse:
         letter = letter_get_for(user=request.user, number=number, include_pending=True)
         path = letter_pdf_path(letter) if letter.storage_name else None
@@ -153,7 +177,7 @@ class LetterApi(ApiView, viewsets.GenericViewSet[Letter]):
         self.etag_source = letter.sha256
         return FileResponse(
             path.open("rb"),
-            content_type="application/pdf",
+            content_type=_file_type(request, "application/pdf"),
             as_attachment=True,
             filename=f"{letter.number}.pdf",
         )
@@ -168,6 +192,10 @@ class LetterApi(ApiView, viewsets.GenericViewSet[Letter]):
             (200, "application/zip"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The letters, SHA256SUMS, manifest.csv"
             ),
+            (200, "application/octet-stream"): OpenApiResponse(
+                response=OpenApiTypes.BINARY,
+                description="The same bytes, for `Accept: application/octet-stream`.",
+            ),
             **error_responses(400, *READ_ERRORS),
         },
     )
@@ -175,7 +203,7 @@ class LetterApi(ApiView, viewsets.GenericViewSet[Letter]):
         detail=False,
         methods=["get"],
         url_path="zip",
-        renderer_classes=[renderers.JSONRenderer, ZipRenderer],
+        renderer_classes=[renderers.JSONRenderer, ZipRenderer, OctetRenderer],
     )
     def archive(self, request: Request) -> StreamingHttpResponse:
         letters = (
