@@ -62,9 +62,9 @@ def generated(tmp_path: Path) -> Any:
 def test_a_generated_client_lists_pages_and_downloads_a_letter(
     world: World, live_server: Any, generated: Any
 ):
-    references = {drive(world, "submitted").reference for _ in range(4)}
+    references = {str(drive(world, "submitted").reference) for _ in range(4)}
     approved = drive(world, "approved")
-    references.add(approved.reference)
+    references.add(str(approved.reference))
     letter = _letter(Decision.objects.get(application=approved), "ICT-L-2026-0001")
     _, token = api_token_issue(username=world.auditor.username, name="generated client")
 
