@@ -15,6 +15,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
+from schemathesis.config._checks import ChecksConfig
 
 from api.auth import ApiTokenThrottle, api_token_issue
 from api.checkpoints import checkpoint_create
@@ -60,6 +61,25 @@ def test_every_operation_documents_its_error_answers():
             if [p for p in query if p["name"] != "format"]:  # a bad format is a 404
                 assert "400" in codes, (method, path)
             assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}]
+
+
+def test_schemathesis_runs_both_generation_modes_in_every_phase_with_no_check_relaxed():
+    """What ``test_the_api_keeps_to_its_schema`` runs: positive and negative data, in the
+    examples, coverage and fuzzing phases, with every check and no check configuration."""
+    config = SCHEMA.config
+    assert [mode.value for mode in config.generation.modes] == ["positive", "negative"]
+    assert all(getattr(config.phases, name).enabled for name in ("examples", "coverage", "fuzzing"))
+    default = ChecksConfig()  # nothing switched off, no expected statuses widened
+    for name in vars(default):
+        if not name.startswith("_"):
+            assert repr(getattr(config.checks, name)) == repr(getattr(default, name)), name
+    assert {check.__name__ for check in ALL_CHECKS} >= {
+        "not_a_server_error",
+        "negative_data_rejection",
+        "positive_data_acceptance",
+        "response_schema_conformance",
+        "ignored_auth",
+    }
 
 
 @pytest.fixture
