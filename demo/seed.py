@@ -25,6 +25,7 @@ from applications.models import (
 )
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
+from demo.audit import seed_audit_checkpoint
 from documents.services import document_upload
 
 DEMO_PASSWORD = "sandbox-demo-2026"
@@ -557,4 +558,5 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
         return False, users
     with transaction.atomic():
         seed_cases(users, programs)
+    seed_audit_checkpoint()
     return True, users
