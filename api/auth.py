@@ -8,6 +8,7 @@ so a copy of the database does not give anyone a working token. The string is sh
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from typing import Any
 
@@ -147,6 +148,18 @@ class ApiTokenThrottle(throttling.SimpleRateThrottle):
             ident = f"anon-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
+    def quota(self) -> tuple[int, int, int, int] | None:
+        """(limit, remaining, seconds until the window frees a request, window seconds) after
+        ``allow_request``, for the ``RateLimit`` headers; None when there is no budget."""
+        history = getattr(self, "history", None)
+        limit, window = getattr(self, "num_requests", None), getattr(self, "duration", None)
+        if self.rate is None or history is None or not limit or not window:
+            return None
+        remaining = max(0, limit - len(history))
+        oldest = history[-1] if history else self.now
+        reset = max(0, math.ceil(window - (self.now - oldest)))
+        return int(limit), remaining, reset, int(window)
+
 
 def api_access_record(*, request: Request, status_code: int) -> None:
     """Log one API request by an authenticated user (who, which token, what, the answer)."""
@@ -163,4 +176,5 @@ def api_access_record(*, request: Request, status_code: int) -> None:
         method=request.method or "",
         path=request.get_full_path()[:2000],
         status_code=status_code,
+        request_id=getattr(request, "request_id", ""),
     )

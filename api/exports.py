@@ -44,12 +44,14 @@ def _payload_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def event_batches(events: QuerySet[AuditEvent], batch: int = EXPORT_BATCH) -> Iterator[list[Row]]:
-    """Every event of ``events``, oldest first, ``batch`` at a time."""
+def event_batches(
+    events: QuerySet[AuditEvent], batch: int = EXPORT_BATCH, *, newest_first: bool = False
+) -> Iterator[list[Row]]:
+    """Every event of ``events``, oldest (or newest) first, ``batch`` at a time."""
     upper = events.order_by().aggregate(top=Max("seq"))["top"]
     if upper is None:
         return
-    base = events.filter(seq__lte=upper).order_by("seq")
+    base = events.filter(seq__lte=upper).order_by("-seq" if newest_first else "seq")
     # PostgreSQL hands the payload over as JSON text (no decode and re-encode in Python); the
     # SQLite column holds ASCII-escaped text, so there it is decoded and written readable.
     raw_payload = connection.vendor == "postgresql"
@@ -60,9 +62,10 @@ def event_batches(events: QuerySet[AuditEvent], batch: int = EXPORT_BATCH) -> It
         )
     else:
         values = base.values_list(*_COLUMNS, "payload", "prev_hash", "hash")
-    last = 0
+    last = upper + 1 if newest_first else 0
     while True:
-        rows = list(values.filter(seq__gt=last)[:batch])
+        after = {"seq__lt": last} if newest_first else {"seq__gt": last}
+        rows = list(values.filter(**after)[:batch])
         if not rows:
             return
         yield [

@@ -19,7 +19,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import READ_ERRORS, AccessLogged, NewestFirst, StrictFilterSet, filter_parameters
+from api.base import (
+    READ_ERRORS,
+    ApiView,
+    DateFilter,
+    NewestFirst,
+    StrictFilterSet,
+    filter_parameters,
+)
 from api.letters import PdfRenderer
 from api.serializers import UtcDateTimeField
 from committees.models import (
@@ -201,8 +208,8 @@ def meeting_detail_for(*, user: Any, pk: str) -> Meeting:
 
 class MeetingFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
-    starts_from = django_filters.DateFilter(field_name="starts_at__date", lookup_expr="gte")
-    starts_to = django_filters.DateFilter(field_name="starts_at__date", lookup_expr="lte")
+    starts_from = DateFilter(field_name="starts_at__date", lookup_expr="gte")
+    starts_to = DateFilter(field_name="starts_at__date", lookup_expr="lte")
 
     class Meta:
         model = Meeting
@@ -211,10 +218,11 @@ class MeetingFilter(StrictFilterSet):
 
 class MeetingsNewestFirst(NewestFirst):
     ordering = ("-starts_at", "-id")
+    position_is_moment = True
 
 
 @extend_schema(tags=["committees"])
-class MeetingApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Meeting]):
+class MeetingApi(ApiView, viewsets.ReadOnlyModelViewSet[Meeting]):
     """Committee meetings the caller may read, newest first."""
 
     serializer_class = MeetingSerializer
@@ -234,7 +242,7 @@ class MeetingApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Meeting]):
 
     @extend_schema(
         filters=False,
-        responses={200: MeetingDetailSerializer, **error_responses(404, *READ_ERRORS)},
+        responses={200: MeetingDetailSerializer, **error_responses(400, 404, *READ_ERRORS)},
     )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         meeting = meeting_detail_for(user=request.user, pk=str(kwargs["pk"]))
@@ -249,6 +257,7 @@ class MeetingApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Meeting]):
             stored = open_private(paper_key(paper))
         except FileNotFoundError as error:
             raise NotVisible(_("These papers do not exist yet.")) from error
+        self.etag_source = paper.sha256
         return FileResponse(
             stored,
             content_type="application/pdf",
@@ -262,7 +271,7 @@ class MeetingApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Meeting]):
             (200, "application/pdf"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The sealed agenda papers."
             ),
-            **error_responses(404, *READ_ERRORS),
+            **error_responses(400, 404, *READ_ERRORS),
         },
     )
     @action(
@@ -281,7 +290,7 @@ class MeetingApi(AccessLogged, viewsets.ReadOnlyModelViewSet[Meeting]):
             (200, "application/pdf"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The sealed, approved minutes."
             ),
-            **error_responses(404, *READ_ERRORS),
+            **error_responses(400, 404, *READ_ERRORS),
         },
     )
     @action(

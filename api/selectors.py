@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from api.models import ApiAccessLog
 from applications.models import (
     Application,
     AuditEvent,
@@ -91,6 +92,22 @@ def events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
 
 def letters_with_links() -> QuerySet[Letter]:
     return Letter.objects.select_related("application", "supersedes", "superseded_by")
+
+
+def letters_visible_to(*, user: Any) -> QuerySet[Letter]:
+    """Letters on the cases the user may read (pending ones too)."""
+    scope = scope_of(user)
+    if scope == NOTHING:
+        return Letter.objects.none()
+    if scope.everything:
+        return letters_with_links()
+    visible = api_applications_for(user=user).values("pk")
+    return letters_with_links().filter(application__in=visible)
+
+
+def access_log_entries() -> QuerySet[ApiAccessLog]:
+    """The API access log with who and which token joined in."""
+    return ApiAccessLog.objects.select_related("user", "token")
 
 
 def decisions_register() -> QuerySet[Decision]:

@@ -15,7 +15,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.base import READ_ERRORS, AccessLogged, NewestFirst, StrictFilterSet, filter_parameters
+from api.base import READ_ERRORS, ApiView, NewestFirst, StrictFilterSet, filter_parameters
 from api.selectors import api_applications_for
 from api.serializers import UtcDateTimeField
 from applications.models import InsuranceProof
@@ -371,7 +371,7 @@ NoticeFilter = _filters(UserNotice, FilingStatus.choices)
 ConditionFilter = _filters(ConditionRecord, ConditionStatus.choices)
 
 
-class _SupervisionList(AccessLogged, mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
+class _SupervisionList(ApiView, mixins.ListModelMixin, viewsets.GenericViewSet[Any]):
     pagination_class = NewestFirst
     rows: Any = None  # the selector of what the caller may read
 

@@ -3,6 +3,22 @@
 ``hash = SHA-256(prev_hash + canonical JSON of the event)``; one chain across all events.
 Appends lock the chain head, so concurrent writers queue instead of forking the chain, and
 they happen inside the caller's transaction, so an event exists exactly when its change does.
+
+The hash rule uses only what the API exports (docs/api.md, "The hash rule"), so anyone can
+recompute the chain from a CSV or NDJSON export (``api/verifier.py``):
+
+    body = {"seq", "occurred_at", "application", "actor", "actor_role", "action",
+            "from_status", "to_status", "payload"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    hash = sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+``occurred_at`` is the exported text (UTC, ``Z``); ``application`` is the case reference, or
+null for events without a case and for events recorded while the case was still a draft
+(``to_status`` "draft": a draft has no reference yet). So that those events stay bound to their
+case all the same, the event that takes a case out of draft with a reference (its submission)
+lists their seq numbers in ``payload["draft_events"]``, and verification checks that the events
+under that reference with ``to_status`` "draft" are exactly those. Chains written with the first
+rule (the case's internal id, ``+00:00`` times) are moved to this one by ``chain_migrate``.
 """
 
 from __future__ import annotations
@@ -10,29 +26,41 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from applications.models import Application, AuditChainHead, AuditEvent
 from applications.roles import Role
+from applications.vocabulary import AuditAction
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
+DRAFT = "draft"
+DRAFT_EVENTS = "draft_events"
+HASH_RULE = "sha256(prev_hash + canonical JSON of the exported fields), v2"
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """The one text form of a moment: UTC with ``Z``; microseconds only when there are any."""
+    text = moment.astimezone(dt.UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _plain(value: Any) -> Any:
-    """Payloads are stored as JSON: dates as ISO strings, decimals as strings."""
+    """Payloads are stored as JSON: moments as UTC ``Z`` text, dates as ISO strings, decimals as
+    strings."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
+        return utc_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -42,24 +70,77 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical_json(event: AuditEvent) -> str:
-    """The event's hashed content: every field but the hashes, keys sorted, no spaces."""
-    body = {
-        "seq": event.seq,
-        "application": event.application_id,
-        "occurred_at": event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor_name,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "payload": event.payload,
+def hashed_reference(reference: str | None, to_status: str) -> str | None:
+    """What the hash covers as the event's case: its reference, none while it was a draft."""
+    return None if to_status == DRAFT else (reference or None)
+
+
+def event_body(
+    *,
+    seq: int,
+    occurred_at: str,
+    application: str | None,
+    actor: str,
+    actor_role: str,
+    action: str,
+    from_status: str,
+    to_status: str,
+    payload: Any,
+) -> dict[str, Any]:
+    """The hashed fields of one event, named and written as the API exports them."""
+    return {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "application": hashed_reference(application, to_status),
+        "actor": actor,
+        "actor_role": actor_role,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "payload": payload,
     }
+
+
+def canonical_json(body: dict[str, Any]) -> str:
+    """Keys sorted, no spaces, non-ASCII written as is (UTF-8)."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+
+
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(event)).encode("utf-8")).hexdigest()
+    """The hash of a stored (or about to be stored) event."""
+    case = event.application if event.application_id is not None else None
+    reference = case.reference if case is not None else None
+    return chain_hash(
+        prev_hash,
+        event_body(
+            seq=event.seq,
+            occurred_at=utc_text(event.occurred_at),
+            application=reference,
+            actor=event.actor_name,
+            actor_role=event.actor_role,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            payload=event.payload,
+        ),
+    )
+
+
+def _reference_now(application: Application | None) -> str | None:
+    """The case's reference as stored (a caller's copy may predate the submission)."""
+    if application is None:
+        return None
+    if application.reference is None and application.pk is not None:
+        return (
+            Application.objects.filter(pk=application.pk)
+            .values_list("reference", flat=True)
+            .first()
+        )
+    return application.reference
 
 
 def audit_record(
@@ -81,6 +162,14 @@ def audit_record(
     if head is None:
         head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
         head = AuditChainHead.objects.select_for_update().get(pk=1)
+    reference = _reference_now(application)
+    payload = _plain(payload or {})
+    if application is not None and reference and from_status == DRAFT != to_status:
+        payload[DRAFT_EVENTS] = list(
+            AuditEvent.objects.filter(application=application, to_status=DRAFT)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+        )
     event = AuditEvent(
         seq=head.seq + 1,
         application=application,
@@ -91,14 +180,30 @@ def audit_record(
         action=action,
         from_status=from_status,
         to_status=to_status,
-        payload=_plain(payload or {}),
+        payload=payload,
         prev_hash=head.hash,
     )
-    event.hash = event_hash(head.hash, event)
+    event.hash = chain_hash(
+        head.hash,
+        event_body(
+            seq=event.seq,
+            occurred_at=utc_text(event.occurred_at),
+            application=reference,
+            actor=event.actor_name,
+            actor_role=event.actor_role,
+            action=event.action,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            payload=event.payload,
+        ),
+    )
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     return event
+
+
+# --- verification ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -108,52 +213,379 @@ class ChainReport:
     head_hash: str
     first_broken_seq: int | None = None
     problem: str = ""
+    from_seq: int = 0
+    head_seq: int = 0
 
 
-def _events(chunk_size: int = 2000) -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size)
+_WALK_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "application__reference",
+    "actor_name",
+    "actor_role",
+    "action",
+    "from_status",
+    "to_status",
+    "payload",
+    "prev_hash",
+    "hash",
+)
 
 
-def audit_verify() -> ChainReport:
-    """Walk the whole chain in constant memory; name the first event that does not fit."""
-    prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0
-    for event in _events():
-        if event.seq != expected_seq:
-            return ChainReport(
-                False, checked, prev_hash, expected_seq, f"event #{expected_seq} is missing"
-            )
-        if event.prev_hash != prev_hash:
+def _walk(after_seq: int, upto_seq: int, batch: int = 2000) -> Iterator[tuple[Any, ...]]:
+    """Events ``after_seq < seq <= upto_seq`` in order, in keyset batches (constant memory)."""
+    rows = AuditEvent.objects.order_by("seq").values_list(*_WALK_COLUMNS)
+    last = after_seq
+    while True:
+        chunk = list(rows.filter(seq__gt=last, seq__lte=upto_seq)[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1][0]
+
+
+def row_hash(prev_hash: str, row: tuple[Any, ...]) -> str:
+    """The hash of a walked row (``_WALK_COLUMNS`` order)."""
+    seq, at, reference, actor, role, action, from_status, to_status, payload = row[:9]
+    return chain_hash(
+        prev_hash,
+        event_body(
+            seq=seq,
+            occurred_at=utc_text(at),
+            application=reference,
+            actor=actor,
+            actor_role=role,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            payload=payload,
+        ),
+    )
+
+
+def chain_head() -> tuple[int, str]:
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return (int(head[0]), str(head[1])) if head is not None else (0, GENESIS_HASH)
+
+
+def sealed_draft_events(payload: Any) -> list[int] | None:
+    """The draft-time events a submission lists, or None when it lists none (or garbage)."""
+    listed = payload.get(DRAFT_EVENTS) if isinstance(payload, dict) else None
+    if not isinstance(listed, list) or not all(type(item) is int for item in listed):
+        return None
+    return listed
+
+
+def audit_verify(*, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the chain in constant memory and name the first event that does not fit.
+
+    From the genesis by default; from ``anchor`` = (seq, hash) — a signed checkpoint — the
+    event at ``seq`` must still carry ``hash`` and only the events after it are walked. The
+    walk goes up to the chain head as it stood when the walk began (appends meanwhile are left
+    for the next walk)."""
+    head_seq, head_hash = chain_head()
+    start_seq, prev_hash = anchor or (0, GENESIS_HASH)
+    if anchor is not None:
+        stored = AuditEvent.objects.filter(seq=start_seq).values_list("hash", flat=True).first()
+        if stored != prev_hash:
             return ChainReport(
                 False,
-                checked,
+                0,
                 prev_hash,
-                event.seq,
-                f"event #{event.seq} does not follow its predecessor",
+                start_seq,
+                f"event #{start_seq} no longer has the hash the checkpoint signed: the trail "
+                "was rewritten",
+                start_seq,
+                head_seq,
             )
-        if event_hash(prev_hash, event) != event.hash:
-            return ChainReport(
-                False, checked, prev_hash, event.seq, f"event #{event.seq} was altered"
+    expected_seq, checked = start_seq + 1, 0
+    # Draft-time events under each reference, until the case's submission lists them.
+    drafts: dict[str, list[int]] = {}
+
+    def broken(seq: int, problem: str) -> ChainReport:
+        before = prev_hash
+        if seq < expected_seq:  # found out later (draft events): the sound prefix ends before it
+            before = AuditEvent.objects.filter(seq=seq).values_list("prev_hash", flat=True).get()
+        sound = min(checked, seq - 1 - start_seq)
+        return ChainReport(False, sound, before, seq, problem, start_seq, head_seq)
+
+    for row in _walk(start_seq, max(head_seq, start_seq)):
+        seq, reference, from_status, to_status = row[0], row[2], row[6], row[7]
+        stored_prev, stored_hash = row[9], row[10]
+        if seq != expected_seq:
+            return broken(expected_seq, f"event #{expected_seq} is missing")
+        if stored_prev != prev_hash:
+            return broken(seq, f"event #{seq} does not follow its predecessor")
+        if row_hash(prev_hash, row) != stored_hash:
+            return broken(seq, f"event #{seq} was altered")
+        if reference and to_status == DRAFT:
+            drafts.setdefault(reference, []).append(seq)
+        elif reference and from_status == DRAFT:
+            listed = sealed_draft_events(row[8])
+            seen = drafts.pop(reference, [])
+            # A submission without a list claims nothing (its own hash still covers that).
+            odd = set(seen) ^ {n for n in listed or seen if n > start_seq}
+            if odd:
+                first = min(odd)
+                return broken(
+                    first,
+                    f"event #{first}: its case does not match the draft events that "
+                    f"submission #{seq} lists",
+                )
+        prev_hash, expected_seq, checked = stored_hash, expected_seq + 1, checked + 1
+    last = start_seq + checked
+    if last < head_seq:
+        return broken(last + 1, f"events after #{last} are missing")
+    if head_seq and last == head_seq and prev_hash != head_hash:
+        return broken(
+            last,
+            f"event #{last} does not match the chain head: the trail was rewritten and rehashed",
+        )
+    unsealed = [
+        seqs[0]
+        for reference, seqs in drafts.items()
+        # Submitted after the walk's upper bound: its submission is not walked yet.
+        if not AuditEvent.objects.filter(
+            application__reference=reference, from_status=DRAFT, seq__gt=last
+        ).exists()
+    ]
+    if unsealed:
+        first = min(unsealed)
+        return broken(first, f"event #{first}: no submission of its case lists it")
+    beyond = AuditEvent.objects.filter(seq__gt=last).order_by("seq").values_list("seq").first()
+    if beyond is not None:
+        # Either appended since the walk began (the head has moved on) or behind its back.
+        now_seq, _ = chain_head()
+        if now_seq < beyond[0]:
+            return broken(
+                now_seq + 1,
+                f"event #{now_seq + 1} and later were not appended through the chain head",
             )
-        prev_hash, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None or (head.seq, head.hash) == (checked, prev_hash):
-        return ChainReport(True, checked, prev_hash)
-    if head.seq > checked:
-        return ChainReport(
-            False, checked, prev_hash, checked + 1, f"events after #{checked} are missing"
-        )
-    if head.seq < checked:
-        return ChainReport(
-            False,
-            checked,
-            prev_hash,
-            head.seq + 1,
-            f"event #{head.seq + 1} and later were not appended through the chain head",
-        )
-    return ChainReport(
-        False,
-        checked,
+    return ChainReport(True, checked, prev_hash, None, "", start_seq, head_seq)
+
+
+# --- moving a chain written with the first rule to this one -----------------------------------
+
+
+class ChainNotMigrated(RuntimeError):
+    """The chain cannot be moved to the current rule: it does not verify under either rule."""
+
+
+@dataclass(frozen=True)
+class ChainMigration:
+    events: int
+    previous_head: tuple[int, str]
+    rewritten_head: tuple[int, str]
+    moments_normalised: int
+    submissions_sealed: int
+    event_seq: int
+
+
+def legacy_event_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """The first rule: the case's internal id and ``+00:00`` times with microseconds."""
+    body = {
+        "seq": row["seq"],
+        "application": row["application_id"],
+        "occurred_at": row["occurred_at"].astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": row["actor_name"],
+        "actor_role": row["actor_role"],
+        "action": row["action"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "payload": row["payload"],
+    }
+    return chain_hash(prev_hash, body)
+
+
+_UTC_OFFSET_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00$")
+
+
+def normalise_moments(value: Any) -> tuple[Any, int]:
+    """Payload moments written ``…+00:00`` by the first rule, rewritten ``…Z``; and how many."""
+    if isinstance(value, dict):
+        count, out = 0, {}
+        for key, item in value.items():
+            out[key], n = normalise_moments(item)
+            count += n
+        return out, count
+    if isinstance(value, list):
+        count, items = 0, []
+        for item in value:
+            new, n = normalise_moments(item)
+            items.append(new)
+            count += n
+        return items, count
+    if isinstance(value, str) and _UTC_OFFSET_MOMENT.match(value):
+        return value[:-6] + "Z", 1
+    return value, 0
+
+
+_MIGRATION_COLUMNS = (
+    "seq",
+    "application_id",
+    "application__reference",
+    "occurred_at",
+    "actor_name",
+    "actor_role",
+    "action",
+    "from_status",
+    "to_status",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
+def _rows(event_model: Any, using: str, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    rows = event_model.objects.using(using).order_by("seq").values(*_MIGRATION_COLUMNS)
+    last = 0
+    while True:
+        chunk = list(rows.filter(seq__gt=last)[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1]["seq"]
+
+
+def _verify_rows(
+    event_model: Any, using: str, head: tuple[int, str], digest: Any, what: str
+) -> None:
+    """Walk the chain with ``digest`` (a rule); raise naming the first event that does not fit."""
+    prev, expected = GENESIS_HASH, 1
+    for row in _rows(event_model, using):
+        if row["seq"] != expected or row["prev_hash"] != prev or digest(prev, row) != row["hash"]:
+            raise ChainNotMigrated(f"{what}: the chain does not verify at event #{expected}.")
+        prev, expected = row["hash"], expected + 1
+    if (expected - 1, prev) != head:
+        raise ChainNotMigrated(f"{what}: the chain does not end at its head #{head[0]}.")
+
+
+def _current_rule(prev_hash: str, row: dict[str, Any]) -> str:
+    return chain_hash(
         prev_hash,
-        checked,
-        f"event #{checked} does not match the chain head: the trail was rewritten and rehashed",
+        event_body(
+            seq=row["seq"],
+            occurred_at=utc_text(row["occurred_at"]),
+            application=row["application__reference"],
+            actor=row["actor_name"],
+            actor_role=row["actor_role"],
+            action=row["action"],
+            from_status=row["from_status"],
+            to_status=row["to_status"],
+            payload=row["payload"],
+        ),
     )
+
+
+def chain_migrate(
+    *, event_model: Any = AuditEvent, head_model: Any = AuditChainHead, using: str = "default"
+) -> ChainMigration | None:
+    """Move a chain written with the first rule to the current one, in one transaction:
+
+    1. verify the whole chain under the first rule (refuse, changing nothing, if it is broken);
+    2. rewrite each event's payload moments to ``Z``, let each submission list its case's
+       draft-time events, and rewrite ``prev_hash`` / ``hash`` under the current rule (on
+       PostgreSQL the append-only trigger is lifted while the rows are rewritten);
+    3. verify the rewritten chain from the database under the current rule;
+    4. append an ``audit_chain_migrated`` event that records both heads.
+
+    Returns None when there is nothing to do (no events, or the chain already follows the
+    current rule). Takes the models as arguments so that the data migration can pass its
+    historical ones."""
+    with transaction.atomic(using=using):
+        head_row = head_model.objects.using(using).select_for_update().filter(pk=1).first()
+        first = next(_rows(event_model, using, batch=1), None)
+        if head_row is None or first is None:
+            return None
+        head = (int(head_row.seq), str(head_row.hash))
+        if _current_rule(GENESIS_HASH, first) == first["hash"]:
+            _verify_rows(event_model, using, head, _current_rule, "Current rule")
+            return None
+        _verify_rows(event_model, using, head, legacy_event_hash, "First rule")
+        connection = connections[using]
+        table = event_model._meta.db_table
+        payload_field = event_model._meta.get_field("payload")
+        postgres = connection.vendor == "postgresql"
+        prev, normalised, sealed, updates = GENESIS_HASH, 0, 0, []
+        drafts: dict[int, list[int]] = {}
+        with connection.cursor() as cursor:
+            if postgres:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(
+                    f"ALTER TABLE {table} DISABLE TRIGGER applications_auditevent_append_only"
+                )
+            sql = f"UPDATE {table} SET payload = %s, prev_hash = %s, hash = %s WHERE seq = %s"
+            for row in _rows(event_model, using):
+                row["payload"], count = normalise_moments(row["payload"])
+                normalised += count
+                case, from_status, to_status = (
+                    row["application_id"],
+                    row["from_status"],
+                    row["to_status"],
+                )
+                if case is not None and to_status == DRAFT:
+                    drafts.setdefault(case, []).append(row["seq"])
+                elif case is not None and row["application__reference"] and from_status == DRAFT:
+                    # The first rule bound draft-time events by the case's id; the submission
+                    # now lists them (see the module docstring).
+                    row["payload"] = {**row["payload"], DRAFT_EVENTS: drafts.pop(case, [])}
+                    sealed += 1
+                digest = _current_rule(prev, row)
+                updates.append(
+                    (
+                        payload_field.get_db_prep_save(row["payload"], connection),
+                        prev,
+                        digest,
+                        row["seq"],
+                    )
+                )
+                prev = digest
+                if len(updates) >= 2000:
+                    cursor.executemany(sql, updates)
+                    updates = []
+            if updates:
+                cursor.executemany(sql, updates)
+            if postgres:
+                cursor.execute(
+                    f"ALTER TABLE {table} ENABLE TRIGGER applications_auditevent_append_only"
+                )
+        rewritten = (head[0], prev)
+        _verify_rows(event_model, using, rewritten, _current_rule, "Rewritten chain")
+        at = timezone.now()
+        payload = {
+            "rule": HASH_RULE,
+            "events": head[0],
+            "previous_head": {"seq": head[0], "hash": head[1]},
+            "rewritten_head": {"seq": rewritten[0], "hash": rewritten[1]},
+            "moments_normalised": normalised,
+            "submissions_sealed": sealed,
+        }
+        row = {
+            "seq": head[0] + 1,
+            "application__reference": None,
+            "occurred_at": at,
+            "actor_name": SYSTEM_ACTOR,
+            "actor_role": Role.SYSTEM.value,
+            "action": AuditAction.AUDIT_CHAIN_MIGRATED.value,
+            "from_status": "",
+            "to_status": "",
+            "payload": payload,
+        }
+        digest = _current_rule(prev, row)
+        event_model.objects.using(using).create(
+            seq=row["seq"],
+            application=None,
+            occurred_at=at,
+            actor=None,
+            actor_name=SYSTEM_ACTOR,
+            actor_role=row["actor_role"],
+            action=row["action"],
+            from_status="",
+            to_status="",
+            payload=payload,
+            prev_hash=prev,
+            hash=digest,
+        )
+        head_row.seq, head_row.hash = row["seq"], digest
+        head_row.save(update_fields=["seq", "hash"])
+        return ChainMigration(head[0], head, rewritten, normalised, sealed, row["seq"])

@@ -117,6 +117,7 @@ class AuditAction(models.TextChoices):
     WITHDRAW = "withdraw"
     EXPIRY_REMINDER = "expiry_reminder"
     AGENDA_DEADLINE_PASSED = "agenda_deadline_passed"
+    AUDIT_CHAIN_MIGRATED = "audit_chain_migrated"
 
 
 KERNEL_WORDING: dict[str, Wording] = {
@@ -394,5 +395,9 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.AGENDA_DEADLINE_PASSED: Wording(
         _("Agenda deadline passed"),
         _("The deadline for putting the case to the committee passed; the ministry is overdue."),
+    ),
+    AuditAction.AUDIT_CHAIN_MIGRATED: Wording(
+        _("Audit chain moved to the exportable hash rule"),
+        None,
     ),
 }

@@ -27,6 +27,7 @@ from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from demo import committees as committee_demo
 from demo import supervision as demo_supervision
+from demo.audit import seed_audit_checkpoint
 from documents.services import document_upload
 
 DEMO_PASSWORD = "sandbox-demo-2026"
@@ -581,4 +582,5 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
                 users,
                 lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
             )
+    seed_audit_checkpoint()
     return first_run, users

@@ -16,6 +16,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -139,6 +140,33 @@ def signer() -> signers.SimpleSigner:
                 raise SigningNotConfigured(f"Cannot load the letter-signing key {path}.")
             _cached = (stamp, loaded)
         return _cached[1]
+
+
+_raw_cached: tuple[tuple[str, float], tuple[Any, x509.Certificate]] | None = None
+
+
+def authority_key() -> tuple[Any, x509.Certificate]:
+    """The same key and certificate as ``signer()``, as ``cryptography`` objects, for what is
+    signed that is not a PDF (the audit chain's checkpoints)."""
+    global _raw_cached
+    path, passphrase = _key_file()
+    try:
+        stamp = (str(path), path.stat().st_mtime)
+        blob = path.read_bytes()
+    except OSError as error:
+        raise SigningNotConfigured(f"Cannot read the letter-signing key {path}.") from error
+    with _lock:
+        if _raw_cached is None or _raw_cached[0] != stamp:
+            try:
+                key, cert, _ = pkcs12.load_key_and_certificates(blob, passphrase)
+            except ValueError as error:
+                raise SigningNotConfigured(
+                    f"Cannot open the letter-signing key {path} (wrong passphrase?)."
+                ) from error
+            if key is None or cert is None:
+                raise SigningNotConfigured(f"No key and certificate in {path}.")
+            _raw_cached = (stamp, (key, cert))
+        return _raw_cached[1]
 
 
 def signing_certificate() -> asn1_x509.Certificate:

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (errors included) carries the request's id.
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A NUL byte in the path or query string is a 400, never a database error.
     "sandbox.controlchars.NulByteMiddleware",
@@ -335,11 +337,16 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sandbox API",
     "DESCRIPTION": (
-        "Read-only API for auditors: decision histories, the decisions register, the audit "
-        "event feed with CSV/NDJSON exports, letters, chain verification, and supervision "
-        "during the term (reports, incidents, insurance policies, user notices, conditions). "
-        "Authenticate "
-        "with `Authorization: Bearer <token>` (issued by `manage.py issue_api_token`)."
+        "API for auditors: decision histories, the decisions register, the audit event feed "
+        "with CSV/NDJSON exports, letters (PDF, ZIP with SHA-256 manifest), chain verification, "
+        "signed checkpoints, the API access log, webhooks, supervision during the term (reports, "
+        "incidents, insurance policies, user notices, conditions) and committee meetings. "
+        "Nothing about a case can be written through it. Authenticate with "
+        "`Authorization: Bearer <token>` (issued by `manage.py issue_api_token`).\n\n"
+        "Times are UTC with `Z`. Errors are RFC 9457 problems (`application/problem+json`) "
+        "with a stable `code` (see `/api/problems/`). Anyone can recompute the audit chain from "
+        "an export with the standalone verifier, [`/api/verifier.py`](/api/verifier.py) "
+        "(Python, standard library only): `python3 verifier.py events.csv`."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -349,6 +356,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": False, "tryItOutEnabled": False},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.finish_schema",
+    ],
+    "TAGS": [
+        {"name": "api", "description": "What this API offers."},
+        {"name": "applications", "description": "Cases, and each case's history as of a moment."},
+        {"name": "decisions", "description": "The decisions register."},
+        {"name": "events", "description": "The audit event feed and its CSV / NDJSON exports."},
+        {"name": "letters", "description": "Decision letters: records, PDFs, ZIP archives."},
+        {
+            "name": "audit",
+            "description": "Chain verification, signed checkpoints, the API access log.",
+        },
+        {"name": "webhooks", "description": "Standard Webhooks subscriptions and deliveries."},
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.workflow.ApplicationStatus",
         "ConsultationStatusEnum": "applications.models.ConsultationStatus",
@@ -359,6 +382,26 @@ SPECTACULAR_SETTINGS = {
         "ConditionStatusEnum": "supervision.models.ConditionStatus",
     },
 }
+
+# --- Audit chain checkpoints (api/checkpoints.py) ---------------------------------------------
+# The scheduler signs the chain head this often (seconds) while the chain grows; 0 turns the
+# schedule off (auditors can still ask for one).
+AUDIT_CHECKPOINT_INTERVAL = int(os.environ.get("AUDIT_CHECKPOINT_INTERVAL", "3600"))
+# After the sealing key is replaced: SHA-256 fingerprints (of the DER certificate) of earlier
+# sealing certificates whose checkpoints are still to be trusted.
+AUDIT_CHECKPOINT_TRUSTED_CERTIFICATES = env_list("AUDIT_CHECKPOINT_TRUSTED_CERTIFICATES", "")
+
+# --- Webhooks (api/webhooks.py, Standard Webhooks) -------------------------------------------
+# Seconds to wait before each retry of a failed delivery (the task queue waits; the scheduler's
+# tick picks up what is due if a task was lost); after the last, the delivery is failed.
+WEBHOOK_RETRY_DELAYS = [
+    int(x) for x in env_list("WEBHOOK_RETRY_DELAYS", "5,300,1800,7200,18000,36000")
+]
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+# Plain http:// URLs and private, loopback or link-local addresses are refused unless allowed
+# (they are for local testing; production receivers are public https endpoints).
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", False)
 
 # --- Letters ----------------------------------------------------------------------------------
 # Public base URL printed on letters for the verification page.

@@ -29,3 +29,7 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="sandbox-test-static-"))
 # Letters: a demo sealing key per test run, and no pause between retries.
 LETTER_DEMO_KEY_DIR = Path(tempfile.mkdtemp(prefix="sandbox-test-keys-"))
 LETTER_RETRY_DELAY = 0.0
+
+# The scheduler's tick signs audit checkpoints only where a test turns it on (so that the
+# scheduler's own tests read just the sweep and the letters).
+AUDIT_CHECKPOINT_INTERVAL = 0

@@ -22,6 +22,7 @@ urlpatterns = [
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
     path("api/", include("sandbox.api")),
+    path("audit/", include("api.public_urls")),
 ]
 
 handler500 = "sandbox.views.server_error"

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.drf import problem_response
+
 
 class HomeView(TemplateView):
     template_name = "home.html"
@@ -39,6 +41,19 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
     Renders without the request so that it needs neither the session nor the database."""
     exc = sys.exc_info()[1]
+    if request.path.startswith("/api/"):  # the API answers problems, never an HTML page
+        logger.error("API request failed: %s", exc)
+        if isinstance(exc, OperationalError | InterfaceError):
+            problem = problem_response(
+                request, "unavailable", "The database is unavailable; try again shortly."
+            )
+            problem["Retry-After"] = "5"
+            return problem
+        return problem_response(
+            request,
+            "server_error",
+            "Something failed on the server; quote the request id when you report it.",
+        )
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable: %s", exc)
         response = HttpResponse(_error_page("503.html"), status=503)
@@ -57,4 +72,11 @@ def _error_page(template: str) -> str:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """CSRF_FAILURE_VIEW: say what happened and what to do; nothing was saved."""
+    if request.path.startswith("/api/"):
+        return problem_response(
+            request,
+            "permission_denied",
+            "A browser session must send its CSRF token with this request; machines use a "
+            "Bearer token.",
+        )
     return render(request, "403_csrf.html", status=403)

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from applications.audit import GENESIS_HASH, event_hash
+from applications.audit import GENESIS_HASH, chain_hash, event_body, utc_text
 from applications.models import Application, AuditChainHead, AuditEvent
 
 COLUMNS = (
@@ -46,18 +46,25 @@ def append_bulk(
             pk=1, defaults={"hash": GENESIS_HASH}
         )
         first, prev, seq = head.seq + 1, head.hash, head.seq
-        event = AuditEvent(
-            application_id=app_id,
-            occurred_at=at,
-            actor_name="system",
-            actor_role="system",
-            action="bulk_test",
-        )
+        reference = application.reference if application is not None else None
         rows: list[tuple[Any, ...]] = []
         for i in range(count):
             seq += 1
-            event.seq, event.payload = seq, {"i": i, "note": "대량 시험"}
-            digest = event_hash(prev, event)
+            payload = {"i": i, "note": "대량 시험"}
+            digest = chain_hash(
+                prev,
+                event_body(
+                    seq=seq,
+                    occurred_at=utc_text(at),
+                    application=reference,
+                    actor="system",
+                    actor_role="system",
+                    action="bulk_test",
+                    from_status="",
+                    to_status="",
+                    payload=payload,
+                ),
+            )
             rows.append(
                 (
                     seq,
@@ -69,7 +76,7 @@ def append_bulk(
                     "bulk_test",
                     "",
                     "",
-                    payload_field.get_db_prep_save(event.payload, connection),
+                    payload_field.get_db_prep_save(payload, connection),
                     prev,
                     digest,
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 
 from applications.models import AuditChainHead, AuditEvent
+from tests.api.problems import problem_of
 from tests.builders import World, drive
 
 
@@ -34,7 +35,12 @@ def test_a_sound_chain_verifies(world: World, api_as):
     body = api_as(world.auditor).get("/api/v1/audit/verify/").json()
     assert body == {
         "ok": True,
+        "started_from": "genesis",  # no checkpoint has been signed yet
+        "from_seq": 0,
+        "checkpoint_url": None,
+        "checkpoints_checked": 0,
         "events_checked": head.seq,
+        "head_seq": head.seq,
         "head_hash": head.hash,
         "first_broken_seq": None,
         "problem": "",
@@ -49,6 +55,11 @@ def test_a_tampered_event_is_named(world: World, api_as):
     body = api_as(world.auditor).get("/api/v1/audit/verify/").json()
     assert body == {
         "ok": False,
+        "started_from": "genesis",
+        "from_seq": 0,
+        "checkpoint_url": None,
+        "checkpoints_checked": 0,
+        "head_seq": events[-1].seq,
         "events_checked": 3,
         "head_hash": events[2].hash,
         "first_broken_seq": target.seq,
@@ -59,6 +70,6 @@ def test_a_tampered_event_is_named(world: World, api_as):
 def test_only_auditors_may_verify(world: World, api_as):
     for persona in ("applicant", "officer", "decider", "consultee"):
         response = api_as(world.persona(persona)).get("/api/v1/audit/verify/")
-        assert response.status_code == 403, persona
-        assert response.json() == {"detail": "Only auditors may verify the audit chain."}
+        body = problem_of(response, 403, "permission_denied")
+        assert body["detail"] == "Only auditors may verify the audit chain."
     assert api_as(None).get("/api/v1/audit/verify/").status_code == 401

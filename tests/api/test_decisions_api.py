@@ -8,6 +8,7 @@ import pytest
 import time_machine
 
 from applications.models import Decision
+from tests.api.problems import named, problem_of
 from tests.builders import World, drive
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
@@ -95,5 +96,4 @@ def test_register_filters(world: World, api_as, register, params, expected):
 
 def test_a_bad_outcome_is_a_400(world: World, api_as):
     response = api_as(world.auditor).get("/api/v1/decisions/", outcome="maybe")
-    assert response.status_code == 400
-    assert list(response.json()) == ["outcome"]
+    assert list(named(problem_of(response, 400, "invalid_parameter"))) == ["outcome"]

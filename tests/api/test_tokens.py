@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from api.auth import ApiTokenThrottle, api_token_issue
 from api.models import ApiAccessLog, ApiToken
+from tests.api.problems import problem_of
 from tests.builders import World
 from tests.factories import pass_second_factor
 
@@ -59,8 +60,8 @@ def test_a_revoked_token_stops_working_at_once(world: World, api_as):
     call_command("revoke_api_token", token.prefix, stdout=out)
     assert "revoked" in out.getvalue()
     response = api.get("/api/v1/events/")
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid or revoked token."}
+    body = problem_of(response, 401, "authentication_failed")
+    assert body["detail"] == "Invalid or revoked token."
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     with pytest.raises(CommandError, match="already revoked"):
         call_command("revoke_api_token", token.prefix)

@@ -5,7 +5,7 @@ chain of a million events that verifies, written with COPY rather than the servi
 
 The rows are what the services would leave behind in shape (statuses, references, clocks,
 terms) but not in history: each case gets ``events / apps`` events whose hashes chain
-correctly (``applications.audit.event_hash``), so ``verify_audit_chain`` passes. Seeding is
+correctly (``applications.audit.chain_hash``), so ``verify_audit_chain`` passes. Seeding is
 for reading benchmarks (queue, exports, verification); transitions are measured through the
 services themselves (``bench_transitions``)."""
 
@@ -147,7 +147,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
     from django.db import connection, transaction
     from psycopg.types.json import Jsonb
 
-    from applications.audit import GENESIS_HASH, event_hash
+    from applications.audit import GENESIS_HASH, chain_hash, event_body, utc_text
     from applications.models import Application, AuditChainHead, AuditEvent
 
     rng = random.Random(2026)
@@ -161,6 +161,10 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
         statuses = rng.choices(list(STATUS_MIX), weights=list(STATUS_MIX.values()), k=apps)
         defaults = model_defaults(Application, now)
         ids = range(first_id, first_id + apps)
+        references = {
+            pk: None if status == "draft" else f"{SEED_TAG}-{pk:08d}"
+            for pk, status in zip(ids, statuses, strict=True)
+        }
 
         def application_rows() -> Iterator[tuple[Any, ...]]:
             for offset, (pk, status) in enumerate(zip(ids, statuses, strict=True)):
@@ -178,7 +182,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                     organization_id=world.organizations[offset % len(world.organizations)],
                     created_by_id=world.applicant,
                     status=status,
-                    reference=None if submitted is None else f"{SEED_TAG}-{pk:08d}",
+                    reference=references[pk],
                     title=f"실증 서비스 {pk} — 자율주행 배송 로봇",
                     summary="아파트 단지 내 로봇 배송",
                     language="ko",
@@ -237,17 +241,26 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                     at += dt.timedelta(hours=rng.randint(1, 48))
                     action = actions[step] if step < len(actions) else "note"
                     event = SimpleNamespace(
-                        seq=seq,
-                        application_id=pk,
-                        occurred_at=at,
                         actor_name="bulk-officer-0",
                         actor_role="case_officer",
-                        action=action,
                         from_status="",
                         to_status=status if step == per_app - 1 else "",
                         payload={"step": step, "note": "벤치마크 시드"},
                     )
-                    digest = event_hash(prev, event)  # type: ignore[arg-type]
+                    digest = chain_hash(
+                        prev,
+                        event_body(
+                            seq=seq,
+                            occurred_at=utc_text(at),
+                            application=references[pk],
+                            actor=event.actor_name,
+                            actor_role=event.actor_role,
+                            action=action,
+                            from_status=event.from_status,
+                            to_status=event.to_status,
+                            payload=event.payload,
+                        ),
+                    )
                     yield (
                         seq,
                         pk,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from applications import effects
 from applications import services as kernel
+from applications.audit import utc_text
 from applications.models import AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from committees import selectors, services
@@ -132,7 +133,7 @@ def test_decisions_are_issued_from_the_minutes_each_citing_the_meeting(board):
         assert decision.decided_at >= meeting.starts_at
         assert item_of(meeting, app).decision == decision
         event = app.events.get(action__in=["approve", "reject"])
-        assert event.payload["meeting_at"] == meeting.starts_at.astimezone(dt.UTC).isoformat()
+        assert event.payload["meeting_at"] == utc_text(meeting.starts_at)
         assert Letter.objects.filter(decision=decision).exists()
     assert approved.decisions.get().conditions == ["시속 5km 이하"]
     assert rejected.decisions.get().reasons == "안전성 검증 자료 부족"
