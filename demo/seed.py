@@ -25,6 +25,7 @@ from applications.models import (
 )
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
+from demo.register import seed_register_cases, seed_statistics
 from documents.services import document_upload
 
 DEMO_PASSWORD = "sandbox-demo-2026"
@@ -557,4 +558,6 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
         return False, users
     with transaction.atomic():
         seed_cases(users, programs)
+        seed_register_cases(users, programs, _draft)
+    seed_statistics()
     return True, users

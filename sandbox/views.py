@@ -10,12 +10,29 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.views import View
 from django.views.generic import TemplateView
 
+from register.selectors import statistics_snapshot
+from register.statistics import headline
+
 
 class HomeView(TemplateView):
+    """What the service is, with its entry points; a few headline figures when the statistics
+    have been computed (never computed here)."""
+
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        snapshot = statistics_snapshot()
+        if snapshot is not None:
+            context["figures"] = {
+                key: formats.number_format(value, force_grouping=True)
+                for key, value in headline(snapshot.data).items()
+            }
+        return context
 
 
 class HealthView(View):
