@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.models import Decision, DecisionKind
 from applications.workflow import ApplicationStatus as S
@@ -25,8 +26,8 @@ K = DecisionKind
 
 
 class StandingState(models.TextChoices):
-    IN_FORCE = "in_force", _("In force")
-    SUSPENDED = "suspended", _("Suspended")
+    IN_FORCE = "in_force", pgettext_lazy("a letter's decision", "In force")
+    SUSPENDED = "suspended", pgettext_lazy("a letter's decision", "Suspended")
     CONTINUING = "continuing", _("In force, continuing pending a law amendment")
     SUPERSEDED = "superseded", _("Superseded by a corrected letter")
     ENDED = "ended", _("No longer in force")

@@ -14,12 +14,45 @@ from django.utils.safestring import SafeString, mark_safe
 from register.statistics import Chart
 
 WIDTH = 400
-FONT = 13
+FONT = 14
+MAX_LABEL_LINES = 3
 SERIES_CLASSES = 7  # .series-0 … .series-6 in register.css
 
 
 def _n(value: float) -> str:
     return f"{value:.1f}"
+
+
+def _width(text: str) -> float:
+    """Roughly how wide ``text`` is drawn: Hangul and CJK a full em, Latin about half."""
+    return sum(FONT if ord(ch) >= 0x1100 else FONT * 0.56 for ch in text)
+
+
+def label_lines(text: str, room: float = WIDTH) -> list[str]:
+    """A category label broken into lines that fit the chart (at spaces where it can, inside a
+    word where it must); an over-long label ends with an ellipsis (its full text is in the
+    table and the bar's title)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if _width(candidate) <= room:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        for ch in word:
+            if _width(current + ch) > room:
+                lines.append(current)
+                current = ""
+            current += ch
+    if current:
+        lines.append(current)
+    if len(lines) > MAX_LABEL_LINES:
+        lines = lines[:MAX_LABEL_LINES]
+        lines[-1] = lines[-1][:-1] + "…"
+    return lines or [""]
 
 
 def _svg(chart: Chart, height: int, body: Sequence[str]) -> SafeString:
@@ -37,25 +70,28 @@ def _svg(chart: Chart, height: int, body: Sequence[str]) -> SafeString:
 
 
 def bars(chart: Chart) -> SafeString:
-    """One row per category: its label, then a bar stacked by series, then the total."""
-    label_h, bar_h, gap = FONT + 5, 20, 12
-    row_h = label_h + bar_h + gap
+    """One row per category: its label (wrapped), then a bar stacked by series, then the
+    total."""
+    line_h, bar_h, gap = FONT + 4, 20, 12
     totals = [
         sum(values[i] for _name, values in chart.series) for i in range(len(chart.categories))
     ]
     largest = max([*totals, 1])
     room = WIDTH - 56
     body: list[str] = []
+    top = 4
     for i, category in enumerate(chart.categories):
-        top = 4 + i * row_h
-        body.append(
-            format_html(
-                '<text x="0" y="{y}" class="chart-label" font-size="{f}">{t}</text>',
-                y=top + FONT,
-                f=FONT,
-                t=category,
+        lines = label_lines(category)
+        for n, line in enumerate(lines):
+            body.append(
+                format_html(
+                    '<text x="0" y="{y}" class="chart-label" font-size="{f}">{t}</text>',
+                    y=top + FONT + n * line_h,
+                    f=FONT,
+                    t=line,
+                )
             )
-        )
+        bar_top = top + len(lines) * line_h + 2
         x = 0.0
         for index, (name, values) in enumerate(chart.series):
             value = values[i]
@@ -67,7 +103,7 @@ def bars(chart: Chart) -> SafeString:
                     '<rect x="{x}" y="{y}" width="{w}" height="{h}" class="series-{c}">'
                     "<title>{t}</title></rect>",
                     x=_n(x),
-                    y=top + label_h,
+                    y=bar_top,
                     w=_n(max(width, 1.0)),
                     h=bar_h,
                     c=index % SERIES_CLASSES,
@@ -79,13 +115,13 @@ def bars(chart: Chart) -> SafeString:
             format_html(
                 '<text x="{x}" y="{y}" class="chart-value" font-size="{f}">{t}</text>',
                 x=_n(x + 4),
-                y=top + label_h + bar_h - 5,
+                y=bar_top + bar_h - 5,
                 f=FONT,
                 t=f"{totals[i]:,}",
             )
         )
-    height = max(4 + len(chart.categories) * row_h, 24)
-    return _svg(chart, height, body)
+        top = bar_top + bar_h + gap
+    return _svg(chart, max(top, 24), body)
 
 
 def histogram(chart: Chart) -> SafeString:

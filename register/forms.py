@@ -75,14 +75,14 @@ class ClaimsForm(VersionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for value, label in PublishedField.choices:
+        # Each pair sits in a fieldset whose legend names the part (see the template).
+        for value in PublishedField.values:
             self.fields[f"claim_{value}"] = forms.BooleanField(
-                label=_("Claim “%(part)s” as a trade secret") % {"part": label}, required=False
+                label=_("Claim as a trade secret"), required=False
             )
-            self.fields[f"reason_{value}"] = long_text(
-                2000,
-                label=_("Why “%(part)s” is a trade secret") % {"part": label},
-            )
+            reason = long_text(2000, label=_("Why it is a trade secret"))
+            reason.widget.attrs["rows"] = 3
+            self.fields[f"reason_{value}"] = reason
         self._describe()
 
     def clean(self) -> dict[str, Any]:
@@ -99,9 +99,12 @@ class ClaimsForm(VersionForm):
             if self.cleaned_data.get(f"claim_{value}")
         }
 
-    def pairs(self) -> list[tuple[Any, Any]]:
-        """(claim box, reason) bound fields, part by part, for the template."""
-        return [(self[f"claim_{v}"], self[f"reason_{v}"]) for v in PublishedField.values]
+    def pairs(self) -> list[tuple[Any, Any, Any]]:
+        """(part's name, claim box, reason) per part, for the template."""
+        return [
+            (label, self[f"claim_{value}"], self[f"reason_{value}"])
+            for value, label in PublishedField.choices
+        ]
 
 
 class ClaimDecisionForm(VersionForm):

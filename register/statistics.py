@@ -298,7 +298,10 @@ def processing_charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
         buckets: dict[int, int] = defaultdict(int)
         for days, n in overall.items():
             buckets[_bucket(days)] += n
-        starts = list(range(0, max([*buckets, 0]) + 1, BUCKET_DAYS)) if buckets else []
+        deadlines = {labels.tracks[pk].statutory_days for pk in by_track}
+        # The axis reaches the statutory deadline too, so its line falls where it belongs.
+        limit = min(max([*buckets, *(_bucket(d) for d in deadlines)]), LAST_BUCKET)
+        starts = list(range(0, limit + 1, BUCKET_DAYS)) if buckets else []
         rows = []
         for track_id in sorted(by_track, key=lambda pk: labels.track(pk)):
             histogram = by_track[track_id]
@@ -338,7 +341,6 @@ def processing_charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
             axis_label=str(_("days from submission to decision")),
         )
         median, p90 = percentile(overall, 0.5), percentile(overall, 0.9)
-        deadlines = {labels.tracks[pk].statutory_days for pk in by_track}
         if median is not None and p90 is not None:
             chart.markers = [
                 Marker(_("Median: %(days)s days") % {"days": median}, median),
@@ -429,16 +431,17 @@ def charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
             "applications-by-year",
             gettext_lazy("Applications received and withdrawn"),
             gettext_lazy(
-                "Submitted applications by the year of submission, and those of them later "
-                "withdrawn or closed for want of a supplement."
+                "Submitted applications by the year of submission (the total), split into those "
+                "decided or still open and those withdrawn or closed for want of a supplement."
             ),
             _("Year"),
             [
-                *((year, "received", n) for year, _p, _t, n in data.get("received", [])),
+                *((year, "kept", n) for year, _p, _t, n in data.get("received", [])),
+                *((year, "kept", -n) for year, _p, _t, n in data.get("withdrawn", [])),
                 *((year, "withdrawn", n) for year, _p, _t, n in data.get("withdrawn", [])),
             ],
             {
-                "received": gettext_lazy("Received"),
+                "kept": gettext_lazy("Decided or still open"),
                 "withdrawn": gettext_lazy("Withdrawn or lapsed"),
             },
             str,
