@@ -17,7 +17,13 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 def test_the_home_page_explains_the_service_and_links_every_entry_point(client, db):
     page = client.get(reverse("home"), **EN).content.decode()
     assert "temporary, conditional waiver" in page
-    for name in ("apply-dashboard", "register", "statistics", "letter-verify-start", "review-queue"):
+    for name in (
+        "apply-dashboard",
+        "register",
+        "statistics",
+        "letter-verify-start",
+        "review-queue",
+    ):
         assert f'href="{reverse(name)}"' in page, name
     korean = client.get(reverse("home"), **KO).content.decode()
     assert "규제 샌드박스" in korean or "규제샌드박스" in korean
@@ -66,7 +72,10 @@ def test_the_debug_page_is_only_for_development(client, db):
 @pytest.mark.urls("tests.production.urls_faulty")
 @pytest.mark.parametrize(
     ("headers", "title", "other"),
-    [(KO, "문제가 발생했습니다", "Something went wrong"), (EN, "Something went wrong", "문제가 발생했습니다")],
+    [
+        (KO, "문제가 발생했습니다", "Something went wrong"),
+        (EN, "Something went wrong", "문제가 발생했습니다"),
+    ],
 )
 def test_a_failure_is_a_friendly_500_in_both_languages(production, db, headers, title, other):
     response = production.get("/bug/", **headers)

@@ -109,7 +109,12 @@ def test_decisions_are_counted_by_year_and_outcome(world, history):
     assert tracks[f"{program} — {world.exemption.name_en}"] == [2, 1, 0, 0, 3]
     assert tracks[f"{program} — {world.confirmation.name_en}"] == [0, 0, 1, 1, 2]
     received = _chart("applications-by-year", data)
-    assert received.table.columns == ["Year", "Decided or still open", "Withdrawn or lapsed", "Total"]
+    assert received.table.columns == [
+        "Year",
+        "Decided or still open",
+        "Withdrawn or lapsed",
+        "Total",
+    ]
     assert _rows(received) == {"2025": [2, 0, 2], "2026": [3, 1, 4]}
     assert _rows(_chart("fast-confirmation", data)) == {"2026": [1, 1, 2]}
     after = _chart("after-decision", data)
