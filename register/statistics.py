@@ -300,7 +300,7 @@ def processing_charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
             buckets[_bucket(days)] += n
         deadlines = {labels.tracks[pk].statutory_days for pk in by_track}
         # The axis reaches the statutory deadline too, so its line falls where it belongs.
-        limit = min(max([*buckets, *(_bucket(d) for d in deadlines)]), LAST_BUCKET)
+        limit = min(max([0, *buckets, *(_bucket(d) for d in deadlines)]), LAST_BUCKET)
         starts = list(range(0, limit + 1, BUCKET_DAYS)) if buckets else []
         rows = []
         for track_id in sorted(by_track, key=lambda pk: labels.track(pk)):

@@ -18,7 +18,7 @@ from applications import vocabulary
 from applications.models import Application
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["applications", "documents", "accounts", "portal", "reviews", "api"]
+APPS = ["applications", "documents", "accounts", "register", "portal", "reviews", "api"]
 
 
 def hangul(text: object) -> bool:

@@ -227,3 +227,18 @@ def test_reconcile_and_rebuild_repair_missing_or_stale_entries(world):
     RegisterEntry.objects.all().delete()
     assert register_rebuild() == 2
     assert RegisterEntry.objects.count() == 2
+
+
+def test_the_rebuild_command_writes_every_entry_and_the_statistics(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from register.models import StatisticsSnapshot
+
+    drive(world, S.ACTIVE)
+    RegisterEntry.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_register", stdout=out)
+    assert out.getvalue().startswith("1 register entries written")
+    assert RegisterEntry.objects.count() == 1 and StatisticsSnapshot.objects.count() == 1

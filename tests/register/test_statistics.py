@@ -170,7 +170,10 @@ def test_the_page_draws_each_chart_as_an_accessible_svg_beside_its_table(world, 
     assert '<svg class="chart"' in page and "<script" not in page
     assert 'aria-labelledby="decisions-by-year-title decisions-by-year-desc"' in page
     assert '<title id="decisions-by-year-title">Decisions by year and outcome</title>' in page
-    assert "<caption>Data: Decisions by year and outcome</caption>" in page
+    assert (
+        '<caption id="decisions-by-year-caption">Data: Decisions by year and outcome</caption>'
+        in page
+    )
     assert reverse("statistics-csv", args=["decisions-by-year"]) in page
 
 
@@ -234,3 +237,8 @@ def test_a_stale_snapshot_is_refreshed_by_the_page_and_a_fresh_one_is_kept(world
     with time_machine.travel(first.computed_at + dt.timedelta(seconds=61)):
         second = statistics_current()
     assert second.pk != first.pk and StatisticsSnapshot.objects.count() == 1
+
+
+def test_with_nothing_decided_yet_the_page_still_reads_well(client, db):
+    page = client.get(reverse("statistics")).content.decode()
+    assert page.count("Nothing to count yet.") >= 9 and page.count('role="img"') == 10
