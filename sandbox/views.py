@@ -6,7 +6,7 @@ import logging
 import sys
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -17,6 +17,8 @@ from django.views.generic import TemplateView
 from register.selectors import statistics_snapshot
 from register.statistics import headline
 
+logger = logging.getLogger(__name__)
+
 
 class HomeView(TemplateView):
     """What the service is, with its entry points; a few headline figures when the statistics
@@ -26,7 +28,11 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        snapshot = statistics_snapshot()
+        try:
+            snapshot = statistics_snapshot()
+        except DatabaseError:  # the figures are a bonus: the landing page answers without them
+            logger.warning("home page without figures: the statistics could not be read")
+            snapshot = None
         if snapshot is not None:
             context["figures"] = {
                 key: formats.number_format(value, force_grouping=True)
@@ -46,9 +52,6 @@ class HealthView(View):
         except Exception:  # any database failure means "not ready"
             return JsonResponse({"status": "unavailable"}, status=503)
         return JsonResponse({"status": "ok"})
-
-
-logger = logging.getLogger(__name__)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
