@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Ministry, Program, Track
+from applications.workflow import TrackKind
 from core.forms import AccessibleForm, VersionForm, long_text
 from register.rules import PublishedField, RegisterStatus
 from register.selectors import SORTS, RegisterQuery
@@ -47,7 +48,8 @@ class RegisterSearchForm(AccessibleForm):
             (p.code, p.display_name) for p in Program.objects.order_by("code")
         ]
         tracks: dict[str, str] = {}
-        for track in Track.objects.filter(kind="exemption").order_by("code", "program__code"):
+        exemptions = Track.objects.filter(kind=TrackKind.EXEMPTION)
+        for track in exemptions.order_by("code", "program__code"):
             tracks.setdefault(track.code, track.display_name)
         self.fields["track"].choices = anything + list(tracks.items())  # type: ignore[attr-defined]
         self.fields["ministry"].choices = anything + [  # type: ignore[attr-defined]

@@ -266,6 +266,44 @@ def _bucket_label(start: int) -> str:
     return _("%(start)s–%(end)s days") % {"start": start, "end": start + BUCKET_DAYS - 1}
 
 
+@dataclass(frozen=True)
+class TrackTimes:
+    """Processing time of one track's decided requests."""
+
+    track_id: int
+    decided: int
+    median: int | None
+    p90: int | None
+    statutory_days: int
+    within: int  # decided by the statutory deadline
+
+    @property
+    def share_within(self) -> str:
+        return f"{100 * self.within / self.decided:.0f}%" if self.decided else ""
+
+
+def track_times(data: dict[str, Any], labels: Labels) -> list[TrackTimes]:
+    """Per track: how many decided, median and 90th percentile days, the statutory deadline and
+    how many were decided by it (from the snapshot's histogram)."""
+    histograms: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    within: dict[int, int] = defaultdict(int)
+    for track_id, days, n, on_time in data.get("durations", []):
+        if track_id in labels.tracks:
+            histograms[track_id][days] += n
+            within[track_id] += on_time
+    return [
+        TrackTimes(
+            track_id=pk,
+            decided=sum(histogram.values()),
+            median=percentile(histogram, 0.5),
+            p90=percentile(histogram, 0.9),
+            statutory_days=labels.tracks[pk].statutory_days,
+            within=within[pk],
+        )
+        for pk, histogram in sorted(histograms.items(), key=lambda item: labels.track(item[0]))
+    ]
+
+
 def processing_charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
     """One histogram per kind of track (confirmation, exemption) with its median, 90th
     percentile and — when its tracks share one — statutory deadline, and a table per track."""
@@ -302,20 +340,18 @@ def processing_charts(data: dict[str, Any], labels: Labels) -> list[Chart]:
         # The axis reaches the statutory deadline too, so its line falls where it belongs.
         limit = min(max([0, *buckets, *(_bucket(d) for d in deadlines)]), LAST_BUCKET)
         starts = list(range(0, limit + 1, BUCKET_DAYS)) if buckets else []
-        rows = []
-        for track_id in sorted(by_track, key=lambda pk: labels.track(pk)):
-            histogram = by_track[track_id]
-            decided = sum(histogram.values())
-            rows.append(
-                [
-                    labels.track(track_id),
-                    decided,
-                    percentile(histogram, 0.5),
-                    percentile(histogram, 0.9),
-                    labels.tracks[track_id].statutory_days,
-                    f"{100 * within[track_id] / decided:.0f}%" if decided else "",
-                ]
-            )
+        rows = [
+            [
+                labels.track(t.track_id),
+                t.decided,
+                t.median,
+                t.p90,
+                t.statutory_days,
+                t.share_within,
+            ]
+            for t in track_times(data, labels)
+            if t.track_id in by_track
+        ]
         table = Table(
             columns=[
                 _("Track"),

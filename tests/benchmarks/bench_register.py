@@ -67,7 +67,7 @@ def add_decisions() -> int:
     }
     now = dt.datetime.now(dt.UTC)
     defaults = model_defaults(Decision, now)
-    columns = [f.column for f in Decision._meta.concrete_fields if not f.primary_key]
+    columns = [str(f.column) for f in Decision._meta.concrete_fields if not f.primary_key]
     # Read first: the COPY below holds the connection until it ends.
     cases = list(
         Application.objects.filter(
@@ -178,7 +178,11 @@ def measure() -> dict[str, float]:
         queries = [q["sql"] for q in captured.captured_queries]
         table = "register_statisticssnapshot" if name == "statistics" else "register_registerentry"
         rows_sql = next(q for q in queries if f'FROM "{table}"' in q and "LIMIT" in q)
-        result[f"{name}_ms"] = _median_ms(lambda url=url: client.get(url))
+
+        def fetch(url: str = url) -> None:
+            client.get(url)
+
+        result[f"{name}_ms"] = _median_ms(fetch)
         result[f"{name}_raw_ms"] = _median_ms(raw(rows_sql))
         result[f"{name}_queries"] = float(len(queries))
     with CaptureQueriesContext(connection) as captured:
