@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["core", "applications", "documents", "accounts", "portal", "reviews", "api", "demo"]
+PACKAGES = [
+    "core",
+    "applications",
+    "documents",
+    "accounts",
+    "register",
+    "portal",
+    "reviews",
+    "api",
+    "demo",
+]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
