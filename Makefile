@@ -8,7 +8,7 @@
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
 #   make bench-NAME  one benchmark on its own throwaway PostgreSQL; NAME is one of
-#                 transitions, load, queue, export, verifier, letters, deadlines (sizes: docs/performance.md)
+#                 transitions, load, queue, export, verifier, letters, deadlines, register (sizes: docs/performance.md)
 #   make lint     ruff + mypy + import contracts (lint-imports)
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)
@@ -52,6 +52,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 
 .PHONY: help deps system-deps python-deps run test lint format messages clean
 .PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-verifier bench-letters bench-deadlines
+.PHONY: bench-register
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -160,6 +161,9 @@ bench-letters: deps
 
 bench-deadlines: deps
 	$(call bench_on_pg,bench_deadlines)
+
+bench-register: deps
+	$(call bench_on_pg,bench_register)
 
 # ---------------------------------------------------------------------------------------- test
 

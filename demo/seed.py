@@ -28,6 +28,7 @@ from applications.workflow import ConfirmationOutcome, RecommendationOutcome, Tr
 from demo import committees as committee_demo
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
+from demo.register import seed_register_cases, seed_statistics
 from documents.services import document_upload
 
 DEMO_PASSWORD = "sandbox-demo-2026"
@@ -582,5 +583,8 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
                 users,
                 lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
             )
+        if first_run:
+            seed_register_cases(users, programs, _draft)
+    seed_statistics()
     seed_audit_checkpoint()
     return first_run, users

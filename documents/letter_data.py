@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -134,8 +135,15 @@ def decision_record(letter: Letter) -> dict[str, Any]:
     }
 
 
-def verify_url(number: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("letter-verify", args=[number])
+def check_path(number: str, code: str = "") -> str:
+    """The public check page of a letter; with its code, the page opens the letter's details
+    (the QR code carries it, the printed address does not need to)."""
+    path = reverse("letter-verify", args=[number])
+    return f"{path}?{urlencode({'code': code})}" if code else path
+
+
+def verify_url(number: str, code: str = "") -> str:
+    return settings.SITE_URL.rstrip("/") + check_path(number, code)
 
 
 def _qr_svg(url: str) -> str:
@@ -174,6 +182,7 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         lang, ministry.name, ministry.name_en
     )
     url = verify_url(letter.number)
+    qr_url = verify_url(letter.number, letter.verification_code)
     period = ""
     if decision.term_start and decision.term_end:
         period = (
@@ -274,9 +283,11 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         "verification": {
             "text": w.text("verification", lang),
             "url": url,
+            "code_label": w.text("verification_code", lang),
+            "code": letter.verification_code,
             "record_label": w.text("record_hash", lang),
             "record_sha256": hashlib.sha256(record_json).hexdigest(),
-            "qr_svg": _qr_svg(url),
+            "qr_svg": _qr_svg(qr_url),
             "seal_note": w.text("seal_note", lang),
         },
     }

@@ -188,8 +188,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "This letter corrects and replaces letter {number}.",
     },
     "verification": {
-        "ko": "이 문서의 진위는 아래 주소에서 확인할 수 있습니다. 문서 파일의 SHA-256 값을 입력하거나 파일을 올려 확인하십시오.",
-        "en": "Check this letter at the address below by entering the SHA-256 of the file or uploading it.",
+        "ko": "이 문서의 진위와 현재 효력은 아래 주소에서 문서번호와 확인 코드를 입력하거나(QR 코드) 문서 파일을 올려 확인할 수 있습니다.",
+        "en": "Check that this letter is authentic and still in force at the address below, with its number and verification code (or the QR code), or by uploading the file.",
+    },
+    "verification_code": {
+        "ko": "확인 코드",
+        "en": "Verification code",
     },
     "record_hash": {
         "ko": "첨부 결정 기록(decision.json) SHA-256",

@@ -145,9 +145,21 @@ class Letter(models.Model):
         blank=True,
         help_text=_("Set on a letter that supersedes an earlier one; printed on the letter."),
     )
+    verification_code = models.CharField(
+        _("verification code"),
+        max_length=14,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Printed on the letter beside its QR code; with the number it opens the public check "
+            "page (the number alone shows nothing)."
+        ),
+    )
 
     class Meta:
         ordering = ["application", "created_at", "id"]
+        # The public check page finds a letter from an uploaded PDF by its hash.
+        indexes = [models.Index(fields=["sha256"], name="letter_sha256")]
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
 

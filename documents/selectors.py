@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from applications.models import Application
 from applications.visibility import can_view_application
 from core.errors import NotVisible
-from documents.models import Document, Letter, LetterStatus
+from documents import verification
+from documents.models import Document, Letter, LetterKind, LetterStatus
 from documents.uploads import missing_documents
 
 # --- Uploads -----------------------------------------------------------------------------------
@@ -72,18 +73,49 @@ def letter_get_for(*, user: Any, number: str, include_pending: bool = False) -> 
     return letter
 
 
-def letter_public(*, number: str) -> Letter:
-    """What the public verification page may show of an issued letter (``NotVisible`` if none)."""
-    letter = (
-        Letter.objects.select_related(
-            "application__program__lead_ministry", "application__organization", "superseded_by"
-        )
-        .filter(number=number, status=LetterStatus.ISSUED)
-        .first()
-    )
-    if letter is None:
-        raise NotVisible(_("No such letter."))
+# Letters about a granted waiver, which the public register lists with their check links.
+PUBLIC_LETTER_KINDS = (
+    LetterKind.APPROVAL,
+    LetterKind.EXTENSION,
+    LetterKind.SUSPENSION,
+    LetterKind.REVOCATION,
+    LetterKind.EXPIRY,
+)
+
+
+def _issued_letters() -> QuerySet[Letter]:
+    return Letter.objects.select_related(
+        "application__program__lead_ministry", "application__organization", "decision"
+    ).filter(status=LetterStatus.ISSUED)
+
+
+def letter_by_code(*, number: str, code: str) -> Letter | None:
+    """The issued letter with this number, if the verification code is its own (None for an
+    unknown number, a pending letter or a wrong code alike: the answer tells nothing)."""
+    letter = _issued_letters().filter(number=number).first()
+    if letter is None or not verification.matches(code, letter.verification_code):
+        return None
     return letter
+
+
+def letter_by_sha256(*, sha256: str, number: str = "") -> Letter | None:
+    """The issued letter whose file has exactly this SHA-256 (and this number, if given)."""
+    letters = _issued_letters().filter(sha256=sha256.lower())
+    if number:
+        letters = letters.filter(number=number)
+    return letters.first()
+
+
+def public_letters_of(*, application: Application) -> list[Letter]:
+    """The issued letters of a granted waiver the public may check (designation, extensions,
+    suspensions, revocation, expiry; corrections included), oldest first."""
+    return list(
+        Letter.objects.filter(
+            application=application, status=LetterStatus.ISSUED, kind__in=PUBLIC_LETTER_KINDS
+        )
+        .select_related("superseded_by")
+        .order_by("issued_at", "id")
+    )
 
 
 # --- end of Letters ------------------------------------------------------------------------------

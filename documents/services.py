@@ -31,7 +31,7 @@ from applications.services import (
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, StorageUnavailable, WrongState
-from documents import tasks, uploads
+from documents import tasks, uploads, verification
 from documents.models import Document, DocumentType, Letter, LetterKind, LetterStatus, Paper
 from documents.papers import PaperSpec, paper_render
 from documents.storage import discard, document_key, private_key, store_private
@@ -268,7 +268,8 @@ def _new_letter(
     correction_reason: str = "",
 ) -> Letter:
     """A pending letter numbered ``<reference>-L<n>``; the caller holds the case row lock, so
-    numbers are unique and gap-free per case (letters are never deleted)."""
+    numbers are unique and gap-free per case (letters are never deleted). Its random
+    verification code is printed on it for the public check page."""
     position = Letter.objects.filter(application=app).count() + 1
     return Letter.objects.create(
         number=f"{app.reference or f'CASE{app.pk}'}-L{position}",
@@ -280,6 +281,7 @@ def _new_letter(
         supersedes=supersedes,
         correction_reason=correction_reason,
         created_at=timezone.now(),
+        verification_code=verification.new_code(),
     )
 
 

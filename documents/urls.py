@@ -20,5 +20,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.LetterCorrectView.as_view(),
         name="letter-correct",
     ),
+    path("verify/", views.LetterVerifyStartView.as_view(), name="letter-verify-start"),
     path("verify/<str:number>/", views.LetterVerifyView.as_view(), name="letter-verify"),
 ]

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "supervision",
     "committees",
+    "register",
     "portal",
     "reviews",
     "api",
@@ -371,7 +372,14 @@ SPECTACULAR_SETTINGS = {
             "description": "Chain verification, signed checkpoints, the API access log.",
         },
         {"name": "webhooks", "description": "Standard Webhooks subscriptions and deliveries."},
+        {
+            "name": "supervision",
+            "description": "Reports, incidents, insurance, user notices and conditions.",
+        },
+        {"name": "committees", "description": "Committee meetings, papers and minutes."},
     ],
+    # The public open-data API has its own schema (/api/public/schema/, register/openapi.py).
+    "PREPROCESSING_HOOKS": ["register.openapi.without_public_endpoints"],
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "applications.workflow.ApplicationStatus",
         "ConsultationStatusEnum": "applications.models.ConsultationStatus",
@@ -418,6 +426,20 @@ LETTER_RETRY_DELAY = float(os.environ.get("LETTER_RETRY_DELAY", "2"))
 # A letter still pending this long has lost its task (e.g. its worker was killed): the
 # scheduler issues it (letter issuing is exactly-once, so a slow task racing it is harmless).
 LETTER_STUCK_AFTER = int(os.environ.get("LETTER_STUCK_AFTER", "300"))
+
+# --- The public side (register, statistics, open data, the letter check) --------------------
+# Requests per source address: the public letter check (every lookup by number and code or by
+# file) and the open-data API. PROXY_HOPS: how many trusted reverse proxies append to
+# X-Forwarded-For in front of this site (0: the connecting address is the source).
+VERIFY_THROTTLE_RATE = os.environ.get("VERIFY_THROTTLE_RATE", "20/min")
+PUBLIC_API_THROTTLE_RATE = os.environ.get("PUBLIC_API_THROTTLE_RATE", "120/min")
+PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
+# Seconds browsers and shared caches may keep public pages and open data (they revalidate
+# with ETag / Last-Modified after that).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "60"))
+# The statistics are a snapshot of aggregate queries, refreshed by the scheduler's tick; a page
+# finding it older than this many seconds refreshes it itself.
+STATISTICS_MAX_AGE = int(os.environ.get("STATISTICS_MAX_AGE", "900"))
 
 LOGGING = {
     "version": 1,

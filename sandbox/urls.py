@@ -16,11 +16,15 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # The public side, and the trade-secret pages of /apply/<pk>/ and /review/<pk>/ (before the
+    # portal and the workspace, whose own routes would otherwise take those addresses).
+    path("", include("register.urls")),
     path("", include("supervision.urls")),
     path("", include("portal.urls")),
     path("review/committees/", include("committees.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
+    path("api/public/", include("register.api_urls")),
     path("api/", include("sandbox.api")),
     path("audit/", include("api.public_urls")),
 ]

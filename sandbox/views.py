@@ -6,18 +6,40 @@ import logging
 import sys
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.drf import problem_response
+from register.selectors import statistics_snapshot
+from register.statistics import headline
+
+logger = logging.getLogger(__name__)
 
 
 class HomeView(TemplateView):
+    """What the service is, with its entry points; a few headline figures when the statistics
+    have been computed (never computed here)."""
+
     template_name = "home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        try:
+            snapshot = statistics_snapshot()
+        except DatabaseError:  # the figures are a bonus: the landing page answers without them
+            logger.warning("home page without figures: the statistics could not be read")
+            snapshot = None
+        if snapshot is not None:
+            context["figures"] = {
+                key: formats.number_format(value, force_grouping=True)
+                for key, value in headline(snapshot.data).items()
+            }
+        return context
 
 
 class HealthView(View):
@@ -31,9 +53,6 @@ class HealthView(View):
         except Exception:  # any database failure means "not ready"
             return JsonResponse({"status": "unavailable"}, status=503)
         return JsonResponse({"status": "ok"})
-
-
-logger = logging.getLogger(__name__)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

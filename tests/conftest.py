@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from tests.builders import World, build_world
@@ -35,6 +36,14 @@ def _language_does_not_leak() -> Iterator[None]:
         translation.activate(active)
     else:
         translation.deactivate_all()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits_start_afresh() -> Iterator[None]:
+    """Per-source rate limits count in the cache; every test starts with none used (all tests
+    come from one address)."""
+    cache.clear()
+    yield
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ PACKAGES = [
     "accounts",
     "supervision",
     "committees",
+    "register",
     "portal",
     "reviews",
     "api",

@@ -24,6 +24,7 @@ APPS = [
     "accounts",
     "supervision",
     "committees",
+    "register",
     "portal",
     "reviews",
     "api",

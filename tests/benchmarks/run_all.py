@@ -28,7 +28,7 @@ from tests.benchmarks.common import (
     write_results,
 )
 
-IN_PROCESS = ["verify", "verifier", "transitions", "queue", "export", "load"]
+IN_PROCESS = ["verify", "verifier", "transitions", "queue", "export", "register", "load"]
 OWN_DATABASE = {"letters": {"LETTERS_N": "500"}, "deadlines": {"BENCH_DEADLINES_N": "100000"}}
 
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from applications.workflow import ApplicationStatus as S
 from documents.issuing import letter_issue
+from documents.letter_data import check_path
 from documents.models import Letter
 from documents.services import letter_correct
 from documents.storage import letter_pdf_path
@@ -109,7 +110,8 @@ def test_the_case_page_links_issued_letters_and_marks_superseded_ones(client, wo
 
 def test_the_verify_page_shows_only_authority_kind_date_and_company(client, world, issued):
     app, letter = issued
-    page = client.get(reverse("letter-verify", args=[letter.number])).content.decode()
+    # The letter's code opens its details (the number alone shows nothing: test_verify.py).
+    page = client.get(check_path(letter.number, letter.verification_code)).content.decode()
     assert letter.number in page
     assert world.organization.name in page
     assert "과학기술정보통신부장관" in page
@@ -157,8 +159,8 @@ def test_the_verify_page_explains_bad_input(client, issued):
 def test_the_verify_page_knows_no_pending_or_unknown_letters(client, world):
     app = drive(world, S.APPROVED)
     pending = Letter.objects.get(application=app)
-    assert client.get(reverse("letter-verify", args=[pending.number])).status_code == 404
-    assert client.get(reverse("letter-verify", args=["ICT-1999-00001-L1"])).status_code == 404
+    assert client.get(check_path(pending.number, pending.verification_code)).status_code == 404
+    assert client.get(check_path("ICT-1999-00001-L1", pending.verification_code)).status_code == 404
 
 
 def test_a_decision_maker_orders_a_corrected_letter_from_its_page(client, world, issued):

@@ -69,6 +69,6 @@ def test_the_applicant_downloads_the_letter_of_their_approved_case(
     checked: list[str] = []
     accessible(page, checked)
     page.set_input_files("#id_file", str(saved))
-    page.click("main button[type=submit]")
+    page.click("main form[enctype] button[type=submit]")
     assert page.get_by_text("This is the letter we issued").is_visible()
     accessible(page, checked)
