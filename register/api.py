@@ -267,7 +267,7 @@ REGISTER_PARAMETERS = [
 PUBLIC_ERRORS = error_responses(400, 405, 406)
 PUBLIC_ERRORS[(429, PROBLEM_JSON)] = OpenApiResponse(
     response=PROBLEM,
-    description="Too many requests from this address; retry after Retry-After seconds."
+    description="Too many requests from this address; retry after Retry-After seconds.",
 )
 NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag you sent.")}
 
