@@ -13,9 +13,16 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, Program
 from applications.workflow import RecommendationOutcome
+from demo.supervision import file_policy, shift_into_the_past
 from register.models import TradeSecretClaim
 from register.rules import PublishedField
-from register.services import statistics_refresh, trade_secret_claim_decide, trade_secret_claims_set
+from register.services import (
+    register_entry_refresh,
+    statistics_refresh,
+    trade_secret_claim_decide,
+    trade_secret_claims_set,
+)
+from supervision import services as supervision
 
 YEAR = 365
 
@@ -61,8 +68,10 @@ def seed_register_cases(
         legal_basis="정보통신융합법 제38조의2",
         reasons="안전 조건 하에서 실증의 필요성이 인정됩니다.",
     )
-    today = timezone.localdate(timezone.now(), ict.tz)
-    start, end = today - dt.timedelta(days=10), today + dt.timedelta(days=2 * YEAR - 11)
+    # A decision never approves a term that has already begun: approved today, then moved ten
+    # days into its term (demo only, as the other samples' clocks are).
+    start = ict.local_date(timezone.now())
+    end = start + dt.timedelta(days=2 * YEAR - 1)
     services.application_approve(
         application=app,
         by=decider,
@@ -74,16 +83,11 @@ def seed_register_cases(
             "관제 요원을 상시 배치할 것",
         ],
     )
-    services.insurance_proof_add(
-        application=app,
-        by=applicant,
-        insurer="한국손해보험",
-        policy_number="LI-2026-0077",
-        coverage_start=start,
-        coverage_end=end,
-        insured_amount=200_000_000,
-    )
+    proof = file_policy(app, applicant, start, end)
+    supervision.insurance_policy_review(proof=proof, by=officer, accept=True)
     services.application_activate(application=app, by=officer)
+    shift_into_the_past(app, days=10)
+    register_entry_refresh(application=app)
     return app
 
 

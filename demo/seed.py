@@ -572,6 +572,7 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
     if first_run:
         with transaction.atomic():
             seed_cases(users, programs)
+            seed_register_cases(users, programs, _draft)
     else:
         demo_supervision.seed_settings()  # configuration converges on every run
     with transaction.atomic():
@@ -583,8 +584,6 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
                 users,
                 lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
             )
-        if first_run:
-            seed_register_cases(users, programs, _draft)
     seed_statistics()
     seed_audit_checkpoint()
     return first_run, users

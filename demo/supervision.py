@@ -82,7 +82,7 @@ DATA_ITEMS = [
 ]
 
 
-def _shift_into_the_past(app: Application, *, days: int) -> None:
+def shift_into_the_past(app: Application, *, days: int) -> None:
     """Demo only: move a waiver's term and everything dated by it ``days`` into the past, so
     that reports fall due and one is overdue. Never touches ``status``."""
     shift = dt.timedelta(days=days)
@@ -152,7 +152,7 @@ def seed_supervised_case(
     proof = file_policy(app, applicant, start, end)
     supervision.insurance_policy_review(proof=proof, by=officer, accept=True)
     services.application_activate(application=app, by=officer)
-    _shift_into_the_past(app, days=250)
+    shift_into_the_past(app, days=250)
     start, end = start - dt.timedelta(days=250), end - dt.timedelta(days=250)
     first, second = list(app.supervision_reports.order_by("due_on"))[:2]
     items = list(app.data_items.all())

@@ -11,6 +11,7 @@ import time_machine
 from django.utils import timezone
 
 from applications import services
+from applications.audit import utc_text
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput
 from tests.builders import drive, term
@@ -55,7 +56,7 @@ def test_a_rejection_on_the_morning_of_an_afternoon_meeting_is_refused(world):
         )
     assert decision.decided_at >= afternoon
     event = app.events.get(action="reject")
-    assert event.payload["meeting_at"] == afternoon.astimezone(dt.UTC).isoformat()
+    assert event.payload["meeting_at"] == utc_text(afternoon)
 
 
 def test_a_decision_after_the_meeting_and_a_free_text_reference_are_accepted(world):
