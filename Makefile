@@ -3,7 +3,7 @@
 #   make deps     install what is missing (Debian packages as root, .venv)
 #   make run      migrate, seed demo data, start the task worker, deadline scheduler and dev server
 #   make test     lint, type-check, import contracts, migration check, then pytest on SQLite and
-#                 on PostgreSQL
+#                 on PostgreSQL side by side (TEST_JOBS=1: one after the other)
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
@@ -52,7 +52,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 
 .PHONY: help deps system-deps python-deps run test lint format messages clean
 .PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-verifier bench-letters bench-deadlines
-.PHONY: bench-register
+.PHONY: bench-register _test-sqlite _test-postgres
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -180,8 +180,18 @@ test: deps
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py makemigrations --check --dry-run
 	$(call step,Translations (compilemessages))
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV)
+	$(call step,pytest on SQLite and on PostgreSQL ($(TEST_JOBS) at a time; each pass prints when it ends))
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target _test-sqlite _test-postgres
+
+# The two passes share nothing (temporary directories, in-memory SQLite, a throwaway cluster on
+# a free port), so on two cores they run side by side; make test TEST_JOBS=1 runs them in turn.
+TEST_JOBS ?= 2
+
+_test-sqlite:
 	$(call step,pytest on SQLite (not postgres-marked))
 	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly $(PYTEST_ARGS))
+
+_test-postgres:
 	$(call step,pytest on PostgreSQL (whole suite; throwaway cluster from tests/pgcluster.py))
 	$(call pytest,"$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q $(PYTEST_ARGS))
 
