@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.letters import LetterApi
 from api.meetings import MeetingApi
+from api.sanctions import PriorNoticeApi
 from api.supervision import ConditionApi, IncidentApi, InsurancePolicyApi, ReportApi, UserNoticeApi
 from api.views import ApplicationApi, AuditVerifyApi, DecisionApi, EventApi
 
@@ -28,6 +29,7 @@ router.register("insurance-policies", InsurancePolicyApi, basename="insurance-po
 router.register("user-notices", UserNoticeApi, basename="user-notice")
 router.register("conditions", ConditionApi, basename="condition")
 router.register("meetings", MeetingApi, basename="meeting")
+router.register("prior-notices", PriorNoticeApi, basename="prior-notice")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", include(router.urls)),

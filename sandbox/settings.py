@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "documents",
     "accounts",
     "supervision",
+    "sanctions",
     "committees",
     "portal",
     "reviews",

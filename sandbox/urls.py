@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("supervision.urls")),
+    path("", include("sanctions.urls")),
     path("", include("portal.urls")),
     path("review/committees/", include("committees.urls")),
     path("review/", include("reviews.urls")),

@@ -141,6 +141,35 @@ class Track(models.Model):
     reconsideration_days = models.PositiveIntegerField(
         _("reconsideration window (days)"), default=30
     )
+    opinion_days = models.PositiveIntegerField(
+        _("opinion deadline (days)"),
+        default=10,
+        help_text=_(
+            "Days a company has to submit its opinion on a prior notice of suspension or "
+            "revocation."
+        ),
+    )
+    continuation_cap_months = models.PositiveIntegerField(
+        _("continuation cap (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long after the original end a waiver may continue pending a law amendment "
+            "(FinISA: 18 months); empty for no cap."
+        ),
+    )
+    conversion_track = models.ForeignKey(
+        "self",
+        verbose_name=_("may be converted into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The track a waiver of this track may be converted into (a demonstration exemption "
+            "into a temporary permit); empty where conversion is not allowed."
+        ),
+    )
     required_document_types = models.JSONField(
         _("required document types"), default=list, blank=True
     )

@@ -1,0 +1,157 @@
+"""The due-process pages: who is offered what on the case pages, bad input next to its field,
+the measure refused with its date (409) before the opinion deadline, another organisation's
+notice not found, and each step through the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import Client
+from django.urls import reverse
+
+from applications.models import Application, AuditEvent
+from applications.workflow import ApplicationStatus as S
+from sanctions import services as sanctions
+from sanctions.models import PriorNotice
+from tests.builders import World, drive
+from tests.reviews.helpers import signed_in
+from tests.supervision.helpers import T0, at, seoul_midnight
+
+OPINION_DUE = dt.date(2026, 3, 12)
+
+
+def _company(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _active(world: World) -> Application:
+    with at(T0 - dt.timedelta(days=1)):
+        app = drive(world, S.ACTIVE)
+    app.refresh_from_db()
+    return app
+
+
+def test_only_the_decision_maker_is_offered_the_procedure_on_the_case_page(world):
+    app = _active(world)
+    new = reverse("sanctions-notice-new", args=[app.pk])
+    urgent = reverse("sanctions-urgent", args=[app.pk])
+    with at(T0):
+        page = signed_in(world.decider).get(reverse("review-case", args=[app.pk])).content.decode()
+        assert new in page and urgent in page
+        officer = signed_in(world.officer)
+        page = officer.get(reverse("review-case", args=[app.pk])).content.decode()
+        assert new not in page and urgent not in page
+        assert "<form" not in officer.get(new).content.decode().split("<main")[1]
+        before = AuditEvent.objects.count()
+        posted = {"version": app.version, "measure": "revoke", "grounds": "x"}
+        assert officer.post(new, posted).status_code == 403
+        assert AuditEvent.objects.count() == before
+        assert signed_in(world.foreign_decider).get(new).status_code == 404
+
+
+def test_a_notice_with_bad_input_is_answered_next_to_its_fields_and_writes_nothing(world):
+    app = _active(world)
+    url = reverse("sanctions-notice-new", args=[app.pk])
+    with at(T0):
+        client = signed_in(world.decider)
+        before = AuditEvent.objects.count()
+        response = client.post(url, {"version": app.version, "measure": "suspend", "grounds": ""})
+        assert response.status_code == 400
+        body = response.content.decode()
+        assert "This field is required." in body or "필수" in body
+        response = client.post(url, {"version": app.version, "measure": "suspend", "grounds": "g"})
+        assert response.status_code == 400  # a suspension needs its intended period
+        assert "Give how many days the suspension is intended to last." in response.content.decode()
+        assert AuditEvent.objects.count() == before
+        response = client.post(
+            url, {"version": app.version, "measure": "suspend", "grounds": "g", "period_days": "30"}
+        )
+        assert response.status_code == 302
+    assert PriorNotice.objects.get(application=app).opinion_due == OPINION_DUE
+
+
+def test_the_measure_page_refuses_with_the_date_until_the_deadline_then_takes_it(world):
+    app = _active(world)
+    with at(T0):
+        notice = sanctions.notice_send(
+            application=app, by=world.decider, measure="revoke", grounds="위반"
+        )
+    url = reverse("sanctions-notice", args=[app.pk, notice.number])
+    last_minute = seoul_midnight(OPINION_DUE + dt.timedelta(days=1)) - dt.timedelta(minutes=1)
+    with at(last_minute):
+        client = signed_in(world.decider)
+        app.refresh_from_db()
+        page = client.get(url)
+        assert page.status_code == 200 and "<form" not in page.content.decode().split("<main")[1]
+        before = AuditEvent.objects.count()
+        response = client.post(url, {"version": app.version, "reason": "위반"})
+        assert response.status_code == 409
+        assert "12 March 2026" in response.content.decode() or "2026" in response.content.decode()
+        assert AuditEvent.objects.count() == before
+    with at(seoul_midnight(OPINION_DUE + dt.timedelta(days=1))):
+        client = signed_in(world.decider)
+        response = client.post(url, {"version": app.version, "reason": "위반"})
+        assert response.status_code == 302
+    assert Application.objects.get(pk=app.pk).status == S.REVOKED
+
+
+def test_the_company_answers_its_notice_and_another_organisation_cannot_see_it(world):
+    app = _active(world)
+    with at(T0):
+        notice = sanctions.notice_send(
+            application=app, by=world.decider, measure="revoke", grounds="위반"
+        )
+    url = reverse("sanctions-opinion", args=[app.pk, notice.number])
+    with at(T0 + dt.timedelta(days=1)):
+        assert _company(world.other_applicant).get(url).status_code == 404
+        assert _company(world.other_applicant).post(url, {"text": "x"}).status_code == 404
+        company = _company(world.applicant)
+        detail = company.get(reverse("application-detail", args=[app.pk])).content.decode()
+        assert url in detail  # the case page points to the notice
+        response = company.post(url, {"text": "", "hearing_requested": ""})
+        assert response.status_code == 400
+        response = company.post(url, {"text": "시정했습니다", "hearing_requested": "on"})
+        assert response.status_code == 302
+    notice.refresh_from_db()
+    assert notice.opinion.hearing_requested and notice.opinion.text == "시정했습니다"
+    with at(seoul_midnight(OPINION_DUE + dt.timedelta(days=1))):  # past the deadline: closed
+        response = _company(world.applicant).post(url, {"text": "또"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("application-detail", args=[app.pk])
+
+
+def test_resumption_through_the_pages(world):
+    app = _active(world)
+    with at(T0):
+        notice = sanctions.notice_send(
+            application=app, by=world.decider, measure="suspend", grounds="g", period_days=30
+        )
+        sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
+        sanctions.measure_take(
+            notice=notice,
+            by=world.decider,
+            reason="r",
+            assessment_outcome="not_accepted",
+            assessment="a",
+            ends_on=dt.date(2026, 4, 1),
+            cure_steps=["점검"],
+        )
+    request_url = reverse("sanctions-resumption-request", args=[app.pk])
+    decide_url = reverse("sanctions-suspension", args=[app.pk])
+    with at(T0 + dt.timedelta(days=3)):
+        company = _company(world.applicant)
+        assert company.post(request_url, {"evidence": ""}).status_code == 400
+        assert company.post(request_url, {"evidence": "점검 완료"}).status_code == 302
+        decider = signed_in(world.decider)
+        app.refresh_from_db()
+        assert "점검 완료" in decider.get(decide_url).content.decode()
+        response = decider.post(
+            decide_url, {"version": app.version, "decision": "resume", "reason": "확인"}
+        )
+        assert response.status_code == 302
+    assert Application.objects.get(pk=app.pk).status == S.ACTIVE
+    with at(T0 + dt.timedelta(days=4)):  # not suspended now: the request page is closed
+        response = _company(world.applicant).post(request_url, {"evidence": "x"})
+        assert response.status_code == 302
