@@ -269,7 +269,8 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         "effect": effect,
         "permits": decision.permits,
         "competent_authority": decision.competent_authority,
-        "appeal": w.text("appeal", lang),
+        # A notice of an intended measure or of a hearing is not itself a disposition.
+        "appeal": "" if kind in (K.PRIOR_NOTICE, K.HEARING_NOTICE) else w.text("appeal", lang),
         "publication": w.text("publication", lang)
         if kind in (K.APPROVAL, K.EXTENSION, K.REVOCATION)
         else "",

@@ -88,9 +88,9 @@ class NoticeForm(VersionForm):
         label=_("Grounds"),
         help_text=_("The facts the measure rests on and the rule or condition breached."),
     )
-    incidents = _records(_("Incidents cited (optional)"))
-    conditions = _records(_("Conditions breached (optional)"))
-    reports = _records(_("Overdue reports (optional)"))
+    incidents = _records(_("Incidents cited"))
+    conditions = _records(_("Conditions breached"))
+    reports = _records(_("Overdue reports"))
 
     def __init__(self, *args: Any, records: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,7 +131,7 @@ class OpinionForm(AccessibleForm):
     hearing_requested = forms.BooleanField(
         label=_("We ask for a hearing, to state our case in person"), required=False
     )
-    attachments = files_field(_("Supporting files (optional)"))
+    attachments = files_field(_("Supporting files"))
 
 
 class HearingForm(AccessibleForm):
@@ -152,7 +152,7 @@ class HearingRecordForm(AccessibleForm):
     attendees = long_text(SHORT, required=True, label=_("Who attended"))
     minutes = long_text(LONG, required=True, label=_("Minutes"))
     minutes_file = forms.FileField(
-        label=_("Signed minutes (optional)"),
+        label=_("Signed minutes"),
         required=False,
         help_text=FILES_HINT,
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}),
@@ -178,9 +178,15 @@ class MeasureForm(VersionForm):
         if not opinion:
             del self.fields["assessment_outcome"]
             del self.fields["assessment"]
+        else:  # an opinion must be answered
+            self.fields["assessment_outcome"].required = True
+            self.fields["assessment"].required = True
         if not suspension:
             del self.fields["ends_on"]
             del self.fields["cure_steps"]
+        else:
+            self.fields["ends_on"].required = True
+            self.fields["cure_steps"].required = True
 
 
 class CloseNoticeForm(AccessibleForm):
@@ -189,7 +195,7 @@ class CloseNoticeForm(AccessibleForm):
 
 class ResumptionForm(AccessibleForm):
     evidence = long_text(LONG, required=True, label=_("What you did to cure"))
-    attachments = files_field(_("Evidence files (optional)"))
+    attachments = files_field(_("Evidence files"))
 
 
 class SuspensionDecisionForm(VersionForm):

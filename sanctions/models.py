@@ -24,7 +24,7 @@ class Measure(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Awaiting the opinion or the decision")
     DECIDED = "decided", _("Measure taken")
     DROPPED = "dropped", _("Closed without a measure")
 

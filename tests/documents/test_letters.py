@@ -219,7 +219,8 @@ def test_each_letter_names_its_number_case_recipient_and_korean_title(samples, k
         sample.representative,
         sample.registration,
         "과학기술정보통신부장관",  # signatory
-        "행정심판",  # appeal notice
+        # appeal notice (a notice of an intended measure or of a hearing is no disposition)
+        *(() if kind in ("prior_notice", "hearing_notice") else ("행정심판",)),
         "/verify/" + sample.number,  # verification URL
     ):
         assert expected in sample.text, (kind, expected)
@@ -261,6 +262,8 @@ def test_due_process_letters_print_the_procedure(samples):
     assert "처분 사전통지서" in notice
     assert "부가조건 제1호 위반 반복" in notice
     assert "의견 제출 기한" in notice
+    assert "행정심판" not in notice  # not a disposition: no appeal section
+    assert "행정심판" in samples["suspension"].text
     assert "지정 취소" in notice
     hearing = samples["hearing_notice"].text
     assert "정부세종청사 4동 회의실" in hearing
