@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application
+from applications.models import Application, Program
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import NotVisible, WrongState
@@ -33,6 +33,7 @@ from sanctions.models import (
 )
 from supervision.models import ConditionRecord, ConditionStatus, Incident, Report, ReportStatus
 
+SANCTIONABLE_STATUSES = (S.ACTIVE, S.SUSPENDED, S.CONTINUING)
 MEASURE_OF_TRANSITION = {"suspend": Measure.SUSPEND, "revoke": Measure.REVOKE}
 
 
@@ -210,4 +211,30 @@ def suspensions_awaiting_decision() -> QuerySet[Suspension]:
         Suspension.objects.filter(status=SuspensionStatus.IN_FORCE, application__status=S.SUSPENDED)
         .filter(Q(period_ended_at__isnull=False) | Exists(pending))
         .select_related("application", "application__program")
+    )
+
+
+def awaiting_decision_q() -> Q:
+    """For the decision maker's queue, cases the procedure waits on them for: a suspension whose
+    period ended without a cure or with a resumption request, a notice whose measure may now be
+    taken (opinion in, or its deadline passed in the programme's zone), an urgent suspension
+    whose notice is not yet sent."""
+    suspensions = suspensions_awaiting_decision().values("application_id")
+    ready = Q(pk__in=[])
+    for program in Program.objects.only("pk", "time_zone"):
+        ready |= Q(
+            application__program_id=program.pk, opinion_due__lt=program.local_date(timezone.now())
+        )
+    notices = (
+        PriorNotice.objects.filter(status=NoticeStatus.OPEN)
+        .filter(ready | Q(opinion__isnull=False))
+        .values("application_id")
+    )
+    urgent = UrgentMeasure.objects.filter(
+        decision__isnull=False,
+        notices__isnull=True,
+        suspensions__status=SuspensionStatus.IN_FORCE,
+    ).values("application_id")
+    return Q(status__in=SANCTIONABLE_STATUSES) & (
+        Q(pk__in=suspensions) | Q(pk__in=notices) | Q(pk__in=urgent)
     )

@@ -155,3 +155,20 @@ def test_resumption_through_the_pages(world):
     with at(T0 + dt.timedelta(days=4)):  # not suspended now: the request page is closed
         response = _company(world.applicant).post(request_url, {"evidence": "x"})
         assert response.status_code == 302
+
+
+def test_the_decision_makers_queue_holds_what_the_procedure_waits_on_them_for(world):
+    app = _active(world)
+    queue = reverse("review-queue") + "?tab=decision"
+    with at(T0):
+        notice = sanctions.notice_send(
+            application=app, by=world.decider, measure="revoke", grounds="위반"
+        )
+        client = signed_in(world.decider)
+        assert app.reference not in client.get(queue).content.decode()  # the company may answer
+    with at(T0 + dt.timedelta(days=1)):
+        sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
+        client = signed_in(world.decider)
+        assert app.reference in client.get(queue).content.decode()  # the measure may be taken
+        sanctions.notice_close(notice=notice, by=world.decider, reason="시정 확인")
+        assert app.reference not in client.get(queue).content.decode()
