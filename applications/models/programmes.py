@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -192,6 +193,14 @@ class Track(models.Model):
     def display_name(self) -> str:
         """The name in the active language."""
         return in_active_language(self.name, self.name_en)
+
+    def clean(self) -> None:
+        """A waiver converts into another track of the same programme, never into its own."""
+        target = self.conversion_track
+        if target is not None and (target.pk == self.pk or target.program_id != self.program_id):
+            raise ValidationError(
+                {"conversion_track": _("Choose another track of the same programme.")}
+            )
 
     @property
     def statutory_days(self) -> int:

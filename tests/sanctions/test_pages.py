@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -14,6 +17,8 @@ from applications.workflow import ApplicationStatus as S
 from sanctions import services as sanctions
 from sanctions.models import PriorNotice
 from tests.builders import World, drive
+from tests.factories import TrackFactory
+from tests.portal import samples
 from tests.reviews.helpers import signed_in
 from tests.supervision.helpers import T0, at, seoul_midnight
 
@@ -172,3 +177,83 @@ def test_the_decision_makers_queue_holds_what_the_procedure_waits_on_them_for(wo
         assert app.reference in client.get(queue).content.decode()  # the measure may be taken
         sanctions.notice_close(notice=notice, by=world.decider, reason="시정 확인")
         assert app.reference not in client.get(queue).content.decode()
+
+
+def test_urgent_suspension_hearing_with_minutes_and_conversion_through_the_pages(world):
+    permit = TrackFactory.create(program=world.program, code="temporary_permit", name="임시허가")
+    world.exemption.conversion_track = permit
+    world.exemption.save()
+    app = _active(world)
+    urgent = reverse("sanctions-urgent", args=[app.pk])
+    with at(T0):
+        client = signed_in(world.decider)
+        response = client.post(
+            urgent,
+            {"version": app.version, "explanation": "제동 결함", "ends_on": "2026-03-20"},
+        )
+        assert response.status_code == 400  # no ground, no cure steps: next to their fields
+        assert {"ground", "cure_steps"} <= set(response.context["form"].errors)
+        response = client.post(
+            urgent,
+            {
+                "version": app.version,
+                "ground": "safety",
+                "explanation": "제동 결함",
+                "ends_on": "2026-03-20",
+                "cure_steps": "제동 장치 교체",
+            },
+        )
+        assert response.status_code == 302
+        app.refresh_from_db()
+        assert app.status == S.SUSPENDED
+        # the notice that follows it, with a hearing
+        response = client.post(
+            reverse("sanctions-notice-new", args=[app.pk]),
+            {"version": app.version, "measure": "revoke", "grounds": "결함 반복"},
+        )
+        assert response.status_code == 302
+        notice = PriorNotice.objects.get(application=app)
+        assert notice.follows is not None
+        response = client.post(
+            reverse("sanctions-hearing-new", args=[app.pk, notice.number]),
+            {"at": "2026-03-05T14:00", "place": "세종청사 회의실"},
+        )
+        assert response.status_code == 302
+    hearing = notice.hearings.get()
+    assert hearing.scheduled_at == dt.datetime(2026, 3, 5, 5, 0, tzinfo=dt.UTC)  # 14:00 KST
+    with at(T0 + dt.timedelta(days=4)):
+        client = signed_in(world.decider)
+        response = client.post(
+            reverse("sanctions-hearing", args=[app.pk, notice.number, hearing.pk]),
+            {
+                "attendees": "대표이사",
+                "minutes": "의견 청취",
+                "minutes_file": SimpleUploadedFile("minutes.pdf", samples.PDF),
+            },
+        )
+        assert response.status_code == 302
+        hearing.refresh_from_db()
+        assert hearing.minutes_file is not None
+        assert hearing.minutes_file.doc_type == "hearing_minutes"
+        detail = client.get(reverse("sanctions-notice", args=[app.pk, notice.number]))
+        assert "minutes.pdf" in detail.content.decode()
+    # conversion of another waiver
+    other = _active(world)
+    with at(T0 + dt.timedelta(days=4)):
+        response = client.post(
+            reverse("sanctions-convert", args=[other.pk]),
+            {"version": other.version, "reason": "임시허가 요건 충족"},
+        )
+        assert response.status_code == 302
+    other.refresh_from_db()
+    assert other.track == permit
+
+
+def test_a_track_converts_only_into_another_track_of_its_programme(world):
+    world.exemption.conversion_track = world.exemption
+    with pytest.raises(ValidationError):
+        world.exemption.full_clean()
+    elsewhere = TrackFactory.create(code="temporary_permit")  # another programme
+    world.exemption.conversion_track = elsewhere
+    with pytest.raises(ValidationError):
+        world.exemption.full_clean()
