@@ -258,6 +258,7 @@ ROOT_ENDPOINTS = [
     ("insurance_policies", "api:insurance-policy-list", "Supervision: insurance proofs."),
     ("user_notices", "api:user-notice-list", "Supervision: user-notice evidence."),
     ("conditions", "api:condition-list", "Supervision: the conditions registers."),
+    ("prior_notices", "api:prior-notice-list", "Due process: prior notices, opinions, hearings."),
     ("meetings", "api:meeting-list", "Committee meetings, agenda papers and minutes."),
     ("audit_verify", "api:audit-verify", "Verify the audit chain (auditors)."),
     ("audit_checkpoints", "api:checkpoint-list", "Signed checkpoints of the chain."),

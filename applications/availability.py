@@ -200,6 +200,8 @@ ACTIONS: dict[str, CaseAction] = {
         ),
         CaseAction("suspend", transition="suspend"),
         CaseAction("resume", transition="resume"),
+        CaseAction("resume_continuing", transition="resume_continuing"),
+        CaseAction("convert", transition="convert"),
         CaseAction("revoke", transition="revoke"),
         CaseAction("regularize", transition="regularize"),
     )

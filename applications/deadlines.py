@@ -252,6 +252,91 @@ def due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
     return Application.objects.filter(status__in=IN_FORCE).filter(_per_programme(window, now))
 
 
+# --- the continuation cap (FinISA: 18 months after the original end) ------------------------------
+
+CAP_REMINDER = AuditAction.CONTINUATION_CAP_REMINDER
+
+
+def due_continuation_ends(*, now: dt.datetime) -> QuerySet[Application]:
+    """Continuing waivers whose capped continuation's last day has passed in their programme's
+    time zone (a suspended one is decided by the decision maker first)."""
+    return Application.objects.filter(status=S.CONTINUING, continuation_until__isnull=False).filter(
+        _per_programme(lambda program, today: Q(continuation_until__lt=today), now)
+    )
+
+
+def _cap_reminded(days: int) -> Exists:
+    return Exists(
+        AuditEvent.objects.filter(
+            application=OuterRef("pk"),
+            action=CAP_REMINDER,
+            payload__days_before=days,
+        )
+    )
+
+
+def due_continuation_reminders(*, now: dt.datetime) -> QuerySet[Application]:
+    """Continuing waivers whose cap falls within 90/30/7 days, not yet reminded at that stage."""
+
+    def window(program: Program, today: dt.date) -> Q:
+        condition = Q(pk__in=[])
+        lower = today
+        for days in sorted(REMINDER_DAYS):
+            upper = today + dt.timedelta(days=days)
+            condition |= Q(continuation_until__gte=lower, continuation_until__lte=upper) & Q(
+                ~_cap_reminded(days)
+            )
+            lower = upper + dt.timedelta(days=1)
+        return condition
+
+    return Application.objects.filter(status=S.CONTINUING, continuation_until__isnull=False).filter(
+        _per_programme(window, now)
+    )
+
+
+def describe_continuation_end(app: Application, now: dt.datetime) -> str:
+    return (
+        f"continuation_cap: the continuation pending law amendment was capped at "
+        f"{app.continuation_until} ({app.track.continuation_cap_months} months after the "
+        f"original end {app.term_end}, {app.program.time_zone}); today is {_local(app, now)}"
+    )
+
+
+def describe_continuation_reminder(app: Application, now: dt.datetime) -> str:
+    assert app.continuation_until is not None
+    days_left = (app.continuation_until - app.program.local_date(now)).days
+    return (
+        f"{CAP_REMINDER}: the continuation ends at its cap on {app.continuation_until}, "
+        f"{days_left} days left (the {reminder_stage(days_left=days_left)}-day reminder)"
+    )
+
+
+def application_remind_continuation_cap(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> AuditEvent:
+    """System: the applicant is reminded 90, 30 and 7 days before the continuation's cap."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        app = services.application_row_lock(application)
+        if (
+            app.continuation_until is None
+            or not due_continuation_reminders(now=at).filter(pk=app.pk).exists()
+        ):
+            raise WrongState(_("No continuation reminder is due for this case."))
+        days_left = (app.continuation_until - app.program.local_date(at)).days
+        return _record_system_event(
+            app,
+            CAP_REMINDER,
+            {
+                "rule": rule or CAP_REMINDER,
+                "days_before": reminder_stage(days_left=days_left),
+                "days_left": days_left,
+                "continuation_until": app.continuation_until,
+            },
+            at,
+        )
+
+
 # --- services for the two rules that change no status -------------------------------------------
 
 
@@ -359,6 +444,24 @@ RULES: list[Rule] = [
         due_expiries,
         lambda app, now, rule: services.application_expire(application=app, now=now, rule=rule),
         describe_expiry,
+        _itself,
+    ),
+    Rule(
+        "continuation_cap",
+        due_continuation_ends,
+        lambda app, now, rule: services.application_end_continuation(
+            application=app, now=now, rule=rule
+        ),
+        describe_continuation_end,
+        _itself,
+    ),
+    Rule(
+        CAP_REMINDER,
+        due_continuation_reminders,
+        lambda app, now, rule: application_remind_continuation_cap(
+            application=app, now=now, rule=rule
+        ),
+        describe_continuation_reminder,
         _itself,
     ),
     Rule(

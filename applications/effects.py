@@ -13,6 +13,11 @@ once, from its ``AppConfig.ready``:
 - ``on_transition_check``: what else stops one transition, field → message, asked by the
   transition kernel after the transition's own guards and under the case lock (``supervision``:
   activation and extension need insurance meeting the track's minimum cover).
+- ``on_transition_guard``: a procedure one transition must have gone through, asked by the
+  transition kernel after the state and permission checks and before the guards, under the case
+  lock; it raises a domain error (``WrongState``: 409 naming what is missing) instead of
+  listing fields (``sanctions``: suspension and revocation only after the prior notice's
+  opinion deadline or opinion, or urgently with a recorded ground).
 - ``on_decision_check``: what else stops a committee decision (approve, reject), field →
   message, given the meeting it cites or ``None`` for a free-text reference (``committees``:
   a programme whose committee meets in the system decides through its meetings).
@@ -40,12 +45,15 @@ SubmissionCheck = Callable[..., dict[str, str]]
 # ``check(application=…, arguments=…)``: the locked case and the transition's arguments.
 TransitionCheck = Callable[..., dict[str, str]]
 DecisionCheck = Callable[..., dict[str, str]]
+# ``guard(application=…, arguments=…)``: raises a ``core.errors.DomainError`` to refuse.
+TransitionGuard = Callable[..., None]
 
 _decision_hooks: list[DecisionHook] = []
 _event_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
 _transition_checks: dict[str, list[TransitionCheck]] = {}
 _decision_checks: list[DecisionCheck] = []
+_transition_guards: dict[str, list[TransitionGuard]] = {}
 
 
 def _subscribe(hooks: list[Any], hook: Any) -> None:
@@ -82,6 +90,18 @@ def transition_problems(
     for check in _transition_checks.get(name, []):
         problems.update(check(application=application, arguments=arguments))
     return problems
+
+
+def on_transition_guard(name: str, guard: TransitionGuard) -> TransitionGuard:
+    """Subscribe ``guard`` to the transition called ``name`` (``suspend``, ``revoke`` …)."""
+    _subscribe(_transition_guards.setdefault(name, []), guard)
+    return guard
+
+
+def transition_guards(name: str, *, application: Application, arguments: dict[str, Any]) -> None:
+    """Run the subscribed procedure guards of ``name``; the first that refuses raises."""
+    for guard in _transition_guards.get(name, []):
+        guard(application=application, arguments=arguments)
 
 
 def on_decision_check(check: DecisionCheck) -> DecisionCheck:

@@ -118,6 +118,11 @@ class AuditAction(models.TextChoices):
     EXPIRY_REMINDER = "expiry_reminder"
     AGENDA_DEADLINE_PASSED = "agenda_deadline_passed"
     AUDIT_CHAIN_MIGRATED = "audit_chain_migrated"
+    RESUME_CONTINUING = "resume_continuing"
+    SUSPENSION_ENDS = "suspension_ends"
+    CONVERT = "convert"
+    END_CONTINUATION = "end_continuation"
+    CONTINUATION_CAP_REMINDER = "continuation_cap_reminder"
 
 
 KERNEL_WORDING: dict[str, Wording] = {
@@ -395,6 +400,54 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.AGENDA_DEADLINE_PASSED: Wording(
         _("Agenda deadline passed"),
         _("The deadline for putting the case to the committee passed; the ministry is overdue."),
+    ),
+    AuditAction.RESUME_CONTINUING: Wording(
+        _("Suspension lifted; continuation resumed"),
+        _("The suspension was lifted; the waiver continues pending the law amendment."),
+        Notice(
+            _("Your waiver %(reference)s is resumed"),
+            _(
+                "The suspension has been lifted; the waiver continues pending the law amendment, "
+                "under the same conditions."
+            ),
+        ),
+    ),
+    AuditAction.SUSPENSION_ENDS: Wording(
+        _("Suspension period ended without a cure"),
+        _(
+            "The suspension period ended without the suspension being lifted; the ministry will "
+            "decide what follows."
+        ),
+    ),
+    AuditAction.CONVERT: Wording(
+        _("Converted into a temporary permit"),
+        _("The exemption was converted into a temporary permit."),
+        Notice(
+            _("Your waiver %(reference)s was converted into a temporary permit"),
+            _("Your demonstration exemption has been converted into a temporary permit."),
+        ),
+    ),
+    AuditAction.END_CONTINUATION: Wording(
+        _("Continuation ended at its cap"),
+        _("The continuation pending the law amendment reached its legal limit and ended."),
+        Notice(
+            _("The continuation of your waiver %(reference)s has ended"),
+            _(
+                "The law was not amended within the legal limit of the continuation: the waiver "
+                "has ended and you must stop the service."
+            ),
+        ),
+    ),
+    AuditAction.CONTINUATION_CAP_REMINDER: Wording(
+        _("Continuation cap reminder sent"),
+        _("We reminded you that the continuation of the waiver reaches its legal limit soon."),
+        Notice(
+            _("Reminder: the continuation of %(reference)s ends in %(days)s days"),
+            _(
+                "The continuation of your waiver pending the law amendment reaches its legal "
+                "limit soon. Unless the amended law is in force by then, the waiver ends."
+            ),
+        ),
     ),
     AuditAction.AUDIT_CHAIN_MIGRATED: Wording(
         _("Audit chain moved to the exportable hash rule"),

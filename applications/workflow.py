@@ -15,13 +15,28 @@
     rejected                     request_reconsideration  deliberation           applicant
     approved                     activate                 active                 case_officer
     approved, active             extend                   (unchanged)            decision_maker
-    active                       suspend                  suspended              decision_maker
+    active, continuing           suspend                  suspended              decision_maker
     suspended                    resume                   active                 decision_maker
-    active, suspended            revoke                   revoked                decision_maker
+    suspended                    resume_continuing        continuing             decision_maker
+    suspended                    suspension_ends          (unchanged)            system
+    active, suspended, continuing  revoke                 revoked                decision_maker
     active                       request_law_amendment    continuing             decision_maker
+    active, continuing           convert                  (unchanged)            decision_maker
     continuing                   regularize               regularized            decision_maker
     approved, active             expire                   expired                system
+    continuing                   end_continuation         expired                system
     draft … deliberation         withdraw                 withdrawn              applicant
+
+Suspension and revocation are reached only through the due-process procedure of the
+``sanctions`` app (a prior notice whose opinion deadline has passed or whose opinion is in, or an
+urgent suspension with its ground), which it enforces through ``effects.on_transition_guard``.
+A suspension returns the waiver to where it was: ``resume`` back to ``active``, or
+``resume_continuing`` back to ``continuing`` (``Application.suspended_from`` decides which);
+``suspension_ends`` is the sweep marking that a suspension's period ran out without a cure (the
+case waits in the decision maker's queue, still suspended). ``convert`` turns a demonstration
+exemption into a temporary permit where the track names a conversion track (same case, a new
+decision and letter); ``end_continuation`` is the sweep ending a continuation at the track's cap
+(``Application.continuation_until``).
 
 ``request_law_amendment`` and ``extend`` are the decisions on child records the applicant files
 (a law-amendment request, an extension request); the transition happens when a decision maker
@@ -294,6 +309,48 @@ def reconsideration_window_end(application: Any) -> dt.datetime | None:
 def reconsideration_open(application: Any, *, now: dt.datetime) -> bool:
     end = reconsideration_window_end(application)
     return end is not None and now <= end
+
+
+def resumes_to_active(application: Any) -> bool:
+    """A suspension of an active waiver is lifted back to ``active``."""
+    return bool(application.suspended_from != S.CONTINUING)
+
+
+def resumes_to_continuing(application: Any) -> bool:
+    """A suspension of a continuing waiver is lifted back to ``continuing``."""
+    return bool(application.suspended_from == S.CONTINUING)
+
+
+def is_convertible(application: Any) -> bool:
+    """The track names a track this waiver may be converted into (demonstration exemption into
+    temporary permit: ICT and ICP)."""
+    return bool(application.track.conversion_track_id)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus whole calendar months; the last day of a shorter month where it overflows
+    (2026-08-31 plus 6 months is 2027-02-28)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover - every month has a 28th
+
+
+def continuation_cap(*, track: Track, original_end: dt.date | None) -> dt.date | None:
+    """The last day a continuation pending law amendment may run, where the track caps it
+    (FinISA: 18 months after the original end); None when uncapped."""
+    if original_end is None or not track.continuation_cap_months:
+        return None
+    return add_months(original_end, track.continuation_cap_months)
+
+
+def opinion_due(*, track: Track, sent_on: dt.date) -> dt.date:
+    """The last day for the applicant's opinion on a prior notice sent on ``sent_on``."""
+    return sent_on + dt.timedelta(days=track.opinion_days)
 
 
 def extensions_left(application: Any) -> bool:

@@ -26,6 +26,7 @@ from applications.models import (
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from demo import committees as committee_demo
+from demo import sanctions as demo_sanctions
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
 from demo.register import seed_register_cases, seed_statistics
@@ -493,9 +494,15 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         today - dt.timedelta(days=60),
         today + dt.timedelta(days=600),
     )
-    services.application_suspend(
-        application=app, by=decider, reason="이용자 안전 사고 발생에 따른 조사"
+    demo_sanctions.suspend(
+        app, decider=decider, applicant=applicant, reason="이용자 안전 사고 발생에 따른 조사"
     )
+    app = active(
+        "[사전통지] 자율주행 셔틀 야간 운행",
+        today - dt.timedelta(days=90),
+        today + dt.timedelta(days=500),
+    )
+    demo_sanctions.under_notice(app, decider=decider, applicant=applicant)
     app = active(
         "[법령정비] 전동 휠체어 보도 주행 보조",
         today - dt.timedelta(days=200),
@@ -527,8 +534,11 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     app = active(
         "[취소] 무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600)
     )
-    services.application_revoke(
-        application=app, by=decider, grounds="부가조건(야간 운행 금지) 위반이 반복 확인되었습니다."
+    demo_sanctions.revoke(
+        app,
+        decider=decider,
+        applicant=applicant,
+        grounds="부가조건(야간 운행 금지) 위반이 반복 확인되었습니다.",
     )
     app = submitted("demonstration", "[철회] 드론 야간 비행 교육")
     services.application_withdraw(application=app, by=applicant, reason="사업 계획 변경")
@@ -564,6 +574,7 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
     the system; its meetings come after them (demo/committees.py)."""
     with transaction.atomic():
         programs = seed_configuration()
+        demo_sanctions.seed_settings(programs)
         users = seed_people()
         seed_two_factor(users)
     first_run = not Application.objects.filter(

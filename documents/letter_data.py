@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from applications.models import Application, Decision
 from documents import letter_wording as w
+from documents.letter_procedure import procedure_sections
 from documents.models import Letter, LetterKind
 
 K = LetterKind
@@ -102,6 +103,7 @@ def decision_fields(decision: Decision) -> dict[str, Any]:
         "confirmation_outcome": decision.confirmation_outcome,
         "permits": decision.permits,
         "competent_authority": decision.competent_authority,
+        "details": decision.details or {},
     }
 
 
@@ -217,6 +219,11 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         K.SUSPENSION: "effect_suspension",
         K.REVOCATION: "effect_revocation",
         K.EXPIRY: "effect_expiry",
+        K.URGENT_SUSPENSION: "effect_suspension",
+        K.SUSPENSION_EXTENSION: "effect_suspension",
+        K.RESUMPTION: "effect_resumption",
+        K.CONVERSION: "effect_conversion",
+        K.CONTINUATION_END: "effect_expiry",
     }.get(K(kind))
     effect = w.text(effects_key, lang, days=track.reconsideration_days) if effects_key else ""
     headings = {key: w.heading(key, lang) for key in w.HEADINGS}
@@ -271,7 +278,8 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         "effect": effect,
         "permits": decision.permits,
         "competent_authority": decision.competent_authority,
-        "appeal": w.text("appeal", lang),
+        # A notice of an intended measure or of a hearing is not itself a disposition.
+        "appeal": "" if kind in (K.PRIOR_NOTICE, K.HEARING_NOTICE) else w.text("appeal", lang),
         "publication": w.text("publication", lang)
         if kind in (K.APPROVAL, K.EXTENSION, K.REVOCATION)
         else "",
@@ -280,6 +288,13 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         else "",
         "correction_reason": letter.correction_reason,
         "sections": extra_sections(letter, lang),
+        "procedure": procedure_sections(
+            kind=kind,
+            details=decision.details,
+            language=lang,
+            tz=program.tz,
+            tracks={t.code: _pick(lang, t.name, t.name_en) for t in program.tracks.all()},
+        ),
         "verification": {
             "text": w.text("verification", lang),
             "url": url,

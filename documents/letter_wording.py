@@ -63,6 +63,32 @@ TITLES: dict[str, dict[str, str]] = {
     "suspension": {"ko": "규제특례 효력 정지 통지", "en": "Notice of suspension"},
     "revocation": {"ko": "규제특례 취소 통지", "en": "Notice of revocation"},
     "expiry": {"ko": "규제특례 기간 만료 통지", "en": "Notice of expiry"},
+    "prior_notice": {
+        "ko": "처분 사전통지서",
+        "en": "Prior notice of an intended measure",
+    },
+    "hearing_notice": {"ko": "청문 실시 통지", "en": "Notice of hearing"},
+    "urgent_suspension": {
+        "ko": "규제특례 효력 긴급 정지 통지",
+        "en": "Notice of urgent suspension",
+    },
+    "suspension_extension": {
+        "ko": "규제특례 효력 정지 기간 연장 통지",
+        "en": "Notice of extended suspension",
+    },
+    "resumption": {"ko": "규제특례 효력 재개 통지", "en": "Notice of resumption"},
+    "law_amendment": {
+        "ko": "법령 정비 요청 수용 및 효력 유지 통지",
+        "en": "Notice of continuation pending law amendment",
+    },
+    "conversion": {
+        "ko": "임시허가 전환 통지",
+        "en": "Notice of conversion into a temporary permit",
+    },
+    "continuation_end": {
+        "ko": "규제특례 효력 유지 기간 종료 통지",
+        "en": "Notice of the end of continuation",
+    },
 }
 
 TEXT: dict[str, dict[str, str]] = {
@@ -97,6 +123,60 @@ TEXT: dict[str, dict[str, str]] = {
     "intro_expiry": {
         "ko": "귀하에게 지정된 규제특례의 기간이 아래와 같이 만료되었음을 알려드립니다.",
         "en": "The term of your regulatory exemption has ended as set out below.",
+    },
+    "intro_prior_notice": {
+        "ko": "「행정절차법」 제21조에 따라 귀하에게 아래의 처분을 하려는 사실과 의견을 제출할 수 있음을 미리 알려드립니다.",
+        "en": "Under the Administrative Procedures Act, the authority gives you notice of the measure it intends to take below, and of your right to give your opinion first.",
+    },
+    "intro_hearing_notice": {
+        "ko": "사전통지한 처분에 관하여 아래와 같이 청문을 실시하오니 참석하여 주시기 바랍니다.",
+        "en": "A hearing on the measure of the prior notice will be held as set out below.",
+    },
+    "intro_urgent_suspension": {
+        "ko": "이용자의 생명·건강·안전에 대한 급박한 위험을 방지하기 위하여 사전통지 없이 귀하의 규제특례 효력을 즉시 정지하였음을 알려드립니다.",
+        "en": "To prevent an imminent danger to users' life, health or safety, the effect of your regulatory exemption is suspended at once, without prior notice.",
+    },
+    "intro_suspension_extension": {
+        "ko": "귀하에 대한 규제특례 효력 정지 기간을 아래와 같이 연장하였음을 알려드립니다.",
+        "en": "The suspension of your regulatory exemption is extended as set out below.",
+    },
+    "intro_resumption": {
+        "ko": "귀하에 대한 규제특례 효력 정지를 해제하고 효력을 재개하였음을 알려드립니다.",
+        "en": "The suspension of your regulatory exemption is lifted; the exemption applies again.",
+    },
+    "intro_law_amendment": {
+        "ko": "귀하의 법령 정비 요청을 수용하였으므로 법령이 정비될 때까지 규제특례의 효력이 유지됨을 알려드립니다.",
+        "en": "Your request for a law amendment is accepted: the exemption continues until the law is amended, as set out below.",
+    },
+    "intro_conversion": {
+        "ko": "귀하에게 지정된 실증을 위한 규제특례를 아래와 같이 임시허가로 전환하였음을 알려드립니다.",
+        "en": "Your demonstration exemption is converted into a temporary permit as set out below.",
+    },
+    "intro_continuation_end": {
+        "ko": "법령 정비 시까지 유지되던 규제특례의 효력이 법정 상한에 도달하여 종료되었음을 알려드립니다.",
+        "en": "The continuation of your exemption pending the law amendment has reached its legal limit and has ended.",
+    },
+    "outcome_prior_notice": {
+        "ko": "처분 예정 (의견 제출 기회 부여)",
+        "en": "Measure intended (opinion invited)",
+    },
+    "outcome_hearing_notice": {"ko": "청문 실시", "en": "Hearing to be held"},
+    "outcome_urgent_suspension": {"ko": "효력 긴급 정지", "en": "Suspended urgently"},
+    "outcome_suspension_extension": {"ko": "정지 기간 연장", "en": "Suspension extended"},
+    "outcome_resumption": {"ko": "효력 재개", "en": "Resumed"},
+    "outcome_law_amendment": {
+        "ko": "법령 정비 시까지 효력 유지",
+        "en": "Continues pending law amendment",
+    },
+    "outcome_conversion": {"ko": "임시허가로 전환", "en": "Converted into a temporary permit"},
+    "outcome_continuation_end": {"ko": "효력 종료", "en": "Ended"},
+    "effect_resumption": {
+        "ko": "기존의 부가조건과 의무 사항에 따라 서비스를 다시 제공할 수 있습니다.",
+        "en": "You may provide the service again, under the same conditions and obligations.",
+    },
+    "effect_conversion": {
+        "ko": "기존의 기간, 부가조건과 의무 사항은 임시허가에도 그대로 적용됩니다.",
+        "en": "The term, conditions and obligations continue to apply to the temporary permit.",
     },
     "outcome_approval": {"ko": "승인 (규제특례 지정)", "en": "Approved (exemption granted)"},
     "outcome_rejection": {"ko": "불승인", "en": "Rejected"},

@@ -203,6 +203,13 @@ def render_expiry(data: LetterInput, fetcher: StaticOnlyFetcher | None = None) -
     return _render(data, "expiry", fetcher)
 
 
+def render_by_kind(data: LetterInput, fetcher: StaticOnlyFetcher | None = None) -> bytes:
+    """The letters of due process and of the term's end: the template named after the kind
+    (prior notice, hearing notice, urgent suspension, suspension extended, resumption,
+    law-amendment acceptance, conversion, end of continuation)."""
+    return _render(data, data.kind, fetcher)
+
+
 Renderer = Callable[..., bytes]
 
 RENDERERS: dict[str, Renderer] = {
@@ -214,6 +221,14 @@ RENDERERS: dict[str, Renderer] = {
     "suspension": render_suspension,
     "revocation": render_revocation,
     "expiry": render_expiry,
+    "prior_notice": render_by_kind,
+    "hearing_notice": render_by_kind,
+    "urgent_suspension": render_by_kind,
+    "suspension_extension": render_by_kind,
+    "resumption": render_by_kind,
+    "law_amendment": render_by_kind,
+    "conversion": render_by_kind,
+    "continuation_end": render_by_kind,
 }
 
 

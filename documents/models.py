@@ -25,12 +25,22 @@ class DocumentType(models.TextChoices):
     REPORT = "report", _("Report attachment")
     INCIDENT = "incident", _("Incident evidence")
     USER_NOTICE = "user_notice", _("User notice evidence")
+    OPINION = "opinion", _("Opinion on a prior notice")
+    CURE_EVIDENCE = "cure_evidence", _("Evidence of the cure")
+    HEARING_MINUTES = "hearing_minutes", _("Hearing minutes")
     OTHER = "other", _("Other")
 
 
 # Filed during the term with a report, an incident or user-notice evidence, never with a draft.
 TERM_DOCUMENT_TYPES = frozenset(
-    {DocumentType.REPORT, DocumentType.INCIDENT, DocumentType.USER_NOTICE}
+    {
+        DocumentType.REPORT,
+        DocumentType.INCIDENT,
+        DocumentType.USER_NOTICE,
+        DocumentType.OPINION,
+        DocumentType.CURE_EVIDENCE,
+        DocumentType.HEARING_MINUTES,
+    }
 )
 
 
@@ -99,6 +109,14 @@ class LetterKind(models.TextChoices):
     SUSPENSION = "suspension", _("Suspension")
     REVOCATION = "revocation", _("Revocation")
     EXPIRY = "expiry", _("Expiry notice")
+    PRIOR_NOTICE = "prior_notice", _("Prior notice")
+    HEARING_NOTICE = "hearing_notice", _("Hearing notice")
+    URGENT_SUSPENSION = "urgent_suspension", _("Urgent suspension")
+    SUSPENSION_EXTENSION = "suspension_extension", _("Suspension extended")
+    RESUMPTION = "resumption", _("Resumption")
+    LAW_AMENDMENT = "law_amendment", _("Continuation pending law amendment")
+    CONVERSION = "conversion", _("Conversion into a temporary permit")
+    CONTINUATION_END = "continuation_end", _("End of continuation")
 
 
 class LetterStatus(models.TextChoices):

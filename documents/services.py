@@ -94,7 +94,13 @@ def _require_applicant(by: Any, application: Application) -> None:
 
 
 def _store(
-    *, app: Application, by: Any, doc_type: str, file: UploadedFile, written: list[str]
+    *,
+    app: Application,
+    by: Any,
+    doc_type: str,
+    file: UploadedFile,
+    written: list[str],
+    role: str = Role.APPLICANT,
 ) -> Document:
     """Check one file and store it as the next version of its type (inside the caller's lock)."""
     name, chunks = file
@@ -123,7 +129,7 @@ def _store(
     event_record(
         app,
         by,
-        Role.APPLICANT,
+        role,
         DocumentAction.DOCUMENT_UPLOADED,
         {
             "document": document.pk,
@@ -170,6 +176,23 @@ def document_attach(
     size; the file is the next version of its type and recorded as ``document_uploaded``."""
     _require_applicant(by, application)
     return _store(app=application, by=by, doc_type=doc_type, file=file, written=written)
+
+
+def staff_document_attach(
+    *,
+    application: Application,
+    by: Any,
+    doc_type: str,
+    file: UploadedFile,
+    written: list[str],
+    role: str = Role.DECISION_MAKER,
+) -> Document:
+    """Store a file staff add to a case (``sanctions``: a hearing's minutes) inside the caller's
+    transaction: the caller holds the case row lock and has checked the staff member's power;
+    the usual content checks apply."""
+    if not can_view_application(by, application):
+        raise NotVisible(_("No such application."))
+    return _store(app=application, by=by, doc_type=doc_type, file=file, written=written, role=role)
 
 
 def document_remove(*, document: Document, by: Any) -> None:
@@ -256,6 +279,14 @@ LETTER_KIND_OF_DECISION: dict[str, str] = {
     DecisionKind.SUSPENSION: LetterKind.SUSPENSION,
     DecisionKind.REVOCATION: LetterKind.REVOCATION,
     DecisionKind.EXPIRY: LetterKind.EXPIRY,
+    DecisionKind.PRIOR_NOTICE: LetterKind.PRIOR_NOTICE,
+    DecisionKind.HEARING_NOTICE: LetterKind.HEARING_NOTICE,
+    DecisionKind.URGENT_SUSPENSION: LetterKind.URGENT_SUSPENSION,
+    DecisionKind.SUSPENSION_EXTENSION: LetterKind.SUSPENSION_EXTENSION,
+    DecisionKind.RESUMPTION: LetterKind.RESUMPTION,
+    DecisionKind.LAW_AMENDMENT: LetterKind.LAW_AMENDMENT,
+    DecisionKind.CONVERSION: LetterKind.CONVERSION,
+    DecisionKind.CONTINUATION_END: LetterKind.CONTINUATION_END,
 }
 
 

@@ -1,6 +1,6 @@
 """Where a letter's decision stands now: in force, suspended, continuing pending a law
-amendment, superseded by a correction, ended by a later act (revocation, expiry,
-regularization, the lifting of a suspension) or replaced by a later decision (a rejection
+amendment, superseded by a correction, ended by a later act (revocation, expiry, the end of a
+continuation at its cap, regularization, the lifting of a suspension) or replaced by a later decision (a rejection
 reconsidered). The public check page shows it beside the letter's authenticity, so an approval
 letter of a revoked waiver no longer simply "checks out".
 
@@ -61,14 +61,22 @@ class Standing:
 
 
 # What ends or changes the effect of a letter of each kind, by the case's status now.
-_WAIVER_ENDINGS = {
-    S.REVOKED: (K.REVOCATION, StandingState.ENDED),
-    S.EXPIRED: (K.EXPIRY, StandingState.ENDED),
-    S.REGULARIZED: (K.REGULARIZATION, StandingState.ENDED),
-    S.SUSPENDED: (K.SUSPENSION, StandingState.SUSPENDED),
-    S.CONTINUING: (K.LAW_AMENDMENT, StandingState.CONTINUING),
+_WAIVER_ENDINGS: dict[str, tuple[tuple[str, ...], str]] = {
+    S.REVOKED: ((K.REVOCATION,), StandingState.ENDED),
+    S.EXPIRED: ((K.EXPIRY, K.CONTINUATION_END), StandingState.ENDED),
+    S.REGULARIZED: ((K.REGULARIZATION,), StandingState.ENDED),
+    S.SUSPENDED: ((K.SUSPENSION, K.URGENT_SUSPENSION), StandingState.SUSPENDED),
+    S.CONTINUING: ((K.LAW_AMENDMENT,), StandingState.CONTINUING),
 }
-_ENDS_SUSPENSION = (K.RESUMPTION, K.REVOCATION, K.EXPIRY)
+# Letters that grant (or carry on) the waiver itself.
+_WAIVER_LETTERS = (LetterKind.APPROVAL, LetterKind.EXTENSION, LetterKind.CONVERSION)
+# Letters of a suspension, and what ends one.
+_SUSPENSION_LETTERS = (
+    LetterKind.SUSPENSION,
+    LetterKind.URGENT_SUSPENSION,
+    LetterKind.SUSPENSION_EXTENSION,
+)
+_ENDS_SUSPENSION = (K.RESUMPTION, K.REVOCATION, K.EXPIRY, K.CONTINUATION_END)
 _REPLACES_REJECTION = (K.APPROVAL, K.REJECTION)
 
 
@@ -111,17 +119,17 @@ def letter_standing(letter: Letter) -> Standing:
         .select_related("application__program")
         .order_by("decided_at", "id")
     )
-    if letter.kind in (LetterKind.APPROVAL, LetterKind.EXTENSION):
+    if letter.kind in _WAIVER_LETTERS:
         extensions = [d for d in later if d.kind == K.EXTENSION]
         extended_to = extensions[-1].term_end if extensions else None
         ending = _WAIVER_ENDINGS.get(S(app.status))
         if ending is not None:
-            kind, state = ending
-            acts = [d for d in later if d.kind == kind]
+            kinds, state = ending
+            acts = [d for d in later if d.kind in kinds]
             if acts:
                 return Standing(state, act=_act(acts[-1]), extended_to=extended_to)
         return Standing(StandingState.IN_FORCE, extended_to=extended_to)
-    if letter.kind == LetterKind.SUSPENSION:
+    if letter.kind in _SUSPENSION_LETTERS:
         ended = next((d for d in later if d.kind in _ENDS_SUSPENSION), None)
         if ended is not None:
             return Standing(StandingState.ENDED, act=_act(ended))

@@ -66,10 +66,10 @@ REGISTER_STATUS_OF: dict[str, str] = {
 # the approval, or from the lifting of a suspension.
 STATUS_DECISIONS: dict[str, tuple[str, ...]] = {
     R.IN_FORCE: (DecisionKind.APPROVAL, DecisionKind.RESUMPTION),
-    R.SUSPENDED: (DecisionKind.SUSPENSION,),
+    R.SUSPENDED: (DecisionKind.SUSPENSION, DecisionKind.URGENT_SUSPENSION),
     R.CONTINUING: (DecisionKind.LAW_AMENDMENT,),
     R.REVOKED: (DecisionKind.REVOCATION,),
-    R.EXPIRED: (DecisionKind.EXPIRY,),
+    R.EXPIRED: (DecisionKind.EXPIRY, DecisionKind.CONTINUATION_END),
     R.REGULARIZED: (DecisionKind.REGULARIZATION,),
 }
 
@@ -99,6 +99,10 @@ LATER_ACTS = (
     DecisionKind.REVOCATION,
     DecisionKind.EXPIRY,
     DecisionKind.REGULARIZATION,
+    DecisionKind.URGENT_SUSPENSION,
+    DecisionKind.SUSPENSION_EXTENSION,
+    DecisionKind.CONVERSION,
+    DecisionKind.CONTINUATION_END,
 )
 
 # Open data is published under the Korea Open Government Licence, type 1 (attribution; the

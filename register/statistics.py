@@ -190,6 +190,10 @@ ACT_LABELS: dict[str, Promise] = {
     DecisionKind.REVOCATION: gettext_lazy("Revocations"),
     DecisionKind.EXPIRY: gettext_lazy("Expiries"),
     DecisionKind.REGULARIZATION: gettext_lazy("Regularizations"),
+    DecisionKind.URGENT_SUSPENSION: gettext_lazy("Urgent suspensions"),
+    DecisionKind.SUSPENSION_EXTENSION: gettext_lazy("Suspensions extended"),
+    DecisionKind.CONVERSION: gettext_lazy("Conversions into temporary permits"),
+    DecisionKind.CONTINUATION_END: gettext_lazy("Continuations ended at their cap"),
 }
 
 

@@ -2,7 +2,9 @@
 
 Whether one is open to this user now is ``applications.availability``'s answer (the state
 machine and the ``can_*`` predicates the services enforce, conflicts of interest included): the
-case page lists exactly the open actions; the services check again.
+case page lists exactly the open actions; the services check again. Suspension, resumption and
+revocation are not here: they go through the due-process pages of ``sanctions`` (its panel on
+the case page), whose services the kernel's procedure guard requires.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from applications.models import (
 from applications.workflow import ApplicationStatus as S
 from reviews import forms
 from reviews.selectors import officers_of_ministry
-from supervision import selectors as supervision_selectors
-from supervision import services as supervision
 
 Run = Callable[[Any, Application, dict[str, Any], CaseFacts], object]
 
@@ -129,22 +129,6 @@ def _decide_law_amendment(
         reason=data["reason"],
         expected_version=data["version"],
     )
-
-
-def _sanction(measure: str, field: str) -> Run:
-    """Suspension or revocation, citing the incidents chosen as its grounds (supervision)."""
-
-    def run(user: Any, app: Application, data: dict[str, Any], state: CaseFacts) -> None:
-        supervision.sanction_with_incidents(
-            application=app,
-            by=user,
-            measure=measure,
-            reason=data[field],
-            incidents=list(data.get("incidents") or []),
-            expected_version=data["version"],
-        )
-
-    return run
 
 
 def _simple(service: Callable[..., Any], **names: str) -> Run:
@@ -314,32 +298,6 @@ ACTIONS: tuple[ReviewAction, ...] = (
         _decide_law_amendment,
     ),
     ReviewAction(
-        "suspend",
-        _("Suspend"),
-        _("The waiver was suspended."),
-        forms.SuspendForm,
-        "suspend",
-        _sanction("suspend", "reason"),
-        danger=True,
-    ),
-    ReviewAction(
-        "resume",
-        _("Lift the suspension"),
-        _("The suspension was lifted."),
-        forms.ReasonForm,
-        "resume",
-        _simple(services.application_resume, reason="reason"),
-    ),
-    ReviewAction(
-        "revoke",
-        _("Revoke"),
-        _("The waiver was revoked."),
-        forms.RevokeForm,
-        "revoke",
-        _sanction("revoke", "grounds"),
-        danger=True,
-    ),
-    ReviewAction(
         "regularize",
         _("Record the amended law in force"),
         _("The case was regularized."),
@@ -365,8 +323,6 @@ def form_kwargs(action: ReviewAction, user: Any, app: Application) -> dict[str, 
         return {"officers": officers_of_ministry(user=user)}
     if action.slug == "consult":
         return {"ministries": Ministry.objects.exclude(pk=app.program.lead_ministry_id)}
-    if action.slug in ("suspend", "revoke"):
-        return {"incidents": supervision_selectors.incidents_of(app)}
     return {}
 
 

@@ -242,54 +242,6 @@ class ReasonForm(VersionForm):
     reason = long_text(LONG, required=True, label=_("Reason"))
 
 
-class GroundsForm(VersionForm):
-    grounds = long_text(LONG, required=True, label=_("Grounds for revocation"))
-
-
-class IncidentChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return str(
-            _("Incident %(number)s: %(category)s, %(severity)s, reported %(date)s")
-            % {
-                "number": obj.number,
-                "category": obj.get_category_display(),
-                "severity": obj.get_severity_display(),
-                "date": obj.reported_at.date().isoformat(),
-            }
-        )
-
-
-class _CitesIncidents(VersionForm):
-    """A sanction may cite reported incidents as its grounds (offered when there are any)."""
-
-    incidents = IncidentChoiceField(
-        label=_("Incidents this decision is based on (optional)"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args: Any, incidents: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if incidents is None or not incidents.exists():
-            del self.fields["incidents"]
-        else:
-            cast(forms.ModelMultipleChoiceField, self.fields["incidents"]).queryset = incidents
-        self._describe()
-
-
-class SuspendForm(_CitesIncidents):
-    reason = long_text(LONG, required=True, label=_("Reason"))
-
-    field_order = ["reason", "incidents", "version"]
-
-
-class RevokeForm(_CitesIncidents):
-    grounds = long_text(LONG, required=True, label=_("Grounds for revocation"))
-
-    field_order = ["grounds", "incidents", "version"]
-
-
 class ConfirmForm(VersionForm):
     """An action with nothing to fill in: the button is the confirmation."""
 

@@ -30,6 +30,7 @@ from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
+from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
 
 IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
@@ -119,7 +120,11 @@ def tab_q(user: Any, tab: str) -> Q:
     if tab == "consultations":
         return _pending_consultation_for(ministry.pk) if ministry else Q(pk__in=[])
     if tab == "decision":
-        return Q(status=S.DELIBERATION) | (Q(status__in=IN_FORCE) & _pending_request())
+        return (
+            Q(status=S.DELIBERATION)
+            | (Q(status__in=IN_FORCE) & _pending_request())
+            | sanctions_selectors.awaiting_decision_q()
+        )
     if tab == "active":
         return Q(status__in=TERM_RUNNING)
     if tab == "supervision":

@@ -19,6 +19,7 @@ from api import pages
 from api.audit_views import AccessLogApi, ApiRootApi, AuditVerifyApi, CheckpointApi
 from api.letters import LetterApi
 from api.meetings import MeetingApi
+from api.sanctions import PriorNoticeApi
 from api.supervision import ConditionApi, IncidentApi, InsurancePolicyApi, ReportApi, UserNoticeApi
 from api.views import ApplicationApi, DecisionApi, EventApi
 from api.webhook_views import WebhookApi, WebhookDeliveryApi, WebhookReplayApi
@@ -52,6 +53,7 @@ router.register("meetings", MeetingApi, basename="meeting")
 router.register("audit/checkpoints", CheckpointApi, basename="checkpoint")
 router.register("access-log", AccessLogApi, basename="access-log")
 router.register("webhooks", WebhookApi, basename="webhook")
+router.register("prior-notices", PriorNoticeApi, basename="prior-notice")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/", ApiRootApi.as_view(), name="root"),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "documents",
     "accounts",
     "supervision",
+    "sanctions",
     "committees",
     "register",
     "portal",
@@ -377,6 +378,7 @@ SPECTACULAR_SETTINGS = {
             "description": "Reports, incidents, insurance, user notices and conditions.",
         },
         {"name": "committees", "description": "Committee meetings, papers and minutes."},
+        {"name": "sanctions", "description": "Due process: prior notices, opinions, hearings."},
     ],
     # The public open-data API has its own schema (/api/public/schema/, register/openapi.py).
     "PREPROCESSING_HOOKS": ["register.openapi.without_public_endpoints"],

@@ -20,6 +20,7 @@ urlpatterns = [
     # portal and the workspace, whose own routes would otherwise take those addresses).
     path("", include("register.urls")),
     path("", include("supervision.urls")),
+    path("", include("sanctions.urls")),
     path("", include("portal.urls")),
     path("review/committees/", include("committees.urls")),
     path("review/", include("reviews.urls")),

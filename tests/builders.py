@@ -16,6 +16,7 @@ from applications.models import Application, Ministry, Organization, Program, Tr
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import ConfirmationOutcome, TrackKind
+from sanctions import services as sanctions
 from tests.factories import (
     ConfirmationTrackFactory,
     MinistryFactory,
@@ -223,10 +224,10 @@ def drive(
     if status == S.ACTIVE:
         return app
     if status == S.SUSPENDED:
-        services.application_suspend(application=app, by=world.decider, reason="사고 조사")
+        sanction(world, app, "suspend", "사고 조사")
         return app
     if status == S.REVOKED:
-        services.application_revoke(application=app, by=world.decider, grounds="조건 위반")
+        sanction(world, app, "revoke", "조건 위반")
         return app
     request = services.law_amendment_request_file(
         application=app, by=world.applicant, reason="법령 정비 필요"
@@ -239,3 +240,43 @@ def drive(
     services.application_regularize(application=app, by=world.decider, reason="개정법 시행")
     assert status == S.REGULARIZED, status
     return app
+
+
+def sanction(world: World, app: Application, measure: str, reason: str, **kwargs: Any) -> Any:
+    """Suspend or revoke the way the law asks: the decision maker's prior notice, the company's
+    opinion, then the measure (a suspension for 30 days, with one cure step). Returns the
+    measure's decision."""
+    notice = sanctions.notice_send(
+        application=app,
+        by=world.decider,
+        measure=measure,
+        grounds=f"{reason} (사전통지)",
+        period_days=30 if measure == "suspend" else None,
+    )
+    sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견: 시정 중입니다.")
+    decision = sanctions.measure_take(
+        notice=notice,
+        by=world.decider,
+        reason=reason,
+        assessment_outcome="not_accepted",
+        assessment="시정이 확인되지 않음",
+        ends_on=app.program.local_date(timezone.now()) + dt.timedelta(days=30),
+        cure_steps=["안전 점검 완료"],
+        **kwargs,
+    )
+    app.refresh_from_db()
+    return decision
+
+
+def notice_ready(world: World, app: Application, measure: str) -> Any:
+    """The due-process procedure done up to the measure: the decision maker's prior notice of
+    ``measure`` and the company's opinion on it (the kernel's guard then lets it be taken)."""
+    notice = sanctions.notice_send(
+        application=app,
+        by=world.decider,
+        measure=measure,
+        grounds="조건 위반 (사전통지)",
+        period_days=30 if measure == "suspend" else None,
+    )
+    sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
+    return notice

@@ -18,6 +18,7 @@ PACKAGES = [
     "documents",
     "accounts",
     "supervision",
+    "sanctions",
     "committees",
     "register",
     "portal",

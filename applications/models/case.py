@@ -25,7 +25,10 @@ from applications.workflow import (
     ApplicationStatus,
     ConfirmationOutcome,
     is_confirmation_track,
+    is_convertible,
     is_exemption_track,
+    resumes_to_active,
+    resumes_to_continuing,
 )
 
 S = ApplicationStatus
@@ -165,6 +168,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True, db_index=True)
     extensions_used = models.PositiveIntegerField(_("extensions used"), default=0)
+    # Where a suspension returns to (``active`` or ``continuing``), set by ``suspend``.
+    suspended_from = models.CharField(
+        _("suspended from"), max_length=32, choices=S.choices, blank=True
+    )
+    # The last day a continuation pending law amendment may run (the track's cap), if capped.
+    continuation_until = models.DateField(_("continuation until"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -379,30 +388,54 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=S.ACTIVE,
+        source=[S.ACTIVE, S.CONTINUING],
         target=S.SUSPENDED,
         permission=perms.as_fsm(perms.can_decide_in_force),
     )
     def suspend(self) -> None:
-        """Decision maker suspends an active waiver, giving a reason."""
+        """Decision maker suspends the waiver after the due-process procedure (or urgently);
+        where it was is kept so that resumption returns there."""
+        self.suspended_from = self.status
 
     @transition(
         field=status,
         source=S.SUSPENDED,
         target=S.ACTIVE,
+        conditions=[resumes_to_active],
         permission=perms.as_fsm(perms.can_decide_in_force),
     )
     def resume(self) -> None:
-        """Decision maker lifts a suspension, giving a reason."""
+        """Decision maker lifts the suspension of an active waiver, giving a reason."""
+        self.suspended_from = ""
 
     @transition(
         field=status,
-        source=[S.ACTIVE, S.SUSPENDED],
+        source=S.SUSPENDED,
+        target=S.CONTINUING,
+        conditions=[resumes_to_continuing],
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
+    def resume_continuing(self) -> None:
+        """Decision maker lifts the suspension of a continuing waiver: it continues again."""
+        self.suspended_from = ""
+
+    @transition(
+        field=status,
+        source=S.SUSPENDED,
+        target=S.SUSPENDED,
+        permission=perms.as_fsm(perms.system_only),
+    )
+    def suspension_ends(self) -> None:
+        """System: the suspension's period ran out without a cure; the decision maker decides."""
+
+    @transition(
+        field=status,
+        source=[S.ACTIVE, S.SUSPENDED, S.CONTINUING],
         target=S.REVOKED,
         permission=perms.as_fsm(perms.can_decide_in_force),
     )
     def revoke(self) -> None:
-        """Decision maker revokes the waiver on stated grounds."""
+        """Decision maker revokes the waiver on stated grounds, after the prior notice."""
 
     @transition(
         field=status,
@@ -410,8 +443,29 @@ class Application(ConcurrentTransitionMixin, models.Model):
         target=S.CONTINUING,
         permission=perms.as_fsm(perms.can_decide_in_force),
     )
-    def request_law_amendment(self) -> None:
-        """Decision maker accepts the applicant's law-amendment request: expiry no longer applies."""
+    def request_law_amendment(self, *, continuation_until: dt.date | None = None) -> None:
+        """Decision maker accepts the applicant's law-amendment request: expiry no longer applies
+        (until the track's cap, where it sets one)."""
+        self.continuation_until = continuation_until
+
+    @transition(
+        field=status,
+        source=S.ACTIVE,
+        target=S.ACTIVE,
+        conditions=[is_convertible],
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
+    @transition(
+        field=status,
+        source=S.CONTINUING,
+        target=S.CONTINUING,
+        conditions=[is_convertible],
+        permission=perms.as_fsm(perms.can_decide_in_force),
+    )
+    def convert(self, *, track: Track) -> None:
+        """Decision maker converts a demonstration exemption into a temporary permit (the
+        track's conversion track): same case, a new decision and letter."""
+        self.track = track
 
     @transition(
         field=status,
@@ -430,6 +484,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     def expire(self) -> None:
         """System: the term ended with no extension or law-amendment request pending."""
+
+    @transition(
+        field=status,
+        source=S.CONTINUING,
+        target=S.EXPIRED,
+        permission=perms.as_fsm(perms.system_only),
+    )
+    def end_continuation(self) -> None:
+        """System: the continuation reached the track's cap before the law was amended."""
 
     @transition(
         field=status,

@@ -27,6 +27,12 @@ class DecisionKind(models.TextChoices):
     LAW_AMENDMENT = "law_amendment", _("Continuation pending law amendment")
     REGULARIZATION = "regularization", _("Regularization")
     EXPIRY = "expiry", _("Expiry")
+    PRIOR_NOTICE = "prior_notice", _("Prior notice of a measure")
+    HEARING_NOTICE = "hearing_notice", _("Hearing notice")
+    URGENT_SUSPENSION = "urgent_suspension", _("Urgent suspension")
+    SUSPENSION_EXTENSION = "suspension_extension", _("Suspension extended")
+    CONVERSION = "conversion", _("Conversion into a temporary permit")
+    CONTINUATION_END = "continuation_end", _("End of continuation")
 
 
 class Decision(models.Model):
@@ -50,6 +56,9 @@ class Decision(models.Model):
     )
     permits = models.TextField(_("permits that apply"), blank=True)
     competent_authority = models.CharField(max_length=200, blank=True)
+    # What a letter needs beyond the fields above, as plain data (the due-process procedure's
+    # notice, opinion and period; a continuation's cap; a conversion's tracks).
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["decided_at", "id"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +142,35 @@ class Track(models.Model):
     reconsideration_days = models.PositiveIntegerField(
         _("reconsideration window (days)"), default=30
     )
+    opinion_days = models.PositiveIntegerField(
+        _("opinion deadline (days)"),
+        default=10,
+        help_text=_(
+            "Days a company has to submit its opinion on a prior notice of suspension or "
+            "revocation."
+        ),
+    )
+    continuation_cap_months = models.PositiveIntegerField(
+        _("continuation cap (months)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long after the original end a waiver may continue pending a law amendment "
+            "(FinISA: 18 months); empty for no cap."
+        ),
+    )
+    conversion_track = models.ForeignKey(
+        "self",
+        verbose_name=_("may be converted into"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "The track a waiver of this track may be converted into (a demonstration exemption "
+            "into a temporary permit); empty where conversion is not allowed."
+        ),
+    )
     required_document_types = models.JSONField(
         _("required document types"), default=list, blank=True
     )
@@ -163,6 +193,14 @@ class Track(models.Model):
     def display_name(self) -> str:
         """The name in the active language."""
         return in_active_language(self.name, self.name_en)
+
+    def clean(self) -> None:
+        """A waiver converts into another track of the same programme, never into its own."""
+        target = self.conversion_track
+        if target is not None and (target.pk == self.pk or target.program_id != self.program_id):
+            raise ValidationError(
+                {"conversion_track": _("Choose another track of the same programme.")}
+            )
 
     @property
     def statutory_days(self) -> int:

@@ -2,7 +2,8 @@
 service shares.
 
 Shape of each write: one transaction → lock the case row → visibility (404), version (409),
-state (409), permission (403), guards (400, the transition's own and those higher apps subscribed
+state (409), permission (403), procedure (409, what higher apps subscribed with
+``effects.on_transition_guard``), guards (400, the transition's own and those higher apps subscribed
 with ``effects.on_transition_check``) → transition → save → audit event → effects after
 commit. Services take keyword-only arguments and the acting user as ``by`` (``None`` only for
 the scheduler's system actions); they never take a request.
@@ -115,9 +116,10 @@ def run_transition(
             _("This action does not apply to the %(track)s track.")
             % {"track": app.track.display_name}
         )
+    values = arguments(app) if arguments else {}
+    effects.transition_guards(name, application=app, arguments=values)
     if guard is not None:
         guard(app)
-    values = arguments(app) if arguments else {}
     problems = effects.transition_problems(name, application=app, arguments=values)
     if problems:
         raise InvalidInput(problems)
@@ -188,8 +190,10 @@ def decide_with_reasons(
     meeting_at: dt.datetime | None = None,
     expected_version: int | None = None,
     guard: Callable[[Application], None] | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Decision:
-    """A decision-maker transition that needs reasons and produces a ``Decision`` record."""
+    """A decision-maker transition that needs reasons and produces a ``Decision`` record
+    (``details``: what its letter needs beyond the decision's fields)."""
     text = clean_text(reasons, field, reasons_message)
     at = timezone.now()
     with transaction.atomic():
@@ -218,4 +222,5 @@ def decide_with_reasons(
             legal_basis=app.track.legal_basis,
             term_start=app.term_start,
             term_end=app.term_end,
+            details=details or {},
         )

@@ -195,6 +195,7 @@ def _request_decide(
     reason_needed: str,
     guard: Callable[[Application], None] | None = None,
     arguments: Callable[[Application], dict[str, Any]] | None = None,
+    details: Callable[[Application], dict[str, Any]] | None = None,
 ) -> None:
     """What deciding an extension or a law-amendment request shares: granting takes the
     transition and records a decision (its letter follows); denying needs a reason and records
@@ -228,6 +229,7 @@ def _request_decide(
             legal_basis=app.track.legal_basis,
             term_start=app.term_start,
             term_end=app.term_end,
+            details=details(app) if details is not None else {},
         )
         item.status = RequestStatus.GRANTED
     else:
@@ -341,44 +343,82 @@ def law_amendment_request_decide(
             payload={"law_amendment_request": item.pk},
             already_decided=_("This law-amendment request has already been decided."),
             reason_needed=_("Give the reason for rejecting the request."),
+            arguments=lambda app: {
+                "continuation_until": workflow.continuation_cap(
+                    track=app.track, original_end=app.term_end
+                )
+            },
+            details=lambda app: {
+                "original_end": app.term_end.isoformat() if app.term_end else None,
+                "continuation_until": (
+                    app.continuation_until.isoformat() if app.continuation_until else None
+                ),
+                "cap_months": app.track.continuation_cap_months,
+            },
         )
     return item
 
 
 def application_suspend(
-    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+    *,
+    application: Application,
+    by: Any,
+    reason: str,
+    expected_version: int | None = None,
+    kind: str = DecisionKind.SUSPENSION,
+    details: dict[str, Any] | None = None,
 ) -> Decision:
-    """Decision maker suspends an active waiver."""
+    """Decision maker suspends an active or continuing waiver. Reached through the due-process
+    procedure (``sanctions``), which its transition guard enforces."""
     return decide_with_reasons(
         application=application,
         by=by,
         name="suspend",
-        kind=DecisionKind.SUSPENSION,
+        kind=kind,
         reasons=reason,
         reasons_message=_("Give the reason for the suspension."),
         expected_version=expected_version,
+        details=details,
     )
 
 
 def application_resume(
-    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+    *,
+    application: Application,
+    by: Any,
+    reason: str,
+    expected_version: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Decision:
-    """Decision maker lifts a suspension."""
+    """Decision maker lifts a suspension: the waiver returns to where it was (active, or
+    continuing pending the law amendment)."""
+    was = (
+        Application.objects.filter(pk=application.pk)
+        .values_list("suspended_from", flat=True)
+        .first()
+    )
     return decide_with_reasons(
         application=application,
         by=by,
-        name="resume",
+        name="resume_continuing" if was == workflow.ApplicationStatus.CONTINUING else "resume",
         kind=DecisionKind.RESUMPTION,
         reasons=reason,
         reasons_message=_("Say why the suspension is lifted."),
         expected_version=expected_version,
+        details=details,
     )
 
 
 def application_revoke(
-    *, application: Application, by: Any, grounds: str, expected_version: int | None = None
+    *,
+    application: Application,
+    by: Any,
+    grounds: str,
+    expected_version: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Decision:
-    """Decision maker revokes the waiver; grounds are required."""
+    """Decision maker revokes the waiver; grounds are required. Reached through the prior
+    notice (``sanctions``), which its transition guard enforces."""
     return decide_with_reasons(
         application=application,
         by=by,
@@ -388,7 +428,65 @@ def application_revoke(
         reasons_message=_("State the grounds for revocation."),
         field="grounds",
         expected_version=expected_version,
+        details=details,
     )
+
+
+def application_mark_suspension_ended(
+    *, application: Application, now: dt.datetime | None = None, rule: str = "", **payload: Any
+) -> Application:
+    """System: a suspension's period ran out without a cure; the decision maker decides what
+    follows (the case stays suspended)."""
+    at = now or timezone.now()
+    with transaction.atomic():
+        return run_transition(
+            application=application,
+            by=None,
+            name="suspension_ends",
+            role=Role.SYSTEM,
+            payload={"rule": rule or "suspension_end", **payload},
+            at=at,
+        )
+
+
+def application_convert(
+    *, application: Application, by: Any, reason: str, expected_version: int | None = None
+) -> Decision:
+    """Decision maker converts a demonstration exemption into a temporary permit, where the
+    track allows it: the case moves to the conversion track (same history, same term), and the
+    conversion is a new decision with its letter."""
+    text = clean_text(reason, "reason", _("Say why the exemption is converted."))
+    at = timezone.now()
+    tracks: dict[str, str] = {}
+
+    def into(app: Application) -> dict[str, Any]:
+        target = app.track.conversion_track
+        assert target is not None  # the transition's condition
+        tracks.update({"from_track": app.track.code, "to_track": target.code})
+        return {"track": target}
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=by,
+            name="convert",
+            role=Role.DECISION_MAKER,
+            expected_version=expected_version,
+            arguments=into,
+            payload={"reasons": text},
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=DecisionKind.CONVERSION,
+            decided_by=by,
+            decided_at=at,
+            reasons=text,
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+            details=dict(tracks),
+        )
 
 
 def application_regularize(
@@ -438,4 +536,42 @@ def application_expire(
             legal_basis=app.track.legal_basis,
             term_start=app.term_start,
             term_end=app.term_end,
+        )
+
+
+def application_end_continuation(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: a continuation pending law amendment reached the track's cap; the waiver ends."""
+    at = now or timezone.now()
+
+    def guard(app: Application) -> None:
+        if app.continuation_until is None or app.program.local_date(at) <= app.continuation_until:
+            raise WrongState(_("The continuation has not reached its cap."))
+
+    with transaction.atomic():
+        app = run_transition(
+            application=application,
+            by=None,
+            name="end_continuation",
+            role=Role.SYSTEM,
+            guard=guard,
+            payload={
+                "rule": rule or "continuation_cap",
+                "continuation_until": application.continuation_until,
+            },
+            at=at,
+        )
+        return decision_record(
+            application=app,
+            kind=DecisionKind.CONTINUATION_END,
+            decided_at=at,
+            legal_basis=app.track.legal_basis,
+            term_start=app.term_start,
+            term_end=app.term_end,
+            details={
+                "continuation_until": (
+                    app.continuation_until.isoformat() if app.continuation_until else None
+                )
+            },
         )

@@ -152,6 +152,11 @@ def test_the_api_root_lists_the_endpoints(world: World, api_as):
                 "description": "Supervision: the conditions registers.",
             },
             {
+                "name": "prior_notices",
+                "url": f"{base}/api/v1/prior-notices/",
+                "description": "Due process: prior notices, opinions, hearings.",
+            },
+            {
                 "name": "meetings",
                 "url": f"{base}/api/v1/meetings/",
                 "description": "Committee meetings, agenda papers and minutes.",

@@ -53,6 +53,8 @@ from applications.roles import Role
 from applications.workflow import TERMINAL, WITHDRAWABLE
 from applications.workflow import ApplicationStatus as S
 from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, WrongState
+from sanctions import services as sanctions
+from sanctions.models import Opinion, PriorNotice
 from tests.builders import COMPLETE_DRAFT, World, build_world
 
 PERSONAS = ("applicant", "other_applicant", "officer", "other_officer", "decider", "auditor")
@@ -85,6 +87,10 @@ class Case:
     term: tuple[dt.date, dt.date] | None = None
     law_request: int | None = None
     law_request_pending: bool = False
+    notice: str | None = None  # the measure of the open prior notice (sanctions)
+    opinion: bool = False  # the company answered it
+    suspended_from: str = ""
+    leaving: str = ""  # the status a suspension leaves (set before the attempt)
 
 
 @dataclass
@@ -96,6 +102,7 @@ class Step:
     persona: str
     valid: bool
     far: bool
+    alt: bool = False  # a second variant of the action (revocation rather than suspension)
 
     @property
     def world(self) -> World:
@@ -240,6 +247,68 @@ def _insured(step: Step, result: Any) -> None:
 
 def _regulation_added(step: Step, result: Any) -> None:
     step.case.regulations += 1
+
+
+def _send_notice(step: Step) -> Any:
+    measure = "revoke" if step.alt or step.case.status == S.SUSPENDED else "suspend"
+    return sanctions.notice_send(
+        application=step.app,
+        by=step.by,
+        measure=measure,
+        grounds=_text(step, "조건 위반"),
+        period_days=30 if measure == "suspend" else None,
+    )
+
+
+def _noticed(step: Step, result: Any) -> None:
+    step.case.notice, step.case.opinion = result.measure, False
+
+
+def _notice_guard(step: Step) -> type[DomainError] | None:
+    return WrongState if step.case.notice is not None else None
+
+
+def _submit_opinion(step: Step) -> Any:
+    notice = PriorNotice.objects.filter(application_id=step.case.pk).order_by("-number").first()
+    assert notice is not None  # ``act`` sends a notice first
+    return sanctions.opinion_submit(notice=notice, by=step.by, text=_text(step, "시정했습니다"))
+
+
+def _opinion_guard(step: Step) -> type[DomainError] | None:
+    return WrongState if step.case.notice is None or step.case.opinion else None
+
+
+def _answered(step: Step, result: Any) -> None:
+    step.case.opinion = True
+
+
+def _procedure_done(measure: str) -> Guard:
+    """The kernel's suspend/revoke only after a notice of it and the company's opinion (the
+    deadline never passes inside an example)."""
+
+    def guard(step: Step) -> type[DomainError] | None:
+        ready = step.case.notice == measure and step.case.opinion
+        return None if ready else WrongState
+
+    return guard
+
+
+def _suspend(step: Step) -> Any:
+    step.case.leaving = step.case.status
+    return services.application_suspend(
+        application=step.app, by=step.by, reason=_text(step, "사고 조사")
+    )
+
+
+def _measure_taken(step: Step, result: Any) -> None:
+    """The decision closes the notice it was taken on."""
+    step.case.notice, step.case.opinion = None, False
+    if step.case.status == S.SUSPENDED:
+        step.case.suspended_from = step.case.leaving
+
+
+def _resumed(step: Step, result: Any) -> None:
+    step.case.suspended_from = ""
 
 
 def _expire_guard(step: Step) -> type[DomainError] | None:
@@ -404,14 +473,36 @@ ACTIONS: tuple[Action, ...] = (
         guard=lambda s: None if s.case.insured else InvalidInput,
     ),
     Action(
+        "prior_notice_sent",
+        frozenset({S.ACTIVE, S.SUSPENDED, S.CONTINUING}),
+        None,
+        decider,
+        _send_notice,
+        transition=False,
+        pre_invalid=True,
+        guard=_notice_guard,
+        done=_noticed,
+    ),
+    Action(
+        "opinion_submitted",
+        frozenset({S.ACTIVE, S.SUSPENDED, S.CONTINUING}),
+        None,
+        applicant,
+        _submit_opinion,
+        transition=False,
+        pre_invalid=True,
+        guard=_opinion_guard,
+        done=_answered,
+    ),
+    Action(
         "suspend",
-        frozenset({S.ACTIVE}),
+        frozenset({S.ACTIVE, S.CONTINUING}),
         S.SUSPENDED,
         decider,
-        lambda s: services.application_suspend(
-            application=s.app, by=s.by, reason=_text(s, "사고 조사")
-        ),
+        _suspend,
         pre_invalid=True,
+        guard=_procedure_done("suspend"),
+        done=_measure_taken,
     ),
     Action(
         "resume",
@@ -422,16 +513,30 @@ ACTIONS: tuple[Action, ...] = (
             application=s.app, by=s.by, reason=_text(s, "조사 종결")
         ),
         pre_invalid=True,
+        done=_resumed,
+    ),
+    Action(
+        "resume_continuing",
+        frozenset({S.SUSPENDED}),
+        S.CONTINUING,
+        decider,
+        lambda s: services.application_resume(
+            application=s.app, by=s.by, reason=_text(s, "조사 종결")
+        ),
+        pre_invalid=True,
+        done=_resumed,
     ),
     Action(
         "revoke",
-        frozenset({S.ACTIVE, S.SUSPENDED}),
+        frozenset({S.ACTIVE, S.SUSPENDED, S.CONTINUING}),
         S.REVOKED,
         decider,
         lambda s: services.application_revoke(
             application=s.app, by=s.by, grounds=_text(s, "조건 위반")
         ),
         pre_invalid=True,
+        guard=_procedure_done("revoke"),
+        done=_measure_taken,
     ),
     Action(
         "law_amendment_requested",
@@ -546,6 +651,8 @@ def _row_counts() -> tuple[int, ...]:
         Decision.objects.count(),
         InsuranceProof.objects.count(),
         LawAmendmentRequest.objects.count(),
+        PriorNotice.objects.count(),
+        Opinion.objects.count(),
         sum(counters),
     )
 
@@ -627,6 +734,14 @@ class WorkflowMachine(RuleBasedStateMachine):
         )
         if action.name == "request_law_amendment" and case.law_request is None:
             action = BY_NAME["law_amendment_requested"]
+        if action.name == "opinion_submitted" and not PriorNotice.objects.filter(
+            application_id=case.pk
+        ):
+            action = BY_NAME["prior_notice_sent"]
+        if action.name in ("resume", "resume_continuing"):  # back to where it was
+            action = BY_NAME[
+                "resume_continuing" if case.suspended_from == S.CONTINUING else "resume"
+            ]
         if action.system:
             persona = SYSTEM
         else:
@@ -645,6 +760,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             persona=persona,
             valid=data.draw(st.sampled_from([True] * 5 + [False]), label="valid"),
             far=data.draw(st.booleans(), label="far") if action.system else False,
+            alt=data.draw(st.booleans(), label="alt"),
         )
         self._attempt(action, step)
 

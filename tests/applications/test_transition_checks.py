@@ -9,7 +9,7 @@ from applications import effects, services
 from applications.models import AuditEvent
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput
-from tests.builders import drive
+from tests.builders import drive, notice_ready
 
 
 def test_a_subscribed_check_vetoes_the_transition_and_nothing_is_written(world, monkeypatch):
@@ -56,6 +56,7 @@ def test_a_check_gets_the_transitions_arguments_and_other_transitions_are_not_as
         reason="r",
     )
     services.extension_request_decide(extension_request=request, by=world.decider, grant=True)
+    notice_ready(world, app, "suspend")
     services.application_suspend(application=app, by=world.decider, reason="s")
     assert seen == [{"new_end": request.new_end}]
 

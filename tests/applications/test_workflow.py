@@ -19,6 +19,7 @@ from applications.roles import Role
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from sanctions import services as sanctions
 from tests.builders import PERSONAS, World, drive, term
 from tests.factories import make_user
 
@@ -33,6 +34,23 @@ def _insure(world: World, app: Application) -> None:
         coverage_end=app.term_end,
         insured_amount=100_000_000,
     )
+
+
+def _noticed(measure: str) -> Callable[[World, Application], None]:
+    """The due-process procedure done, as the kernel's guard asks: the decision maker's prior
+    notice of ``measure`` and the company's opinion on it."""
+
+    def prepare(world: World, app: Application) -> None:
+        notice = sanctions.notice_send(
+            application=app,
+            by=world.decider,
+            measure=measure,
+            grounds="조건 위반",
+            period_days=30 if measure == "suspend" else None,
+        )
+        sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
+
+    return prepare
 
 
 @dataclass(frozen=True)
@@ -173,11 +191,12 @@ RULES = [
     ),
     Rule(
         "suspend",
-        (S.ACTIVE,),
+        (S.ACTIVE, S.CONTINUING),
         S.SUSPENDED,
         ("decider",),
         lambda w, a, by: services.application_suspend(application=a, by=by, reason="사고 조사"),
         "decision_maker",
+        prepare=_noticed("suspend"),
         decision_kind="suspension",
     ),
     Rule(
@@ -191,11 +210,12 @@ RULES = [
     ),
     Rule(
         "revoke",
-        (S.ACTIVE, S.SUSPENDED),
+        (S.ACTIVE, S.SUSPENDED, S.CONTINUING),
         S.REVOKED,
         ("decider",),
         lambda w, a, by: services.application_revoke(application=a, by=by, grounds="조건 위반"),
         "decision_maker",
+        prepare=_noticed("revoke"),
         decision_kind="revocation",
     ),
     Rule(

@@ -167,9 +167,9 @@ def test_a_pending_letter_cannot_be_corrected(world):
 
 
 def test_letter_numbers_count_up_per_case(world):
-    app = drive(world, S.REVOKED)
+    app = drive(world, S.REVOKED)  # approval, prior notice, revocation: three letters
     numbers = list(Letter.objects.filter(application=app).values_list("number", flat=True))
-    assert numbers == [f"{app.reference}-L1", f"{app.reference}-L2"]
+    assert numbers == [f"{app.reference}-L1", f"{app.reference}-L2", f"{app.reference}-L3"]
     assert all(re.fullmatch(r"ICT-\d{4}-\d{5}-L\d+", n) for n in numbers)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
@@ -25,8 +26,10 @@ from applications.workflow import ApplicationStatus as S
 from documents import signing
 from documents.models import Letter, LetterKind, LetterStatus
 from documents.storage import letter_pdf_path
-from tests.builders import build_world, draft, drive
+from sanctions import services as sanctions
+from tests.builders import build_world, draft, drive, sanction
 from tests.documents.helpers import CONDITIONS, activate, approved_case, issue_all, pdf_text
+from tests.factories import TrackFactory
 
 KINDS = [k.value for k in LetterKind]
 
@@ -68,6 +71,7 @@ def _expected_decision(decision: Decision) -> dict[str, Any]:
         "confirmation_outcome": decision.confirmation_outcome,
         "permits": decision.permits,
         "competent_authority": decision.competent_authority,
+        "details": decision.details,
     }
 
 
@@ -85,8 +89,67 @@ def _build_samples() -> dict[str, Sample]:
         reason="실증 데이터 추가 확보",
     )
     services.extension_request_decide(extension_request=request, by=world.decider, grant=True)
-    services.application_suspend(application=app, by=world.decider, reason="이용자 안전 사고 조사")
-    services.application_revoke(application=app, by=world.decider, grounds="부가조건 위반 반복")
+    # prior notice → opinion → suspension; then a revocation notice with a hearing
+    sanction(world, app, "suspend", "이용자 안전 사고 조사")
+    notice = sanctions.notice_send(
+        application=app, by=world.decider, measure="revoke", grounds="부가조건 제1호 위반 반복"
+    )
+    sanctions.hearing_schedule(
+        notice=notice,
+        by=world.decider,
+        at=timezone.now() + dt.timedelta(days=5),
+        place="정부세종청사 4동 회의실",
+    )
+    sanctions.opinion_submit(
+        notice=notice, by=world.applicant, text="속도 제한을 지켰습니다.", hearing_requested=True
+    )
+    sanctions.measure_take(
+        notice=notice,
+        by=world.decider,
+        reason="부가조건 위반 반복",
+        assessment_outcome="not_accepted",
+        assessment="운행 기록이 위반을 보여 줌",
+    )
+    apps.append(app)
+    # urgent suspension → extended → resumed
+    app = approved_case(world, days=365)
+    activate(world, app)
+    sanctions.urgent_suspend(
+        application=app,
+        by=world.decider,
+        ground="safety",
+        explanation="제동 장치 결함으로 보행자 충돌 위험",
+        ends_on=world.today + dt.timedelta(days=14),
+        cure_steps=["제동 장치 교체", "안전 점검 보고서 제출"],
+    )
+    sanctions.suspension_decide(
+        application=app,
+        by=world.decider,
+        resume=False,
+        reason="점검 보고서 미제출",
+        new_end=world.today + dt.timedelta(days=30),
+    )
+    sanctions.suspension_decide(application=app, by=world.decider, resume=True, reason="시정 확인")
+    apps.append(app)
+    # continuation pending law amendment (capped), conversion, the end of the continuation
+    permit = TrackFactory.create(program=world.program, code="temporary_permit", name="임시허가")
+    world.exemption.continuation_cap_months = 18
+    world.exemption.conversion_track = permit
+    world.exemption.save()
+    app = approved_case(world, days=365)
+    activate(world, app)
+    amendment = services.law_amendment_request_file(
+        application=app, by=world.applicant, reason="법령 정비 필요"
+    )
+    services.law_amendment_request_decide(
+        law_amendment_request=amendment, by=world.decider, accept=True, reason="필요성 인정"
+    )
+    services.application_convert(application=app, by=world.decider, reason="임시허가 요건 충족")
+    assert app.continuation_until is not None
+    services.application_end_continuation(
+        application=app,
+        now=timezone.now() + dt.timedelta(days=(app.continuation_until - world.today).days + 2),
+    )
     apps.append(app)
     # expiry
     app = approved_case(world, offset=-30, days=29)
@@ -156,7 +219,8 @@ def test_each_letter_names_its_number_case_recipient_and_korean_title(samples, k
         sample.representative,
         sample.registration,
         "과학기술정보통신부장관",  # signatory
-        "행정심판",  # appeal notice
+        # appeal notice (a notice of an intended measure or of a hearing is no disposition)
+        *(() if kind in ("prior_notice", "hearing_notice") else ("행정심판",)),
         "/verify/" + sample.number,  # verification URL
     ):
         assert expected in sample.text, (kind, expected)
@@ -190,6 +254,36 @@ def test_kind_specific_content_is_printed(samples):
     assert "즉시 중단" in samples["revocation"].text
     assert "기간 만료" in samples["expiry"].text
     assert "기간 연장" in samples["extension"].text
+    assert "결과 보고" in samples["expiry"].text  # the result-report duty
+
+
+def test_due_process_letters_print_the_procedure(samples):
+    notice = samples["prior_notice"].text
+    assert "처분 사전통지서" in notice
+    assert "부가조건 제1호 위반 반복" in notice
+    assert "의견 제출 기한" in notice
+    assert "행정심판" not in notice  # not a disposition: no appeal section
+    assert "행정심판" in samples["suspension"].text
+    assert "지정 취소" in notice
+    hearing = samples["hearing_notice"].text
+    assert "정부세종청사 4동 회의실" in hearing
+    revocation = samples["revocation"].text
+    assert "사전통지 (제2호)" in revocation  # the notice it follows
+    assert "속도 제한을 지켰습니다." in revocation  # the opinion
+    assert "청문 요청" in revocation
+    assert "의견을 반영하지 아니함: 운행 기록이 위반을 보여 줌" in revocation
+    suspension = samples["suspension"].text
+    assert "사전통지 (제1호)" in suspension
+    assert "정지 기간" in suspension and "시정 조치" in suspension
+    assert "효력 재개 요청" in suspension  # how to ask for resumption
+    urgent = samples["urgent_suspension"].text
+    assert "안전에 대한 위험" in urgent and "제동 장치 교체" in urgent
+    assert "정지 기간 연장" in samples["suspension_extension"].text
+    assert "효력 재개" in samples["resumption"].text
+    continuation = samples["law_amendment"].text
+    assert "18개월" in continuation
+    assert "임시허가" in samples["conversion"].text and "실증특례" in samples["conversion"].text
+    assert "상한" in samples["continuation_end"].text
 
 
 def test_an_english_letter_is_in_english_with_korean_headings_beside(samples):
@@ -290,14 +384,15 @@ def test_the_pdf_is_pdfa_3b_with_title_author_and_keywords(samples):
 
 
 @pytest.mark.django_db
-def test_remand_and_resumption_make_no_letter(world):
+def test_remand_makes_no_letter_and_resumption_makes_one(world):
     app = drive(world, S.DELIBERATION)
     services.application_remand(application=app, by=world.decider, reason="보완 검토")
     assert not Letter.objects.filter(application=app).exists()
     app = drive(world, S.SUSPENDED)
     before = Letter.objects.filter(application=app).count()
     services.application_resume(application=app, by=world.decider, reason="조사 완료")
-    assert Letter.objects.filter(application=app).count() == before
+    assert Letter.objects.filter(application=app).count() == before + 1
+    assert Letter.objects.filter(application=app).last().kind == LetterKind.RESUMPTION
 
 
 @pytest.mark.django_db

@@ -23,7 +23,7 @@ from documents.models import Letter
 from documents.services import letter_correct
 from documents.standing import StandingState, letter_standing
 from documents.storage import letter_pdf_path
-from tests.builders import drive
+from tests.builders import drive, sanction
 from tests.documents.helpers import activate, approved_case, issue_all, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +138,8 @@ def test_after_a_revocation_the_approval_letter_says_it_ended_with_the_date_and_
     activate(world, app)
     later = timezone.now() + dt.timedelta(days=30)
     with time_machine.travel(later, tick=False):
-        services.application_revoke(application=app, by=world.decider, grounds="조건 위반")
-    approval, revocation = issue_all(app)
+        sanction(world, app, "revoke", "조건 위반")  # after its prior notice and opinion
+    approval, _notice, revocation = issue_all(app)
     standing = letter_standing(approval)
     assert standing.state == StandingState.ENDED and not standing.in_force
     assert standing.act is not None and standing.act.kind == "revocation"
@@ -175,7 +175,7 @@ def test_a_corrected_letter_is_superseded_and_links_to_its_correction(world, cli
 
 def test_suspension_extension_law_amendment_and_reconsideration_read_right(world):
     suspended = drive(world, S.SUSPENDED)
-    approval, suspension = issue_all(suspended)
+    approval, _notice, suspension = issue_all(suspended)
     assert letter_standing(approval).state == StandingState.SUSPENDED
     assert letter_standing(suspension).state == StandingState.IN_FORCE
     services.application_resume(application=suspended, by=world.decider, reason="조사 종료")
@@ -186,7 +186,7 @@ def test_suspension_extension_law_amendment_and_reconsideration_read_right(world
     assert letter_standing(approval).state == StandingState.IN_FORCE
 
     continuing = drive(world, S.CONTINUING)
-    (approval,) = issue_all(continuing)
+    approval, _continuation = issue_all(continuing)
     assert letter_standing(approval).state == StandingState.CONTINUING
     assert letter_standing(approval).in_force
 

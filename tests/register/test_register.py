@@ -21,7 +21,7 @@ from register.models import RegisterEntry
 from register.rules import RegisterStatus
 from register.selectors import RegisterQuery, register_page
 from register.services import register_rebuild, register_reconcile
-from tests.builders import drive
+from tests.builders import drive, sanction
 from tests.documents.helpers import issue_all
 from tests.register.helpers import activate, granted
 
@@ -75,7 +75,7 @@ def test_a_revocation_shows_on_the_register_from_the_moment_it_commits(world, cl
     app = activate(world, granted(world))
     later = timezone.now() + dt.timedelta(days=40)
     with time_machine.travel(later, tick=False):
-        services.application_revoke(application=app, by=world.decider, grounds="조건 위반")
+        sanction(world, app, "revoke", "조건 위반")  # after its prior notice and opinion
     entry = _entry(app)
     assert entry.status == R.REVOKED and entry.status_since == app.program.local_date(later)
     listing = client.get(reverse("register"), {"status": "revoked"}).content.decode()

@@ -22,7 +22,7 @@ from register import statistics
 from register.csvfile import csv_cell
 from register.models import StatisticsSnapshot
 from register.services import statistics_current, statistics_refresh
-from tests.builders import World, draft
+from tests.builders import World, draft, sanction
 from tests.register.helpers import activate, approve
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def history(world: World):
         services.application_withdraw(application=f, by=world.applicant)
     with time_machine.travel(at("2026-05-01"), tick=False):
         activate(world, c)
-        services.application_revoke(application=c, by=world.decider, grounds="조건 위반")
+        sanction(world, c, "revoke", "조건 위반")  # after its prior notice and opinion
     return {"a": a, "c": c}
 
 

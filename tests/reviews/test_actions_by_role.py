@@ -151,9 +151,7 @@ CASES: dict[
         lambda w: {"decision": "grant", "reason": "타당"},
         "request_law_amendment",
     ),
-    "suspend": (_status(S.ACTIVE), {"decider"}, lambda w: {"reason": "사고"}, "suspend"),
-    "resume": (_status(S.SUSPENDED), {"decider"}, lambda w: {"reason": "해소"}, "resume"),
-    "revoke": (_status(S.SUSPENDED), {"decider"}, lambda w: {"grounds": "위반"}, "revoke"),
+    # Suspension, resumption and revocation are the due-process pages' (tests/sanctions/).
     "regularize": (_status(S.CONTINUING), {"decider"}, lambda w: {"reason": "시행"}, "regularize"),
 }
 

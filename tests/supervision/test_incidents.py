@@ -19,6 +19,7 @@ from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, Wr
 from documents.models import Document
 from supervision import services as supervision
 from supervision.models import Incident, IncidentStatus
+from tests.builders import notice_ready
 from tests.portal import samples
 from tests.supervision.helpers import T0, active, at, supervised
 
@@ -252,6 +253,7 @@ def test_only_the_lead_ministrys_officers_handle_incidents(world, case, persona)
 def test_a_suspension_cites_the_incident_as_its_ground(world, case):
     incident = report(world, case)
     with at(NOW + HOUR):
+        notice_ready(world, case, "suspend")
         decision = supervision.sanction_with_incidents(
             application=case,
             by=world.decider,

@@ -321,7 +321,7 @@ def test_the_officer_keeps_the_conditions_register_and_reviews_the_notice(world,
     assert "야간 운행 확인" in page.content.decode() and "문의처 누락" in page.content.decode()
 
 
-def test_the_suspension_form_offers_the_cases_incidents(world, case):
+def test_the_prior_notice_form_offers_the_cases_incidents(world, case):
     with at(WHEN):
         incident = supervision.incident_report(
             application=case,
@@ -335,14 +335,22 @@ def test_the_suspension_form_offers_the_cases_incidents(world, case):
             actions_taken="a",
         )
         client = staff(world.decider)
-        url = reverse("review-action", args=[case.pk, "suspend"])
+        # Suspension goes through the prior notice (sanctions), which cites the incident.
+        url = reverse("sanctions-notice-new", args=[case.pk])
         case.refresh_from_db()
         assert "Incident 1" in client.get(url).content.decode()
         response = client.post(
-            url, {"version": case.version, "reason": "중대 사고", "incidents": [incident.pk]}
+            url,
+            {
+                "version": case.version,
+                "measure": "suspend",
+                "period_days": "30",
+                "grounds": "중대 사고",
+                "incidents": [incident.pk],
+            },
         )
     assert response.status_code == 302
-    assert incident.sanctions.get().kind == "suspension"
+    assert list(incident.prior_notices.values_list("measure", flat=True)) == ["suspend"]
 
 
 def test_the_dashboard_and_the_deadlines_calendar_show_report_due_dates(world, case):

@@ -16,6 +16,7 @@ from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, Wr
 from documents.models import Document
 from supervision import services as supervision
 from supervision.models import Report, ReportStatus, ReportSubmission
+from tests.builders import notice_ready
 from tests.portal import samples
 from tests.supervision.helpers import T0, active, at, file_report, supervised
 
@@ -234,9 +235,11 @@ def test_a_suspended_or_revoked_waiver_still_files_the_reports_it_owes(world):
         :2
     ]
     with at(FIRST_DUE):
+        notice_ready(world, app, "suspend")
         services.application_suspend(application=app, by=world.decider, reason="조사")
         file_report(world, first_quarter)
     with at(T0 + dt.timedelta(days=200)):
+        notice_ready(world, app, "revoke")
         services.application_revoke(application=app, by=world.decider, grounds="위반")
         second_quarter.refresh_from_db()
         file_report(world, second_quarter)  # its quarter ended before the revocation

@@ -12,6 +12,7 @@ from applications import services
 from applications.models import AuditEvent
 from supervision import schedule
 from supervision.models import ConditionRecord, Report, ReportKind, ReportStatus
+from tests.builders import notice_ready
 from tests.supervision.helpers import END, START, T0, active, approved, at, supervised
 
 pytestmark = pytest.mark.django_db
@@ -173,6 +174,7 @@ def test_a_revocation_ends_the_schedule_at_the_revocation(world):
     with at(T0):
         app = active(world)
     with at(T0 + dt.timedelta(days=100)):
+        notice_ready(world, app, "revoke")
         services.application_revoke(application=app, by=world.decider, grounds="조건 위반")
     reports = list(Report.objects.filter(application=app).order_by("due_on"))
     cancelled = [r for r in reports if r.status == ReportStatus.CANCELLED]
