@@ -431,7 +431,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         services.application_approve(
             application=app,
             by=decider,
-            committee_reference="제42차 신기술·서비스 심의위원회 (2026-11-10)",
+            committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
             term_start=start,
             term_end=end,
             conditions=[
@@ -479,7 +479,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         application=app,
         by=decider,
         reasons="전력망 안정성에 대한 검증 자료가 부족합니다.",
-        committee_reference="제42차 신기술·서비스 심의위원회 (2026-11-10)",
+        committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
     )
     active(
         "[실증중] 무인 로봇 택배 보관함",
@@ -517,7 +517,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         law_amendment_request=request, by=decider, accept=True, reason="법령 정비 필요성 인정"
     )
     services.application_regularize(
-        application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026-10-01)"
+        application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026년 10월 1일)"
     )
     app = active("[만료] 캠핑장 돔 텐트 실증", today, today + dt.timedelta(days=1))
     _backdate(app, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=1))

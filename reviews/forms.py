@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Ministry, Opinion
 from applications.workflow import ApplicationStatus, ConfirmationOutcome, RecommendationOutcome
+from core.dates import human_date
 from core.forms import (
     LONG,
     SHORT,
@@ -254,7 +255,7 @@ class IncidentChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-
                 "number": obj.number,
                 "category": obj.get_category_display(),
                 "severity": obj.get_severity_display(),
-                "date": obj.reported_at.date().isoformat(),
+                "date": human_date(obj.reported_at),
             }
         )
 

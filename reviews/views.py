@@ -20,7 +20,7 @@ from applications import permissions as perms
 from applications.availability import CaseFacts
 from applications.models import Application, Program, Track
 from applications.selectors import application_history
-from applications.workflow import TERM_RUNNING
+from applications.workflow import IN_REVIEW, TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, StaleVersion
 from core.forms import plain_int
 from documents.selectors import documents_of, letters_of
@@ -159,6 +159,7 @@ class CaseView(StaffMixin):
             "actions": [a for a in available if not a.secondary],
             "secondary_actions": [a for a in available if a.secondary],
             "days_left": days,
+            "in_review": app.status in IN_REVIEW,
             "late": -(days or 0),
             "urgency": _urgency(days),
         }
