@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("supervision.urls")),
     path("", include("portal.urls")),
     path("review/committees/", include("committees.urls")),
+    path("review/inbox/", include("notifications.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
     path("api/", include("sandbox.api")),

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.reviews.helpers import signed_in, totp_device
 
-PASSWORD = "a long demo passphrase 7"  # noqa: S105 - test data
+PASSWORD = "a long demo passphrase 7"
 
 
 def _sign_in(client, user):
