@@ -73,10 +73,13 @@ def test_nothing_is_made_or_sent_when_the_change_rolls_back(
 ):
     app = drive(world, S.UNDER_REVIEW)
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _request_opinion(world, app)
-            raise RuntimeError("the request fails after its event")
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _request_opinion(world, app)
+        raise RuntimeError("the request fails after its event")
     assert Notification.objects.count() == 0 and mail.outbox == []
 
 
