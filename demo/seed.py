@@ -26,6 +26,7 @@ from applications.models import (
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from demo import committees as committee_demo
+from demo import letters as demo_letters
 from demo import supervision as demo_supervision
 from documents.services import document_upload
 
@@ -564,6 +565,7 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
         programs = seed_configuration()
         users = seed_people()
         seed_two_factor(users)
+        demo_letters.seed_letter_sign_off(users)
     first_run = not Application.objects.filter(
         organization__registration_number="220-81-12341"
     ).exists()

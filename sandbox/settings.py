@@ -366,6 +366,10 @@ SPECTACULAR_SETTINGS = {
 # --- Letters ----------------------------------------------------------------------------------
 # Public base URL printed on letters for the verification page.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Letters refuse to print a loopback SITE_URL as their verification address when DEBUG is off
+# (a setting mistake that would put 127.0.0.1 on legal documents); a trial run of the production
+# profile on one machine says LETTER_LOOPBACK_OK=1 (sandbox/prodserver.py does).
+LETTER_LOOPBACK_OK = env_bool("LETTER_LOOPBACK_OK", DEBUG)
 # The authority's sealing key and certificate (PKCS#12). Unset: a self-signed demo key is made
 # under VAR_DIR/letter-signing/ on first use (fine for demos, never for production).
 LETTER_SIGNING_PKCS12 = os.environ.get("LETTER_SIGNING_PKCS12", "")

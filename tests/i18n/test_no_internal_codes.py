@@ -52,6 +52,7 @@ CASE_PAGE = re.compile(r"^/(review|apply)/(\d+)/$")
 
 
 def _text_choices(base: type = models.TextChoices) -> Iterator[type[models.TextChoices]]:
+    sub: type[models.TextChoices]
     for sub in base.__subclasses__():
         yield sub
         yield from _text_choices(sub)
