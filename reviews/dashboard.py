@@ -163,8 +163,8 @@ def dashboard_for(
 
 # --- charts ---------------------------------------------------------------------------------------
 
-CHART_WIDTH = 420
-LABEL_WIDTH = 170
+CHART_WIDTH = 480
+LABEL_WIDTH = 210
 BAR_HEIGHT = 22
 GAP = 8
 
