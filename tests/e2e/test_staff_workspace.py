@@ -128,7 +128,7 @@ def test_a_consultee_answers_an_opinion_request_from_the_inbox(browser, live_ser
     consultee.wait_for_url(re.compile(rf"/review/{app.pk}/$"))
     accessible(consultee, checked)
     assert consultee.locator(".site-header .unread-count").count() == 0  # read now
-    consultee.click("main .action-list a:has-text(\"Give your ministry's opinion\")")
+    consultee.click('main .action-list a:has-text("Give your ministry\'s opinion")')
     consultee.wait_for_selector("main form[method=post]")
     accessible(consultee, checked)
     consultee.check("input[name=opinion][value=agree_with_conditions]")
