@@ -27,6 +27,7 @@ from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from demo import committees as committee_demo
 from demo import letters as demo_letters
+from demo import notifications as demo_notifications
 from demo import supervision as demo_supervision
 from documents.services import document_upload
 
@@ -583,4 +584,6 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
                 users,
                 lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
             )
+    if first_run:
+        demo_notifications.settle_demo_inboxes()
     return first_run, users
