@@ -32,10 +32,14 @@ class Notification(models.Model):
     application = models.ForeignKey(
         Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="+"
     )
+    # No database constraint: the audit chain is the only guard of the audit table, and a
+    # notification must never stand in the way of its tamper checks (a deleted event is found
+    # by the chain, not refused here).
     event = models.ForeignKey(
         AuditEvent,
         verbose_name=_("event"),
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",

@@ -7,7 +7,7 @@
 | the applicant answers a supplement request (``answer_supplement``) | the assigned officer | supplement answered |
 | a ministry gives its opinion (``consultation_answered``) | the assigned officer | opinion arrived |
 | a report is submitted (``report_submitted``) | the assigned officer | report filed |
-| an incident is reported (``incident_reported``) | the assigned officer | incident reported |
+| an incident is reported (``incident_reported``) | the assigned officer (in the inbox only when serious: supervision emails those at once) | incident reported |
 | a recommendation, an extension or law-amendment request waits for a decision | the decision makers of the lead ministry | a decision waits |
 | the case enters deliberation | the committee secretariat of the lead ministry | case in deliberation |
 
@@ -37,6 +37,7 @@ DUE_SOON_DAYS = 3
 # Actions of higher apps, by name (the kernel's vocabulary registers them; a test holds them).
 REPORT_SUBMITTED = "report_submitted"
 INCIDENT_REPORTED = "incident_reported"
+SERIOUS = "serious"  # an incident's severity that supervision emails to the ministry at once
 WATCHED_ACTIONS = (
     "consultation_requested",
     "answer_supplement",
@@ -69,6 +70,9 @@ class Notice:
     kind: str
     recipients: list[Any]
     details: dict[str, Any] = field(default_factory=dict)
+    # False: in the inbox only, because another channel already emails the same people at
+    # once (supervision emails a serious incident to the lead ministry's staff).
+    email: bool = True
 
 
 def sentence(kind: str, application: Application, details: dict[str, Any]) -> str:
@@ -115,7 +119,8 @@ def notices_for(event: AuditEvent) -> list[Notice]:
     elif action == REPORT_SUBMITTED:
         notices.append(Notice(K.REPORT_FILED, _officer(app)))
     elif action == INCIDENT_REPORTED:
-        notices.append(Notice(K.INCIDENT_FILED, _officer(app)))
+        serious = payload.get("severity") == SERIOUS
+        notices.append(Notice(K.INCIDENT_FILED, _officer(app), email=not serious))
     elif action in ("recommend", "extension_requested", "law_amendment_requested"):
         notices.append(Notice(K.DECISION_WAITS, list(staff_of(lead, Role.DECISION_MAKER))))
     if event.to_status == S.DELIBERATION and event.from_status != S.DELIBERATION:

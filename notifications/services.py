@@ -70,8 +70,9 @@ def notify_about_event(*, event_id: int) -> list[int]:
                 key=f"event:{event.pk}:{notice.kind}",
                 event=event,
                 details=notice.details,
+                **({} if notice.email else {"emailed_at": event.occurred_at}),
             )
-            if pk is not None:
+            if pk is not None and notice.email:
                 made.append(pk)
     _email_after_commit(made)
     return made

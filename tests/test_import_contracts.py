@@ -19,6 +19,7 @@ PACKAGES = [
     "accounts",
     "supervision",
     "committees",
+    "notifications",
     "portal",
     "reviews",
     "api",

@@ -21,6 +21,8 @@ from notifications.models import Notification
 from notifications.models import NotificationKind as K
 from tests.builders import drive
 from tests.factories import make_user
+from tests.supervision.helpers import T0, active, at, supervised
+from tests.supervision.test_incidents import report
 
 
 def _kinds(user):
@@ -149,3 +151,20 @@ def test_a_daily_digest_replaces_the_single_emails(world, django_capture_on_comm
 def test_the_supervision_actions_watched_are_the_registered_ones():
     for action in rules.WATCHED_ACTIONS:
         assert vocabulary.wording(action) is not None, action
+
+
+@pytest.mark.parametrize(("severity", "emailed"), [("serious", False), ("minor", True)])
+def test_an_incident_reaches_the_officer_once_whatever_the_channel(
+    world, django_capture_on_commit_callbacks, severity, emailed
+):
+    supervised(world)
+    with at(T0):
+        case = active(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report(world, case, severity=severity)
+    assert _kinds(world.officer) == [K.INCIDENT_FILED]
+    (officer_mail,) = [m for m in mail.outbox if world.officer.email in m.to]
+    # a serious incident: supervision already emails the ministry's staff at once, so the
+    # officer gets that one email; a minor one: the notification's email
+    assert ("/review/inbox/" in officer_mail.body) is emailed
