@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -46,3 +48,16 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message}, status=exc.status_code)
     return exception_handler(exc, context)
+
+
+class StrictFormatNegotiation(DefaultContentNegotiation):
+    """An unknown ``format`` is a 404 (DRF's rule); so is an empty one (``?format=``), which
+    DRF would otherwise ignore and answer as if no format had been asked for."""
+
+    def select_renderer(
+        self, request: Any, renderers: Any, format_suffix: str | None = None
+    ) -> Any:
+        override = self.settings.URL_FORMAT_OVERRIDE
+        if not format_suffix and override and request.query_params.get(override) == "":
+            raise Http404
+        return super().select_renderer(request, renderers, format_suffix)
