@@ -19,7 +19,7 @@ from django.views import View
 
 from accounts import forms, services
 from accounts.access import SecondFactorPageMixin, next_url
-from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri
+from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri, works_in_review
 from applications.models import Membership
 from core.errors import DomainError, InvalidInput
 from core.mail import site_link
@@ -83,6 +83,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
+        """Staff land on their workspace (through the second factor), applicants on theirs."""
+        if works_in_review(self.request.user):
+            return reverse("review-queue")
         return reverse("apply-dashboard")
 
 

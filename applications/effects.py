@@ -8,6 +8,9 @@ once, from its ``AppConfig.ready``:
   with ``transaction.on_commit`` whatever must wait for the commit (issuing the letter).
 - ``on_event``: an audit event was committed. Runs *after* the commit, with the event's id, so a
   failure here (a mail server that is down) never undoes the change (the applicant's email).
+- ``on_event_in_transaction``: an audit event was recorded. Runs *inside* the event's
+  transaction, with the event's id, for records that must exist exactly when the event does
+  (``notifications``: the staff member's notification; its email waits for the commit).
 - ``on_submission_check``: what else stops a draft from being submitted, field → message
   (``documents``: required files not uploaded).
 - ``on_transition_check``: what else stops one transition, field → message, asked by the
@@ -50,6 +53,7 @@ TransitionGuard = Callable[..., None]
 
 _decision_hooks: list[DecisionHook] = []
 _event_hooks: list[EventHook] = []
+_event_in_transaction_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
 _transition_checks: dict[str, list[TransitionCheck]] = {}
 _decision_checks: list[DecisionCheck] = []
@@ -68,6 +72,11 @@ def on_decision(hook: DecisionHook) -> DecisionHook:
 
 def on_event(hook: EventHook) -> EventHook:
     _subscribe(_event_hooks, hook)
+    return hook
+
+
+def on_event_in_transaction(hook: EventHook) -> EventHook:
+    _subscribe(_event_in_transaction_hooks, hook)
     return hook
 
 
@@ -118,7 +127,10 @@ def decision_recorded(decision: Decision) -> None:
 
 
 def event_recorded(event_id: int) -> None:
-    """Inside the event's transaction: each subscriber is called once it commits."""
+    """Inside the event's transaction: the in-transaction subscribers now, the others once it
+    commits."""
+    for in_transaction in _event_in_transaction_hooks:
+        in_transaction(event_id=event_id)
     for hook in _event_hooks:
         transaction.on_commit(lambda hook=hook: hook(event_id=event_id))  # type: ignore[misc]
 

@@ -58,6 +58,8 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import human_date
+
 if TYPE_CHECKING:
     from applications.models import Application, Track
 
@@ -88,6 +90,9 @@ IN_FORCE = (S.APPROVED, S.ACTIVE)
 TERMINAL = frozenset({S.CONFIRMED, S.REGULARIZED, S.EXPIRED, S.REVOKED, S.WITHDRAWN})
 # The term has started to run (or is about to): insurance, reports and the like are filed now.
 TERM_RUNNING = frozenset({S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING})
+# Under review, from submission to the decision: the statutory deadline binds the regulator
+# (running or paused); once the case leaves review it is history and no longer shown as due.
+IN_REVIEW = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION})
 # A case still has work for its officer, from intake to the end of the term.
 OPEN_FOR_OFFICER = frozenset(
     {
@@ -192,12 +197,12 @@ def term_problems(
                 "The term cannot start before the decision (%(date)s): a waiver does not apply "
                 "to the past."
             )
-            % {"date": decided_on.isoformat()}
+            % {"date": human_date(decided_on)}
         )
     elif decided_on is not None and (start - decided_on).days > MAX_START_AFTER_DECISION_DAYS:
         problems[f"{field_prefix}_start"] = str(
             _("The term must start within %(days)s days of the decision (%(date)s).")
-            % {"days": MAX_START_AFTER_DECISION_DAYS, "date": decided_on.isoformat()}
+            % {"days": MAX_START_AFTER_DECISION_DAYS, "date": human_date(decided_on)}
         )
     if end <= start:
         problems[f"{field_prefix}_end"] = str(_("The term must end after it starts."))
@@ -246,7 +251,7 @@ def extension_problems(
         return {
             "new_end": str(
                 _("The new end date has already passed on the decision date (%(date)s).")
-                % {"date": decided_on.isoformat()}
+                % {"date": human_date(decided_on)}
             )
         }
     if (new_end - current_end).days > track.extension_term_days:

@@ -39,12 +39,29 @@ def ordinal_en(number: int) -> str:
     return f"{number}{suffix}"
 
 
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def meeting_reference(*, name: str, number: int, day: dt.date, language: str) -> str:
-    """How decisions and letters cite a meeting: ``제3차 신기술·서비스 심의위원회 (2026-05-12)``
-    in Korean, ``3rd meeting of the … Committee (2026-05-12)`` in English."""
+    """How decisions and letters cite a meeting: ``제3차 신기술·서비스 심의위원회 (2026년 5월 12일)``
+    in Korean, ``3rd meeting of the … Committee (12 May 2026)`` in English: the date as
+    people write it, never ISO (the reference is stored, and printed in letters)."""
     if language == "en":
-        return f"{ordinal_en(number)} meeting of the {name} ({day.isoformat()})"
-    return f"제{number}차 {name} ({day.isoformat()})"
+        return f"{ordinal_en(number)} meeting of the {name} ({day.day} {MONTHS_EN[day.month - 1]} {day.year})"
+    return f"제{number}차 {name} ({day.year}년 {day.month}월 {day.day}일)"
 
 
 def start_of_day(day: dt.date, tz: dt.tzinfo) -> dt.datetime:

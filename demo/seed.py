@@ -26,6 +26,8 @@ from applications.models import (
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, TrackKind
 from demo import committees as committee_demo
+from demo import letters as demo_letters
+from demo import notifications as demo_notifications
 from demo import sanctions as demo_sanctions
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
@@ -434,7 +436,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         services.application_approve(
             application=app,
             by=decider,
-            committee_reference="제42차 신기술·서비스 심의위원회 (2026-11-10)",
+            committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
             term_start=start,
             term_end=end,
             conditions=[
@@ -482,7 +484,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         application=app,
         by=decider,
         reasons="전력망 안정성에 대한 검증 자료가 부족합니다.",
-        committee_reference="제42차 신기술·서비스 심의위원회 (2026-11-10)",
+        committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
     )
     active(
         "[실증중] 무인 로봇 택배 보관함",
@@ -526,7 +528,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         law_amendment_request=request, by=decider, accept=True, reason="법령 정비 필요성 인정"
     )
     services.application_regularize(
-        application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026-10-01)"
+        application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026년 10월 1일)"
     )
     app = active("[만료] 캠핑장 돔 텐트 실증", today, today + dt.timedelta(days=1))
     _backdate(app, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=1))
@@ -577,6 +579,7 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
         demo_sanctions.seed_settings(programs)
         users = seed_people()
         seed_two_factor(users)
+        demo_letters.seed_letter_sign_off(users)
     first_run = not Application.objects.filter(
         organization__registration_number="220-81-12341"
     ).exists()
@@ -595,6 +598,8 @@ def seed_demo() -> tuple[bool, dict[str, User]]:
                 users,
                 lambda title: _recommended(_reviewing(users, ict, title), users, consult=True),
             )
+    if first_run:
+        demo_notifications.settle_demo_inboxes()
     seed_statistics()
     seed_audit_checkpoint()
     return first_run, users

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,8 +13,10 @@ class DocumentsConfig(AppConfig):
         # Imported here, as Django asks: models and other apps are loaded only by now.
         from applications import deadlines, effects, vocabulary
         from documents import selectors, services, tasks
+        from documents.checks import letter_site_url_check
         from documents.vocabulary import DOCUMENT_WORDING, DocumentAction
 
+        checks.register(letter_site_url_check)
         vocabulary.register(DocumentAction, DOCUMENT_WORDING)
         effects.on_decision(services.letter_prepare)
         effects.on_submission_check(selectors.missing_required_documents)

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import segno
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from applications.models import Application, Decision
+from applications.models import Application, Decision, DecisionKind
 from documents import letter_wording as w
 from documents.letter_procedure import procedure_sections
 from documents.models import Letter, LetterKind
@@ -144,7 +146,38 @@ def check_path(number: str, code: str = "") -> str:
     return f"{path}?{urlencode({'code': code})}" if code else path
 
 
+LOOPBACK_HOSTS = {"localhost", "0.0.0.0", "::", "::1"}
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine only (``127.0.0.1``, ``localhost``, ``[::1]`` …)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def letter_url_problem() -> str:
+    """Why letters may not be issued with this site's address, or ``""``: a loopback
+    ``SITE_URL`` with ``DEBUG`` off would print ``127.0.0.1`` on legal documents
+    (``LETTER_LOOPBACK_OK`` allows it for a trial run on one machine)."""
+    loopback_ok = getattr(settings, "LETTER_LOOPBACK_OK", settings.DEBUG)
+    if loopback_ok or not is_loopback_url(str(settings.SITE_URL)):
+        return ""
+    return (
+        f"SITE_URL is {settings.SITE_URL!r}, an address of this machine only: letters would "
+        "print it as their verification address. Set SITE_URL to the site's public address "
+        "(or LETTER_LOOPBACK_OK=1 for a trial run on one machine)."
+    )
+
+
 def verify_url(number: str, code: str = "") -> str:
+    problem = letter_url_problem()
+    if problem:
+        raise ImproperlyConfigured(problem)
     return settings.SITE_URL.rstrip("/") + check_path(number, code)
 
 
@@ -159,6 +192,68 @@ def _outcome(decision: Decision, kind: str, language: str) -> str:
             f"outcome_{decision.confirmation_outcome or 'deemed_no_regulation'}", language
         )
     return w.text(f"outcome_{kind}", language)
+
+
+def legal_basis_line(statute: str, legal_basis: str) -> str:
+    """The legal basis, with the statute named once (``정보통신융합법 제38조의2``, not
+    ``정보통신융합법 — 정보통신융합법 제38조의2``)."""
+    if not legal_basis:
+        return statute
+    if not statute or statute in legal_basis:
+        return legal_basis
+    return f"{statute} {legal_basis}"
+
+
+def _extension_rule(decision: Decision, lang: str) -> str:
+    """How the term may still be extended, counting the extensions granted up to this
+    decision: after the last one allowed, the letter says no other may be requested."""
+    track = decision.application.track
+    if not track.max_extensions:
+        return w.text("no_extension_rule", lang)
+    used = Decision.objects.filter(
+        application=decision.application,
+        kind=DecisionKind.EXTENSION,
+        decided_at__lte=decision.decided_at,
+    ).count()
+    if used >= track.max_extensions:
+        return w.text("last_extension_rule", lang, max=track.max_extensions)
+    return w.text(
+        "extension_rule",
+        lang,
+        max=track.max_extensions,
+        duration=w.duration(track.extension_term_days, lang),
+    )
+
+
+def sign_off(app: Application, lang: str) -> dict[str, str]:
+    """The sender's block of a Korean official document: department, the responsible officer
+    (the case's assigned officer) with their telephone and email (the department's when they
+    have none), and the disclosure class."""
+    program = app.program
+    officer = app.assigned_officer
+    profile = getattr(officer, "staff_profile", None) if officer is not None else None
+    return {
+        "department": _pick(lang, program.department, program.department_en),
+        "officer": (officer.get_full_name() or "") if officer is not None else "",
+        "phone": (profile.phone if profile is not None else "") or program.phone,
+        "email": (officer.email if officer is not None else "") or program.email,
+        "disclosure": w.text(f"disclosure_{program.disclosure}", lang),
+    }
+
+
+def approval_line(app: Application, decision: Decision, lang: str) -> list[dict[str, str]]:
+    """The programme's approval boxes (결재란), drafter first: the responsible officer drafts,
+    the decision maker signs the last box; the boxes between are left for the hand stamps."""
+    boxes = [
+        {"title": str(box.get(lang) or box.get("ko") or ""), "name": ""}
+        for box in app.program.approval_line or []
+        if isinstance(box, dict)
+    ]
+    if boxes and app.assigned_officer is not None:
+        boxes[0]["name"] = app.assigned_officer.get_full_name()
+    if len(boxes) > 1 and decision.decided_by is not None:
+        boxes[-1]["name"] = decision.decided_by.get_full_name()
+    return boxes
 
 
 def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
@@ -196,18 +291,14 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         law_deadline = w.text(
             "law_amendment_rule",
             lang,
-            days=track.law_amendment_lead_days,
+            duration=w.duration(track.law_amendment_lead_days, lang),
             date=w.long_date(
                 decision.term_end - dt.timedelta(days=track.law_amendment_lead_days), lang
             ),
         )
     extension_rule = ""
     if in_force:
-        extension_rule = (
-            w.text("extension_rule", lang, max=track.max_extensions, days=track.extension_term_days)
-            if track.max_extensions
-            else w.text("no_extension_rule", lang)
-        )
+        extension_rule = _extension_rule(decision, lang)
     obligations: list[str] = []
     if in_force:
         if track.insurance_required:
@@ -251,6 +342,13 @@ def letter_input(letter: Letter, *, issued_at: dt.datetime) -> LetterInput:
         "intro": w.text(f"intro_{kind}", lang),
         "legal_basis": decision.legal_basis or track.legal_basis,
         "statute": _pick(lang, program.statute, program.statute_en),
+        "legal_basis_line": legal_basis_line(
+            _pick(lang, program.statute, program.statute_en),
+            decision.legal_basis or track.legal_basis,
+        ),
+        "sign_off": sign_off(app, lang),
+        "approval_line": approval_line(app, decision, lang),
+        "end_mark": w.text("end_mark", lang),
         "committee": decision.committee_reference,
         "committee_name": _pick(lang, program.committee, program.committee_en),
         "outcome": _outcome(decision, kind, lang),

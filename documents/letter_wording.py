@@ -48,6 +48,12 @@ HEADINGS: dict[str, dict[str, str]] = {
     "publication": {"ko": "공개", "en": "Publication"},
     "verification": {"ko": "진위 확인", "en": "Verification"},
     "signatory": {"ko": "발신 명의", "en": "Signed for the authority"},
+    "department": {"ko": "담당 부서", "en": "Department"},
+    "officer": {"ko": "담당자", "en": "Responsible officer"},
+    "phone": {"ko": "전화", "en": "Telephone"},
+    "email": {"ko": "전자우편", "en": "Email"},
+    "disclosure": {"ko": "공개구분", "en": "Disclosure"},
+    "approval": {"ko": "결재", "en": "Approval"},
 }
 
 TITLES: dict[str, dict[str, str]] = {
@@ -212,16 +218,24 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Report test results periodically, report incidents without delay, and cooperate with supervision and inspections.",
     },
     "extension_rule": {
-        "ko": "기간 연장은 {max}회까지, 1회 {days}일 이내에서 만료 전에 신청할 수 있습니다.",
-        "en": "The term may be extended {max} time(s), by up to {days} days each, on a request made before it ends.",
+        "ko": "기간 연장은 {max}회까지, 1회 {duration} 이내에서 만료 전에 신청할 수 있습니다.",
+        "en": "The term may be extended {max} time(s), by up to {duration} each, on a request made before it ends.",
     },
+    "last_extension_rule": {
+        "ko": "이번 연장으로 허용된 기간 연장({max}회)을 모두 사용하였으므로 더 이상 기간 연장을 신청할 수 없습니다.",
+        "en": "This extension uses the last of the {max} extension(s) allowed: no further extension may be requested.",
+    },
+    "end_mark": {"ko": "끝.", "en": "End."},
+    "disclosure_public": {"ko": "공개", "en": "Public"},
+    "disclosure_partial": {"ko": "부분공개", "en": "Partly public"},
+    "disclosure_closed": {"ko": "비공개", "en": "Not public"},
     "no_extension_rule": {
         "ko": "이 특례는 기간 연장이 허용되지 아니합니다.",
         "en": "This exemption cannot be extended.",
     },
     "law_amendment_rule": {
-        "ko": "법령 정비 요청은 기간 만료 {days}일 전인 {date}까지 하여야 하며, 요청이 수용되면 법령 정비 시까지 특례의 효력이 유지됩니다.",
-        "en": "A request to amend the law must be made by {date} ({days} days before the term ends); while an accepted request is pending, the exemption stays in force until the law is amended.",
+        "ko": "법령 정비 요청은 기간 만료 {duration} 전인 {date}까지 하여야 하며, 요청이 수용되면 법령 정비 시까지 특례의 효력이 유지됩니다.",
+        "en": "A request to amend the law must be made by {date} ({duration} before the term ends); while an accepted request is pending, the exemption stays in force until the law is amended.",
     },
     "revocation_ground_false": {
         "ko": "거짓이나 그 밖의 부정한 방법으로 지정을 받은 경우",
@@ -328,3 +342,33 @@ def long_date(day: dt.date | None, language: str) -> str:
     if language == "ko":
         return f"{day.year}년 {day.month}월 {day.day}일"
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
+# A month as the law counts it, near enough to name a period in months (60 days: 2 months).
+_MONTH_DAYS = 365 / 12
+
+
+def duration(days: int, language: str) -> str:
+    """A period as the law writes it: ``2년``, ``1년 6개월``, ``2개월`` (``2 years``, ``1 year
+    and 6 months``) when it is a whole number of years and months, give or take a leap day or
+    a month's unevenness; in days otherwise, and always for periods under two months (a
+    30-day deadline is 30 days, not a month)."""
+    years, rest = divmod(days, 365)
+    months = round(rest / _MONTH_DAYS)
+    if months == 12:
+        years, months = years + 1, 0
+    exact = abs(days - years * 365 - months * _MONTH_DAYS) <= 3
+    if days < 60 or not exact:
+        return f"{days}일" if language == "ko" else f"{days} days"
+    if language == "ko":
+        return " ".join(
+            part
+            for part in (f"{years}년" if years else "", f"{months}개월" if months else "")
+            if part
+        )
+    parts = []
+    if years:
+        parts.append(f"{years} year{'s' if years > 1 else ''}")
+    if months:
+        parts.append(f"{months} month{'s' if months > 1 else ''}")
+    return " and ".join(parts)

@@ -31,6 +31,7 @@ from applications.selectors import (
     applications_visible_to,
 )
 from applications.workflow import ApplicationStatus as S
+from core.dates import human_date
 from core.errors import DomainError, InvalidInput, StaleVersion, WrongState
 from documents.models import Document, document_type_label
 from documents.selectors import documents_of, letters_of
@@ -675,7 +676,7 @@ class ExtensionView(CaseActionView):
                 "extension(s) of up to %(days)s days."
             )
             % {
-                "end": app.term_end,
+                "end": human_date(app.term_end),
                 "max": app.track.max_extensions,
                 "days": app.track.extension_term_days,
             }

@@ -30,6 +30,7 @@ from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
+from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
 
@@ -228,6 +229,11 @@ def officer_workload(*, officers: list[User], now: dt.datetime | None = None) ->
         for o in officers
     ]
     return sorted(result, key=lambda w: (-w.in_review, w.officer.get_username()))
+
+
+def saved_filters_of(*, user: Any) -> QuerySet[SavedFilter]:
+    """The user's own saved queue views, by name."""
+    return SavedFilter.objects.filter(user_id=user.pk)
 
 
 def officers_of_ministry(*, user: Any) -> QuerySet[User]:

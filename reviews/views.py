@@ -4,12 +4,14 @@ respond; domain errors go back onto the form (stale forms keep the person's inpu
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,14 +19,17 @@ from django.utils.translation import gettext_lazy
 from accounts.access import StaffMixin, staff_case
 from applications import availability, sections
 from applications import permissions as perms
+from applications import services as app_services
 from applications.availability import CaseFacts
 from applications.models import Application, Program, Track
+from applications.roles import Role, has_role
 from applications.selectors import application_history
-from applications.workflow import TERM_RUNNING
-from core.errors import DomainError, InvalidInput, NotPermitted, StaleVersion
+from applications.workflow import IN_REVIEW, TERM_RUNNING
+from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from core.forms import plain_int
+from core.spreadsheets import safe_row
 from documents.selectors import documents_of, letters_of
-from reviews import actions, forms, selectors
+from reviews import actions, dashboard, forms, selectors, services
 from reviews.timeline import staff_timeline
 
 STALE_MESSAGE = gettext_lazy(
@@ -86,6 +91,8 @@ class QueueView(StaffMixin):
         )
         now = timezone.now()
         queue = selectors.review_queue_for(user=user, tab=tab, filters=filters, now=now)
+        if request.GET.get("format") == "csv":
+            return queue_csv(queue, tab=tab, now=now)
         page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = []
         for app in page.object_list:
@@ -105,7 +112,147 @@ class QueueView(StaffMixin):
             "rows": rows,
             "query": params.urlencode(),
             "workload": selectors.officer_workload(officers=officers, now=now),
+            "saved_filters": selectors.saved_filters_of(user=user),
+            "current_query": services.clean_query(request.GET.urlencode()),
+            "may_bulk_assign": has_role(user, Role.CASE_OFFICER) and bool(officers),
+            "officers": officers,
             "highlight_days": HIGHLIGHT_DAYS,
+        }
+        return render(request, self.template_name, context)
+
+
+def queue_csv(queue: Any, *, tab: str, now: Any) -> HttpResponse:
+    """The whole queue view (every page, same tab, filters and order) as CSV, in the reader's
+    language, with cells no spreadsheet runs as formulas."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    day = timezone.localdate(now).isoformat()
+    response["Content-Disposition"] = f'attachment; filename="queue-{tab}-{day}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the Korean as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Reference"),
+            _("Title"),
+            _("Organisation"),
+            _("Programme"),
+            _("Track"),
+            _("Status"),
+            _("Days to term end") if tab == "active" else _("Days left"),
+            _("Assignee"),
+            _("Submitted"),
+        ]
+    )
+    for app in queue.iterator(chunk_size=500):
+        officer = app.assigned_officer
+        submitted = app.program.local_date(app.submitted_at) if app.submitted_at else None
+        writer.writerow(
+            safe_row(
+                [
+                    app.reference,
+                    app.title,
+                    app.organization.name,
+                    app.program.display_name,
+                    app.track.display_name,
+                    app.get_status_display(),
+                    _days_left(app, tab, now),
+                    (officer.get_full_name() or officer.get_username()) if officer else "",
+                    submitted.isoformat() if submitted else "",
+                ]
+            )
+        )
+    return response
+
+
+class SavedFilterView(StaffMixin):
+    """POST: save the queue view now shown under a name, or delete a saved one."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        query = services.clean_query(request.POST.get("query", ""))
+        delete = plain_int(request.POST.get("delete", ""))
+        try:
+            if delete is not None:
+                services.saved_filter_delete(by=request.user, pk=delete)
+                messages.success(request, _("The saved filter is deleted."))
+            else:
+                saved = services.saved_filter_save(
+                    by=request.user, name=request.POST.get("name", ""), query=query
+                )
+                messages.success(request, _("Filter saved as “%(name)s”.") % {"name": saved.name})
+        except NotVisible as error:
+            raise Http404(error.message) from error
+        except InvalidInput as error:
+            for problems in error.errors.values():
+                for problem in problems:
+                    messages.error(request, problem)
+        return redirect(f"{reverse('review-queue')}?{query}")
+
+
+class BulkAssignView(StaffMixin):
+    """POST: the cases ticked in the queue, each assigned to the officer chosen (each on its
+    own; the message says which were and why the others were not)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        query = services.clean_query(request.POST.get("query", ""))
+        back = redirect(f"{reverse('review-queue')}?{query}")
+        officers = {o.pk: o for o in selectors.officers_of_ministry(user=request.user)}
+        officer = officers.get(plain_int(request.POST.get("officer", "")) or 0)
+        ids = [pk for pk in map(plain_int, request.POST.getlist("cases")) if pk is not None]
+        if officer is None or not ids:
+            messages.error(request, _("Tick the cases and choose the officer to assign them to."))
+            return back
+        cases = list(
+            Application.objects.filter(selectors.scope_q(request.user), pk__in=ids[: PAGE_SIZE * 4])
+            .select_related("program")
+            .order_by("reference")
+        )
+        assigned, refused = app_services.applications_assign_many(
+            applications=cases, by=request.user, officer=officer
+        )
+        name = officer.get_full_name() or officer.get_username()
+        if assigned:
+            messages.success(
+                request,
+                _("Assigned to %(name)s: %(references)s.")
+                % {"name": name, "references": ", ".join(a.reference or "" for a in assigned)},
+            )
+        for reference, reason in refused.items():
+            messages.error(
+                request,
+                _("%(reference)s not assigned: %(reason)s")
+                % {"reference": reference, "reason": reason},
+            )
+        return back
+
+
+class DashboardView(StaffMixin):
+    """Per ministry (the user's scope) and programme: open cases, the clock, stage times
+    against the statutory deadline, workload per officer; charts with their data tables."""
+
+    template_name = "reviews/dashboard.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        board = dashboard.dashboard_for(
+            user=request.user, program_id=plain_int(request.GET.get("program", ""))
+        )
+        status_chart = dashboard.bar_chart(
+            [(bar.label, bar.value, str(bar.value), "bar") for bar in board.by_status]
+        )
+        rows: list[tuple[str, float, str, str]] = []
+        for stage in board.stages:
+            if stage.median is None or stage.p90 is None:
+                continue
+            label = str(stage.stage.label)
+            median = _("%(n)s days (median)") % {"n": f"{stage.median:g}"}
+            p90 = _("%(n)s days (90th percentile)") % {"n": f"{stage.p90:g}"}
+            rows.append((label, stage.median, median, "bar"))
+            rows.append(("", stage.p90, p90, "bar bar-p90"))  # under its median's label
+        total = next((s for s in board.stages if s.stage.slug == "total"), None)
+        marker = plain_int(total.statutory) if total is not None else None
+        context = {
+            "board": board,
+            "status_chart": status_chart,
+            "stage_chart": dashboard.bar_chart(rows, marker=marker),
+            "statutory": marker,
         }
         return render(request, self.template_name, context)
 
@@ -159,6 +306,7 @@ class CaseView(StaffMixin):
             "actions": [a for a in available if not a.secondary],
             "secondary_actions": [a for a in available if a.secondary],
             "days_left": days,
+            "in_review": app.status in IN_REVIEW,
             "late": -(days or 0),
             "urgency": _urgency(days),
         }

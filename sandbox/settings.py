@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "sanctions",
     "committees",
     "register",
+    "notifications",
     "portal",
     "reviews",
     "api",
@@ -111,6 +112,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.workspace",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -334,6 +337,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "core.drf.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.StrictFormatNegotiation",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -416,6 +420,10 @@ WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", Fa
 # --- Letters ----------------------------------------------------------------------------------
 # Public base URL printed on letters for the verification page.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Letters refuse to print a loopback SITE_URL as their verification address when DEBUG is off
+# (a setting mistake that would put 127.0.0.1 on legal documents); a trial run of the production
+# profile on one machine says LETTER_LOOPBACK_OK=1 (sandbox/prodserver.py does).
+LETTER_LOOPBACK_OK = env_bool("LETTER_LOOPBACK_OK", DEBUG)
 # The authority's sealing key and certificate (PKCS#12). Unset: a self-signed demo key is made
 # under VAR_DIR/letter-signing/ on first use (fine for demos, never for production).
 LETTER_SIGNING_PKCS12 = os.environ.get("LETTER_SIGNING_PKCS12", "")

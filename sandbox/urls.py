@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("sanctions.urls")),
     path("", include("portal.urls")),
     path("review/committees/", include("committees.urls")),
+    path("review/inbox/", include("notifications.urls")),
     path("review/", include("reviews.urls")),
     path("", include("documents.urls")),
     path("api/public/", include("register.api_urls")),

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, DataItem, InsuranceProof, Track
 from applications.visibility import can_view_application
+from core.dates import human_date
 from core.errors import NotVisible
 from supervision import availability
 from supervision.models import (
@@ -310,7 +311,7 @@ def activation_insurance_problems(
                 "No insurance policy on file that was not returned covers the term %(start)s – "
                 "%(end)s."
             )
-            % {"start": app.term_start, "end": app.term_end}
+            % {"start": human_date(app.term_start), "end": human_date(app.term_end)}
         }
     return _best_shortfall(covering, settings_for(app.track))
 

@@ -17,6 +17,7 @@ from applications import services as kernel
 from applications.models import Application, Decision, DecisionKind, InsuranceProof
 from applications.roles import Role
 from applications.services.kernel import require_visible
+from core.dates import human_date
 from core.errors import InvalidInput, NotVisible, StaleVersion, WrongState
 from documents.models import DocumentType
 from documents.services import UploadedFile, document_attach, transaction_with_files
@@ -247,7 +248,7 @@ def report_file(
         if app.program.local_date(timezone.now()) < current.period_end:
             raise WrongState(
                 _("This report can be filed from %(date)s, the last day of its period.")
-                % {"date": current.period_end}
+                % {"date": human_date(current.period_end)}
             )
         if period_start < app.term_start or period_end > app.term_end:
             raise InvalidInput(
@@ -255,7 +256,7 @@ def report_file(
                     "period_start" if period_start < app.term_start else "period_end": _(
                         "The period must lie within the term, %(start)s to %(end)s."
                     )
-                    % {"start": app.term_start, "end": app.term_end}
+                    % {"start": human_date(app.term_start), "end": human_date(app.term_end)}
                 }
             )
         items = list(selectors.data_items_of(app))
@@ -507,7 +508,7 @@ def incident_report(
                         "The term started on %(start)s; an incident before it is not one of this "
                         "waiver's."
                     )
-                    % {"start": app.term_start}
+                    % {"start": human_date(app.term_start)}
                 }
             )
         hours = selectors.incident_deadline_hours(app.track, severity)
@@ -749,14 +750,14 @@ def insurance_policy_file(
             raise InvalidInput(
                 {
                     "coverage_end": _("This cover ends before the term starts (%(start)s).")
-                    % {"start": app.term_start}
+                    % {"start": human_date(app.term_start)}
                 }
             )
         if proof.coverage_start > app.term_end:
             raise InvalidInput(
                 {
                     "coverage_start": _("This cover starts after the term ends (%(end)s).")
-                    % {"end": app.term_end}
+                    % {"end": human_date(app.term_end)}
                 }
             )
         shortfall = selectors.cover_shortfall(proof, selectors.settings_for(app.track))

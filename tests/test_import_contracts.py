@@ -21,6 +21,7 @@ PACKAGES = [
     "sanctions",
     "committees",
     "register",
+    "notifications",
     "portal",
     "reviews",
     "api",

@@ -31,7 +31,14 @@ from applications.models.decisions import (
 )
 from applications.models.parties import Membership, Organization, StaffProfile
 from applications.models.plan import DataItem
-from applications.models.programmes import Language, Ministry, Program, Track, in_active_language
+from applications.models.programmes import (
+    DisclosureClass,
+    Language,
+    Ministry,
+    Program,
+    Track,
+    in_active_language,
+)
 from applications.models.review import (
     Consultation,
     ConsultationStatus,
@@ -55,6 +62,7 @@ __all__ = [
     "DataItem",
     "Decision",
     "DecisionKind",
+    "DisclosureClass",
     "ExtensionRequest",
     "InsuranceProof",
     "Language",

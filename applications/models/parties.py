@@ -79,6 +79,7 @@ class StaffProfile(models.Model):
         Ministry, verbose_name=_("ministry"), on_delete=models.PROTECT, related_name="staff"
     )
     title = models.CharField(_("job title"), max_length=200, blank=True)
+    phone = models.CharField(_("office phone"), max_length=40, blank=True)
     language = models.CharField(
         _("language for email"), max_length=2, choices=Language.choices, default=Language.KOREAN
     )

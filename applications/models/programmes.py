@@ -50,6 +50,14 @@ class Ministry(models.Model):
         return in_active_language(self.name, self.name_en)
 
 
+class DisclosureClass(models.TextChoices):
+    """공개구분 of an official document."""
+
+    PUBLIC = "public", _("Public")
+    PARTIAL = "partial", _("Partly public")
+    CLOSED = "closed", _("Not public")
+
+
 class Program(models.Model):
     """One sandbox field run by one lead ministry (e.g. ICT convergence, MSIT)."""
 
@@ -70,6 +78,27 @@ class Program(models.Model):
     committee_en = models.CharField(_("deciding committee in English"), max_length=300, blank=True)
     authority = models.CharField(_("issuing authority (signatory)"), max_length=200, blank=True)
     authority_en = models.CharField(_("issuing authority in English"), max_length=200, blank=True)
+    # How letters are signed off as Korean official documents (docs/letters.md): the department
+    # that sends them, its contact, the disclosure class (공개구분) and the approval line.
+    department = models.CharField(_("department"), max_length=200, blank=True)
+    department_en = models.CharField(_("department in English"), max_length=200, blank=True)
+    phone = models.CharField(_("department phone"), max_length=40, blank=True)
+    email = models.EmailField(_("department email"), blank=True)
+    disclosure = models.CharField(
+        _("disclosure class of letters"),
+        max_length=16,
+        choices=DisclosureClass.choices,
+        default=DisclosureClass.PUBLIC,
+    )
+    approval_line = models.JSONField(
+        _("approval line"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'The approval boxes printed on letters, drafter first, as [{"ko": "주무관", '
+            '"en": "Officer"}, …]; empty: the programme prints none.'
+        ),
+    )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Seoul")
     is_active = models.BooleanField(_("accepting applications"), default=True)
 

@@ -18,6 +18,7 @@ from applications.services.assignment import (
     application_assign,
     application_claim,
     application_release,
+    applications_assign_many,
     conflict_declare,
 )
 from applications.services.consultation import (
@@ -104,6 +105,7 @@ __all__ = [
     "application_update_draft",
     "application_update_scope",
     "application_withdraw",
+    "applications_assign_many",
     "conflict_declare",
     "consultation_answer",
     "consultation_lapse",

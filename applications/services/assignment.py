@@ -28,7 +28,7 @@ from applications.services.kernel import (
     require_visible,
 )
 from applications.vocabulary import AuditAction
-from core.errors import InvalidInput, NotPermitted
+from core.errors import DomainError, InvalidInput, NotPermitted
 
 
 def _refuse_conflicted(application: Application, officer: Any) -> None:
@@ -126,6 +126,27 @@ def application_assign(
         expected_version=expected_version,
         payload={},
     )
+
+
+def applications_assign_many(
+    *, applications: list[Application], by: Any, officer: Any
+) -> tuple[list[Application], dict[str, str]]:
+    """Bulk assignment from the queue: each case is assigned on its own (its own transaction,
+    lock and checks, as ``application_assign``), so one that may not be handed over (taken
+    meanwhile, closed, not the user's to hand) leaves the others assigned. Returns the cases
+    assigned and, per reference, why each other one was not."""
+    assigned: list[Application] = []
+    refused: dict[str, str] = {}
+    for application in applications:
+        try:
+            assigned.append(application_assign(application=application, by=by, officer=officer))
+        except InvalidInput as error:  # the reasons alone, without their field names
+            refused[application.reference or str(application.pk)] = " ".join(
+                message for messages in error.errors.values() for message in messages
+            )
+        except DomainError as error:
+            refused[application.reference or str(application.pk)] = error.message
+    return assigned, refused
 
 
 def application_release(

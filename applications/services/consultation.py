@@ -65,7 +65,7 @@ def consultation_request(
             raise InvalidInput(
                 {
                     "ministries": _("An opinion request to %(ministry)s is already open.")
-                    % {"ministry": already[0].code}
+                    % {"ministry": already[0].display_name}
                 }
             )
         due_at = at + dt.timedelta(days=app.track.consultation_days)

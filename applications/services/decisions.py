@@ -30,6 +30,7 @@ from applications.services.kernel import (
     decision_record,
     run_transition,
 )
+from core.dates import human_date, human_datetime
 from core.errors import InvalidInput
 
 
@@ -43,7 +44,7 @@ def meeting_problems(
         moment = meeting_at.astimezone(application.program.tz)
         problems["committee_reference"] = str(
             _("The decision cannot be dated before the meeting it cites (%(meeting)s).")
-            % {"meeting": moment.strftime("%Y-%m-%d %H:%M")}
+            % {"meeting": human_datetime(moment)}
         )
     return problems
 
@@ -178,7 +179,7 @@ def application_request_reconsideration(
             raise InvalidInput(
                 {
                     "reason": _("The reconsideration window closed on %(date)s.")
-                    % {"date": app.program.local_date(window_end)}
+                    % {"date": human_date(app.program.local_date(window_end))}
                 }
             )
 

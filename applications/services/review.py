@@ -27,6 +27,7 @@ from applications.services.kernel import (
     run_transition,
 )
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome
+from core.dates import human_date
 from core.errors import InvalidInput, WrongState
 
 
@@ -140,7 +141,7 @@ def application_recommend(
                         "consultations": _("The opinion of %(ministry)s is awaited until %(due)s.")
                         % {
                             "ministry": item.ministry.code,
-                            "due": app.program.local_date(item.due_at),
+                            "due": human_date(app.program.local_date(item.due_at)),
                         }
                     }
                 )

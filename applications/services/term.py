@@ -38,6 +38,7 @@ from applications.services.kernel import (
     run_transition,
 )
 from applications.vocabulary import AuditAction
+from core.dates import human_date
 from core.errors import InvalidInput, WrongState
 
 
@@ -126,7 +127,7 @@ def application_activate(
                     "insurance": _(
                         "No liability insurance on file covers the term %(start)s – %(end)s."
                     )
-                    % {"start": app.term_start, "end": app.term_end}
+                    % {"start": human_date(app.term_start), "end": human_date(app.term_end)}
                 }
             )
 
@@ -308,7 +309,7 @@ def law_amendment_request_file(
                     "reason": _(
                         "A law-amendment request must be filed at least %(days)s days before the term ends (%(end)s)."
                     )
-                    % {"days": app.track.law_amendment_lead_days, "end": app.term_end}
+                    % {"days": app.track.law_amendment_lead_days, "end": human_date(app.term_end)}
                 }
             )
         if app.law_amendment_requests.filter(status=RequestStatus.PENDING).exists():

@@ -147,7 +147,7 @@ def test_the_auditor_reads_the_whole_meeting(world, api_as, decided):
         },
         "minutes_pdf_url": f"{base}/{meeting.pk}/minutes/",
     }
-    assert decision.committee_reference == "제1차 신기술·서비스 심의위원회 (2026-05-12)"
+    assert decision.committee_reference == "제1차 신기술·서비스 심의위원회 (2026년 5월 12일)"
 
 
 def test_the_minutes_and_agenda_files_are_the_stored_sealed_papers(world, api_as, decided):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
+from core.dates import human_date
 from core.errors import InvalidInput
 from tests.builders import drive
 
@@ -53,7 +54,7 @@ def test_a_term_starting_before_the_decision_is_refused(world):
     yesterday = world.today - dt.timedelta(days=1)
     with pytest.raises(InvalidInput) as refused:
         approve(world, app, yesterday, yesterday + dt.timedelta(days=365))
-    assert world.today.isoformat() in refused.value.errors["term_start"][0]
+    assert human_date(world.today) in refused.value.errors["term_start"][0]  # not ISO
     assert nothing_written(app, before)
 
 

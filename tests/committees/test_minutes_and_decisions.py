@@ -125,7 +125,8 @@ def test_decisions_are_issued_from_the_minutes_each_citing_the_meeting(board):
         S.REJECTED,
         S.DELIBERATION,
     )
-    day = meeting.local_date.isoformat()
+    local = meeting.local_date  # written as people write dates, not ISO
+    day = f"{local.year}년 {local.month}월 {local.day}일"
     for app in (approved, rejected):
         decision = app.decisions.get()
         assert decision.committee_reference == f"제1차 신기술·서비스 심의위원회 ({day})"
@@ -151,7 +152,7 @@ def test_the_reference_is_in_the_applicants_language(board):
     record(board, meeting, app, Result.APPROVE)
     meeting = approve_minutes(board, meeting)
     services.meeting_issue_decisions(meeting=meeting, by=world.decider)
-    day = meeting.local_date.isoformat()
+    day = meeting.local_date.strftime("%-d %B %Y")  # as people write it, not ISO
     assert app.decisions.get().committee_reference == f"1st meeting of the {COMMITTEE_EN} ({day})"
 
 

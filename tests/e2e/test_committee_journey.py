@@ -178,7 +178,8 @@ def test_a_meeting_decides_three_cases_and_the_letters_cite_it(browser, live_ser
     assert AgendaItem.objects.get(application=drones).result == "defer"
 
     # The letters cite the meeting.
-    reference = f"제1차 신기술·서비스 심의위원회 ({meeting.local_date.isoformat()})"
+    day = meeting.local_date
+    reference = f"제1차 신기술·서비스 심의위원회 ({day.year}년 {day.month}월 {day.day}일)"
     for app in (robots, scooters):
         letter = Letter.objects.get(application=app)
         if letter.status != LetterStatus.ISSUED:

@@ -22,6 +22,7 @@ def production_env(**extra: str) -> dict[str, str]:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="sandbox.example.go.kr",
+        SITE_URL="https://sandbox.example.go.kr",
         SANDBOX_VAR_DIR=tempfile.mkdtemp(prefix="sandbox-test-var-"),
     )
     env.update(extra)

@@ -1,0 +1,170 @@
+"""Staff notifications: who is told what, once, in their language, made with the event and
+emailed only after it commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from applications import services, vocabulary
+from applications.models import Consultation
+from applications.roles import Role
+from applications.workflow import ApplicationStatus as S
+from notifications import rules
+from notifications import services as inbox
+from notifications.models import Notification
+from notifications.models import NotificationKind as K
+from tests.builders import drive
+from tests.factories import make_user
+from tests.supervision.helpers import T0, active, at, supervised
+from tests.supervision.test_incidents import report
+
+
+def _kinds(user):
+    return list(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+
+
+def _request_opinion(world, app):
+    return services.consultation_request(
+        application=app, by=world.officer, ministries=[world.other_ministry], question="보도 통행?"
+    )
+
+
+def test_a_consultee_is_told_once_in_their_language_after_the_request_commits(
+    world, django_capture_on_commit_callbacks
+):
+    world.consultee.staff_profile.language = "en"
+    world.consultee.staff_profile.save()
+    app = drive(world, S.UNDER_REVIEW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _request_opinion(world, app)
+        # made with the event, in its transaction; nothing sent before the commit
+        assert _kinds(world.consultee) == [K.OPINION_REQUESTED]
+        assert [m for m in mail.outbox if world.consultee.email in m.to] == []
+    for callback in callbacks:
+        callback()
+    sent = [m for m in mail.outbox if world.consultee.email in m.to]
+    assert len(sent) == 1
+    assert "Your ministry's opinion is requested on" in sent[0].subject
+    assert app.reference in sent[0].body and "Open the case" in sent[0].body
+    # the lead ministry's staff and the officer who asked are not told
+    assert _kinds(world.officer) == [] and _kinds(world.foreign_officer) == []
+    # once: emailing again sends nothing
+    assert inbox.notification_email(Notification.objects.get(recipient=world.consultee).pk) == 0
+
+
+def test_korean_is_the_default_language_of_a_notification_email(
+    world, django_capture_on_commit_callbacks
+):
+    app = drive(world, S.UNDER_REVIEW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _request_opinion(world, app)
+    (sent,) = [m for m in mail.outbox if world.consultee.email in m.to]
+    assert "의견" in sent.subject and app.reference in sent.subject
+
+
+def test_nothing_is_made_or_sent_when_the_change_rolls_back(
+    world, django_capture_on_commit_callbacks
+):
+    app = drive(world, S.UNDER_REVIEW)
+    mail.outbox.clear()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        _request_opinion(world, app)
+        raise RuntimeError("the request fails after its event")
+    assert Notification.objects.count() == 0 and mail.outbox == []
+
+
+def test_the_assigned_officer_is_told_when_an_opinion_arrives(
+    world, django_capture_on_commit_callbacks
+):
+    review = drive(world, S.UNDER_REVIEW)
+    _request_opinion(world, review)
+    consultation = Consultation.objects.get(application=review)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.consultation_answer(
+            consultation=consultation, by=world.consultee, opinion="agree", reasons="동의"
+        )
+    assert K.OPINION_ARRIVED in _kinds(world.officer)
+    assert _kinds(world.other_officer) == []
+
+
+def test_an_answered_supplement_tells_the_officer_holding_the_case(world):
+    app = drive(world, S.UNDER_REVIEW)
+    services.application_request_supplement(
+        application=app, by=world.officer, deficiencies=["시험성적서"]
+    )
+    services.application_answer_supplement(
+        application=app, by=world.applicant, message="시험성적서 첨부"
+    )
+    assert _kinds(world.officer) == [K.SUPPLEMENT_ANSWERED]
+
+
+def test_decision_makers_and_the_secretariat_are_told_when_a_recommendation_waits(world):
+    secretary = make_user(Role.COMMITTEE_SECRETARY, ministry=world.lead, username="secretary")
+    app = drive(world, S.DELIBERATION)
+    assert _kinds(world.decider) == [K.DECISION_WAITS]
+    assert _kinds(secretary) == [K.DELIBERATION_REACHED]
+    # the other ministry's decision maker and the officer who recommended are not told
+    assert _kinds(world.foreign_decider) == [] and _kinds(world.officer) == []
+    assert Notification.objects.get(recipient=world.decider).application == app
+
+
+def test_a_consultee_is_reminded_once_before_the_request_lapses(world):
+    app = drive(world, S.UNDER_REVIEW)
+    _request_opinion(world, app)
+    due = Consultation.objects.get(application=app).due_at
+    assert inbox.opinions_due_soon() == []  # a month ahead: not yet
+    with time_machine.travel(due - dt.timedelta(days=rules.DUE_SOON_DAYS - 1)):
+        assert len(inbox.opinions_due_soon()) == 1
+        assert inbox.opinions_due_soon() == []
+    reminder = Notification.objects.get(recipient=world.consultee, kind=K.OPINION_DUE_SOON)
+    assert reminder.details["due_on"] == app.program.local_date(due).isoformat()
+
+
+def test_a_daily_digest_replaces_the_single_emails(world, django_capture_on_commit_callbacks):
+    inbox.inbox_setting_update(by=world.consultee, daily_digest=True)
+    first, second = drive(world, S.UNDER_REVIEW), drive(world, S.UNDER_REVIEW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _request_opinion(world, first)
+        _request_opinion(world, second)
+    assert [m for m in mail.outbox if world.consultee.email in m.to] == []
+    assert inbox.digest_send() == 1
+    (digest,) = [m for m in mail.outbox if world.consultee.email in m.to]
+    assert first.reference in digest.body and second.reference in digest.body
+    assert inbox.digest_send() == 0  # once a day, and each notification once
+    with time_machine.travel(timezone.now() + dt.timedelta(days=1, minutes=1)):
+        assert inbox.digest_send() == 0  # nothing new
+
+
+def test_the_supervision_actions_watched_are_the_registered_ones():
+    for action in rules.WATCHED_ACTIONS:
+        assert vocabulary.wording(action) is not None, action
+
+
+@pytest.mark.parametrize(("severity", "emailed"), [("serious", False), ("minor", True)])
+def test_an_incident_reaches_the_officer_once_whatever_the_channel(
+    world, django_capture_on_commit_callbacks, severity, emailed
+):
+    supervised(world)
+    with at(T0):
+        case = active(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        report(world, case, severity=severity)
+    assert _kinds(world.officer) == [K.INCIDENT_FILED]
+    (officer_mail,) = [m for m in mail.outbox if world.officer.email in m.to]
+    # a serious incident: supervision already emails the ministry's staff at once, so the
+    # officer gets that one email; a minor one: the notification's email
+    assert ("/review/inbox/" in officer_mail.body) is emailed
