@@ -75,7 +75,7 @@ def seed_register_cases(
     services.application_approve(
         application=app,
         by=decider,
-        committee_reference="제43차 신기술·서비스 심의위원회 (2026-11-24)",
+        committee_reference="제43차 신기술·서비스 심의위원회",
         term_start=start,
         term_end=end,
         conditions=[

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application
 from applications.workflow import ApplicationStatus as S
+from core.dates import human_date
 from core.errors import NotPermitted, WrongState
 from sanctions import permissions as perms
 from sanctions import selectors
@@ -99,7 +100,7 @@ def require_opinion_open(user: Any, app: Application, notice: PriorNotice) -> No
     if selectors.today_of(app) > notice.opinion_due:
         _refuse(
             _("The deadline for the opinion was %(date)s; it can no longer be submitted here.")
-            % {"date": notice.opinion_due.isoformat()}
+            % {"date": human_date(notice.opinion_due)}
         )
 
 

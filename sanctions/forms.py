@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import human_date
 from core.forms import (
     LONG,
     SHORT,
@@ -50,7 +51,7 @@ class RecordChoiceField(NumberedChoicesMixin, forms.ModelMultipleChoiceField):  
                 _("Incident %(number)s (%(date)s): %(text)s")
                 % {
                     "number": obj.number,
-                    "date": obj.occurred_at.date().isoformat(),
+                    "date": human_date(obj.occurred_at),
                     "text": obj.description[:80],
                 }
             )
@@ -61,7 +62,7 @@ class RecordChoiceField(NumberedChoicesMixin, forms.ModelMultipleChoiceField):  
             )
         return str(
             _("%(kind)s %(number)s, due %(date)s")
-            % {"kind": obj.get_kind_display(), "number": obj.number, "date": obj.due_on.isoformat()}
+            % {"kind": obj.get_kind_display(), "number": obj.number, "date": human_date(obj.due_on)}
         )
 
 

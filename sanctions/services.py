@@ -25,6 +25,7 @@ from applications.models import Application, Decision, DecisionKind
 from applications.roles import Role
 from applications.services import kernel
 from applications.workflow import ApplicationStatus as S
+from core.dates import human_date
 from core.errors import InvalidInput, WrongState
 from documents.models import DocumentType
 from documents.services import (
@@ -77,7 +78,7 @@ def _period_problems(
         problems["ends_on"] = _("Enter the last day of the suspension.")
     elif ends_on <= today:
         problems["ends_on"] = _("The suspension must end after today (%(date)s).") % {
-            "date": today.isoformat()
+            "date": human_date(today)
         }
     if not steps:
         problems["cure_steps"] = _("List the steps the company must take to cure, one a line.")
@@ -720,7 +721,7 @@ def suspension_decide(
             elif new_end <= max(suspension.ends_on, today):
                 problems["new_end"] = _(
                     "The new end must be after the current end (%(date)s) and after today."
-                ) % {"date": suspension.ends_on.isoformat()}
+                ) % {"date": human_date(suspension.ends_on)}
             if problems:
                 raise InvalidInput(problems)
             assert new_end is not None
