@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -24,7 +25,7 @@ from register import availability, charts, selectors, services, statistics
 from register.csvfile import csv_response
 from register.forms import ClaimDecisionForm, ClaimsForm, RegisterSearchForm
 from register.models import TradeSecretClaim
-from register.rules import LICENCE, ClaimStatus, PublishedField
+from register.rules import LICENCE, ClaimStatus, PublishedField, RegisterStatus
 
 # --- the public register --------------------------------------------------------------------------
 
@@ -99,7 +100,15 @@ class OpenDataView(View):
     template_name = "register/open_data.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        context = {"licence": LICENCE, "rate": settings.PUBLIC_API_THROTTLE_RATE}
+        # The status values the open data carries, each as code (data) with its label.
+        statuses = format_html_join(
+            ", ", "<code>{}</code> ({})", ((v, label) for v, label in RegisterStatus.choices)
+        )
+        context = {
+            "licence": LICENCE,
+            "rate": settings.PUBLIC_API_THROTTLE_RATE,
+            "statuses": statuses,
+        }
         return _public(render(request, self.template_name, context))
 
 

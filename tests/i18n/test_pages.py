@@ -32,9 +32,11 @@ LATIN_ALLOWED = {"PDF", "HWP", "HWPX", "DOCX", "XLSX", "PNG", "JPEG", "ICT", "En
 
 
 def visible_text(page: str) -> str:
-    """The text a person reads: no tags, scripts, styles or the English option of the
-    language switcher (which names English in English, as it should)."""
+    """The text a person reads: no tags, scripts, styles, values shown as code (the open data's
+    field values) or the English option of the language switcher (which names English in
+    English, as it should)."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    page = re.sub(r"<code\b.*?</code>", " ", page, flags=re.S)  # data shown as data
     page = re.sub(r'<option[^>]*lang="en"[^>]*>.*?</option>', " ", page, flags=re.S)
     page = html.unescape(re.sub(r"<[^>]+>", " ", page))
     # Email addresses and reference numbers are data, not wording.
