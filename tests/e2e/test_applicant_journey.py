@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
+from playwright.sync_api import expect
 
 from applications import services
 from applications.models import Application
@@ -82,7 +83,7 @@ def test_an_applicant_signs_up_drafts_over_two_sessions_submits_answers_and_with
     page.goto(live_server.url + "/accounts/signup/")
     accessible(page, checked)
     page.click("main button[type=submit]")  # empty form: the error summary
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     accessible(page, checked)
     page.fill("#id_full_name", "Kim Minji")
     page.fill("#id_email", "minji@example.test")
@@ -202,7 +203,7 @@ def test_an_applicant_signs_up_drafts_over_two_sessions_submits_answers_and_with
     page.click("a:has-text('Withdraw the application')")
     accessible(page, checked)
     page.click("main button[type=submit]")
-    assert page.locator(".error-summary").is_visible()
+    expect(page.locator(".error-summary")).to_be_visible()
     accessible(page, checked)
     page.check("#id_confirm")
     page.click("main button[type=submit]")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from applications.models import Application
 from applications.workflow import ApplicationStatus as S
@@ -94,7 +95,7 @@ def test_a_meeting_decides_three_cases_and_the_letters_cite_it(browser, live_ser
     assert order == [robots.pk, drones.pk, scooters.pk]
     secretary.click("main button:has-text('Send the papers to the members')")
     secretary.wait_for_selector("text=The papers were sent")
-    assert secretary.locator("a:has-text('Download the agenda papers (PDF)')").is_visible()
+    expect(secretary.locator("a:has-text('Download the agenda papers (PDF)')")).to_be_visible()
 
     # A member reads the papers in Korean on a phone and recuses from the scooter case.
     member = new_page(browser, width=390, locale="ko-KR")
@@ -139,8 +140,10 @@ def test_a_meeting_decides_three_cases_and_the_letters_cite_it(browser, live_ser
 
     # The recused member has no vote on the scooter case.
     item_block(secretary, scooters).locator("a:has-text('Record the result')").click()
+    expect(
+        secretary.get_by_text("Recused from this item (they do not vote): 최위원.")
+    ).to_be_visible()
     assert secretary.locator(f"select[name=vote_{board.seat(board.expert).pk}]").count() == 0
-    assert "Recused from this item (they do not vote): 최위원." in secretary.content()
     secretary.go_back()
     everyone = [board.chair, board.vice, board.member, board.expert]
     record(robots, "approve", everyone)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from tests.browser import chromium
 from tests.builders import build_world
@@ -70,5 +71,5 @@ def test_the_applicant_downloads_the_letter_of_their_approved_case(
     accessible(page, checked)
     page.set_input_files("#id_file", str(saved))
     page.click("main form[enctype] button[type=submit]")
-    assert page.get_by_text("This is the letter we issued").is_visible()
+    expect(page.get_by_text("This is the letter we issued")).to_be_visible()
     accessible(page, checked)

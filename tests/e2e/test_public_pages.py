@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from register.rules import PublishedField
 from register.services import statistics_refresh
@@ -54,16 +55,16 @@ def test_a_visitor_searches_the_register_checks_a_letter_and_reads_the_statistic
     accessible(page, checked)
     page.fill("#id_q", "자율주")  # part of a Korean word
     page.click("main form[role=search] button[type=submit]")
-    assert page.get_by_text("1 waiver").is_visible()
+    expect(page.get_by_text("1 waiver")).to_be_visible()
     accessible(page, checked)
 
     page.get_by_role("link", name="자율주행 배송 로봇").click()
-    assert page.get_by_role("heading", name="자율주행 배송 로봇").is_visible()
-    assert page.get_by_text("Withheld: trade secret").is_visible()
+    expect(page.get_by_role("heading", name="자율주행 배송 로봇")).to_be_visible()
+    expect(page.get_by_text("Withheld: trade secret")).to_be_visible()
     accessible(page, checked)
 
     page.get_by_role("link", name=f"Check letter {letter.number}").click()
-    assert page.get_by_text("Where this decision stands now").is_visible()
+    expect(page.get_by_text("Where this decision stands now")).to_be_visible()
     assert page.locator(".standing").inner_text() == "In force"
     accessible(page, checked)
 
@@ -72,7 +73,7 @@ def test_a_visitor_searches_the_register_checks_a_letter_and_reads_the_statistic
     page.fill("#id_number", letter.number)
     page.fill("#id_code", letter.verification_code.lower())
     page.click("main form[method=get] button[type=submit]")
-    assert page.get_by_text(world.organization.name).is_visible()
+    expect(page.get_by_text(world.organization.name)).to_be_visible()
     page.goto(url + reverse("letter-verify", args=[letter.number]))
     assert page.get_by_text(world.organization.name).count() == 0
     accessible(page, checked)
@@ -89,7 +90,7 @@ def test_a_visitor_searches_the_register_checks_a_letter_and_reads_the_statistic
     assert page.locator("html").get_attribute("lang") == "ko"
     accessible(page, checked)
     page.goto(url + reverse("register"))
-    assert page.get_by_role("heading", name="승인된 규제특례 현황").is_visible()
+    expect(page.get_by_role("heading", name="승인된 규제특례 현황")).to_be_visible()
     accessible(page, checked)
     page.goto(url + reverse("register-entry", args=[app.reference]))
     accessible(page, checked)

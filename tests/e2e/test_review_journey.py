@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from accounts.twofactor import current_code
 from applications.models import Application
@@ -82,7 +83,7 @@ def test_a_case_goes_from_claim_through_consultation_and_recommendation_to_appro
     officer = new_page(browser, width=320)
     sign_in(officer, base, "officer", "/review/")
     officer.wait_for_url(re.compile(r"/review/2fa/setup/"))
-    assert officer.locator("img[src^='data:image/svg+xml']").is_visible()
+    expect(officer.locator("img[src^='data:image/svg+xml']")).to_be_visible()
     pass_totp(officer, TOTPDevice.objects.get(user=world.officer), checked)
     officer.wait_for_url(re.compile(r"/review/$"))
     accessible(officer, checked)
@@ -93,7 +94,7 @@ def test_a_case_goes_from_claim_through_consultation_and_recommendation_to_appro
     # Claim (declaring no conflict), accept, consult MOLIT.
     open_action(officer, "Claim this case", checked)
     officer.click("main button[type=submit]")  # nothing chosen: the error summary
-    assert officer.locator(".error-summary").is_visible()
+    expect(officer.locator(".error-summary")).to_be_visible()
     accessible(officer, checked)
     officer.check("#id_declaration_0")
     officer.click("main button[type=submit]")

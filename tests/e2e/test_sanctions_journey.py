@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from accounts.twofactor import current_code
 from applications.models import Application
@@ -62,7 +63,7 @@ def test_notice_opinion_suspension_resumption_with_letters_verified(browser, liv
     accessible(decider, checked)
     decider.check("#id_measure_0")  # suspension
     decider.click("main form button[type=submit]")  # no grounds, no period: refused
-    assert decider.locator(".error-summary").is_visible()
+    expect(decider.locator(".error-summary")).to_be_visible()
     accessible(decider, checked)
     decider.fill("#id_period_days", "30")
     decider.fill("#id_grounds", "Robots ran at night against condition 2, three times in May.")
@@ -72,7 +73,7 @@ def test_notice_opinion_suspension_resumption_with_letters_verified(browser, liv
 
     # The measure cannot be taken yet: the page says until when.
     decider.goto(f"{base}/review/{app.pk}/sanctions/notices/1/")
-    assert decider.locator("text=may give its opinion on prior notice 1 until").is_visible()
+    expect(decider.locator("text=may give its opinion on prior notice 1 until")).to_be_visible()
     accessible(decider, checked)
 
     # The company reads the notice and answers with its opinion.
@@ -114,7 +115,7 @@ def test_notice_opinion_suspension_resumption_with_letters_verified(browser, liv
     decider.goto(f"{base}/review/{app.pk}/")
     decider.click("main a:has-text('Resume or extend the suspension')")
     decider.wait_for_url(re.compile(rf"/review/{app.pk}/sanctions/suspension/$"))
-    assert decider.locator("text=Lock installed on 3 June").is_visible()
+    expect(decider.locator("text=Lock installed on 3 June")).to_be_visible()
     accessible(decider, checked)
     decider.check("#id_decision_0")  # lift
     decider.fill("#id_reason", "The inspection confirms the lock works.")
@@ -149,6 +150,6 @@ def test_notice_opinion_suspension_resumption_with_letters_verified(browser, liv
         checker.goto(f"{base}/verify/{letter.number}/")
         checker.set_input_files("#id_file", str(saved))
         checker.click("main form[enctype='multipart/form-data'] button[type=submit]")
-        assert checker.get_by_text("This is the letter we issued").is_visible(), kind
+        expect(checker.get_by_text("This is the letter we issued"), kind).to_be_visible()
     accessible(checker, checked)
     assert len(checked) >= 10

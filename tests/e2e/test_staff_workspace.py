@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from accounts.twofactor import current_code
 from applications import services
@@ -167,7 +168,7 @@ def test_a_decision_maker_sees_the_dashboard(browser, live_server):
         decider.wait_for_url(re.compile(r"/review/dashboard/$"))
         accessible(decider, checked)
         chart = decider.locator("svg.chart[role=img]").first
-        assert chart.is_visible()
+        expect(chart).to_be_visible()
         assert "Open cases by status" in (chart.locator("title").text_content() or "")
         table = decider.locator("main table.data-table").first
         assert "Under review" in table.inner_text() and "In deliberation" in table.inner_text()

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from accounts.twofactor import current_code
 from supervision.models import Incident, Report, ReportStatus
@@ -72,7 +73,7 @@ def test_a_quarterly_report_and_an_incident_revised_and_accepted(browser, live_s
     company.wait_for_url(re.compile(rf"/apply/{app.pk}/reports/{report.pk}/$"))
     accessible(company, checked)
     company.click("main form button[type=submit]")  # nothing filled in: the error summary
-    assert company.locator(".error-summary").is_visible()
+    expect(company.locator(".error-summary")).to_be_visible()
     accessible(company, checked)
     for item in app.data_items.all():
         company.fill(f"#id_value_{item.pk}", "41")
@@ -113,13 +114,13 @@ def test_a_quarterly_report_and_an_incident_revised_and_accepted(browser, live_s
     accessible(officer, checked)
     officer.click(f"main table a:has-text('{app.reference}')")
     officer.wait_for_url(re.compile(rf"/review/{app.pk}/$"))
-    assert officer.locator("text=Serious incident 1 is open.").is_visible()
+    expect(officer.locator("text=Serious incident 1 is open.")).to_be_visible()
     accessible(officer, checked)
     officer.goto(f"{base}/review/{app.pk}/reports/{report.pk}/")
     accessible(officer, checked)
     officer.check("#id_decision_1")  # ask for a revision
     officer.click("main form button[type=submit]")  # without reasons: refused
-    assert officer.locator(".error-summary").is_visible()
+    expect(officer.locator(".error-summary")).to_be_visible()
     accessible(officer, checked)
     officer.fill("#id_reasons", "Give the near-miss count per site.")
     officer.click("main form button[type=submit]")
