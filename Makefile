@@ -192,8 +192,8 @@ _test-sqlite:
 	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly $(PYTEST_ARGS))
 
 _test-postgres:
-	$(call step,pytest on PostgreSQL (whole suite; throwaway cluster from tests/pgcluster.py))
-	$(call pytest,"$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q $(PYTEST_ARGS))
+	$(call step,pytest on PostgreSQL (every test that touches the database; throwaway cluster from tests/pgcluster.py))
+	$(call pytest,SANDBOX_TEST_PASS=postgres "$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q $(PYTEST_ARGS))
 
 # ------------------------------------------------------------------------------- lint / format
 

@@ -26,6 +26,35 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         os.replace(partial, mo)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    return bool(
+        item.get_closest_marker("django_db")
+        or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``make test`` runs two passes side by side. The PostgreSQL pass (``SANDBOX_TEST_PASS=
+    postgres``) runs what can behave differently on PostgreSQL: every test that touches the
+    database, and the PostgreSQL-only ones. A test that never opens the database, and the
+    browser journeys (which drive pages whose queries the page tests already run on both), run
+    once, in the SQLite pass. docs/foundation.md says why."""
+    if os.environ.get("SANDBOX_TEST_PASS") != "postgres":
+        return
+    kept, dropped = [], []
+    for item in items:
+        postgres_only = item.get_closest_marker("postgres") is not None
+        browser = item.get_closest_marker("e2e") is not None
+        once = not postgres_only and (browser or not uses_the_database(item))
+        (dropped if once else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _language_does_not_leak() -> Iterator[None]:
     """A request in Korean leaves Korean active in the thread (LocaleMiddleware activates the
