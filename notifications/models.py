@@ -20,6 +20,8 @@ class NotificationKind(models.TextChoices):
     INCIDENT_FILED = "incident_filed", _("Incident reported")
     DECISION_WAITS = "decision_waits", _("A decision waits")
     DELIBERATION_REACHED = "deliberation_reached", _("Case in deliberation")
+    NOTICE_ANSWERED = "notice_answered", _("Opinion on a prior notice")
+    RESUMPTION_REQUESTED = "resumption_requested", _("Resumption requested")
 
 
 class Notification(models.Model):

@@ -10,6 +10,8 @@
 | an incident is reported (``incident_reported``) | the assigned officer (in the inbox only when serious: supervision emails those at once) | incident reported |
 | a recommendation, an extension or law-amendment request waits for a decision | the decision makers of the lead ministry | a decision waits |
 | the case enters deliberation | the committee secretariat of the lead ministry | case in deliberation |
+| the company gives its opinion on a prior notice (``opinion_submitted``) | the decision makers of the lead ministry | opinion on a prior notice |
+| the company asks for its suspension to be lifted (``resumption_requested``) | the decision makers of the lead ministry | resumption requested |
 
 Nobody is told about what they did themselves; deactivated accounts are told nothing.
 """
@@ -38,6 +40,8 @@ DUE_SOON_DAYS = 3
 REPORT_SUBMITTED = "report_submitted"
 INCIDENT_REPORTED = "incident_reported"
 SERIOUS = "serious"  # an incident's severity that supervision emails to the ministry at once
+NOTICE_ANSWERED = "opinion_submitted"  # the company's opinion on a prior notice (sanctions)
+RESUMPTION_REQUESTED = "resumption_requested"  # a suspended company asks to resume (sanctions)
 WATCHED_ACTIONS = (
     "consultation_requested",
     "answer_supplement",
@@ -47,6 +51,8 @@ WATCHED_ACTIONS = (
     "recommend",
     "extension_requested",
     "law_amendment_requested",
+    NOTICE_ANSWERED,
+    RESUMPTION_REQUESTED,
 )
 
 # How each kind reads, in the reader's language: %(reference)s, %(title)s, %(due)s.
@@ -62,6 +68,14 @@ SENTENCES = {
     K.INCIDENT_FILED: _("An incident was reported on %(reference)s %(title)s."),
     K.DECISION_WAITS: _("%(reference)s %(title)s waits for a decision."),
     K.DELIBERATION_REACHED: _("%(reference)s %(title)s is in deliberation: put it on an agenda."),
+    K.NOTICE_ANSWERED: _(
+        "The company gave its opinion on the prior notice on %(reference)s %(title)s: weigh it "
+        "before deciding the measure."
+    ),
+    K.RESUMPTION_REQUESTED: _(
+        "The company asks to resume %(reference)s %(title)s with evidence of the cure: decide on "
+        "the suspension."
+    ),
 }
 
 
@@ -123,6 +137,10 @@ def notices_for(event: AuditEvent) -> list[Notice]:
         notices.append(Notice(K.INCIDENT_FILED, _officer(app), email=not serious))
     elif action in ("recommend", "extension_requested", "law_amendment_requested"):
         notices.append(Notice(K.DECISION_WAITS, list(staff_of(lead, Role.DECISION_MAKER))))
+    elif action == NOTICE_ANSWERED:
+        notices.append(Notice(K.NOTICE_ANSWERED, list(staff_of(lead, Role.DECISION_MAKER))))
+    elif action == RESUMPTION_REQUESTED:
+        notices.append(Notice(K.RESUMPTION_REQUESTED, list(staff_of(lead, Role.DECISION_MAKER))))
     if event.to_status == S.DELIBERATION and event.from_status != S.DELIBERATION:
         secretariat = list(staff_of(lead, Role.COMMITTEE_SECRETARY))
         notices.append(Notice(K.DELIBERATION_REACHED, secretariat))

@@ -19,6 +19,7 @@ from notifications import rules
 from notifications import services as inbox
 from notifications.models import Notification
 from notifications.models import NotificationKind as K
+from sanctions import services as sanctions
 from tests.builders import drive
 from tests.factories import make_user
 from tests.supervision.helpers import T0, active, at, supervised
@@ -168,3 +169,42 @@ def test_an_incident_reaches_the_officer_once_whatever_the_channel(
     # a serious incident: supervision already emails the ministry's staff at once, so the
     # officer gets that one email; a minor one: the notification's email
     assert ("/review/inbox/" in officer_mail.body) is emailed
+
+
+def test_decision_makers_are_told_when_the_company_answers_a_prior_notice_or_asks_to_resume(
+    world, django_capture_on_commit_callbacks
+):
+    with at(T0 - dt.timedelta(days=1)):
+        app = drive(world, S.ACTIVE)
+    Notification.objects.all().delete()  # what the way to approval made
+    with at(T0):
+        notice = sanctions.notice_send(
+            application=app,
+            by=world.decider,
+            measure="suspend",
+            grounds="조건 위반",
+            period_days=30,
+        )
+    assert _kinds(world.decider) == []  # they sent it themselves
+    mail.outbox.clear()
+    with at(T0 + dt.timedelta(days=1)), django_capture_on_commit_callbacks(execute=True):
+        sanctions.opinion_submit(notice=notice, by=world.applicant, text="시정 중입니다.")
+    assert _kinds(world.decider) == [K.NOTICE_ANSWERED]
+    (told,) = [m for m in mail.outbox if world.decider.email in m.to]
+    assert app.reference in told.body
+    with at(T0 + dt.timedelta(days=2)):
+        sanctions.measure_take(
+            notice=notice,
+            by=world.decider,
+            reason="조건 위반",
+            assessment_outcome="not_accepted",
+            assessment="시정이 확인되지 않음",
+            ends_on=dt.date(2026, 6, 1),
+            cure_steps=["안전 점검 완료"],
+        )
+    with at(T0 + dt.timedelta(days=10)):
+        sanctions.resumption_request(application=app, by=world.applicant, evidence="점검 완료")
+    assert sorted(_kinds(world.decider)) == sorted([K.NOTICE_ANSWERED, K.RESUMPTION_REQUESTED])
+    # another ministry's decision maker, the officer and the company are not told
+    assert _kinds(world.foreign_decider) == [] and _kinds(world.officer) == []
+    assert _kinds(world.applicant) == []
