@@ -112,7 +112,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
             "unavailable",
             503,
             gettext_lazy("Service unavailable"),
-            "The database is unavailable for a moment; retry after `Retry-After` seconds.",
+            "The database or the file store is unavailable for a moment; retry after "
+            "`Retry-After` seconds.",
         ),
         ProblemType(
             "storage_unavailable",

@@ -66,3 +66,9 @@ class WrongState(Conflict):
 
 class StaleVersion(Conflict):
     """The case changed since the form or request was prepared (optimistic locking)."""
+
+
+class ServiceUnavailable(Exception):
+    """Something this service depends on (the object store holding the files) cannot be reached
+    just now; nothing was written. Pages answer 503 with ``Retry-After`` and say what to do; the
+    API answers the ``unavailable`` problem (``sandbox.views.server_error``)."""

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
+from core.errors import ServiceUnavailable
 from documents.models import Document, Letter, Paper
 
 AREAS = ("uploads", "letters", "papers")
@@ -45,8 +46,9 @@ def paper_key(paper: Paper) -> str:
     return private_key("papers", paper.storage_name)
 
 
-class StoreUnavailable(OSError):
-    """The object store could not be reached or refused the request."""
+class StoreUnavailable(OSError, ServiceUnavailable):
+    """The object store could not be reached or refused the request (a download then answers
+    503, "try again shortly", rather than a server error)."""
 
 
 class LocalStore:

@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from core.drf import problem_response
+from core.errors import ServiceUnavailable
 from register.selectors import statistics_snapshot
 from register.statistics import headline
 
@@ -56,15 +57,17 @@ class HealthView(View):
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: a plain page and no traceback; 503 with Retry-After when the database is down.
+    """handler500: a plain page and no traceback; 503 with Retry-After when the database or the
+    object store holding the files is down.
 
     Renders without the request so that it needs neither the session nor the database."""
     exc = sys.exc_info()[1]
     if request.path.startswith("/api/"):  # the API answers problems, never an HTML page
         logger.error("API request failed: %s", exc)
-        if isinstance(exc, OperationalError | InterfaceError):
+        if isinstance(exc, OperationalError | InterfaceError | ServiceUnavailable):
+            what = "file store" if isinstance(exc, ServiceUnavailable) else "database"
             problem = problem_response(
-                request, "unavailable", "The database is unavailable; try again shortly."
+                request, "unavailable", f"The {what} is unavailable; try again shortly."
             )
             problem["Retry-After"] = "5"
             return problem
@@ -73,8 +76,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
             "server_error",
             "Something failed on the server; quote the request id when you report it.",
         )
-    if isinstance(exc, OperationalError | InterfaceError):
-        logger.warning("database unavailable: %s", exc)
+    if isinstance(exc, OperationalError | InterfaceError | ServiceUnavailable):
+        logger.warning("a service this one needs is unavailable: %s", exc)
         response = HttpResponse(_error_page("503.html"), status=503)
         response["Retry-After"] = "5"
         return response

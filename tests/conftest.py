@@ -44,7 +44,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     once, in the SQLite pass. docs/foundation.md says why."""
     if os.environ.get("SANDBOX_TEST_PASS") != "postgres":
         return
-    kept, dropped = [], []
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
     for item in items:
         postgres_only = item.get_closest_marker("postgres") is not None
         browser = item.get_closest_marker("e2e") is not None

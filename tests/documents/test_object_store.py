@@ -13,11 +13,13 @@ import boto3
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.test import Client
 from moto.server import ThreadedMotoServer
 
 from applications.models import AuditEvent, Decision
 from applications.workflow import ApplicationStatus as S
 from documents.models import Document, Letter, LetterStatus
+from documents.services import document_upload
 from documents.storage import DjangoStore, document_key, letter_key, private_store
 from sandbox.settings import s3_private_storage
 from tests.builders import drive
@@ -170,3 +172,37 @@ def test_a_letter_while_the_store_is_unreachable_is_retried_and_its_decision_sta
         hashlib.sha256(object_store["objects"]()[letter_key(letter)]).hexdigest() == letter.sha256
     )
     assert AuditEvent.objects.filter(action="letter_issued").count() == 1
+
+
+def test_a_download_while_the_store_is_unreachable_says_to_try_again_shortly(
+    world, object_store, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        app = approved_case(world)
+    letter = Letter.objects.get(application=app)
+    document = document_upload(
+        application=drive(world, S.DRAFT),
+        by=world.applicant,
+        doc_type="business_plan",
+        file=("plan.pdf", [samples.PDF]),
+    )
+    settings.DEBUG = False
+    client = pass_second_factor_client(world.decider)
+    client.raise_request_exception = False
+    applicant = Client(raise_request_exception=False)
+    applicant.force_login(world.applicant)
+    object_store["down"]()
+    for who, url in (
+        (client, f"/letters/{letter.number}/download/"),
+        (applicant, f"/documents/{document.pk}/download/"),
+    ):
+        page = who.get(url)
+        assert page.status_code == 503, url
+        assert page["Retry-After"] == "5"
+        assert "try again" in page.content.decode()
+    problem = client.get(f"/api/v1/letters/{letter.number}/pdf/")
+    assert problem.status_code == 503
+    assert problem.json()["code"] == "unavailable" and "file store" in problem.json()["detail"]
+    object_store["up"]()
+    download = client.get(f"/letters/{letter.number}/download/")
+    assert b"".join(download.streaming_content) == object_store["objects"]()[letter_key(letter)]
