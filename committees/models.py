@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, Decision, Language, Program, in_active_language
 from applications.workflow import ApplicationStatus
+from core.people import person_name
 from documents.models import Paper
 
 
@@ -120,7 +121,7 @@ class Seat(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.user.get_full_name() or self.user.get_username()
+        return person_name(self.user)
 
     def in_office(self, day: dt.date) -> bool:
         return self.term_start <= day and (self.term_end is None or day <= self.term_end)

@@ -22,6 +22,7 @@ from core.forms import (
     long_text,
     text,
 )
+from core.people import person_name
 from reviews.selectors import SORTS
 
 
@@ -100,7 +101,7 @@ class ClaimForm(VersionForm):
 
 class OfficerChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.get_full_name() or obj.get_username())
+        return person_name(obj)
 
 
 class MinistriesField(NumberedChoicesMixin, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]

@@ -13,6 +13,7 @@ from applications.models import AuditEvent, Ministry
 from applications.models.review import Opinion
 from applications.roles import Role
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome
+from core.people import person_name
 
 DETAIL_KEYS = (
     "reason",
@@ -68,7 +69,7 @@ class _Names:
                 usernames.add(str(payload["assigned_officer"]))
         ministries = {m.code: m.display_name for m in Ministry.objects.filter(code__in=codes)}
         people = {
-            user.get_username(): user.get_full_name() or user.get_username()
+            user.get_username(): person_name(user)
             for user in get_user_model().objects.filter(username__in=usernames)
         }
         return cls(ministries=ministries, people=people)
@@ -114,10 +115,10 @@ def staff_timeline(events: list[AuditEvent]) -> list[StaffEntry]:
             seq=event.seq,
             when=event.occurred_at,
             label=_label(event.action),
-            actor=(event.actor.get_full_name() or event.actor_name)
-            if event.actor is not None
-            else event.actor_name,
-            role=_role(event.actor_role),
+            # Without an account (the scheduler; a removed account): its role names it, never
+            # the login it was recorded under.
+            actor=person_name(event.actor) if event.actor is not None else _role(event.actor_role),
+            role=_role(event.actor_role) if event.actor is not None else "",
             details=_details(event.payload or {}, names),
         )
         for event in reversed(events)

@@ -27,6 +27,7 @@ from applications.selectors import application_history
 from applications.workflow import IN_REVIEW, TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from core.forms import plain_int
+from core.people import person_name
 from core.spreadsheets import safe_row
 from documents.selectors import documents_of, letters_of
 from reviews import actions, dashboard, forms, selectors, services
@@ -74,10 +75,10 @@ class QueueView(StaffMixin):
             request.GET or None,
             programs=[(p.pk, p.code) for p in Program.objects.order_by("code")],
             tracks=[
-                (t.pk, f"{t.program.code} / {t.name}")
+                (t.pk, f"{t.program.display_name} / {t.display_name}")
                 for t in Track.objects.select_related("program")
             ],
-            officers=[(str(o.pk), o.get_full_name() or o.get_username()) for o in officers],
+            officers=[(str(o.pk), person_name(o)) for o in officers],
         )
         data = form.cleaned_data if form.is_valid() else {}
         filters = selectors.QueueFilters(
@@ -155,7 +156,7 @@ def queue_csv(queue: Any, *, tab: str, now: Any) -> HttpResponse:
                     app.track.display_name,
                     app.get_status_display(),
                     _days_left(app, tab, now),
-                    (officer.get_full_name() or officer.get_username()) if officer else "",
+                    person_name(officer),
                     submitted.isoformat() if submitted else "",
                 ]
             )
@@ -208,7 +209,7 @@ class BulkAssignView(StaffMixin):
         assigned, refused = app_services.applications_assign_many(
             applications=cases, by=request.user, officer=officer
         )
-        name = officer.get_full_name() or officer.get_username()
+        name = person_name(officer)
         if assigned:
             messages.success(
                 request,

@@ -29,6 +29,7 @@ from applications.services.kernel import (
 )
 from applications.vocabulary import AuditAction
 from core.errors import DomainError, InvalidInput, NotPermitted
+from core.people import person_name
 
 
 def _refuse_conflicted(application: Application, officer: Any) -> None:
@@ -37,7 +38,7 @@ def _refuse_conflicted(application: Application, officer: Any) -> None:
     if officer is not None and perms.declared_conflict(officer, application):
         raise NotPermitted(
             _("%(officer)s declared a conflict of interest in this case and cannot work on it.")
-            % {"officer": officer.get_full_name() or officer.get_username()}
+            % {"officer": person_name(officer)}
         )
 
 
