@@ -82,6 +82,18 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
         return str(self.cleaned_data["email"]).strip().lower()
 
 
+class ResendVerificationForm(AccessibleForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("The address you signed up with."),
+    )
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Email address"),

@@ -28,7 +28,8 @@ from applications.audit import audit_record
 from applications.models import AuditEvent, Membership, Organization
 from applications.roles import Role, holds_staff_powers, roles_of
 from applications.validators import normalize_brn
-from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from core.errors import InvalidInput, NotPermitted, NotVisible, RateLimited, WrongState
+from core.throttle import throttle_hit
 
 
 def _email_taken(email: str) -> bool:
@@ -250,6 +251,68 @@ def account_verify_email(*, token: str) -> Any:
     return user
 
 
+# --- sending the link again ---------------------------------------------------------------------
+# The verification-sent page (and a link that no longer works) offer to send the link again. The
+# answer is the same whether or not the address has an unconfirmed sign-up, and the budget is
+# counted per address and per source whether or not one exists, so neither tells who signed up.
+
+RESEND_PER_ADDRESS = "3/hour"  # links sent again to one address
+RESEND_PER_SOURCE = "10/hour"  # requests from one network address
+
+
+def email_verification_resend(*, email: str, source: str = "") -> None:
+    """Anyone may ask for the verification link again for an address: when an unconfirmed
+    sign-up uses it, a fresh link is emailed (after commit) and the resend is audited.
+
+    ``RateLimited`` beyond ``RESEND_PER_ADDRESS`` requests for one address or
+    ``RESEND_PER_SOURCE`` from one source (``core/throttle.py``; counted either way)."""
+    email = email.strip().lower()
+    by_address = throttle_hit("verification-resend-address", email, RESEND_PER_ADDRESS)
+    by_source = throttle_hit("verification-resend-source", source or "-", RESEND_PER_SOURCE)
+    if not (by_address.allowed and by_source.allowed):
+        raise RateLimited(
+            _("You have asked for several links already. Wait an hour, then try again.")
+        )
+    with transaction.atomic():
+        user = next(
+            (
+                holder
+                for holder in reversed(_accounts_for(email))
+                if str(holder.email).lower() == email
+                and _is_unverified_claim(holder)
+                and not holder.username.startswith("expired-")
+            ),
+            None,
+        )
+        if user is None:
+            return
+        language = (
+            Membership.objects.filter(user=user, is_owner=True)
+            .values_list("organization__language", flat=True)
+            .first()
+        ) or "ko"
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action=AccountAction.VERIFICATION_RESENT,
+            payload={"user": user.pk},
+        )
+        user_id = user.pk
+        transaction.on_commit(
+            lambda: emails.send_email_verification(user_id=user_id, language=language)
+        )
+
+
+def password_reset_allowed(*, email: str, source: str = "") -> bool:
+    """Whether another password-reset link may go to ``email`` now: the same budgets as the
+    confirmation link, counted whether or not the address has an account."""
+    email = email.strip().lower()
+    by_address = throttle_hit("password-reset-address", email, RESEND_PER_ADDRESS)
+    by_source = throttle_hit("password-reset-source", source or "-", RESEND_PER_SOURCE)
+    return by_address.allowed and by_source.allowed
+
+
 def unverified_sign_ups_expire(*, now: dt.datetime | None = None) -> int:
     """Sign-ups whose address was not confirmed within the link's lifetime give up their user
     name, address and registration number for good (the rows stay: the audit chain names
@@ -324,7 +387,14 @@ def invitation_send(*, organization: Organization, by: Any, email: str) -> str:
 
 def invitation_read(*, token: str) -> tuple[Organization, str]:
     """The organisation and email address an invitation link is for, or ``InvalidInput``."""
-    invalid = InvalidInput({"token": _("This invitation is not valid or has expired.")})
+    invalid = InvalidInput(
+        {
+            "token": _(
+                "This invitation is not valid or has expired (invitations work for 14 days). Ask "
+                "the colleague who invited you to send a new one from their organisation page."
+            )
+        }
+    )
     try:
         data = tokens.invitation_token_read(token)
     except signing.BadSignature as error:

@@ -21,8 +21,9 @@ from accounts import forms, services
 from accounts.access import SecondFactorPageMixin, next_url
 from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri, works_in_review
 from applications.models import Membership
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, RateLimited
 from core.mail import site_link
+from core.throttle import client_address
 
 
 class SignUpView(View):
@@ -59,7 +60,41 @@ class SignUpView(View):
 class SignUpSentView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         email = request.session.get("signup_email", "")
-        return render(request, "accounts/signup_sent.html", {"email": email})
+        form = forms.ResendVerificationForm(initial={"email": email})
+        return render(request, "accounts/signup_sent.html", {"email": email, "form": form})
+
+
+class VerificationResendView(View):
+    """Send the confirmation link again (from the sent page, a dead link or the sign-in page).
+    The same answer for every address; a few requests an hour per address and per source."""
+
+    template_name = "accounts/verification_resend.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ResendVerificationForm(initial={"email": request.session.get("signup_email")})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ResendVerificationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.email_verification_resend(
+                    email=form.cleaned_data["email"], source=client_address(request)
+                )
+            except RateLimited as error:
+                form.add_error("email", error.message)
+                return render(request, self.template_name, {"form": form}, status=429)
+            request.session["signup_email"] = form.cleaned_data["email"]
+            messages.success(
+                request,
+                _(
+                    "If an account waiting for confirmation uses %(email)s, we have sent it a "
+                    "new link. Links sent earlier keep working."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("signup-sent")
+        return render(request, self.template_name, {"form": form}, status=400)
 
 
 class VerifyEmailView(View):
@@ -70,7 +105,7 @@ class VerifyEmailView(View):
             return render(
                 request,
                 "accounts/verify_failed.html",
-                {"message": error.errors.get("token", [""])[0]},
+                {"message": error.errors.get("token", [""])[0], "resend": True},
                 status=400,
             )
         messages.success(request, _("Your email address is confirmed. You can sign in now."))
@@ -101,6 +136,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        """A few links an hour per address and per source; beyond that the page reads the same
+        (it never says whether the address has an account) but nothing is sent."""
+        if not services.password_reset_allowed(
+            email=form.cleaned_data["email"], source=client_address(self.request)
+        ):
+            return redirect(self.get_success_url())
         self.extra_email_context = {"site_url": site_link("")}
         return super().form_valid(form)
 

@@ -66,3 +66,9 @@ class WrongState(Conflict):
 
 class StaleVersion(Conflict):
     """The case changed since the form or request was prepared (optimistic locking)."""
+
+
+class RateLimited(DomainError):
+    """Asked too often in a short time (e.g. emails sent again): wait, then try again."""
+
+    status_code = 429
