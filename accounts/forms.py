@@ -62,6 +62,14 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
         choices=Language.choices,
         widget=forms.RadioSelect,
     )
+    privacy_consent = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _(
+                "Agree to the collection and use of your personal data to create an account."
+            )
+        },
+    )
 
     field_order = [
         "full_name",
@@ -73,6 +81,7 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
         "representative",
         "address",
         "language",
+        "privacy_consent",
     ]
 
     def clean_registration_number(self) -> str:
@@ -80,6 +89,16 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
+
+
+class PrivacyConsentForm(AccessibleForm):
+    version = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    agree = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _("Agree to the notice to go on, or sign out."),
+        },
+    )
 
 
 class ResendVerificationForm(AccessibleForm):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import emails, tokens
+from accounts import consent, emails, tokens
 from accounts.twofactor import DEVICE_NAME, confirmed_device, needs_second_factor
 from accounts.vocabulary import AccountAction
 from applications.audit import audit_record
@@ -116,6 +116,7 @@ def applicant_sign_up(
     representative: str,
     address: str,
     language: str,
+    privacy_consent: str,
 ) -> Any:
     """A person registers with their organisation and becomes its first member (who may invite
     colleagues). The account stays inactive until the emailed verification link is followed.
@@ -143,6 +144,10 @@ def applicant_sign_up(
             problems[field] = _("This field is required.")
     if language not in ("ko", "en"):
         problems["language"] = _("Choose Korean or English.")
+    if privacy_consent != consent.CURRENT:
+        problems["privacy_consent"] = _(
+            "Agree to the collection and use of your personal data to create an account."
+        )
     if problems:
         raise InvalidInput(problems)
     user_model = get_user_model()
@@ -176,7 +181,14 @@ def applicant_sign_up(
             actor=user,
             actor_role=Role.APPLICANT,
             action=AccountAction.ORGANIZATION_REGISTERED,
-            payload={"organization": organization.pk, "registration_number": brn},
+            # The agreement to the personal-data notice is recorded with the sign-up itself:
+            # which version, read in which language, at the event's time (accounts/consent.py).
+            payload={
+                "organization": organization.pk,
+                "registration_number": brn,
+                "privacy_consent": privacy_consent,
+                "privacy_consent_language": language,
+            },
         )
         user_id = user.pk
         transaction.on_commit(
@@ -301,6 +313,23 @@ def email_verification_resend(*, email: str, source: str = "") -> None:
         user_id = user.pk
         transaction.on_commit(
             lambda: emails.send_email_verification(user_id=user_id, language=language)
+        )
+
+
+def privacy_consent_give(*, user: Any, version: str, language: str) -> None:
+    """A signed-in person agrees to the current personal-data notice (after it changed):
+    recorded on the audit chain with the version and the language it was read in."""
+    if version != consent.CURRENT:
+        raise InvalidInput(
+            {"agree": _("The notice changed while you were reading it. Read it again.")}
+        )
+    with transaction.atomic():
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action=AccountAction.PRIVACY_CONSENT_GIVEN,
+            payload={"version": version, "language": language if language == "en" else "ko"},
         )
 
 

@@ -11,14 +11,16 @@ import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts import forms, services
-from accounts.access import SecondFactorPageMixin, next_url
+from accounts import consent, forms, services
+from accounts.access import SecondFactorPageMixin, SignedInMixin, StaffMixin, next_url
 from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri, works_in_review
 from applications.models import Membership
 from core.errors import DomainError, InvalidInput, RateLimited
@@ -32,7 +34,7 @@ class SignUpView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("ko", "en") else "ko"
         form = forms.SignUpForm(initial={"language": language})
-        return render(request, self.template_name, {"form": form})
+        return render(request, self.template_name, {"form": form, "notice": consent.current()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = forms.SignUpForm(request.POST)
@@ -48,13 +50,16 @@ class SignUpView(View):
                     representative=data["representative"],
                     address=data["address"],
                     language=data["language"],
+                    privacy_consent=consent.CURRENT,
                 )
             except InvalidInput as error:
                 form.put_errors(error.errors)
             else:
                 request.session["signup_email"] = data["email"]
                 return redirect("signup-sent")
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(
+            request, self.template_name, {"form": form, "notice": consent.current()}, status=400
+        )
 
 
 class SignUpSentView(View):
@@ -110,6 +115,61 @@ class VerifyEmailView(View):
             )
         messages.success(request, _("Your email address is confirmed. You can sign in now."))
         return redirect("login")
+
+
+class PrivacyConsentView(SignedInMixin):
+    """The personal-data notice changed since this person agreed: read and agree again before
+    going on (``consent_gate.PrivacyConsentMiddleware`` sends them here)."""
+
+    template_name = "accounts/privacy_consent.html"
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        context = {
+            "form": form,
+            "notice": consent.current(),
+            "agreement": consent.consent_of(request.user),
+            "next": safe_next(request),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, forms.PrivacyConsentForm(initial={"version": consent.CURRENT}))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.PrivacyConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.privacy_consent_give(
+                    user=request.user,
+                    version=form.cleaned_data["version"],
+                    language=request.LANGUAGE_CODE,
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                request.session[consent.SESSION_KEY] = consent.CURRENT
+                return redirect(safe_next(request))
+        return self._render(request, form, status=400)
+
+
+class PrivacyConsentsView(StaffMixin):
+    """Staff: who agreed to which version of the personal-data notice, and when."""
+
+    template_name = "accounts/privacy_consents.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        page = Paginator(consent.agreements(), 50).get_page(request.GET.get("page"))
+        context = {"page": page, "current": consent.current(), "versions": consent.VERSIONS}
+        return render(request, self.template_name, context)
+
+
+def safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("apply-dashboard")
 
 
 class LoginView(auth_views.LoginView):

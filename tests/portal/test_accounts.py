@@ -26,6 +26,7 @@ SIGN_UP = {
     "representative": "Kim Minji",
     "address": "Seoul",
     "language": "en",
+    "privacy_consent": "on",
 }
 
 
