@@ -78,6 +78,11 @@ def _deadline(app: Application) -> str:
 
 
 def _next(app: Application) -> str:
+    if app.status not in DEADLINE_RUNS and app.status != S.SUPPLEMENT_REQUESTED:
+        return gettext(
+            "The review of this application is over: the case page in the portal shows the "
+            "outcome, its letter and what you must do now."
+        )
     if app.track.kind == TrackKind.CONFIRMATION:
         return gettext(
             "The ministry checks whether a regulation or permit applies to your service and "

@@ -25,6 +25,10 @@ class Sample(VersionForm):
         label="Kind", choices=[("a", "A"), ("b", "B")], widget=django_forms.RadioSelect
     )
     note = django_forms.CharField(label="Note", required=False)
+    agree = django_forms.BooleanField(
+        label="I agree to the terms.",
+        error_messages={"required": "Agree to the terms to go on."},
+    )
 
 
 def test_each_message_is_named_after_its_field_and_links_to_it():
@@ -36,6 +40,8 @@ def test_each_message_is_named_after_its_field_and_links_to_it():
     assert '<a href="#id_kind_0">Kind: This field is required.</a>' in items
     # a hidden field has nothing to link to: the message stands on its own
     assert "Enter a whole number." in items
+    # a box to tick: its message already says what to tick
+    assert '<a href="#id_agree">Agree to the terms to go on.</a>' in items
     assert not any("Note" in item for item in items)
 
 

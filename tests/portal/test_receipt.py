@@ -12,8 +12,9 @@ import pytest
 import time_machine
 
 from applications import services
+from applications.workflow import ApplicationStatus as S
 from documents.services import document_upload
-from tests.builders import draft
+from tests.builders import draft, drive
 from tests.portal.samples import PDF
 
 SEOUL = zoneinfo.ZoneInfo("Asia/Seoul")
@@ -100,3 +101,13 @@ def test_a_draft_has_no_receipt(client, world):
     client.force_login(world.applicant)
     assert client.get(f"/apply/{app.pk}/receipt.pdf").status_code == 404
     assert "receipt.pdf" not in client.get(f"/apply/{app.pk}/").content.decode()
+
+
+def test_after_the_review_the_receipt_says_the_review_is_over(client, world):
+    world.organization.language = "en"
+    world.organization.save()
+    app = drive(world, S.REJECTED)
+    client.force_login(world.applicant)
+    text = pdf_text(client.get(f"/apply/{app.pk}/receipt.pdf").content)
+    assert "The review of this application is over" in text
+    assert "No deadline runs now" in text
