@@ -103,7 +103,11 @@ def current() -> ConsentVersion:
 SESSION_KEY = "privacy_consent"  # the version this session's person is known to have agreed to
 
 # Where an agreement is recorded: with the sign-up itself, or later on its own.
-AGREEMENT_ACTIONS = (AccountAction.ORGANIZATION_REGISTERED, AccountAction.PRIVACY_CONSENT_GIVEN)
+AGREEMENT_ACTIONS = (
+    AccountAction.ORGANIZATION_REGISTERED,
+    AccountAction.MEMBER_JOINED,
+    AccountAction.PRIVACY_CONSENT_GIVEN,
+)
 
 
 @dataclass(frozen=True)
@@ -117,8 +121,8 @@ class Agreement:
 def _agreement(event: AuditEvent) -> Agreement | None:
     payload = event.payload if isinstance(event.payload, dict) else {}
     version = payload.get("privacy_consent") or payload.get("version")
-    if event.action == AccountAction.ORGANIZATION_REGISTERED and not payload.get("privacy_consent"):
-        return None  # a sign-up from before consent was asked
+    if event.action != AccountAction.PRIVACY_CONSENT_GIVEN and not payload.get("privacy_consent"):
+        return None  # a sign-up or join from before consent was asked, or by a signed-in person
     if not version:
         return None
     language = payload.get("privacy_consent_language") or payload.get("language") or ""
@@ -166,6 +170,6 @@ def must_agree_again(user: Any) -> bool:
     return agreement.version != CURRENT
 
 
-# Off while accounts made before consent existed (demo personas, operator-made accounts and
-# invited colleagues, whose invitation page does not ask yet) are brought over; docs/portal.md.
+# Off while accounts made before consent existed (demo personas, operator-made accounts) are
+# brought over; docs/portal.md.
 ASK_ACCOUNTS_WITHOUT_CONSENT = False

@@ -137,7 +137,15 @@ class InvitationForm(AccessibleForm):
 
 class InvitationAcceptForm(AccessibleForm, PasswordPairMixin):
     full_name = text(150, required=True, label=_("Your full name"))
-    field_order = ["full_name", "password1", "password2"]
+    privacy_consent = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _(
+                "Agree to the collection and use of your personal data to create an account."
+            )
+        },
+    )
+    field_order = ["full_name", "password1", "password2", "privacy_consent"]
 
 
 # --- two-factor sign-in ------------------------------------------------------------------------

@@ -435,12 +435,20 @@ def invitation_read(*, token: str) -> tuple[Organization, str]:
 
 
 def invitation_accept(
-    *, token: str, by: Any = None, full_name: str = "", password: str = ""
+    *,
+    token: str,
+    by: Any = None,
+    full_name: str = "",
+    password: str = "",
+    privacy_consent: str = "",
+    language: str = "ko",
 ) -> Any:
     """The invited person joins: signed in with the invited address, or as a new account (the
-    invitation link proves the address, so it is active at once)."""
+    invitation link proves the address, so it is active at once) that agrees to the current
+    personal-data notice, recorded with the join."""
     organization, email = invitation_read(token=token)
     with transaction.atomic():
+        agreed: dict[str, str] = {}  # a new account's agreement, recorded with the join
         if by is not None and getattr(by, "is_authenticated", False):
             if (by.email or "").lower() != email:
                 raise NotPermitted(
@@ -468,12 +476,25 @@ def invitation_accept(
                 )
             if not full_name.strip():
                 raise InvalidInput({"full_name": _("Enter your full name.")})
+            if privacy_consent != consent.CURRENT:
+                raise InvalidInput(
+                    {
+                        "privacy_consent": _(
+                            "Agree to the collection and use of your personal data to create "
+                            "an account."
+                        )
+                    }
+                )
             user = get_user_model()(
                 username=email, email=email, first_name=full_name.strip()[:150], is_active=True
             )
             _check_password(password, user)
             user.set_password(password)
             user.save()
+            agreed = {
+                "privacy_consent": privacy_consent,
+                "privacy_consent_language": "en" if language == "en" else "ko",
+            }
         _join_applicants(user)
         _membership, created = Membership.objects.get_or_create(
             user=user, organization=organization, defaults={"is_owner": False}
@@ -484,7 +505,7 @@ def invitation_accept(
                 actor=user,
                 actor_role=Role.APPLICANT,
                 action=AccountAction.MEMBER_JOINED,
-                payload={"organization": organization.pk},
+                payload={"organization": organization.pk, **agreed},
             )
     return user
 

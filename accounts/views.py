@@ -274,7 +274,12 @@ class InvitationAcceptView(View):
 
     def _context(self, token: str, form: Any) -> dict[str, Any]:
         organization, email = services.invitation_read(token=token)
-        return {"organization": organization, "email": email, "form": form}
+        return {
+            "organization": organization,
+            "email": email,
+            "form": form,
+            "notice": consent.current(),
+        }
 
     def _invalid(self, request: HttpRequest, error: InvalidInput) -> HttpResponse:
         return render(
@@ -308,6 +313,8 @@ class InvitationAcceptView(View):
                     token=token,
                     full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"],
+                    privacy_consent=consent.CURRENT,
+                    language=request.LANGUAGE_CODE,
                 )
                 messages.success(request, _("Your account is ready. Sign in to continue."))
                 return redirect("login")

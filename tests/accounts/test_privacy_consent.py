@@ -122,3 +122,30 @@ def test_staff_see_who_agreed_to_what_and_the_public_does_not(client, world):
     assert [(a.user.email, a.version) for a in rows] == [("minji@example.test", consent.CURRENT)]
     page = signed_in(world.auditor).get(reverse("privacy-consents")).content.decode()
     assert "minji@example.test" in page and consent.CURRENT in page
+
+
+def test_a_colleague_joining_by_invitation_agrees_too(
+    client, world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.portal.test_accounts import link_in
+
+    client.force_login(world.applicant)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("organization"), {"email": "park@example.test"})
+    client.logout()
+    url = link_in(mail.outbox[-1])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert escape(consent.current().en.refusal) in page
+    data = {
+        "full_name": "Park",
+        "password1": "joined-Passphrase-5",
+        "password2": "joined-Passphrase-5",
+    }
+    refused = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and 'href="#id_privacy_consent"' in refused.content.decode()
+    assert not User.objects.filter(email="park@example.test").exists()
+    client.post(url, {**data, "privacy_consent": "on"})
+    park = User.objects.get(email="park@example.test")
+    assert consent.consent_of(park).version == consent.CURRENT
