@@ -62,6 +62,14 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
         choices=Language.choices,
         widget=forms.RadioSelect,
     )
+    privacy_consent = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _(
+                "Agree to the collection and use of your personal data to create an account."
+            )
+        },
+    )
 
     field_order = [
         "full_name",
@@ -73,10 +81,33 @@ class SignUpForm(AccessibleForm, PasswordPairMixin):
         "representative",
         "address",
         "language",
+        "privacy_consent",
     ]
 
     def clean_registration_number(self) -> str:
         return normalize_brn(self.cleaned_data["registration_number"])
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+
+class PrivacyConsentForm(AccessibleForm):
+    version = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    agree = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _("Agree to the notice to go on, or sign out."),
+        },
+    )
+
+
+class ResendVerificationForm(AccessibleForm):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=150,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("The address you signed up with."),
+    )
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"]).strip().lower()
@@ -106,7 +137,15 @@ class InvitationForm(AccessibleForm):
 
 class InvitationAcceptForm(AccessibleForm, PasswordPairMixin):
     full_name = text(150, required=True, label=_("Your full name"))
-    field_order = ["full_name", "password1", "password2"]
+    privacy_consent = forms.BooleanField(
+        label=_("I agree to the collection and use of my personal data as described above."),
+        error_messages={
+            "required": _(
+                "Agree to the collection and use of your personal data to create an account."
+            )
+        },
+    )
+    field_order = ["full_name", "password1", "password2", "privacy_consent"]
 
 
 # --- two-factor sign-in ------------------------------------------------------------------------

@@ -21,14 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import emails, tokens
+from accounts import consent, emails, tokens
 from accounts.twofactor import DEVICE_NAME, confirmed_device, needs_second_factor
 from accounts.vocabulary import AccountAction
 from applications.audit import audit_record
 from applications.models import AuditEvent, Membership, Organization
 from applications.roles import Role, holds_staff_powers, roles_of
 from applications.validators import normalize_brn
-from core.errors import InvalidInput, NotPermitted, NotVisible, WrongState
+from core.errors import InvalidInput, NotPermitted, NotVisible, RateLimited, WrongState
+from core.throttle import throttle_hit
 
 
 def _email_taken(email: str) -> bool:
@@ -115,6 +116,7 @@ def applicant_sign_up(
     representative: str,
     address: str,
     language: str,
+    privacy_consent: str,
 ) -> Any:
     """A person registers with their organisation and becomes its first member (who may invite
     colleagues). The account stays inactive until the emailed verification link is followed.
@@ -142,6 +144,10 @@ def applicant_sign_up(
             problems[field] = _("This field is required.")
     if language not in ("ko", "en"):
         problems["language"] = _("Choose Korean or English.")
+    if privacy_consent != consent.CURRENT:
+        problems["privacy_consent"] = _(
+            "Agree to the collection and use of your personal data to create an account."
+        )
     if problems:
         raise InvalidInput(problems)
     user_model = get_user_model()
@@ -175,7 +181,14 @@ def applicant_sign_up(
             actor=user,
             actor_role=Role.APPLICANT,
             action=AccountAction.ORGANIZATION_REGISTERED,
-            payload={"organization": organization.pk, "registration_number": brn},
+            # The agreement to the personal-data notice is recorded with the sign-up itself:
+            # which version, read in which language, at the event's time (accounts/consent.py).
+            payload={
+                "organization": organization.pk,
+                "registration_number": brn,
+                "privacy_consent": privacy_consent,
+                "privacy_consent_language": language,
+            },
         )
         user_id = user.pk
         transaction.on_commit(
@@ -248,6 +261,85 @@ def account_verify_email(*, token: str) -> Any:
             payload={"user": user.pk},
         )
     return user
+
+
+# --- sending the link again ---------------------------------------------------------------------
+# The verification-sent page (and a link that no longer works) offer to send the link again. The
+# answer is the same whether or not the address has an unconfirmed sign-up, and the budget is
+# counted per address and per source whether or not one exists, so neither tells who signed up.
+
+RESEND_PER_ADDRESS = "3/hour"  # links sent again to one address
+RESEND_PER_SOURCE = "10/hour"  # requests from one network address
+
+
+def email_verification_resend(*, email: str, source: str = "") -> None:
+    """Anyone may ask for the verification link again for an address: when an unconfirmed
+    sign-up uses it, a fresh link is emailed (after commit) and the resend is audited.
+
+    ``RateLimited`` beyond ``RESEND_PER_ADDRESS`` requests for one address or
+    ``RESEND_PER_SOURCE`` from one source (``core/throttle.py``; counted either way)."""
+    email = email.strip().lower()
+    by_address = throttle_hit("verification-resend-address", email, RESEND_PER_ADDRESS)
+    by_source = throttle_hit("verification-resend-source", source or "-", RESEND_PER_SOURCE)
+    if not (by_address.allowed and by_source.allowed):
+        raise RateLimited(
+            _("You have asked for several links already. Wait an hour, then try again.")
+        )
+    with transaction.atomic():
+        user = next(
+            (
+                holder
+                for holder in reversed(_accounts_for(email))
+                if str(holder.email).lower() == email
+                and _is_unverified_claim(holder)
+                and not holder.username.startswith("expired-")
+            ),
+            None,
+        )
+        if user is None:
+            return
+        language = (
+            Membership.objects.filter(user=user, is_owner=True)
+            .values_list("organization__language", flat=True)
+            .first()
+        ) or "ko"
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action=AccountAction.VERIFICATION_RESENT,
+            payload={"user": user.pk},
+        )
+        user_id = user.pk
+        transaction.on_commit(
+            lambda: emails.send_email_verification(user_id=user_id, language=language)
+        )
+
+
+def privacy_consent_give(*, user: Any, version: str, language: str) -> None:
+    """A signed-in person agrees to the current personal-data notice (after it changed):
+    recorded on the audit chain with the version and the language it was read in."""
+    if version != consent.CURRENT:
+        raise InvalidInput(
+            {"agree": _("The notice changed while you were reading it. Read it again.")}
+        )
+    with transaction.atomic():
+        audit_record(
+            application=None,
+            actor=user,
+            actor_role=Role.APPLICANT,
+            action=AccountAction.PRIVACY_CONSENT_GIVEN,
+            payload={"version": version, "language": language if language == "en" else "ko"},
+        )
+
+
+def password_reset_allowed(*, email: str, source: str = "") -> bool:
+    """Whether another password-reset link may go to ``email`` now: the same budgets as the
+    confirmation link, counted whether or not the address has an account."""
+    email = email.strip().lower()
+    by_address = throttle_hit("password-reset-address", email, RESEND_PER_ADDRESS)
+    by_source = throttle_hit("password-reset-source", source or "-", RESEND_PER_SOURCE)
+    return by_address.allowed and by_source.allowed
 
 
 def unverified_sign_ups_expire(*, now: dt.datetime | None = None) -> int:
@@ -324,7 +416,14 @@ def invitation_send(*, organization: Organization, by: Any, email: str) -> str:
 
 def invitation_read(*, token: str) -> tuple[Organization, str]:
     """The organisation and email address an invitation link is for, or ``InvalidInput``."""
-    invalid = InvalidInput({"token": _("This invitation is not valid or has expired.")})
+    invalid = InvalidInput(
+        {
+            "token": _(
+                "This invitation is not valid or has expired (invitations work for 14 days). Ask "
+                "the colleague who invited you to send a new one from their organisation page."
+            )
+        }
+    )
     try:
         data = tokens.invitation_token_read(token)
     except signing.BadSignature as error:
@@ -336,12 +435,20 @@ def invitation_read(*, token: str) -> tuple[Organization, str]:
 
 
 def invitation_accept(
-    *, token: str, by: Any = None, full_name: str = "", password: str = ""
+    *,
+    token: str,
+    by: Any = None,
+    full_name: str = "",
+    password: str = "",
+    privacy_consent: str = "",
+    language: str = "ko",
 ) -> Any:
     """The invited person joins: signed in with the invited address, or as a new account (the
-    invitation link proves the address, so it is active at once)."""
+    invitation link proves the address, so it is active at once) that agrees to the current
+    personal-data notice, recorded with the join."""
     organization, email = invitation_read(token=token)
     with transaction.atomic():
+        agreed: dict[str, str] = {}  # a new account's agreement, recorded with the join
         if by is not None and getattr(by, "is_authenticated", False):
             if (by.email or "").lower() != email:
                 raise NotPermitted(
@@ -369,12 +476,25 @@ def invitation_accept(
                 )
             if not full_name.strip():
                 raise InvalidInput({"full_name": _("Enter your full name.")})
+            if privacy_consent != consent.CURRENT:
+                raise InvalidInput(
+                    {
+                        "privacy_consent": _(
+                            "Agree to the collection and use of your personal data to create "
+                            "an account."
+                        )
+                    }
+                )
             user = get_user_model()(
                 username=email, email=email, first_name=full_name.strip()[:150], is_active=True
             )
             _check_password(password, user)
             user.set_password(password)
             user.save()
+            agreed = {
+                "privacy_consent": privacy_consent,
+                "privacy_consent_language": "en" if language == "en" else "ko",
+            }
         _join_applicants(user)
         _membership, created = Membership.objects.get_or_create(
             user=user, organization=organization, defaults={"is_owner": False}
@@ -385,7 +505,7 @@ def invitation_accept(
                 actor=user,
                 actor_role=Role.APPLICANT,
                 action=AccountAction.MEMBER_JOINED,
-                payload={"organization": organization.pk},
+                payload={"organization": organization.pk, **agreed},
             )
     return user
 

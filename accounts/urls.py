@@ -7,8 +7,11 @@ from accounts import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("signup/", views.SignUpView.as_view(), name="signup"),
     path("signup/sent/", views.SignUpSentView.as_view(), name="signup-sent"),
+    path("signup/resend/", views.VerificationResendView.as_view(), name="verification-resend"),
     path("verify/<str:token>/", views.VerifyEmailView.as_view(), name="account-verify"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("privacy/", views.PrivacyConsentView.as_view(), name="privacy-consent"),
+    path("privacy/agreements/", views.PrivacyConsentsView.as_view(), name="privacy-consents"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -11,18 +11,21 @@ import django_otp
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
-from accounts import forms, services
-from accounts.access import SecondFactorPageMixin, next_url
+from accounts import consent, forms, services
+from accounts.access import SecondFactorPageMixin, SignedInMixin, StaffMixin, next_url
 from accounts.twofactor import confirmed_device, key_for_humans, qr_data_uri, works_in_review
 from applications.models import Membership
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, RateLimited
 from core.mail import site_link
+from core.throttle import client_address
 
 
 class SignUpView(View):
@@ -31,7 +34,7 @@ class SignUpView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         language = request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("ko", "en") else "ko"
         form = forms.SignUpForm(initial={"language": language})
-        return render(request, self.template_name, {"form": form})
+        return render(request, self.template_name, {"form": form, "notice": consent.current()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = forms.SignUpForm(request.POST)
@@ -47,19 +50,56 @@ class SignUpView(View):
                     representative=data["representative"],
                     address=data["address"],
                     language=data["language"],
+                    privacy_consent=consent.CURRENT,
                 )
             except InvalidInput as error:
                 form.put_errors(error.errors)
             else:
                 request.session["signup_email"] = data["email"]
                 return redirect("signup-sent")
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(
+            request, self.template_name, {"form": form, "notice": consent.current()}, status=400
+        )
 
 
 class SignUpSentView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         email = request.session.get("signup_email", "")
-        return render(request, "accounts/signup_sent.html", {"email": email})
+        form = forms.ResendVerificationForm(initial={"email": email})
+        return render(request, "accounts/signup_sent.html", {"email": email, "form": form})
+
+
+class VerificationResendView(View):
+    """Send the confirmation link again (from the sent page, a dead link or the sign-in page).
+    The same answer for every address; a few requests an hour per address and per source."""
+
+    template_name = "accounts/verification_resend.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ResendVerificationForm(initial={"email": request.session.get("signup_email")})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.ResendVerificationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.email_verification_resend(
+                    email=form.cleaned_data["email"], source=client_address(request)
+                )
+            except RateLimited as error:
+                form.add_error("email", error.message)
+                return render(request, self.template_name, {"form": form}, status=429)
+            request.session["signup_email"] = form.cleaned_data["email"]
+            messages.success(
+                request,
+                _(
+                    "If an account waiting for confirmation uses %(email)s, we have sent it a "
+                    "new link. Links sent earlier keep working."
+                )
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("signup-sent")
+        return render(request, self.template_name, {"form": form}, status=400)
 
 
 class VerifyEmailView(View):
@@ -70,11 +110,66 @@ class VerifyEmailView(View):
             return render(
                 request,
                 "accounts/verify_failed.html",
-                {"message": error.errors.get("token", [""])[0]},
+                {"message": error.errors.get("token", [""])[0], "resend": True},
                 status=400,
             )
         messages.success(request, _("Your email address is confirmed. You can sign in now."))
         return redirect("login")
+
+
+class PrivacyConsentView(SignedInMixin):
+    """The personal-data notice changed since this person agreed: read and agree again before
+    going on (``consent_gate.PrivacyConsentMiddleware`` sends them here)."""
+
+    template_name = "accounts/privacy_consent.html"
+
+    def _render(self, request: HttpRequest, form: Any, status: int = 200) -> HttpResponse:
+        context = {
+            "form": form,
+            "notice": consent.current(),
+            "agreement": consent.consent_of(request.user),
+            "next": safe_next(request),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, forms.PrivacyConsentForm(initial={"version": consent.CURRENT}))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = forms.PrivacyConsentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.privacy_consent_give(
+                    user=request.user,
+                    version=form.cleaned_data["version"],
+                    language=request.LANGUAGE_CODE,
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                request.session[consent.SESSION_KEY] = consent.CURRENT
+                return redirect(safe_next(request))
+        return self._render(request, form, status=400)
+
+
+class PrivacyConsentsView(StaffMixin):
+    """Staff: who agreed to which version of the personal-data notice, and when."""
+
+    template_name = "accounts/privacy_consents.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        page = Paginator(consent.agreements(), 50).get_page(request.GET.get("page"))
+        context = {"page": page, "current": consent.current(), "versions": consent.VERSIONS}
+        return render(request, self.template_name, context)
+
+
+def safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("apply-dashboard")
 
 
 class LoginView(auth_views.LoginView):
@@ -101,6 +196,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def form_valid(self, form: Any) -> HttpResponse:
+        """A few links an hour per address and per source; beyond that the page reads the same
+        (it never says whether the address has an account) but nothing is sent."""
+        if not services.password_reset_allowed(
+            email=form.cleaned_data["email"], source=client_address(self.request)
+        ):
+            return redirect(self.get_success_url())
         self.extra_email_context = {"site_url": site_link("")}
         return super().form_valid(form)
 
@@ -173,7 +274,12 @@ class InvitationAcceptView(View):
 
     def _context(self, token: str, form: Any) -> dict[str, Any]:
         organization, email = services.invitation_read(token=token)
-        return {"organization": organization, "email": email, "form": form}
+        return {
+            "organization": organization,
+            "email": email,
+            "form": form,
+            "notice": consent.current(),
+        }
 
     def _invalid(self, request: HttpRequest, error: InvalidInput) -> HttpResponse:
         return render(
@@ -207,6 +313,8 @@ class InvitationAcceptView(View):
                     token=token,
                     full_name=form.cleaned_data["full_name"],
                     password=form.cleaned_data["password1"],
+                    privacy_consent=consent.CURRENT,
+                    language=request.LANGUAGE_CODE,
                 )
                 messages.success(request, _("Your account is ready. Sign in to continue."))
                 return redirect("login")

@@ -15,6 +15,8 @@ class AccountAction(models.TextChoices):
     MEMBER_JOINED = "member_joined"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled"
     SIGN_UP_EXPIRED = "sign_up_expired"
+    VERIFICATION_RESENT = "verification_resent"
+    PRIVACY_CONSENT_GIVEN = "privacy_consent_given"
 
 
 # Account events belong to no case, so no case timeline shows them to the applicant.
@@ -25,4 +27,6 @@ ACCOUNT_WORDING: dict[str, Wording] = {
     AccountAction.MEMBER_JOINED: Wording(_("Colleague joined the organisation"), None),
     AccountAction.TWO_FACTOR_ENROLLED: Wording(_("Two-factor sign-in set up"), None),
     AccountAction.SIGN_UP_EXPIRED: Wording(_("Unconfirmed sign-up expired"), None),
+    AccountAction.VERIFICATION_RESENT: Wording(_("Confirmation link sent again"), None),
+    AccountAction.PRIVACY_CONSENT_GIVEN: Wording(_("Agreed to the personal data notice"), None),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import CharField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.utils.translation import gettext as _
 
 from api.models import ApiAccessLog
@@ -14,13 +14,15 @@ from applications.models import (
     AuditEvent,
     Consultation,
     Decision,
+    DecisionKind,
     ExtensionRequest,
     LawAmendmentRequest,
     Recommendation,
     RegulationConcerned,
 )
 from applications.selectors import applications_visible_to
-from applications.visibility import NOTHING, scope_of
+from applications.visibility import NOTHING, reads_deliberation, scope_of
+from applications.vocabulary import applicant_detailed_actions
 from core.errors import NotVisible
 from documents.models import Letter
 
@@ -36,7 +38,9 @@ def api_applications_for(*, user: Any) -> QuerySet[Application]:
 
 def api_application_detail_for(*, user: Any, reference: str) -> Application:
     """One submitted case with everything the auditor's detail shows, in a fixed number of
-    queries; ``NotVisible`` when it does not exist for this user."""
+    queries; ``NotVisible`` when it does not exist for this user. An applicant's token reads no
+    internal deliberation: no consultations, no recommendation, only the events it may read."""
+    internal = reads_deliberation(user)
     app = (
         api_applications_for(user=user)
         .prefetch_related(
@@ -46,10 +50,22 @@ def api_application_detail_for(*, user: Any, reference: str) -> Application:
             ),
             Prefetch(
                 "consultations",
-                queryset=Consultation.objects.select_related("ministry", "answered_by"),
+                queryset=Consultation.objects.select_related("ministry", "answered_by")
+                if internal
+                else Consultation.objects.none(),
             ),
-            Prefetch("recommendations", queryset=Recommendation.objects.select_related("officer")),
-            Prefetch("decisions", queryset=decisions_register().order_by("decided_at", "id")),
+            Prefetch(
+                "recommendations",
+                queryset=Recommendation.objects.select_related("officer")
+                if internal
+                else Recommendation.objects.none(),
+            ),
+            Prefetch(
+                "decisions",
+                queryset=decisions_readable_by(user, decisions_register()).order_by(
+                    "decided_at", "id"
+                ),
+            ),
             Prefetch(
                 "extension_requests",
                 queryset=ExtensionRequest.objects.select_related("decided_by").order_by(
@@ -63,7 +79,7 @@ def api_application_detail_for(*, user: Any, reference: str) -> Application:
                 ),
             ),
             Prefetch("letters", queryset=letters_with_links().order_by("created_at", "id")),
-            Prefetch("events", queryset=events_feed().order_by("seq")),
+            Prefetch("events", queryset=events_readable_by(user, events_feed().order_by("seq"))),
         )
         .filter(reference=reference)
         .first()
@@ -78,16 +94,25 @@ def events_feed() -> QuerySet[AuditEvent]:
     return AuditEvent.objects.select_related("application").order_by("seq")
 
 
+def events_readable_by(user: Any, events: QuerySet[AuditEvent]) -> QuerySet[AuditEvent]:
+    """Staff read every event of a case they may read; an applicant only those whose whole
+    record is theirs to read (no internal working events, no deliberation: their payloads hold
+    opinions, reasons and who was assigned)."""
+    if reads_deliberation(user):
+        return events
+    return events.filter(action__in=applicant_detailed_actions())
+
+
 def events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
     """Auditors read the whole chain (account events too); others the events of the cases they
-    may read."""
+    may read (applicants without internal records)."""
     scope = scope_of(user)
     if scope == NOTHING:
         return AuditEvent.objects.none()
     if scope.everything:
-        return events_feed()
+        return events_readable_by(user, events_feed())
     visible = api_applications_for(user=user).values("pk")
-    return events_feed().filter(application__in=visible)
+    return events_readable_by(user, events_feed().filter(application__in=visible))
 
 
 def letters_with_links() -> QuerySet[Letter]:
@@ -127,12 +152,22 @@ def decisions_register() -> QuerySet[Decision]:
     )
 
 
+def decisions_readable_by(user: Any, decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    """Staff read every decision; an applicant those a letter discloses (not the committee's
+    remand to the officer, an internal step with internal reasons) and not who recommended."""
+    if reads_deliberation(user):
+        return decisions
+    return decisions.exclude(kind=DecisionKind.REMAND).annotate(
+        recommender=Value(None, output_field=CharField())
+    )
+
+
 def decisions_visible_to(*, user: Any) -> QuerySet[Decision]:
     """The decisions register, limited to the cases the user may read."""
     scope = scope_of(user)
     if scope == NOTHING:
         return Decision.objects.none()
     if scope.everything:
-        return decisions_register()
+        return decisions_readable_by(user, decisions_register())
     visible = api_applications_for(user=user).values("pk")
-    return decisions_register().filter(application__in=visible)
+    return decisions_readable_by(user, decisions_register().filter(application__in=visible))

@@ -210,7 +210,9 @@ class ApplicationApi(ApiView, viewsets.ReadOnlyModelViewSet[Application]):
         query = query_params(HistoryQuery, request)
         app = application_get_for(user=request.user, reference=reference)
         at = query.get("as_of") or timezone.now()
-        events = selectors.events_feed().filter(application=app, occurred_at__lte=at)
+        events = selectors.events_readable_by(
+            request.user, selectors.events_feed().filter(application=app, occurred_at__lte=at)
+        )
         page = _event_page(
             request, events, after_seq=query["after_seq"], before_seq=None, limit=query["limit"]
         )

@@ -18,6 +18,7 @@ from django_tasks import task
 
 from applications import vocabulary
 from applications.models import Application, AuditEvent, Organization
+from applications.workflow import ApplicationStatus
 from core.mail import send_templated, site_link
 
 
@@ -34,6 +35,18 @@ def recipients(organization: Organization) -> list[str]:
 
 def _local_date(app: Application, moment: dt.datetime | None) -> str:
     return formats.date_format(app.program.local_date(moment), "DATE_FORMAT") if moment else ""
+
+
+def status_text(app: Application) -> str:
+    """The case's status as the applicant reads it: a case closed because a supplement request
+    lapsed was returned (반려) by the ministry, not withdrawn by the applicant."""
+    returned = (
+        app.status == ApplicationStatus.WITHDRAWN
+        and app.supplement_requests.filter(lapsed_at__isnull=False).exists()
+    )
+    return (
+        str(_("Returned (no supplement by the deadline)")) if returned else app.get_status_display()
+    )
 
 
 def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
@@ -59,7 +72,7 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
         "lead": notice.lead,
         "application": app,
         "reference": reference,
-        "status": app.get_status_display(),
+        "status": status_text(app),
         "deficiencies": payload.get("deficiencies") or [],
         "due": due,
         "action": event.action,

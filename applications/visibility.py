@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Q
 
 from applications.models import Application, Consultation, Membership
-from applications.roles import Role, has_role, ministry_of
+from applications.roles import Role, has_role, holds_staff_powers, ministry_of
 from applications.workflow import ApplicationStatus
 
 
@@ -90,3 +90,11 @@ def scope_of(user: Any) -> Scope:
 def can_view_application(user: Any, application: Application) -> bool:
     """Whether the user may read the case at all (pages, files, letters, API)."""
     return scope_of(user).contains(application)
+
+
+def reads_deliberation(user: Any) -> bool:
+    """Whether the reader may see a case's internal records — consultation opinions, the
+    officer's recommendation and its reasons, assignment and conflict records — besides the
+    case itself: staff, auditors and the operator; never an applicant (the applicant reads
+    what a letter discloses). Pages, emails and the API ask this."""
+    return holds_staff_powers(user)

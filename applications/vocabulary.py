@@ -29,9 +29,13 @@ class Notice:
 
 @dataclass(frozen=True)
 class Wording:
+    """``applicant_details`` False: the applicant reads that it happened, never what was said
+    (internal deliberation: opinions, the officer's recommendation, the committee's remand)."""
+
     staff: Promise
     applicant: Promise | None
     notice: Notice | None = None
+    applicant_details: bool = True
 
 
 _REGISTERED: dict[str, Wording] = {}
@@ -66,6 +70,23 @@ def registered() -> Mapping[str, Wording]:
 
 def registered_enums() -> list[type[models.TextChoices]]:
     return list(_ENUMS)
+
+
+def applicant_actions() -> list[str]:
+    """The actions the applicant reads about (a sentence on the timeline)."""
+    return [action for action, words in _REGISTERED.items() if words.applicant is not None]
+
+
+def applicant_reads_details(action: str) -> bool:
+    """Whether the applicant may read what an event records (reasons, opinions), not only that
+    it happened: never for internal events or for internal deliberation."""
+    words = _REGISTERED.get(action)
+    return words is not None and words.applicant is not None and words.applicant_details
+
+
+def applicant_detailed_actions() -> list[str]:
+    """The actions whose whole record the applicant may read (the API shows them these)."""
+    return [action for action in _REGISTERED if applicant_reads_details(action)]
 
 
 def emailed_actions() -> list[str]:
@@ -179,14 +200,19 @@ KERNEL_WORDING: dict[str, Wording] = {
             _("Your answer to the supplement request has been received; the review continues."),
         ),
     ),
+    # A lapsed supplement request returns the application (반려): the applicant did not
+    # withdraw it, so no sentence about the lapse may say so.
     AuditAction.LAPSE: Wording(
-        _("Closed: no supplement by the deadline"),
-        _("The application was closed: no answer arrived by the deadline."),
+        _("Returned: no supplement by the deadline"),
+        _(
+            "The application was returned without a review: no answer to the supplement request "
+            "arrived by the deadline."
+        ),
         Notice(
-            _("Your application %(reference)s was closed"),
+            _("Your application %(reference)s was returned"),
             _(
                 "No answer to the supplement request arrived by the deadline, so the application "
-                "is treated as withdrawn."
+                "was returned without a review. You may apply again with the missing information."
             ),
         ),
     ),
@@ -217,14 +243,17 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.CONSULTATION_REQUESTED: Wording(
         _("Opinions requested"),
         _("The ministry asked related ministries for their opinion."),
+        applicant_details=False,
     ),
     AuditAction.CONSULTATION_ANSWERED: Wording(
         _("Opinion given"),
         _("A related ministry gave its opinion."),
+        applicant_details=False,
     ),
     AuditAction.CONSULTATION_LAPSED: Wording(
         _("Opinion lapsed: no opinion (deemed)"),
         _("A related ministry gave no opinion in time (deemed no opinion)."),
+        applicant_details=False,
     ),
     AuditAction.ANSWER_CONFIRMATION: Wording(
         _("Confirmation answered"),
@@ -248,6 +277,7 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.RECOMMEND: Wording(
         _("Recommended to the committee"),
         _("The case was put to the committee."),
+        applicant_details=False,
     ),
     AuditAction.APPROVE: Wording(
         _("Approved"),
@@ -274,6 +304,7 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.REMAND: Wording(
         _("Sent back for review"),
         _("The committee sent the case back for further review."),
+        applicant_details=False,
     ),
     AuditAction.REQUEST_RECONSIDERATION: Wording(
         _("Reconsideration requested"),

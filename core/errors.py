@@ -72,3 +72,9 @@ class ServiceUnavailable(Exception):
     """Something this service depends on (the object store holding the files) cannot be reached
     just now; nothing was written. Pages answer 503 with ``Retry-After`` and say what to do; the
     API answers the ``unavailable`` problem (``sandbox.views.server_error``)."""
+
+
+class RateLimited(DomainError):
+    """Asked too often in a short time (e.g. emails sent again): wait, then try again."""
+
+    status_code = 429

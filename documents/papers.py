@@ -50,3 +50,20 @@ def paper_render(spec: PaperSpec) -> bytes:
     finally:
         letters.release_memory()
     return signing.seal(pdf, reason=f"{spec.reference} {spec.title}", location=spec.location)
+
+
+def paper_render_unsealed(spec: PaperSpec) -> bytes:
+    """The PDF for ``spec`` without a seal: for papers made afresh on every download from
+    recorded facts (an applicant's receipt), which are no act of the authority and whose bytes
+    change with the date they are printed. Pure."""
+    from documents import letters  # WeasyPrint loads only where papers are rendered (above)
+
+    try:
+        return letters.render_paper(
+            spec.template,
+            spec.context,
+            record_json=spec.record_json,
+            record_name=f"{spec.kind}.json",
+        )
+    finally:
+        letters.release_memory()

@@ -226,3 +226,22 @@ class ExtensionForm(AccessibleForm):
 
 class LawAmendmentForm(AccessibleForm):
     reason = long_text(LONG, required=True, label=_("Which law should change, and why"))
+
+
+class DashboardFilterForm(AccessibleForm):
+    """The dashboard's search and group filter (GET)."""
+
+    q = forms.CharField(
+        label=_("Search by reference or title"), max_length=SHORT, required=False, strip=True
+    )
+    group = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("All groups")),
+            ("action", _("Needs your action")),
+            ("review", _("In review")),
+            ("active", _("Waivers in force")),
+            ("closed", _("Closed")),
+        ],
+    )

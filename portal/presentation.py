@@ -10,15 +10,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from applications import availability, vocabulary, workflow
-from applications.models import Application, AuditEvent, RequestStatus
+from applications.models import (
+    Application,
+    AuditEvent,
+    DecisionKind,
+    RequestStatus,
+    SupplementRequest,
+)
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import TrackKind
+from core.dates import human_date
 from supervision.models import Report, ReportStatus
 
 # --- what to do next ---------------------------------------------------------------------------
@@ -58,7 +67,7 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
         return NextStep(
             gettext(
                 "The ministry asked for more information. Answer before the deadline, or "
-                "the application will be closed."
+                "the application will be returned without a review."
             ),
             deadline=_local(app, app.supplement_due_at),
             deadline_label=gettext("Answer by"),
@@ -245,6 +254,8 @@ class TimelineEntry:
 
 
 def _detail_lines(event: AuditEvent) -> list[str]:
+    if not vocabulary.applicant_reads_details(event.action):
+        return []  # internal deliberation: the applicant reads that it happened, not what was said
     payload: dict[str, Any] = event.payload or {}
     lines: list[str] = []
     if event.action == "document_uploaded" and payload.get("name"):
@@ -279,7 +290,10 @@ def current_deadline(app: Application) -> tuple[str, dt.date] | None:
     """The deadline that matters now and what it means, for the case page."""
     if app.status == S.SUPPLEMENT_REQUESTED and app.supplement_due_at:
         return (
-            gettext("Your answer is due by this date; after it the application is closed."),
+            gettext(
+                "Your answer is due by this date; after it the application is returned without "
+                "a review."
+            ),
             app.program.local_date(app.supplement_due_at),
         )
     if app.status in (S.SUBMITTED, S.UNDER_REVIEW, S.DELIBERATION) and app.due_at:
@@ -297,3 +311,179 @@ def current_deadline(app: Application) -> tuple[str, dt.date] | None:
     if window is not None:
         return gettext("You may ask for reconsideration until this date."), window
     return None
+
+
+# --- returned, not withdrawn -------------------------------------------------------------------
+# A case closed because a supplement request lapsed is "withdrawn" in the state machine, but the
+# applicant did not withdraw it: the ministry returned it (반려). Pages say so.
+
+
+def with_returned(cases: QuerySet[Application]) -> QuerySet[Application]:
+    """The cases with ``was_returned``: closed because a supplement request lapsed (one query)."""
+    lapsed = SupplementRequest.objects.filter(application=OuterRef("pk"), lapsed_at__isnull=False)
+    return cases.annotate(was_returned=Exists(lapsed))
+
+
+def was_returned(app: Application) -> bool:
+    """Whether this case was returned because a supplement request lapsed."""
+    if app.status != S.WITHDRAWN:
+        return False
+    annotated = getattr(app, "was_returned", None)
+    if annotated is not None:
+        return bool(annotated)
+    return bool(app.supplement_requests.filter(lapsed_at__isnull=False).exists())
+
+
+# --- the approved waiver, on the case page ---------------------------------------------------
+# What the committee approved — the term, the scope, the exempted provisions and the
+# conditions — is shown on the case page itself, not only inside the decision letter, with the
+# waiver's current standing in a sentence.
+
+WAIVER_STATUSES = frozenset(
+    {S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING, S.EXPIRED, S.REVOKED, S.REGULARIZED}
+)
+
+
+@dataclass
+class Waiver:
+    standing: str
+    decided_on: dt.date
+    committee_reference: str
+    legal_basis: str
+    term_start: dt.date | None
+    term_end: dt.date | None
+    original_end: dt.date | None  # the approved end, when extensions moved it
+    extensions: int
+    exempted_provisions: list[str]
+    conditions: list[str]
+    scope: list[tuple[str, str]]
+
+
+def _standing(app: Application, *, extensions: int, original_end: dt.date | None) -> str:
+    start, end = human_date(app.term_start), human_date(app.term_end)
+    if app.status == S.APPROVED:
+        if app.track.insurance_required:
+            return gettext(
+                "Approved. The waiver comes into force on %(start)s, once the ministry has "
+                "checked your liability insurance; until then the service may not run."
+            ) % {"start": start}
+        return gettext("Approved. The waiver comes into force on %(start)s.") % {"start": start}
+    if app.status == S.ACTIVE:
+        text = gettext("In force from %(start)s until %(end)s.") % {"start": start, "end": end}
+        if extensions:
+            text += " " + ngettext(
+                "Extended once; the approved term ended on %(original)s.",
+                "Extended %(count)s times; the approved term ended on %(original)s.",
+                extensions,
+            ) % {"count": extensions, "original": human_date(original_end)}
+        return text
+    if app.status == S.SUSPENDED:
+        return gettext(
+            "Suspended: the service must stop until the ministry resumes the waiver. The term "
+            "still ends on %(end)s."
+        ) % {"end": end}
+    if app.status == S.CONTINUING:
+        return gettext(
+            "The term ended on %(end)s, but the waiver stays in force until the law has been "
+            "amended."
+        ) % {"end": end}
+    if app.status == S.EXPIRED:
+        return gettext("Ended: the term ran out on %(end)s.") % {"end": end}
+    if app.status == S.REVOKED:
+        return gettext("Revoked: the waiver no longer applies and the service must stop.")
+    return gettext(
+        "No longer needed: the law has been amended and the service runs under the new law."
+    )
+
+
+def waiver(app: Application) -> Waiver | None:
+    """The approved waiver of a case (None before an approval): two queries."""
+    if app.status not in WAIVER_STATUSES:
+        return None
+    decisions = list(
+        app.decisions.filter(kind__in=[DecisionKind.APPROVAL, DecisionKind.EXTENSION]).order_by(
+            "decided_at", "pk"
+        )
+    )
+    approvals = [d for d in decisions if d.kind == DecisionKind.APPROVAL]
+    if not approvals:
+        return None
+    approval = approvals[-1]
+    extensions = sum(1 for d in decisions if d.kind == DecisionKind.EXTENSION)
+    original_end = approval.term_end if approval.term_end != app.term_end else None
+    scope = [
+        (capfirst(Application._meta.get_field(name).verbose_name), value)
+        for name, value in (
+            ("region", app.region),
+            ("scale", app.scale),
+            ("max_users", f"{app.max_users:,}" if app.max_users is not None else ""),
+        )
+    ]
+    return Waiver(
+        standing=_standing(app, extensions=extensions, original_end=original_end),
+        decided_on=app.program.local_date(approval.decided_at),
+        committee_reference=approval.committee_reference,
+        legal_basis=approval.legal_basis,
+        term_start=app.term_start,
+        term_end=app.term_end,
+        original_end=original_end,
+        extensions=extensions,
+        exempted_provisions=[str(p) for p in approval.exempted_provisions or []],
+        conditions=[str(c) for c in approval.conditions or []],
+        scope=[(label, value) for label, value in scope if value],
+    )
+
+
+# --- the dashboard's groups ------------------------------------------------------------------
+# An organisation with many cases reads them grouped by what they ask of it, the group that
+# needs action first; each group shows a few cards and links to all of its cases in pages.
+
+IN_REVIEW = frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.DELIBERATION})
+IN_FORCE = frozenset({S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING})
+
+
+@dataclass
+class Group:
+    slug: str
+    title: str
+    empty: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def group_titles() -> list[tuple[str, str, str]]:
+    """(slug, title, what an empty group says), in the order the dashboard shows them."""
+    return [
+        ("action", gettext("Needs your action"), gettext("Nothing needs your action now.")),
+        ("review", gettext("In review"), gettext("No application is being reviewed.")),
+        ("active", gettext("Waivers in force"), gettext("No waiver is in force.")),
+        ("closed", gettext("Closed"), gettext("No closed cases.")),
+    ]
+
+
+def group_of(row: dict[str, Any], *, now: dt.datetime) -> str:
+    """Which dashboard group a case's row belongs to."""
+    app: Application = row["case"]
+    report: Report | None = row.get("open_report")
+    if report is not None and (
+        report.status == ReportStatus.REVISION_REQUESTED
+        or report.period_end <= app.program.local_date(now)
+    ):
+        return "action"  # a report that can be filed now, or must be revised
+    if app.status in (S.DRAFT, S.SUPPLEMENT_REQUESTED):
+        return "action"
+    if app.status == S.REJECTED and workflow.reconsideration_open(app, now=now):
+        return "action"
+    if app.status == S.APPROVED and app.track.insurance_required and not app.insurance_proofs.all():
+        return "action"
+    if app.status in IN_REVIEW:
+        return "review"
+    if app.status in IN_FORCE:
+        return "active"
+    return "closed"
+
+
+def dashboard_groups(rows: list[dict[str, Any]], *, now: dt.datetime) -> list[Group]:
+    groups = {slug: Group(slug, title, empty) for slug, title, empty in group_titles()}
+    for row in rows:
+        groups[group_of(row, now=now)].rows.append(row)
+    return list(groups.values())

@@ -9,6 +9,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("apply/new/", views.ApplicationStartView.as_view(), name="application-start"),
     path("apply/<int:pk>/", views.ApplicationDetailView.as_view(), name="application-detail"),
     path(
+        "apply/<int:pk>/receipt.pdf",
+        views.ApplicationReceiptView.as_view(),
+        name="application-receipt",
+    ),
+    path(
         "apply/<int:pk>/step/<slug:step>/",
         views.ApplicationStepView.as_view(),
         name="application-step",

@@ -12,6 +12,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,7 +42,7 @@ from documents.services import (
     document_upload,
     supplement_answer_with_documents,
 )
-from portal import forms, presentation
+from portal import forms, presentation, receipt
 from supervision import selectors as supervision_selectors
 
 STALE_MESSAGE = gettext_lazy(
@@ -57,21 +59,36 @@ def _file(upload: UploadedFile) -> tuple[str, Any]:
 
 
 class DashboardView(LoginRequiredMixin, View):
+    """The organisation's cases grouped by what they ask of it (``presentation.group_of``): a
+    few cards a group, all of one group in pages (``?group=``), a search over reference and
+    title (``?q=``). A fixed number of queries whatever the number of cases."""
+
+    PER_GROUP = 5  # cards a group shows on the overview
+    PER_PAGE = 10  # cards a page shows when one group is chosen
+
     def get(self, request: HttpRequest) -> HttpResponse:
         if not has_role(request.user, Role.APPLICANT):
             return render(request, "portal/not_applicant.html", status=403)
-        cases = list(
+        form = forms.DashboardFilterForm(request.GET or None)
+        chosen, query = "", ""
+        if form.is_valid():
+            chosen, query = form.cleaned_data["group"], form.cleaned_data["q"]
+        cases_qs = (
             applications_visible_to(user=request.user)
             .filter(organization__memberships__user_id=int(request.user.pk or 0))
             .prefetch_related("insurance_proofs", "extension_requests", "law_amendment_requests")
             .order_by("-updated_at")
         )
+        for word in query.split():
+            cases_qs = cases_qs.filter(Q(reference__icontains=word) | Q(title__icontains=word))
+        cases = list(presentation.with_returned(cases_qs))
         now = timezone.now()
         reports = supervision_selectors.open_reports_for(cases)
         rows: list[dict[str, Any]] = [
             {
                 "case": case,
                 "next": presentation.next_step(case, now=now),
+                "open_report": reports.get(case.pk),
                 "report": presentation.report_step(reports[case.pk])
                 if case.pk in reports
                 else None,
@@ -94,11 +111,23 @@ class DashboardView(LoginRequiredMixin, View):
             ),
             key=lambda row: row["next"].deadline,
         )
-        return render(
-            request,
-            "portal/dashboard.html",
-            {"rows": rows, "next_deadline": deadlines[0] if deadlines else None},
-        )
+        groups = presentation.dashboard_groups(rows, now=now)
+        page = None
+        if chosen:
+            group = next(g for g in groups if g.slug == chosen)
+            page = Paginator(group.rows, self.PER_PAGE).get_page(request.GET.get("page"))
+            groups = [group]
+        context = {
+            "rows": rows,
+            "groups": groups,
+            "chosen": chosen,
+            "query": query,
+            "page": page,
+            "per_group": self.PER_GROUP,
+            "form": form,
+            "next_deadline": deadlines[0] if deadlines else None,
+        }
+        return render(request, "portal/dashboard.html", context)
 
 
 def _applicant_organization(request: HttpRequest) -> Any:
@@ -512,8 +541,24 @@ class ApplicationDetailView(LoginRequiredMixin, View):
             "letters": letters_of(application=app),
             "supplement": supplement,
             "regulations": app.regulations.all(),
+            "returned": presentation.was_returned(app),
+            "waiver": presentation.waiver(app),
         }
         return render(request, "portal/detail.html", context)
+
+
+class ApplicationReceiptView(LoginRequiredMixin, View):
+    """The receipt (접수증) of a submitted application, made afresh as a PDF (portal/receipt.py)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        if app.reference is None or app.submitted_at is None:
+            raise Http404(_("A draft has no receipt yet."))
+        response = HttpResponse(receipt.receipt_pdf(app), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{app.reference}.pdf"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class CaseActionView(LoginRequiredMixin, View):

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     # Before anything reads a body: its declared length against the limits below.
     "sandbox.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Applicants who agreed to an older personal-data notice agree to the current one first.
+    "accounts.consent_gate.PrivacyConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
@@ -183,6 +185,8 @@ OTP_TOTP_ISSUER = "Sandbox"
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Where Korean formats differ from Django's (sandbox/formats/ko/formats.py).
+FORMAT_MODULE_PATH = ["sandbox.formats"]
 USE_I18N = True
 USE_TZ = True
 # Times are stored in UTC; this is the zone pages fall back to. Each programme carries its own.

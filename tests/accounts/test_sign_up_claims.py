@@ -34,6 +34,7 @@ def form(email: str, **changes: str) -> dict[str, str]:
         "representative": "Kim Minji",
         "address": "Seoul",
         "language": "en",
+        "privacy_consent": "on",
         **changes,
     }
 

@@ -94,6 +94,7 @@ def test_an_applicant_signs_up_drafts_over_two_sessions_submits_answers_and_with
     page.fill("#id_representative", "Kim Minji")
     page.fill("#id_address", "Seoul")
     page.check("#id_language_1")  # English
+    page.check("#id_privacy_consent")
     page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r"/accounts/signup/sent/$"))
     accessible(page, checked)

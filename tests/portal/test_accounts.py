@@ -26,6 +26,7 @@ SIGN_UP = {
     "representative": "Kim Minji",
     "address": "Seoul",
     "language": "en",
+    "privacy_consent": "on",
 }
 
 
@@ -153,6 +154,7 @@ def test_an_owner_invites_a_colleague_who_joins_with_a_new_account(
             "full_name": "Park",
             "password1": "joined-Passphrase-5",
             "password2": "joined-Passphrase-5",
+            "privacy_consent": "on",
         },
     )
     assert response.url == reverse("login")
