@@ -16,9 +16,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
 
 from applications import availability, vocabulary, workflow
-from applications.models import Application, AuditEvent, RequestStatus
+from applications.models import Application, AuditEvent, RequestStatus, in_active_language
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import TrackKind
+from documents.models import document_type_label
 from supervision.models import Report, ReportStatus
 
 # --- what to do next ---------------------------------------------------------------------------
@@ -297,3 +298,79 @@ def current_deadline(app: Application) -> tuple[str, dt.date] | None:
     if window is not None:
         return gettext("You may ask for reconsideration until this date."), window
     return None
+
+
+# --- guidance on the track choice -----------------------------------------------------------------
+
+# Document types with a downloadable template (``portal/application_templates/<type>.<lang>.md``).
+TEMPLATE_TYPES = ("business_plan", "safety_plan", "user_protection_plan")
+
+
+@dataclass
+class TrackGuidance:
+    meaning: str
+    decides: str
+    deadlines: list[str]
+    attach: list[dict[str, Any]]
+
+
+def track_guidance(track: Any) -> TrackGuidance:
+    """What a track means, who decides, its deadlines and what to attach: the track's own data
+    (help text, programme committee, days, required documents) in the active language."""
+    from_data = in_active_language(track.help, track.help_en)
+    program = track.program
+    if track.kind == TrackKind.CONFIRMATION:
+        decides = gettext("The ministry responsible for the regulation answers.")
+        deadlines = [
+            gettext(
+                "An answer within %(days)s days of submission; without one, no regulation is "
+                "deemed to apply."
+            )
+            % {"days": track.review_days}
+        ]
+    else:
+        committee = in_active_language(program.committee, program.committee_en)
+        decides = (
+            gettext("%(committee)s decides, after the related ministries' review.")
+            % {"committee": committee}
+            if committee
+            else gettext("%(ministry)s decides.") % {"ministry": program.lead_ministry.display_name}
+        )
+        deadlines = [
+            gettext("Related ministries' review: %(days)s days.") % {"days": track.review_days}
+        ]
+        if track.agenda_days:
+            deadlines.append(
+                gettext("Put to the committee within %(days)s days of submission.")
+                % {"days": track.agenda_days}
+            )
+        if track.max_term_days:
+            deadlines.append(
+                gettext("A term of up to %(days)s days, extendable %(times)s time(s).")
+                % {"days": track.max_term_days, "times": track.max_extensions}
+            )
+    if track.similar_review_days:
+        deadlines.append(
+            gettext(
+                "A case substantially the same as an approved waiver: %(days)s days once the "
+                "ministry confirms the similarity."
+            )
+            % {"days": track.similar_review_days}
+        )
+    if track.insurance_required:
+        deadlines.append(gettext("Liability insurance is required before the test starts."))
+    attach = [
+        {
+            "label": document_type_label(code),
+            "templates": (
+                [
+                    (reverse("application-template", args=[code, "ko"]), "한국어"),
+                    (reverse("application-template", args=[code, "en"]), "English"),
+                ]
+                if code in TEMPLATE_TYPES
+                else []
+            ),
+        }
+        for code in track.required_document_types or []
+    ]
+    return TrackGuidance(from_data, decides, deadlines, attach)
