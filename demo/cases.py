@@ -4,6 +4,7 @@ and a title without a status tag. ``seed._draft`` fills a draft from the story o
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -523,6 +524,31 @@ STORIES: dict[str, Story] = {
         safety="원격 관제, 사람 감지 시 정지, 야간 경광등.",
         protection="단지 게시판과 앱에 실증 사실과 영상 보관 기간을 안내합니다.",
     ),
+}
+
+
+# The demo companies' profiles (DOMAIN §2), by business registration number.
+PROFILES: dict[str, dict[str, object]] = {
+    "220-81-12341": {
+        "company_size": "small",
+        "is_startup": True,
+        "founded_on": dt.date(2021, 3, 15),
+        "employees": 42,
+        "key_people": "김지원 대표 (자율주행 10년)\n이서준 최고기술책임자 (로봇공학 박사)",
+        "licences": "위치정보사업 신고, 통신판매업 신고",
+        "contact_person": "김지원",
+        "contact_phone": "02-555-0123",
+    },
+    "104-86-12345": {
+        "company_size": "medium",
+        "is_startup": False,
+        "founded_on": dt.date(2012, 9, 1),
+        "employees": 130,
+        "key_people": "Alex Morgan, CEO",
+        "licences": "Medical device sales registration",
+        "contact_person": "Alex Morgan",
+        "contact_phone": "+82 2 555 0456",
+    },
 }
 
 

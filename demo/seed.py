@@ -31,7 +31,7 @@ from demo import notifications as demo_notifications
 from demo import sanctions as demo_sanctions
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
-from demo.cases import STORIES, Story
+from demo.cases import PROFILES, STORIES, Story
 from demo.guidance import SIMILAR_REVIEW_DAYS, guidance_for
 from demo.register import seed_register_cases, seed_statistics
 from documents.services import document_upload
@@ -270,7 +270,11 @@ def seed_configuration() -> dict[str, Program]:
                     ),
                     # guidance and the fast review of similar cases: demo/guidance.py
                     **guidance_for(track.code),
-                    "similar_review_days": SIMILAR_REVIEW_DAYS.get(spec["code"]),
+                    "similar_review_days": (
+                        SIMILAR_REVIEW_DAYS.get(spec["code"])
+                        if track.kind == TrackKind.EXEMPTION
+                        else None
+                    ),
                 },
             )
         programs[program.code] = program
@@ -290,6 +294,7 @@ def seed_people() -> dict[str, User]:
                 "representative": rep,
                 "address": address,
                 "language": language,
+                **PROFILES.get(brn, {}),  # the company profile (demo/cases.py)
             },
         )
     users: dict[str, User] = {}

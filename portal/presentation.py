@@ -13,7 +13,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from applications import availability, vocabulary, workflow
 from applications.models import Application, AuditEvent, RequestStatus, in_active_language
@@ -117,6 +117,17 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
     if app.status == S.CONTINUING:
         return NextStep(
             gettext("Your waiver continues until the law has been amended."), url=detail
+        )
+    if (
+        app.status == S.CONFIRMED
+        and app.confirmation_outcome == workflow.ConfirmationOutcome.REGULATION_APPLIES
+    ):
+        return NextStep(
+            gettext(
+                "A regulation applies to your service. To offer it, apply for a demonstration "
+                "exemption or a temporary permit: the case page starts one prefilled from this case."
+            ),
+            url=detail,
         )
     return NextStep(gettext("This case is closed. Nothing more to do."), url=detail)
 
@@ -336,9 +347,7 @@ def track_guidance(track: Any) -> TrackGuidance:
             if committee
             else gettext("%(ministry)s decides.") % {"ministry": program.lead_ministry.display_name}
         )
-        deadlines = [
-            gettext("Related ministries' review: %(days)s days.") % {"days": track.review_days}
-        ]
+        deadlines = [gettext("Review: %(days)s days.") % {"days": track.review_days}]
         if track.agenda_days:
             deadlines.append(
                 gettext("Put to the committee within %(days)s days of submission.")
@@ -346,8 +355,14 @@ def track_guidance(track: Any) -> TrackGuidance:
             )
         if track.max_term_days:
             deadlines.append(
-                gettext("A term of up to %(days)s days, extendable %(times)s time(s).")
+                ngettext(
+                    "A term of up to %(days)s days, extendable once.",
+                    "A term of up to %(days)s days, extendable %(times)s times.",
+                    track.max_extensions,
+                )
                 % {"days": track.max_term_days, "times": track.max_extensions}
+                if track.max_extensions
+                else gettext("A term of up to %(days)s days.") % {"days": track.max_term_days}
             )
     if track.similar_review_days:
         deadlines.append(

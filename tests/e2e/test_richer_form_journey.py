@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.test import Client
 
 from applications.models import Application, CoApplicant, Membership, Organization
 from applications.roles import Role
@@ -103,12 +104,12 @@ def test_a_new_company_completes_the_richer_form_and_reads_its_submitted_copy(
     page.goto(live_server.url + "/")
     page.select_option("#language-select", language)
     page.click(".language-form button")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.email)
-    page.fill("#id_password", "pw")
-    page.click("main button[type=submit]")
-    page.wait_for_url(re.compile(r"/apply/$"))
-
+    # Signed in as the company's member (sign-up itself is the applicant journey's).
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
     page.goto(live_server.url + "/apply/new/")
     assert words["who"] in page.content()
     accessible(page, width)
