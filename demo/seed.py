@@ -558,11 +558,17 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         reasons="전력망 안정성에 대한 검증 자료가 부족합니다.",
         committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
     )
-    active(
+    lockers = active(
         "무인 로봇 택배 보관함",
         today - dt.timedelta(days=30),
         today + dt.timedelta(days=600),
     )
+    # A case citing that waiver for the fast review of similar cases (the officer answers it).
+    app = new("demonstration", "무인 로봇 택배 보관함 신도시 확대")
+    services.application_update_draft(
+        application=app, by=applicant, similar_reference=str(lockers.reference)
+    )
+    services.application_submit(application=app, by=applicant)
     app = active(
         "원격 의료기기 모니터링",
         today - dt.timedelta(days=60),
