@@ -7,6 +7,7 @@ from portal import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("apply/", views.DashboardView.as_view(), name="apply-dashboard"),
     path("apply/new/", views.ApplicationStartView.as_view(), name="application-start"),
+    path("apply/profile/", views.CompanyProfileView.as_view(), name="company-profile"),
     path(
         "apply/templates/<slug:kind>/<slug:language>/",
         views.ApplicationTemplateView.as_view(),

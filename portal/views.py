@@ -128,6 +128,34 @@ def _open_tracks() -> Any:
     )
 
 
+class CompanyProfileView(LoginRequiredMixin, View):
+    """The organisation's company profile outside any application: what prefills the next
+    one (each submitted application keeps its own copy)."""
+
+    template_name = "portal/profile.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        organization = _applicant_organization(request)
+        form = forms.CompanyForm(initial=sections.live_profile(organization))
+        return render(request, self.template_name, {"form": form, "organization": organization})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        organization = _applicant_organization(request)
+        form = forms.CompanyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_profile_update(
+                    organization=organization, by=request.user, **form.cleaned_data
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                messages.success(request, _("Your company profile was saved."))
+                return redirect("company-profile")
+        context = {"form": form, "organization": organization}
+        return render(request, self.template_name, context, status=400)
+
+
 def _with_guidance(tracks: Any) -> list[Any]:
     """The open tracks, each with its guidance (``presentation.track_guidance``)."""
     rows = list(tracks)

@@ -384,3 +384,25 @@ def test_a_draft_has_no_submitted_copy_yet(client, world):
     response = client.get(reverse("application-submitted", args=[app.pk]))
     assert response.url == reverse("application-check", args=[app.pk])
     assert Application.objects.get(pk=app.pk).status == S.DRAFT
+
+
+def test_the_profile_page_edits_the_organisation_outside_any_application(client, world):
+    client.force_login(world.applicant)
+    organisation_page = client.get(reverse("organization")).content.decode()
+    assert reverse("company-profile") in organisation_page
+    response = client.post(reverse("company-profile"), PROFILE)
+    assert response.url == reverse("company-profile")
+    world.organization.refresh_from_db()
+    assert world.organization.contact_phone == "02-1234-5678"
+    event = AuditEvent.objects.get(action="company_profile_updated")
+    assert event.application is None and event.payload["organization"] == world.organization.pk
+    refused = client.post(
+        reverse("company-profile"), {**PROFILE, "employees": "-1"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert refused.status_code == 400
+    assert "The number of employees cannot be negative." in texts(refused)
+
+
+def test_staff_have_no_company_profile_page(client, world):
+    client.force_login(world.officer)
+    assert client.get(reverse("company-profile")).status_code == 404
