@@ -162,6 +162,15 @@ ACTIONS: dict[str, CaseAction] = {
             closed=_("This case has no officer's work left."),
         ),
         CaseAction("accept", transition="accept"),
+        CaseAction(
+            "decide_similarity",
+            statuses=workflow.SIMILARITY_OPEN,
+            permission=perms.can_decide_similarity,
+            when=lambda user, app, facts: (
+                app.similar_to_id is not None and not app.similarity_decision
+            ),
+            closed=_("Similarity to an approved case is answered before deliberation."),
+        ),
         CaseAction("request_supplement", transition="request_supplement"),
         CaseAction(
             "request_consultation",

@@ -38,7 +38,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import services
+from applications import services, workflow
 from applications.models import (
     Application,
     AuditEvent,
@@ -85,7 +85,7 @@ def _local_minute(program: Program, moment: dt.datetime) -> str:
 
 def describe_deemed_confirmation(app: Application, now: dt.datetime) -> str:
     return (
-        f"deemed_confirmation: {app.track.statutory_days} days elapsed since "
+        f"deemed_confirmation: {workflow.statutory_days_of(app)} days elapsed since "
         f"{_local(app, app.submitted_at)}, clock paused {_span(app.clock_paused_seconds)}"
     )
 

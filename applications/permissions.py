@@ -106,6 +106,12 @@ def can_accept_application(user: Any, application: Application) -> bool:
     )
 
 
+def can_decide_similarity(user: Any, application: Application) -> bool:
+    """Whether a case is substantially the same as an approved waiver is intake's judgement:
+    the lead ministry's officers who may accept it."""
+    return can_accept_application(user, application)
+
+
 def can_request_supplement(user: Any, application: Application) -> bool:
     """At intake any (unconflicted) officer of the lead ministry; once under review only the
     assigned one."""

@@ -4,6 +4,7 @@ them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,8 +13,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications.models import Application
+from applications import workflow
+from applications.models import Application, CompanySize, Organization
 from applications.workflow import TrackKind
+from core.dates import human_date
 
 
 @dataclass(frozen=True)
@@ -35,9 +38,14 @@ STEPS: tuple[Step, ...] = (
             "technology_description",
             "development_stage",
             "user_benefit",
+            "problem_solved",
+            "existing_offers",
             "business_model",
         ),
     ),
+    # The organisation's company profile and the co-applicants: not fields of the application
+    # (the profile is the organisation's, copied into the case at submission).
+    Step("company", gettext_lazy("Your company and partners"), ()),
     Step("regulations", gettext_lazy("Regulations concerned"), ("regulations",)),
     Step(
         "scope",
@@ -89,6 +97,33 @@ def next_step_slug(application: Application, slug: str) -> str | None:
     slugs = [s.slug for s in steps_for(application)]
     index = slugs.index(slug) if slug in slugs else -1
     return slugs[index + 1] if 0 <= index < len(slugs) - 1 else None
+
+
+def profile_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
+    """A company profile (the organisation's now, or the copy kept at submission) as label and
+    shown value, in ``workflow.PROFILE_FIELDS`` order."""
+    rows = []
+    for name in workflow.PROFILE_FIELDS:
+        model_field = Organization._meta.get_field(name)
+        value = profile.get(name)
+        if name == "company_size":
+            shown: Any = CompanySize(value).label if value in CompanySize.values else ""
+        elif isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        elif name == "founded_on" and value:
+            shown = human_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
+        elif value in (None, ""):
+            shown = ""
+        else:
+            shown = value
+        rows.append(
+            {"label": capfirst(str(getattr(model_field, "verbose_name", name))), "value": shown}
+        )
+    return rows
+
+
+def live_profile(organization: Organization) -> dict[str, Any]:
+    return {name: getattr(organization, name) for name in workflow.PROFILE_FIELDS}
 
 
 def answers(app: Application) -> list[dict[str, Any]]:

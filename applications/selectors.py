@@ -12,6 +12,7 @@ from applications import effects, workflow
 from applications.models import (
     Application,
     AuditEvent,
+    Organization,
 )
 from applications.visibility import can_view_application, scope_of
 from core.errors import NotVisible
@@ -50,6 +51,16 @@ def application_submission_problems(*, application: Application) -> dict[str, st
         missing["requested_term_days"] = problem
     missing.update(effects.submission_problems(app))
     return missing
+
+
+def company_profile_of(organization: Organization) -> dict[str, Any]:
+    """The organisation's company profile as plain JSON values (dates ISO), the form copied
+    into an application at submission (``Application.company_profile``)."""
+    profile: dict[str, Any] = {}
+    for name in workflow.PROFILE_FIELDS:
+        value = getattr(organization, name)
+        profile[name] = value.isoformat() if isinstance(value, dt.date) else value
+    return profile
 
 
 def application_history(*, application: Application) -> QuerySet[AuditEvent]:

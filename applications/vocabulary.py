@@ -103,6 +103,12 @@ class AuditAction(models.TextChoices):
     REGULATION_REMOVED = "regulation_removed"
     DATA_ITEM_ADDED = "data_item_added"
     DATA_ITEM_REMOVED = "data_item_removed"
+    COMPANY_PROFILE_UPDATED = "company_profile_updated"
+    CO_APPLICANT_ADDED = "co_applicant_added"
+    CO_APPLICANT_REMOVED = "co_applicant_removed"
+    SIMILARITY_CONFIRMED = "similarity_confirmed"
+    SIMILARITY_DENIED = "similarity_denied"
+    FOLLOW_UP_STARTED = "follow_up_started"
     SUBMIT = "submit"
     REQUEST_SUPPLEMENT = "request_supplement"
     ANSWER_SUPPLEMENT = "answer_supplement"
@@ -170,6 +176,36 @@ KERNEL_WORDING: dict[str, Wording] = {
     AuditAction.DATA_ITEM_REMOVED: Wording(
         _("Test plan data item removed"),
         None,
+    ),
+    AuditAction.COMPANY_PROFILE_UPDATED: Wording(
+        _("Company profile updated"),
+        None,
+    ),
+    AuditAction.CO_APPLICANT_ADDED: Wording(
+        _("Co-applicant added"),
+        None,
+    ),
+    AuditAction.CO_APPLICANT_REMOVED: Wording(
+        _("Co-applicant removed"),
+        None,
+    ),
+    AuditAction.SIMILARITY_CONFIRMED: Wording(
+        _("Similarity to an approved case confirmed (fast review)"),
+        _(
+            "The ministry confirmed that your service is substantially the same as the approved "
+            "case you named: the shorter review deadline applies."
+        ),
+    ),
+    AuditAction.FOLLOW_UP_STARTED: Wording(
+        _("Started from a fast confirmation that a regulation applies"),
+        _("You started this application from your fast-confirmation case."),
+    ),
+    AuditAction.SIMILARITY_DENIED: Wording(
+        _("Similarity to an approved case denied"),
+        _(
+            "The ministry found your service is not substantially the same as the approved case "
+            "you named: the normal review deadline applies."
+        ),
     ),
     AuditAction.SUBMIT: Wording(
         _("Submitted"),

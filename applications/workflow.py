@@ -51,7 +51,8 @@ a remand after deliberation resumes it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -146,13 +147,28 @@ REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
 EXEMPTION_ONLY_FIELDS = frozenset({"requested_term_days", "region", "scale", "max_users"})
 
 
+def fields_required_for_submission(track: Track) -> frozenset[str]:
+    """The application's fields that must be filled before ``submit`` on this track: the one
+    source for the submission check and for which form fields are marked "(optional)"."""
+    exemption = track.kind == TrackKind.EXEMPTION
+    required = {
+        field
+        for fields in REQUIRED_SECTIONS.values()
+        for field in fields
+        if exemption or field not in EXEMPTION_ONLY_FIELDS
+    }
+    if exemption and track.insurance_required:
+        required.add("insurance_plan")
+    return frozenset(required)
+
+
 def missing_for_submission(application: Application, *, regulation_count: int) -> dict[str, str]:
     """Fields (and child sets) that must be filled before ``submit``, with a message each."""
-    exemption = application.track.kind == TrackKind.EXEMPTION
+    required = fields_required_for_submission(application.track)
     missing: dict[str, str] = {}
     for fields in REQUIRED_SECTIONS.values():
         for field in fields:
-            if field in EXEMPTION_ONLY_FIELDS and not exemption:
+            if field not in required:
                 continue
             if getattr(application, field) in (None, "", False):
                 label = capfirst(getattr(application._meta.get_field(field), "verbose_name", field))
@@ -161,11 +177,88 @@ def missing_for_submission(application: Application, *, regulation_count: int) -
                 )
     if regulation_count == 0:
         missing["regulations"] = str(_("Name at least one regulation that blocks the service."))
-    if exemption and application.track.insurance_required and not application.insurance_plan:
+    if "insurance_plan" in required and not application.insurance_plan:
         missing["insurance_plan"] = str(
             _("This track requires liability insurance: describe the cover you will take out.")
         )
     return missing
+
+
+# --- fast review of a case similar to an approved one (DOMAIN §1: ICT/ICP 15-day rule) -------
+
+# A waiver was granted in these statuses: its number (the reference the public register shows)
+# may be cited by a new application as the approved case it resembles.
+GRANTED_WAIVER = frozenset(
+    {S.APPROVED, S.ACTIVE, S.SUSPENDED, S.CONTINUING, S.REGULARIZED, S.EXPIRED}
+)
+# The officer confirms or denies the similarity while the case is in review before deliberation.
+SIMILARITY_OPEN = frozenset({S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW})
+
+
+class SimilarityDecision(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed as similar to the approved case")
+    DENIED = "denied", _("Not similar: the normal deadline applies")
+
+
+def similar_case_due(application: Application) -> dt.datetime | None:
+    """The shorter deadline a confirmed similarity sets: submission + the track's
+    ``similar_review_days`` + the time the clock was paused so far (a pause still running moves
+    it on resumption like any deadline). None when the track has no fast review or the normal
+    deadline is already sooner."""
+    days = application.track.similar_review_days
+    if days is None or application.submitted_at is None or application.due_at is None:
+        return None
+    due = application.submitted_at + dt.timedelta(
+        days=days, seconds=application.clock_paused_seconds
+    )
+    return due if due < application.due_at else None
+
+
+def statutory_days_of(application: Application) -> int:
+    """Days on the case's statutory clock: the track's, or the fast review's once confirmed."""
+    days = application.track.statutory_days
+    fast = application.track.similar_review_days
+    if application.similarity_decision == SimilarityDecision.CONFIRMED and fast is not None:
+        return min(days, fast)
+    return days
+
+
+# The organisation's company profile (DOMAIN §2), copied into the application at submission.
+PROFILE_FIELDS: tuple[str, ...] = (
+    "company_size",
+    "is_startup",
+    "founded_on",
+    "employees",
+    "key_people",
+    "licences",
+    "contact_person",
+    "contact_phone",
+)
+# A Korean or international phone number as people write it: digits with spaces, hyphens,
+# dots or brackets, an optional leading +; 8 to 15 digits in all.
+PHONE_PATTERN = re.compile(r"^\+?[0-9()\-. ]+$")
+
+
+def profile_problems(fields: Mapping[str, Any], *, today: dt.date) -> dict[str, str]:
+    """What is wrong with a company profile as typed, with a message a person can act on."""
+    problems: dict[str, str] = {}
+    phone = str(fields.get("contact_phone") or "").strip()
+    if phone:
+        digits = sum(ch.isdigit() for ch in phone)
+        if not PHONE_PATTERN.match(phone) or not 8 <= digits <= 15:
+            problems["contact_phone"] = str(
+                _("Enter a phone number with 8 to 15 digits, e.g. 02-1234-5678 or +82 2 1234 5678.")
+            )
+    founded = fields.get("founded_on")
+    if founded is not None and founded > today:
+        problems["founded_on"] = str(
+            _("The founding date cannot be in the future (today is %(today)s).")
+            % {"today": human_date(today)}
+        )
+    employees = fields.get("employees")
+    if employees is not None and employees < 0:
+        problems["employees"] = str(_("The number of employees cannot be negative."))
+    return problems
 
 
 # How far after the decision a term may start: a committee approves a test about to begin, and

@@ -66,9 +66,9 @@ def seed_meetings(committee: Committee, users: dict[str, User], make_case: MakeC
     program = committee.program
     secretary, chair = users["secretary"], users["chair"]
     today = program.local_date(timezone.now())
-    approved = make_case("[위원회 승인] 실내 자율주행 안내 로봇")
-    rejected = make_case("[위원회 불승인] 드론 야간 택배")
-    deferred = make_case("[위원회 보류] 수요응답형 자율주행 버스")
+    approved = make_case("실내 자율주행 안내 로봇")
+    rejected = make_case("드론 야간 택배")
+    deferred = make_case("수요응답형 자율주행 버스")
 
     held = services.meeting_plan(
         committee=committee,
@@ -128,7 +128,7 @@ def seed_meetings(committee: Committee, users: dict[str, User], make_case: MakeC
         place="영상회의 (링크는 회의 전날 안내)",
     )
     waiting = Application.objects.filter(
-        program=program, status=S.DELIBERATION, title__startswith="[심의중]"
+        program=program, status=S.DELIBERATION, title="도심 항공 모빌리티 시범 운항"
     ).order_by("pk")
     for app in waiting:
         services.agenda_add(meeting=planned, application=app, by=secretary)

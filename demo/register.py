@@ -38,7 +38,7 @@ def seed_register_cases(
     seed's own draft builder (a complete application with its attachments)."""
     ict = programs["ICT"]
     applicant, officer, decider = users["applicant"], users["officer"], users["decider"]
-    app = draft(users, ict, "demonstration", "[영업비밀] 라이다 기반 무인 순찰 로봇")
+    app = draft(users, ict, "demonstration", "라이다 기반 무인 순찰 로봇")
     trade_secret_claims_set(
         application=app,
         by=applicant,

@@ -31,6 +31,8 @@ from demo import notifications as demo_notifications
 from demo import sanctions as demo_sanctions
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
+from demo.cases import PROFILES, STORIES, Story
+from demo.guidance import SIMILAR_REVIEW_DAYS, guidance_for
 from demo.register import seed_register_cases, seed_statistics
 from documents.services import document_upload
 
@@ -266,6 +268,13 @@ def seed_configuration() -> dict[str, Program]:
                         if track.kind == TrackKind.CONFIRMATION
                         else ["business_plan", "safety_plan", "user_protection_plan"]
                     ),
+                    # guidance and the fast review of similar cases: demo/guidance.py
+                    **guidance_for(track.code),
+                    "similar_review_days": (
+                        SIMILAR_REVIEW_DAYS.get(spec["code"])
+                        if track.kind == TrackKind.EXEMPTION
+                        else None
+                    ),
                 },
             )
         programs[program.code] = program
@@ -285,6 +294,7 @@ def seed_people() -> dict[str, User]:
                 "representative": rep,
                 "address": address,
                 "language": language,
+                **PROFILES.get(brn, {}),  # the company profile (demo/cases.py)
             },
         )
     users: dict[str, User] = {}
@@ -318,6 +328,10 @@ def seed_people() -> dict[str, User]:
 
 
 def _draft(users: dict[str, User], program: Program, track_code: str, title: str) -> Application:
+    """A complete draft of a sample case: its own story where ``demo/cases.py`` has one (the
+    description, regulation, test plan and KPIs), else the delivery-robot text."""
+    if title in STORIES:
+        return _draft_from_story(users, program, track_code, title, STORIES[title])
     applicant = users["applicant"]
     track = program.tracks.get(code=track_code)
     exemption = track.kind == TrackKind.EXEMPTION
@@ -350,6 +364,65 @@ def _draft(users: dict[str, User], program: Program, track_code: str, title: str
         ground="unclear",
         reason="배송 로봇이 '차'에 해당하여 보도 통행이 금지됩니다.",
     )
+    _attach(app, applicant, track)
+    return app
+
+
+def _draft_from_story(
+    users: dict[str, User], program: Program, track_code: str, title: str, story: Story
+) -> Application:
+    applicant = users["applicant"]
+    track = program.tracks.get(code=track_code)
+    exemption = track.kind == TrackKind.EXEMPTION
+    app = services.application_create_draft(
+        by=applicant,
+        organization=applicant.memberships.get().organization,
+        program=program,
+        track=track,
+        title=title,
+        summary=story.summary,
+        service_description=story.service,
+        technology_description=story.technology,
+        problem_solved=story.problem,
+        existing_offers=story.offers,
+        requested_term_days=min(track.max_term_days, 2 * YEAR) if exemption else None,
+        region=story.region if exemption else "",
+        scale=story.scale if exemption else "",
+        max_users=(story.max_users or 1) if exemption else None,
+        safety_plan=story.safety,
+        user_protection=story.protection,
+        insurance_plan=story.insurance if exemption else "",
+        declaration_truthful=True,
+        declaration_consent=True,
+    )
+    rule = story.regulation
+    services.regulation_add(
+        application=app,
+        by=applicant,
+        statute=rule.statute,
+        article=rule.article,
+        competent_ministry=Ministry.objects.get(code=rule.ministry),
+        requirement=rule.requirement,
+        ground=rule.ground,
+        reason=rule.reason,
+        exemption_requested=rule.exemption,
+    )
+    if exemption:
+        for name, unit, method, frequency, target in story.kpis:
+            services.data_item_add(
+                application=app,
+                by=applicant,
+                name=name,
+                unit=unit,
+                method=method,
+                frequency=frequency,
+                target=target,
+            )
+    _attach(app, applicant, track)
+    return app
+
+
+def _attach(app: Application, applicant: User, track: Track) -> None:
     for doc_type in track.required_document_types or []:
         document_upload(
             application=app,
@@ -357,7 +430,6 @@ def _draft(users: dict[str, User], program: Program, track_code: str, title: str
             doc_type=doc_type,
             file=(f"{doc_type}.pdf", [DEMO_PDF]),
         )
-    return app
 
 
 # A one-page PDF standing in for each required attachment of the sample cases.
@@ -453,14 +525,14 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         services.application_activate(application=app, by=officer)
         return app
 
-    new("demonstration", "[초안] 무인 드론 배송 실증")
-    submitted("demonstration", "[접수] 공유 전동킥보드 헬멧 자동 대여")
-    app = submitted("temporary_permit", "[보완요청] 비대면 안경 처방 서비스")
+    new("demonstration", "무인 드론 배송 실증")
+    submitted("demonstration", "공유 전동킥보드 헬멧 자동 대여")
+    app = submitted("temporary_permit", "비대면 안경 처방 서비스")
     services.application_request_supplement(
         application=app, by=officer, deficiencies=["안전성 검증 시험성적서", "이용자 고지 문안"]
     )
-    reviewing("demonstration", "[검토중] 자율주행 배송 로봇 보도 통행")
-    app = reviewing("fast_confirmation", "[신속확인 회신] 반려동물 원격 건강 상담")
+    reviewing("demonstration", "자율주행 배송 로봇 보도 통행")
+    app = reviewing("fast_confirmation", "반려동물 원격 건강 상담")
     services.application_answer_confirmation(
         application=app,
         by=officer,
@@ -468,31 +540,37 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         permits="수의사법 제17조에 따른 동물병원 개설 신고",
         competent_authority="농림축산식품부",
     )
-    app = submitted("fast_confirmation", "[신속확인 간주] 스마트 주차 공유 플랫폼")
+    app = submitted("fast_confirmation", "스마트 주차 공유 플랫폼")
     _backdate(app, due_at=timezone.now() - dt.timedelta(minutes=1))
     services.application_deem_confirmed(
         application=app, rule="deemed_confirmation: 30 days elapsed"
     )
-    deliberating("[심의중] 도심 항공 모빌리티 시범 운항", consult=True)
+    deliberating("도심 항공 모빌리티 시범 운항", consult=True)
     approved(
-        "[승인] 자율주행 셔틀 야간 운행",
+        "자율주행 셔틀 야간 운행",
         today + dt.timedelta(days=14),
         today + dt.timedelta(days=14 + 2 * YEAR - 1),
     )
-    app = deliberating("[반려] 개인 간 전기 거래 플랫폼")
+    app = deliberating("개인 간 전기 거래 플랫폼")
     services.application_reject(
         application=app,
         by=decider,
         reasons="전력망 안정성에 대한 검증 자료가 부족합니다.",
         committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
     )
-    active(
-        "[실증중] 무인 로봇 택배 보관함",
+    lockers = active(
+        "무인 로봇 택배 보관함",
         today - dt.timedelta(days=30),
         today + dt.timedelta(days=600),
     )
+    # A case citing that waiver for the fast review of similar cases (the officer answers it).
+    app = new("demonstration", "무인 로봇 택배 보관함 신도시 확대")
+    services.application_update_draft(
+        application=app, by=applicant, similar_reference=str(lockers.reference)
+    )
+    services.application_submit(application=app, by=applicant)
     app = active(
-        "[정지] 원격 의료기기 모니터링",
+        "원격 의료기기 모니터링",
         today - dt.timedelta(days=60),
         today + dt.timedelta(days=600),
     )
@@ -500,13 +578,13 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         app, decider=decider, applicant=applicant, reason="이용자 안전 사고 발생에 따른 조사"
     )
     app = active(
-        "[사전통지] 자율주행 셔틀 야간 운행",
+        "자율주행 셔틀 심야 노선 확대",
         today - dt.timedelta(days=90),
         today + dt.timedelta(days=500),
     )
     demo_sanctions.under_notice(app, decider=decider, applicant=applicant)
     app = active(
-        "[법령정비] 전동 휠체어 보도 주행 보조",
+        "전동 휠체어 보도 주행 보조",
         today - dt.timedelta(days=200),
         today + dt.timedelta(days=500),
     )
@@ -517,7 +595,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         law_amendment_request=request, by=decider, accept=True, reason="법령 정비 필요성 인정"
     )
     app = active(
-        "[정식허가] 수소 드론 산림 감시",
+        "수소 드론 산림 감시",
         today - dt.timedelta(days=300),
         today + dt.timedelta(days=400),
     )
@@ -530,11 +608,11 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
     services.application_regularize(
         application=app, by=decider, reason="항공안전법 시행규칙 개정 시행 (2026년 10월 1일)"
     )
-    app = active("[만료] 캠핑장 돔 텐트 실증", today, today + dt.timedelta(days=1))
+    app = active("캠핑장 돔 텐트 실증", today, today + dt.timedelta(days=1))
     _backdate(app, term_start=today - dt.timedelta(days=400), term_end=today - dt.timedelta(days=1))
     services.application_expire(application=app, rule="expiry: term ended")
     app = active(
-        "[취소] 무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600)
+        "무인 세탁 배달 로봇", today - dt.timedelta(days=100), today + dt.timedelta(days=600)
     )
     demo_sanctions.revoke(
         app,
@@ -542,9 +620,9 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
         applicant=applicant,
         grounds="부가조건(야간 운행 금지) 위반이 반복 확인되었습니다.",
     )
-    app = submitted("demonstration", "[철회] 드론 야간 비행 교육")
+    app = submitted("demonstration", "드론 야간 비행 교육")
     services.application_withdraw(application=app, by=applicant, reason="사업 계획 변경")
-    app = submitted("demonstration", "[기한경과] 전동 스쿠터 공유")
+    app = submitted("demonstration", "전동 스쿠터 공유")
     services.application_request_supplement(
         application=app, by=officer, deficiencies=["보험 가입 계획서"]
     )

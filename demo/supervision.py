@@ -80,6 +80,12 @@ DATA_ITEMS = [
     ("보행자 근접 정지 횟수", "회", "관제 시스템 이벤트 로그", "매일"),
     ("원격 개입 시간", "분", "관제 요원 개입 기록", "매주"),
 ]
+# The target the test plan sets for each item (issue 16a: reports show it beside the value).
+TARGETS = {
+    "순찰 거리": "월 1,200km",
+    "보행자 근접 정지 횟수": "1,000km당 2회 이하",
+    "원격 개입 시간": "주 30분 이하",
+}
 
 
 def shift_into_the_past(app: Application, *, days: int) -> None:
@@ -117,10 +123,16 @@ def seed_supervised_case(
     applicant, officer, decider = users["applicant"], users["officer"], users["decider"]
     now = timezone.now()
     today = ict.local_date(now)
-    app = draft(users, ict, "demonstration", "[감독] 자율주행 순찰 로봇 아파트 단지 운행")
+    app = draft(users, ict, "demonstration", "자율주행 순찰 로봇 아파트 단지 운행")
     for name, unit, method, frequency in DATA_ITEMS:
         services.data_item_add(
-            application=app, by=applicant, name=name, unit=unit, method=method, frequency=frequency
+            application=app,
+            by=applicant,
+            name=name,
+            unit=unit,
+            method=method,
+            frequency=frequency,
+            target=TARGETS[name],
         )
     services.application_submit(application=app, by=applicant)
     services.application_accept(application=app, by=officer, no_conflict_declared=True)

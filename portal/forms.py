@@ -4,16 +4,19 @@ cases stay in the services, whose ``InvalidInput`` errors are put back onto thes
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Language, Ministry, RegulationGround, Track
+from applications.models import CompanySize, Language, Ministry, RegulationGround, Track
 from core.forms import (
     LONG,
     SHORT,
     AccessibleForm,
+    DateInput,
     MultipleFileField,
     NumberedChoicesMixin,
     VersionForm,
@@ -58,12 +61,22 @@ class StartForm(AccessibleForm):
 
 
 class DraftStepForm(AccessibleForm):
-    """One page of the multi-step form; ``version`` catches edits made in another tab."""
+    """One page of the multi-step form; ``version`` catches edits made in another tab. A draft
+    saves with anything left empty; the page marks the fields the submission check asks for
+    (``mark_required_later``), so that they are not shown as "(optional)"."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def draft_fields(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+def mark_required_later(form: forms.Form, names: frozenset[str]) -> None:
+    """Fields a draft may leave empty but submission needs: ``core/_field.html`` does not mark
+    them "(optional)"."""
+    for name, field in form.fields.items():
+        if name in names:
+            field.required_later = True  # type: ignore[attr-defined]
 
 
 class ServiceForm(DraftStepForm):
@@ -77,7 +90,24 @@ class ServiceForm(DraftStepForm):
         SHORT, label=_("Development stage"), help_text=_("e.g. prototype, pilot, ready to launch")
     )
     user_benefit = long_text(label=_("Benefit to users"))
+    problem_solved = long_text(
+        label=_("The problem your service solves"),
+        help_text=_("Who has the problem today, and what it costs them."),
+    )
+    existing_offers = long_text(
+        label=_("Comparison with existing offers"),
+        help_text=_("What people use today instead, and how your service differs."),
+    )
     business_model = long_text(label=_("Business model"))
+    similar_reference = text(
+        32,
+        label=_("Number of an approved waiver your service is substantially the same as"),
+        help_text=_(
+            "If the public register lists an approved waiver for substantially the same "
+            "service, give its number (e.g. ICT-2026-00001): once the ministry confirms the "
+            "similarity, the shorter review deadline of the fast review applies."
+        ),
+    )
 
 
 class ScopeForm(DraftStepForm):
@@ -105,12 +135,80 @@ class DataItemForm(AccessibleForm):
     unit = text(100, label=_("Unit"), help_text=_("e.g. km, number, minutes"))
     method = long_text(1000, label=_("How it is measured"))
     frequency = text(100, label=_("How often"), help_text=_("e.g. daily, per trip"))
+    target = text(
+        SHORT,
+        label=_("Target"),
+        help_text=_("The value you aim for, e.g. no more than 1 near miss per 1,000 km"),
+    )
 
     def typed(self) -> bool:
         """Whether the person typed anything into the item (then it must not be dropped)."""
         return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
 
     def item(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name) or "" for name in self.fields}
+
+
+class CompanyForm(AccessibleForm):
+    """The organisation's company profile (DOMAIN §2), edited from a draft's form or the
+    organisation page; each submission keeps a copy of it."""
+
+    company_size = forms.ChoiceField(
+        label=_("Company size"),
+        choices=[("", _("Not stated")), *CompanySize.choices],
+        required=False,
+    )
+    is_startup = forms.BooleanField(
+        label=_("We are a start-up (founded within the last seven years)"), required=False
+    )
+    founded_on = forms.DateField(
+        label=_("Founding date"),
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        # founded long ago is fine; the future is refused by the service with today's date
+        validators=[
+            MinValueValidator(dt.date(1800, 1, 1)),
+            MaxValueValidator(dt.date(2100, 12, 31)),
+        ],
+    )
+    employees = forms.IntegerField(
+        label=_("Number of employees"),
+        required=False,
+        min_value=0,
+        max_value=10_000_000,
+        error_messages={"min_value": _("The number of employees cannot be negative.")},
+    )
+    key_people = long_text(
+        2000,
+        label=_("Key people"),
+        help_text=_("Name, role and relevant experience, one person per line."),
+    )
+    licences = long_text(
+        2000,
+        label=_("Licences and registrations held"),
+        help_text=_("e.g. electronic financial business registration, location data business"),
+    )
+    contact_person = text(SHORT, label=_("Contact person for this application"))
+    contact_phone = text(
+        40, label=_("Contact phone"), help_text=_("e.g. 02-1234-5678 or +82 2 1234 5678")
+    )
+
+
+class CoApplicantForm(AccessibleForm):
+    """A co-applicant or partner typed on the company page (prefix ``partner``); optional as a
+    whole, but once anything is typed the service asks for every part."""
+
+    name = text(SHORT, label=_("Partner organisation"))
+    registration_number = text(
+        32, label=_("Its registration number"), help_text=_("e.g. 123-45-67890")
+    )
+    role = text(400, label=_("Its role in the service"), help_text=_("e.g. operates the robots"))
+
+    def typed(self) -> bool:
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
+
+    def partner(self) -> dict[str, str]:
         return {name: self.cleaned_data.get(name) or "" for name in self.fields}
 
 
@@ -157,14 +255,30 @@ class RegulationForm(AccessibleForm):
         queryset=Ministry.objects.all(),
         required=False,
     )
-    requirement = long_text(2000, label=_("What the regulation requires"))
+    requirement = long_text(
+        2000,
+        label=_("The provision: what it requires"),
+        help_text=_("Quote or summarise the rule, e.g. vehicles may not drive on pavements."),
+    )
     ground = forms.ChoiceField(
         label=_("Why a waiver is needed"),
         choices=RegulationGround.choices,
         required=False,
         widget=forms.RadioSelect,
     )
-    reason = long_text(2000, required=True, label=_("How it blocks your service"))
+    reason = long_text(2000, required=True, label=_("Why it blocks your service"))
+    exemption_requested = long_text(
+        2000,
+        label=_("The exemption you request"),
+        help_text=_("What you ask to be allowed, e.g. robots up to 15 km/h on pavements."),
+    )
+
+    def typed(self) -> bool:
+        """Whether anything was typed (the ministry choice alone does not count)."""
+        return any(
+            (self.data.get(self.add_prefix(name)) or "").strip()
+            for name in ("statute", "article", "requirement", "reason", "exemption_requested")
+        )
 
 
 def document_type_choices(required: list[str]) -> list[tuple[str, str]]:

@@ -24,10 +24,12 @@ from applications.models import (
     DecisionKind,
     RequestStatus,
     SupplementRequest,
+    in_active_language,
 )
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import TrackKind
 from core.dates import human_date
+from documents.models import document_type_label
 from supervision.models import Report, ReportStatus
 
 # --- what to do next ---------------------------------------------------------------------------
@@ -125,6 +127,17 @@ def next_step(app: Application, *, now: dt.datetime | None = None) -> NextStep:
     if app.status == S.CONTINUING:
         return NextStep(
             gettext("Your waiver continues until the law has been amended."), url=detail
+        )
+    if (
+        app.status == S.CONFIRMED
+        and app.confirmation_outcome == workflow.ConfirmationOutcome.REGULATION_APPLIES
+    ):
+        return NextStep(
+            gettext(
+                "A regulation applies to your service. To offer it, apply for a demonstration "
+                "exemption or a temporary permit: the case page starts one prefilled from this case."
+            ),
+            url=detail,
         )
     return NextStep(gettext("This case is closed. Nothing more to do."), url=detail)
 
@@ -487,3 +500,83 @@ def dashboard_groups(rows: list[dict[str, Any]], *, now: dt.datetime) -> list[Gr
     for row in rows:
         groups[group_of(row, now=now)].rows.append(row)
     return list(groups.values())
+
+
+# --- guidance on the track choice -----------------------------------------------------------------
+
+# Document types with a downloadable template (``portal/application_templates/<type>.<lang>.md``).
+TEMPLATE_TYPES = ("business_plan", "safety_plan", "user_protection_plan")
+
+
+@dataclass
+class TrackGuidance:
+    meaning: str
+    decides: str
+    deadlines: list[str]
+    attach: list[dict[str, Any]]
+
+
+def track_guidance(track: Any) -> TrackGuidance:
+    """What a track means, who decides, its deadlines and what to attach: the track's own data
+    (help text, programme committee, days, required documents) in the active language."""
+    from_data = in_active_language(track.help, track.help_en)
+    program = track.program
+    if track.kind == TrackKind.CONFIRMATION:
+        decides = gettext("The ministry responsible for the regulation answers.")
+        deadlines = [
+            gettext(
+                "An answer within %(days)s days of submission; without one, no regulation is "
+                "deemed to apply."
+            )
+            % {"days": track.review_days}
+        ]
+    else:
+        committee = in_active_language(program.committee, program.committee_en)
+        decides = (
+            gettext("%(committee)s decides, after the related ministries' review.")
+            % {"committee": committee}
+            if committee
+            else gettext("%(ministry)s decides.") % {"ministry": program.lead_ministry.display_name}
+        )
+        deadlines = [gettext("Review: %(days)s days.") % {"days": track.review_days}]
+        if track.agenda_days:
+            deadlines.append(
+                gettext("Put to the committee within %(days)s days of submission.")
+                % {"days": track.agenda_days}
+            )
+        if track.max_term_days:
+            deadlines.append(
+                ngettext(
+                    "A term of up to %(days)s days, extendable once.",
+                    "A term of up to %(days)s days, extendable %(times)s times.",
+                    track.max_extensions,
+                )
+                % {"days": track.max_term_days, "times": track.max_extensions}
+                if track.max_extensions
+                else gettext("A term of up to %(days)s days.") % {"days": track.max_term_days}
+            )
+    if track.similar_review_days:
+        deadlines.append(
+            gettext(
+                "A case substantially the same as an approved waiver: %(days)s days once the "
+                "ministry confirms the similarity."
+            )
+            % {"days": track.similar_review_days}
+        )
+    if track.insurance_required:
+        deadlines.append(gettext("Liability insurance is required before the test starts."))
+    attach = [
+        {
+            "label": document_type_label(code),
+            "templates": (
+                [
+                    (reverse("application-template", args=[code, "ko"]), "한국어"),
+                    (reverse("application-template", args=[code, "en"]), "English"),
+                ]
+                if code in TEMPLATE_TYPES
+                else []
+            ),
+        }
+        for code in track.required_document_types or []
+    ]
+    return TrackGuidance(from_data, decides, deadlines, attach)

@@ -7,6 +7,12 @@ from portal import views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("apply/", views.DashboardView.as_view(), name="apply-dashboard"),
     path("apply/new/", views.ApplicationStartView.as_view(), name="application-start"),
+    path("apply/profile/", views.CompanyProfileView.as_view(), name="company-profile"),
+    path(
+        "apply/templates/<slug:kind>/<slug:language>/",
+        views.ApplicationTemplateView.as_view(),
+        name="application-template",
+    ),
     path("apply/<int:pk>/", views.ApplicationDetailView.as_view(), name="application-detail"),
     path(
         "apply/<int:pk>/receipt.pdf",
@@ -28,6 +34,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.DocumentRemoveView.as_view(),
         name="document-remove",
     ),
+    path(
+        "apply/<int:pk>/submitted/",
+        views.ApplicationSubmittedView.as_view(),
+        name="application-submitted",
+    ),
+    path("apply/<int:pk>/follow-up/", views.FollowUpView.as_view(), name="application-follow-up"),
     path("apply/<int:pk>/check/", views.ApplicationCheckView.as_view(), name="application-check"),
     path(
         "apply/<int:pk>/supplement/",

@@ -7,6 +7,7 @@ service or selector and responds; domain errors go back onto the form next to th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -24,8 +25,14 @@ from django.views import View
 from django_stubs_ext import StrOrPromise
 
 from accounts.access import applicant_case
-from applications import availability, sections, services
-from applications.models import Application, Membership, RegulationConcerned, Track
+from applications import availability, sections, services, workflow
+from applications.models import (
+    Application,
+    CoApplicant,
+    Membership,
+    RegulationConcerned,
+    Track,
+)
 from applications.roles import Role, has_role
 from applications.selectors import (
     application_history,
@@ -150,6 +157,42 @@ def _open_tracks() -> Any:
     )
 
 
+class CompanyProfileView(LoginRequiredMixin, View):
+    """The organisation's company profile outside any application: what prefills the next
+    one (each submitted application keeps its own copy)."""
+
+    template_name = "portal/profile.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        organization = _applicant_organization(request)
+        form = forms.CompanyForm(initial=sections.live_profile(organization))
+        return render(request, self.template_name, {"form": form, "organization": organization})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        organization = _applicant_organization(request)
+        form = forms.CompanyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.organization_profile_update(
+                    organization=organization, by=request.user, **form.cleaned_data
+                )
+            except InvalidInput as error:
+                form.put_errors(error.errors)
+            else:
+                messages.success(request, _("Your company profile was saved."))
+                return redirect("company-profile")
+        context = {"form": form, "organization": organization}
+        return render(request, self.template_name, context, status=400)
+
+
+def _with_guidance(tracks: Any) -> list[Any]:
+    """The open tracks, each with its guidance (``presentation.track_guidance``)."""
+    rows = list(tracks)
+    for track in rows:
+        track.guidance = presentation.track_guidance(track)
+    return rows
+
+
 class ApplicationStartView(LoginRequiredMixin, View):
     template_name = "portal/start.html"
 
@@ -157,7 +200,7 @@ class ApplicationStartView(LoginRequiredMixin, View):
         _applicant_organization(request)
         tracks = _open_tracks()
         form = forms.StartForm(tracks=tracks)
-        return render(request, self.template_name, {"form": form, "tracks": tracks})
+        return render(request, self.template_name, {"form": form, "tracks": _with_guidance(tracks)})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         organization = _applicant_organization(request)
@@ -177,8 +220,25 @@ class ApplicationStartView(LoginRequiredMixin, View):
                 form.put_errors(error.errors)
             else:
                 return redirect("application-step", pk=app.pk, step="service")
-        context = {"form": form, "tracks": tracks}
+        context = {"form": form, "tracks": _with_guidance(tracks)}
         return render(request, self.template_name, context, status=400)
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "application_templates"
+
+
+class ApplicationTemplateView(View):
+    """A template for an attachment (business plan, safety plan, user-protection plan) in
+    Korean or English: a small Markdown document anyone may download."""
+
+    def get(self, request: HttpRequest, kind: str, language: str) -> HttpResponse:
+        if kind not in presentation.TEMPLATE_TYPES or language not in ("ko", "en"):
+            raise Http404(_("No such template."))
+        path = TEMPLATES_DIR / f"{kind}.{language}.md"
+        response = HttpResponse(path.read_bytes(), content_type="text/markdown; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}.{language}.md"'
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # --- the multi-step form -----------------------------------------------------------------------
@@ -221,6 +281,13 @@ class ApplicationStepView(LoginRequiredMixin, View):
         **extra: Any,
     ) -> HttpResponse:
         steps = sections.steps_for(app)
+        if isinstance(extra.get("form"), forms.DraftStepForm):
+            forms.mark_required_later(
+                extra["form"], workflow.fields_required_for_submission(app.track)
+            )
+            if app.track.similar_review_days is None:
+                # no fast review on this track: the question is not asked
+                extra["form"].fields.pop("similar_reference", None)
         context = {
             "application": app,
             "step": step,
@@ -229,7 +296,12 @@ class ApplicationStepView(LoginRequiredMixin, View):
             "step_count": len(steps),
             **extra,
         }
-        if step.slug == "scope":
+        if step.slug == "company":
+            context.setdefault("form", _company_form(app))
+            context.setdefault("partner_form", forms.CoApplicantForm(prefix="partner"))
+            context["co_applicants"] = app.co_applicants.all()
+            template = "portal/step_company.html"
+        elif step.slug == "scope":
             context.setdefault("item_form", forms.DataItemForm(prefix="item"))
             context["data_items"] = app.data_items.all()
             template = "portal/step_scope.html"
@@ -277,6 +349,8 @@ class ApplicationStepView(LoginRequiredMixin, View):
             return self._upload(request, app, current)
         if step == "scope":
             return self._save_scope(request, app, current)
+        if step == "company":
+            return self._save_company(request, app, current)
         form = FORM_STEPS[step](request.POST)
         if form.is_valid():
             try:
@@ -367,9 +441,12 @@ class ApplicationStepView(LoginRequiredMixin, View):
     def _add_regulation(
         self, request: HttpRequest, app: Application, step: sections.Step
     ) -> HttpResponse:
-        if "continue" in request.POST or "save_and_exit" in request.POST:
-            return self._onward(request, app, step)
+        """One form holds the regulation being typed and the page's buttons: a typed regulation
+        is added whichever button is pressed (or refused with its messages), never dropped."""
+        onward = "continue" in request.POST or "save_and_exit" in request.POST
         form = forms.RegulationForm(request.POST)
+        if onward and not form.typed():
+            return self._onward(request, app, step)
         if form.is_valid():
             try:
                 services.regulation_add(application=app, by=request.user, **form.cleaned_data)
@@ -377,11 +454,61 @@ class ApplicationStepView(LoginRequiredMixin, View):
                 form.put_errors(error.errors)
             else:
                 messages.success(request, _("The regulation was added."))
+                if onward:
+                    return self._onward(request, app, step)
                 return redirect("application-step", pk=app.pk, step=step.slug)
         return self._render(request, app, step, form=form, status=400)
 
+    def _save_company(
+        self, request: HttpRequest, app: Application, step: sections.Step
+    ) -> HttpResponse:
+        """The company page: the organisation's profile, a partner typed (added whichever
+        button is pressed, never dropped) and "Remove" for one; one transaction."""
+        form = forms.CompanyForm(request.POST)
+        partner_form = forms.CoApplicantForm(request.POST, prefix="partner")
+        adding = partner_form.typed()
+        removing = None
+        if request.POST.get("remove_partner", "").isdigit():
+            removing = CoApplicant.objects.filter(
+                pk=int(request.POST["remove_partner"]), application=app
+            ).first()
+            if removing is None:
+                raise Http404(_("No such co-applicant."))
+        if form.is_valid() and partner_form.is_valid():
+            try:
+                services.application_update_company(
+                    application=app,
+                    by=request.user,
+                    profile=dict(form.cleaned_data),
+                    co_applicant=partner_form.partner() if adding else None,
+                    remove_co_applicant=removing,
+                )
+            except InvalidInput as error:
+                partner_errors = {k: v for k, v in error.errors.items() if k in partner_form.fields}
+                partner_form.put_errors(partner_errors)
+                form.put_errors({k: v for k, v in error.errors.items() if k not in partner_errors})
+            except WrongState as error:
+                messages.info(request, error.message)
+                return redirect("application-detail", pk=app.pk)
+            else:
+                if adding:
+                    messages.success(
+                        request,
+                        _("“%(name)s” was added as a co-applicant.")
+                        % {"name": partner_form.partner()["name"]},
+                    )
+                if removing is not None:
+                    messages.success(request, _("The co-applicant was removed."))
+                if "add_partner" in request.POST or removing is not None:
+                    return redirect("application-step", pk=app.pk, step=step.slug)
+                return self._onward(request, app, step)
+        return self._render(request, app, step, form=form, partner_form=partner_form, status=400)
+
     def _upload(self, request: HttpRequest, app: Application, step: sections.Step) -> HttpResponse:
-        if "continue" in request.POST or "save_and_exit" in request.POST:
+        """One form holds the file chosen and the page's buttons: a chosen file is uploaded
+        whichever button is pressed (or refused with a message), never dropped."""
+        onward = "continue" in request.POST or "save_and_exit" in request.POST
+        if onward and not request.FILES.get("file"):
             return self._onward(request, app, step)
         required = list(app.track.required_document_types or [])
         form = forms.UploadForm(request.POST, request.FILES, required_types=required)
@@ -399,8 +526,15 @@ class ApplicationStepView(LoginRequiredMixin, View):
                 messages.success(
                     request, _("“%(name)s” was uploaded.") % {"name": document.original_name}
                 )
+                if onward:
+                    return self._onward(request, app, step)
                 return redirect("application-step", pk=app.pk, step=step.slug)
         return self._render(request, app, step, form=form, status=400)
+
+
+def _company_form(app: Application) -> forms.CompanyForm:
+    org = app.organization
+    return forms.CompanyForm(initial=sections.live_profile(org))
 
 
 def _rebound_with_version(form: Any, version: int) -> Any:
@@ -449,6 +583,20 @@ def submission_problems(app: Application) -> dict[str, list[str]]:
     return {k: [v] for k, v in missing.items()}
 
 
+def answers_context(app: Application, *, profile: dict[str, Any]) -> dict[str, Any]:
+    """What ``portal/_answers.html`` shows: the sections' answers, the company profile given,
+    co-applicants, regulations, the test plan's data items and the files of the application."""
+    return {
+        "application": app,
+        "sections": sections.answers(app),
+        "profile_rows": sections.profile_rows(profile),
+        "co_applicants": list(app.co_applicants.all()),
+        "regulations": app.regulations.select_related("competent_ministry"),
+        "data_items": list(app.data_items.all()),
+        "documents": documents_of(application=app).filter(stage=S.DRAFT),
+    }
+
+
 class ApplicationCheckView(LoginRequiredMixin, View):
     """Check your answers, then submit. A replayed or second-tab submit changes nothing."""
 
@@ -472,10 +620,7 @@ class ApplicationCheckView(LoginRequiredMixin, View):
             for message in messages_
         ]
         context = {
-            "application": app,
-            "sections": sections.answers(app),
-            "regulations": app.regulations.select_related("competent_ministry"),
-            "documents": documents_of(application=app),
+            **answers_context(app, profile=sections.live_profile(app.organization)),
             "problems": summary,
             "notice": notice,
             "form": forms.VersionForm(initial={"version": app.version}),
@@ -524,6 +669,19 @@ class ApplicationCheckView(LoginRequiredMixin, View):
 # --- the case page and the applicant's actions ---------------------------------------------------
 
 
+class ApplicationSubmittedView(LoginRequiredMixin, View):
+    """A read-only copy of everything the application said at submission: answers, the company
+    profile as it then stood, co-applicants, regulations, the test plan and the files sent with
+    it. Open at any time after submission (a draft goes to its form)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        if app.status == S.DRAFT:
+            return redirect("application-check", pk=app.pk)
+        context = answers_context(app, profile=app.company_profile)
+        return render(request, "portal/submitted.html", context)
+
+
 class ApplicationDetailView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         app = applicant_case(request, pk)
@@ -543,6 +701,7 @@ class ApplicationDetailView(LoginRequiredMixin, View):
             "regulations": app.regulations.all(),
             "returned": presentation.was_returned(app),
             "waiver": presentation.waiver(app),
+            "follow_up_tracks": follow_up_tracks(app),
         }
         return render(request, "portal/detail.html", context)
 
@@ -559,6 +718,49 @@ class ApplicationReceiptView(LoginRequiredMixin, View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def follow_up_tracks(app: Application) -> list[Track]:
+    """The tracks a fast confirmation that a regulation applies leads on to: the programme's
+    open demonstration-exemption and temporary-permit tracks (none for other cases)."""
+    if not (
+        app.status == S.CONFIRMED
+        and app.confirmation_outcome == workflow.ConfirmationOutcome.REGULATION_APPLIES
+    ):
+        return []
+    return list(
+        Track.objects.filter(
+            program=app.program, kind=workflow.TrackKind.EXEMPTION, is_active=True
+        ).order_by("code")
+    )
+
+
+class FollowUpView(LoginRequiredMixin, View):
+    """ "Apply for a demonstration exemption / temporary permit": a new draft prefilled from
+    this confirmation case."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        app = applicant_case(request, pk)
+        track = next(
+            (t for t in follow_up_tracks(app) if str(t.pk) == request.POST.get("track")), None
+        )
+        if track is None:
+            messages.info(request, _("This case does not lead to a follow-up application."))
+            return redirect("application-detail", pk=app.pk)
+        try:
+            draft = services.application_create_follow_up(source=app, by=request.user, track=track)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("application-detail", pk=app.pk)
+        messages.success(
+            request,
+            _(
+                "A new application was started from %(reference)s. Check each step, add what "
+                "the exemption needs (scope, test plan, insurance) and submit it."
+            )
+            % {"reference": app.reference},
+        )
+        return redirect("application-step", pk=draft.pk, step="service")
 
 
 class CaseActionView(LoginRequiredMixin, View):

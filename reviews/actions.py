@@ -188,6 +188,24 @@ ACTIONS: tuple[ReviewAction, ...] = (
         intro=_("Accepting confirms the application is complete and assigns the case to you."),
     ),
     ReviewAction(
+        "similarity",
+        _("Answer whether the case is similar to an approved one"),
+        _("Your answer on the similarity was recorded."),
+        forms.SimilarityForm,
+        "decide_similarity",
+        lambda u, a, d, s: services.application_decide_similarity(
+            application=a,
+            by=u,
+            decision=d["decision"],
+            reason=d["reason"],
+            expected_version=d["version"],
+        ),
+        intro=_(
+            "The applicant cites an approved waiver as substantially the same service. If you "
+            "confirm, the shorter deadline of the fast review applies; if not, the normal one."
+        ),
+    ),
+    ReviewAction(
         "supplement",
         _("Request a supplement"),
         _("The supplement request was sent; the statutory clock is paused."),

@@ -11,7 +11,12 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Ministry, Opinion
-from applications.workflow import ApplicationStatus, ConfirmationOutcome, RecommendationOutcome
+from applications.workflow import (
+    ApplicationStatus,
+    ConfirmationOutcome,
+    RecommendationOutcome,
+    SimilarityDecision,
+)
 from core.forms import (
     LONG,
     SHORT,
@@ -195,6 +200,20 @@ class ConfirmationAnswerForm(VersionForm):
     )
     competent_authority = text(SHORT, label=_("Competent authority"))
     reasons = long_text(LONG, label=_("Explanation"))
+
+
+class SimilarityForm(VersionForm):
+    decision = forms.ChoiceField(
+        label=_("Is this case substantially the same as the approved one?"),
+        widget=forms.RadioSelect,
+        choices=SimilarityDecision.choices,
+        error_messages={"required": _("Say whether the case is similar or not.")},
+    )
+    reason = long_text(
+        2000,
+        label=_("Reasons"),
+        help_text=_("Required when the case is not similar; the applicant reads them."),
+    )
 
 
 class RecommendForm(VersionForm):

@@ -293,6 +293,9 @@ class CaseView(StaffMixin):
             "application": app,
             "conflicted": perms.declared_conflict(request.user, app),
             "sections": sections.answers(app),
+            # the company profile as submitted, and the co-applicants (issue 16a)
+            "profile_rows": sections.profile_rows(app.company_profile),
+            "co_applicants": list(app.co_applicants.all()),
             "regulations": app.regulations.select_related("competent_ministry"),
             "documents": documents_of(application=app),
             "timeline": staff_timeline(list(application_history(application=app))),

@@ -76,11 +76,20 @@ class ReportForm(VersionForm):
         super().__init__(*args, **kwargs)
         self.data_items = list(items)
         for item in self.data_items:
+            measured = _("Measured: %(method)s; %(frequency)s.") % {
+                "method": item.method,
+                "frequency": item.frequency,
+            }
+            if item.target:
+                # the KPI's target as the test plan promised it
+                measured = _("%(measured)s Target in your test plan: %(target)s.") % {
+                    "measured": measured,
+                    "target": item.target,
+                }
             self.fields[f"value_{item.pk}"] = forms.CharField(
                 label=f"{item.name} ({item.unit})",
                 max_length=200,
-                help_text=_("Measured: %(method)s; %(frequency)s.")
-                % {"method": item.method, "frequency": item.frequency},
+                help_text=measured,
                 error_messages={"required": _("Give the value for the period.")},
             )
         self.order_fields(

@@ -27,6 +27,7 @@ from supervision.models import (
     Report,
     ReportStatus,
     ReportSubmission,
+    ReportValue,
     Severity,
     SupervisionSettings,
     UserNotice,
@@ -113,7 +114,10 @@ def reports_of(application: Application) -> QuerySet[Report]:
         Prefetch(
             "submissions",
             queryset=ReportSubmission.objects.select_related("submitted_by", "reviewed_by")
-            .prefetch_related("values", "attachments")
+            .prefetch_related(
+                Prefetch("values", queryset=ReportValue.objects.select_related("data_item")),
+                "attachments",
+            )
             .order_by("number"),
         )
     )

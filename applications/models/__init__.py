@@ -4,7 +4,8 @@
     parties     organisations, their members, ministry staff
     case        the application: protected status, transitions, statutory clock
     review      regulations concerned, supplement requests, consultations, recommendations
-    plan        the structured test plan: data items (KPIs) the applicant will report on
+    plan        the structured test plan: data items (KPIs) the applicant will report on;
+                co-applicants (partners running the service jointly)
     decisions   decisions, extension and law-amendment requests, insurance proof
     audit       the audit chain's events and head
 
@@ -29,8 +30,8 @@ from applications.models.decisions import (
     RequestStatus,
     TermRequest,
 )
-from applications.models.parties import Membership, Organization, StaffProfile
-from applications.models.plan import DataItem
+from applications.models.parties import CompanySize, Membership, Organization, StaffProfile
+from applications.models.plan import CoApplicant, DataItem
 from applications.models.programmes import (
     DisclosureClass,
     Language,
@@ -57,6 +58,8 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuditEventQuerySet",
+    "CoApplicant",
+    "CompanySize",
     "Consultation",
     "ConsultationStatus",
     "DataItem",

@@ -24,6 +24,7 @@ from applications.workflow import (
     WITHDRAWABLE,
     ApplicationStatus,
     ConfirmationOutcome,
+    SimilarityDecision,
     is_confirmation_track,
     is_convertible,
     is_exemption_track,
@@ -121,6 +122,30 @@ class Application(ConcurrentTransitionMixin, models.Model):
     scale = models.CharField(_("scale"), max_length=400, blank=True)
     max_users = models.PositiveIntegerField(_("maximum users"), null=True, blank=True)
     test_plan = models.TextField(_("test objectives and data to collect"), blank=True)
+    problem_solved = models.TextField(_("problem the service solves"), blank=True)
+    existing_offers = models.TextField(_("comparison with existing offers"), blank=True)
+
+    # Fast review (DOMAIN §1): the approved waiver the applicant says this case resembles (its
+    # number as the public register shows it), and the officer's answer.
+    similar_reference = models.CharField(
+        _("number of a similar approved waiver"), max_length=32, blank=True
+    )
+    similar_to = models.ForeignKey(
+        "self",
+        verbose_name=_("similar approved waiver"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    similarity_decision = models.CharField(
+        _("similarity"), max_length=16, choices=SimilarityDecision.choices, blank=True
+    )
+    similarity_reason = models.TextField(_("reasons for the similarity answer"), blank=True)
+    similarity_decided_at = models.DateTimeField(_("similarity answered at"), null=True, blank=True)
+
+    # The organisation's company profile as it stood at submission (``workflow.PROFILE_FIELDS``).
+    company_profile = models.JSONField(_("company profile at submission"), default=dict, blank=True)
 
     # Safety and user protection
     safety_plan = models.TextField(_("safety plan and risk assessment"), blank=True)

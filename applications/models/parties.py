@@ -9,6 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from applications.models.programmes import Language, Ministry
 
 
+class CompanySize(models.TextChoices):
+    """Size classes of Korean company law (중소기업기본법, 중견기업법)."""
+
+    SMALL = "small", _("Small enterprise")
+    MEDIUM = "medium", _("Medium-sized enterprise")
+    MIDSIZE = "midsize", _("Mid-sized (middle-market) enterprise")
+    LARGE = "large", _("Large enterprise")
+
+
 class Organization(models.Model):
     name = models.CharField(_("organisation name"), max_length=200)
     registration_number = models.CharField(
@@ -23,6 +32,22 @@ class Organization(models.Model):
         default=Language.KOREAN,
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    # Company profile (DOMAIN §2): edited by its members, copied into each application when it
+    # is submitted (``Application.company_profile``), so a case keeps what it said then.
+    company_size = models.CharField(
+        _("company size"), max_length=16, choices=CompanySize.choices, blank=True
+    )
+    is_startup = models.BooleanField(
+        _("a start-up (founded within the last seven years)"), default=False
+    )
+    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("number of employees"), null=True, blank=True)
+    key_people = models.TextField(_("key people"), blank=True)
+    licences = models.TextField(_("licences and registrations held"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("members"),

@@ -25,6 +25,7 @@ class DataItem(models.Model):
     unit = models.CharField(_("unit"), max_length=100)
     method = models.CharField(_("how it is measured"), max_length=1000)
     frequency = models.CharField(_("how often"), max_length=100)
+    target = models.CharField(_("target"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["application", "position", "id"]
@@ -33,3 +34,27 @@ class DataItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.unit})"
+
+
+class CoApplicant(models.Model):
+    """A co-applicant or partner where the service is run jointly (name, registration number,
+    role); kept on the application, so the submitted case keeps them."""
+
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="co_applicants",
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=200)
+    registration_number = models.CharField(_("registration number"), max_length=32)
+    role = models.CharField(_("role in the service"), max_length=400)
+
+    class Meta:
+        ordering = ["application", "position", "id"]
+        verbose_name = _("co-applicant")
+        verbose_name_plural = _("co-applicants")
+
+    def __str__(self) -> str:
+        return self.name

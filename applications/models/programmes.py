@@ -152,6 +152,16 @@ class Track(models.Model):
             "committee decides (the review days are then the statutory deadline)."
         ),
     )
+    similar_review_days = models.PositiveIntegerField(
+        _("review days for a case similar to an approved one"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days from submission to the review result once an officer confirms the case is "
+            "substantially the same as an approved waiver (ICT/ICP: 15); empty where the "
+            "programme has no such fast review."
+        ),
+    )
     supplement_response_days = models.PositiveIntegerField(_("supplement response days"))
     max_term_days = models.PositiveIntegerField(_("maximum term (days)"), default=0)
     max_extensions = models.PositiveIntegerField(_("maximum extensions"), default=0)

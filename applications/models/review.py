@@ -44,6 +44,7 @@ class RegulationConcerned(models.Model):
         _("ground"), max_length=20, choices=RegulationGround.choices, blank=True
     )
     reason = models.TextField(_("why it blocks the service"))
+    exemption_requested = models.TextField(_("exemption requested"), blank=True)
 
     class Meta:
         ordering = ["application", "position", "id"]

@@ -1,6 +1,7 @@
 """Every write to a case, one module per stage over one transition kernel (``kernel.py``).
 
-    drafts        create and edit a draft, its regulations
+    drafts        create and edit a draft, its regulations, data items and co-applicants;
+                  the organisation's company profile
     intake        submit, supplement requests and answers, lapse, accept, withdraw
     assignment    claim, assign, release, conflicts of interest
     consultation  opinion requests to related ministries, answers, lapse
@@ -34,10 +35,15 @@ from applications.services.decisions import (
 )
 from applications.services.drafts import (
     application_create_draft,
+    application_create_follow_up,
+    application_update_company,
     application_update_draft,
     application_update_scope,
+    co_applicant_add,
+    co_applicant_remove,
     data_item_add,
     data_item_remove,
+    organization_profile_update,
     regulation_add,
     regulation_remove,
 )
@@ -55,6 +61,7 @@ from applications.services.kernel import (
 )
 from applications.services.review import (
     application_answer_confirmation,
+    application_decide_similarity,
     application_deem_confirmed,
     application_recommend,
 )
@@ -85,6 +92,8 @@ __all__ = [
     "application_claim",
     "application_convert",
     "application_create_draft",
+    "application_create_follow_up",
+    "application_decide_similarity",
     "application_deem_confirmed",
     "application_end_continuation",
     "application_expire",
@@ -102,10 +111,13 @@ __all__ = [
     "application_row_lock",
     "application_submit",
     "application_suspend",
+    "application_update_company",
     "application_update_draft",
     "application_update_scope",
     "application_withdraw",
     "applications_assign_many",
+    "co_applicant_add",
+    "co_applicant_remove",
     "conflict_declare",
     "consultation_answer",
     "consultation_lapse",
@@ -118,6 +130,7 @@ __all__ = [
     "insurance_proof_add",
     "law_amendment_request_decide",
     "law_amendment_request_file",
+    "organization_profile_update",
     "regulation_add",
     "regulation_remove",
 ]

@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications import workflow
+from applications.audit import audit_record
 from applications.availability import require_open
 from applications.models import (
     Application,
+    CoApplicant,
+    CompanySize,
     DataItem,
     Ministry,
     Organization,
@@ -30,7 +34,7 @@ from applications.services.kernel import (
     require_visible,
 )
 from applications.vocabulary import AuditAction
-from core.errors import InvalidInput, NotPermitted
+from core.errors import InvalidInput, NotPermitted, WrongState
 
 DRAFT_FIELDS = frozenset(
     {
@@ -47,6 +51,9 @@ DRAFT_FIELDS = frozenset(
         "scale",
         "max_users",
         "test_plan",
+        "problem_solved",
+        "existing_offers",
+        "similar_reference",
         "safety_plan",
         "user_protection",
         "data_protection",
@@ -73,6 +80,45 @@ def _validate_draft_fields(track: Track, fields: dict[str, Any]) -> None:
         problem = workflow.requested_term_problem(track=track, days=fields["requested_term_days"])
         if problem:
             raise InvalidInput({"requested_term_days": problem})
+    if "similar_reference" in fields:
+        _resolve_similar(track, fields)
+
+
+def _resolve_similar(track: Track, fields: dict[str, Any]) -> None:
+    """The approved waiver cited for a fast review, by the number the public register shows:
+    an unknown number or one of a case that was never granted is a field error."""
+    number = str(fields["similar_reference"] or "").strip()
+    fields["similar_reference"] = number
+    if not number:
+        fields["similar_to"] = None
+        return
+    if track.similar_review_days is None:
+        raise InvalidInput(
+            {"similar_reference": _("This track has no fast review for similar cases.")}
+        )
+    cited = Application.objects.filter(reference__iexact=number).first()
+    if cited is None:
+        raise InvalidInput(
+            {
+                "similar_reference": _(
+                    "No case has the number %(number)s. Copy the number of an approved waiver "
+                    "from the public register, e.g. ICT-2026-00001."
+                )
+                % {"number": number}
+            }
+        )
+    if cited.status not in workflow.GRANTED_WAIVER:
+        raise InvalidInput(
+            {
+                "similar_reference": _(
+                    "%(number)s is not an approved waiver. Only a granted waiver (as listed in "
+                    "the public register) can be cited for a fast review."
+                )
+                % {"number": cited.reference}
+            }
+        )
+    fields["similar_reference"] = cited.reference
+    fields["similar_to"] = cited
 
 
 def application_create_draft(
@@ -134,8 +180,10 @@ def regulation_add(
     competent_ministry: Ministry | None = None,
     requirement: str = "",
     ground: str = "",
+    exemption_requested: str = "",
 ) -> RegulationConcerned:
-    """Add a regulation that blocks the service to a draft."""
+    """Add a regulation that blocks the service to a draft: the provision (what it requires),
+    why it blocks the service and the exemption requested, each its own field."""
     problems: dict[str, str] = {}
     if not statute.strip():
         problems["statute"] = _("Name the statute, e.g. the Electronic Financial Transactions Act.")
@@ -161,6 +209,7 @@ def regulation_add(
             competent_ministry=competent_ministry,
             requirement=requirement.strip(),
             ground=ground,
+            exemption_requested=exemption_requested.strip(),
         )
         event_record(
             app,
@@ -183,15 +232,23 @@ def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
 
 
 def data_item_add(
-    *, application: Application, by: Any, name: str, unit: str, method: str, frequency: str
+    *,
+    application: Application,
+    by: Any,
+    name: str,
+    unit: str,
+    method: str,
+    frequency: str,
+    target: str = "",
 ) -> DataItem:
-    """Add a data item (KPI) to a draft's test plan: what is measured, in which unit, how and
-    how often. Periodic reports later ask for a value per item."""
+    """Add a data item (KPI) to a draft's test plan: what is measured, in which unit, how, how
+    often and the target aimed at. Periodic reports later ask for a value per item."""
     fields = {
         "name": (name or "").strip(),
         "unit": (unit or "").strip(),
         "method": (method or "").strip(),
         "frequency": (frequency or "").strip(),
+        "target": (target or "").strip(),
     }
     problems: dict[str, str] = {}
     if not fields["name"]:
@@ -202,7 +259,7 @@ def data_item_add(
         problems["method"] = _("Say how it is measured.")
     if not fields["frequency"]:
         problems["frequency"] = _("Say how often it is measured, e.g. daily.")
-    limits = {"name": 200, "unit": 100, "method": 1000, "frequency": 100}
+    limits = {"name": 200, "unit": 100, "method": 1000, "frequency": 100, "target": 200}
     for key, limit in limits.items():
         if len(fields[key]) > limit:
             problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
@@ -256,4 +313,211 @@ def application_update_scope(
             data_item_remove(data_item=remove_data_item, by=by)
         if data_item is not None:
             data_item_add(application=app, by=by, **data_item)
+    return app
+
+
+PROFILE_LIMITS = {"key_people": 2000, "licences": 2000, "contact_person": 200, "contact_phone": 40}
+
+
+def organization_profile_update(
+    *, organization: Organization, by: Any, application: Application | None = None, **fields: Any
+) -> Organization:
+    """A member edits the organisation's company profile (size, start-up status, founding date,
+    employees, key people, licences, contact). From a draft's form the event is on that case;
+    each submission copies the profile as it then stands."""
+    if not perms.can_act_for_applicant(by, Application(organization=organization)):
+        raise NotPermitted(_("Only members of the organisation can edit its profile."))
+    unknown = set(fields) - set(workflow.PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput({name: _("This field is not part of the profile.") for name in unknown})
+    for key in ("key_people", "licences", "contact_person", "contact_phone"):
+        if key in fields:
+            fields[key] = str(fields[key] or "").strip()
+    problems = workflow.profile_problems(fields, today=timezone.localdate())
+    size = fields.get("company_size")
+    if size and size not in CompanySize.values:
+        problems["company_size"] = _("Choose one of the listed sizes.")
+    for key, limit in PROFILE_LIMITS.items():
+        if len(fields.get(key) or "") > limit:
+            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        app = None
+        if application is not None:
+            app = application_row_lock(application)
+            require_visible(by, app)
+            require_open("edit", by, app)
+            if app.organization_id != organization.pk:
+                raise NotPermitted(_("Only members of the organisation can edit its profile."))
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        changed = sorted(k for k, v in fields.items() if getattr(org, k) != v)
+        if not changed:
+            return org
+        for key, value in fields.items():
+            setattr(org, key, value)
+        org.save(update_fields=changed)
+        if app is not None:
+            event_record(
+                app, by, Role.APPLICANT, AuditAction.COMPANY_PROFILE_UPDATED, {"fields": changed}
+            )
+        else:
+            audit_record(
+                application=None,
+                actor=by,
+                actor_role=Role.APPLICANT,
+                action=AuditAction.COMPANY_PROFILE_UPDATED,
+                payload={"organization": org.pk, "fields": changed},
+            )
+    return org
+
+
+def co_applicant_add(
+    *, application: Application, by: Any, name: str, registration_number: str, role: str
+) -> CoApplicant:
+    """Add a co-applicant or partner that runs the service jointly with the applicant."""
+    fields = {
+        "name": (name or "").strip(),
+        "registration_number": (registration_number or "").strip(),
+        "role": (role or "").strip(),
+    }
+    problems: dict[str, str] = {}
+    if not fields["name"]:
+        problems["name"] = _("Name the partner organisation.")
+    number = fields["registration_number"]
+    if not number:
+        problems["registration_number"] = _(
+            "Give the partner's registration number, e.g. 123-45-67890."
+        )
+    elif not (number.replace("-", "").replace(" ", "").isalnum() and len(number) <= 32):
+        problems["registration_number"] = _(
+            "Use digits and letters (hyphens allowed), at most 32 characters, e.g. 123-45-67890."
+        )
+    if not fields["role"]:
+        problems["role"] = _("Say what the partner does in the service.")
+    for key, limit in {"name": 200, "role": 400}.items():
+        if len(fields[key]) > limit:
+            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        partner = CoApplicant.objects.create(
+            application=app, position=app.co_applicants.count() + 1, **fields
+        )
+        event_record(
+            app,
+            by,
+            Role.APPLICANT,
+            AuditAction.CO_APPLICANT_ADDED,
+            {"name": partner.name, "registration_number": partner.registration_number},
+        )
+    return partner
+
+
+def co_applicant_remove(*, co_applicant: CoApplicant, by: Any) -> None:
+    """Take a co-applicant off a draft."""
+    with transaction.atomic():
+        app = application_row_lock(co_applicant.application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        payload = {"name": co_applicant.name}
+        CoApplicant.objects.filter(pk=co_applicant.pk, application=app).delete()
+        event_record(app, by, Role.APPLICANT, AuditAction.CO_APPLICANT_REMOVED, payload)
+
+
+def application_update_company(
+    *,
+    application: Application,
+    by: Any,
+    profile: dict[str, Any],
+    co_applicant: dict[str, str] | None = None,
+    remove_co_applicant: CoApplicant | None = None,
+) -> Application:
+    """Save the company page in one transaction: the organisation's profile, the partner typed
+    into it (never dropped silently on "save and continue") and one taken out. Any refusal
+    saves nothing."""
+    with transaction.atomic():
+        organization_profile_update(
+            organization=application.organization, by=by, application=application, **profile
+        )
+        if remove_co_applicant is not None:
+            co_applicant_remove(co_applicant=remove_co_applicant, by=by)
+        if co_applicant is not None:
+            co_applicant_add(application=application, by=by, **co_applicant)
+    return application
+
+
+# What a follow-up application copies from the confirmation case it comes from.
+FOLLOW_UP_FIELDS = (
+    "summary",
+    "service_description",
+    "technology_description",
+    "development_stage",
+    "user_benefit",
+    "problem_solved",
+    "existing_offers",
+    "business_model",
+    "safety_plan",
+    "user_protection",
+    "data_protection",
+    "exit_plan",
+    "language",
+)
+
+
+def application_create_follow_up(*, source: Application, by: Any, track: Track) -> Application:
+    """After a fast confirmation answered that a regulation applies, the applicant starts a
+    demonstration-exemption or temporary-permit application prefilled from that case: its
+    service texts, regulations and co-applicants (a new draft, the source unchanged)."""
+    require_visible(by, source)
+    if source.status != workflow.ApplicationStatus.CONFIRMED or (
+        source.confirmation_outcome != workflow.ConfirmationOutcome.REGULATION_APPLIES
+    ):
+        raise WrongState(
+            _("Only a confirmation that a regulation applies leads to a follow-up application.")
+        )
+    if track.kind != workflow.TrackKind.EXEMPTION or track.program_id != source.program_id:
+        raise InvalidInput(
+            {"track": _("Choose a demonstration exemption or temporary permit of this programme.")}
+        )
+    fields = {name: getattr(source, name) for name in FOLLOW_UP_FIELDS}
+    with transaction.atomic():
+        app = application_create_draft(
+            by=by,
+            organization=source.organization,
+            program=source.program,
+            track=track,
+            title=source.title,
+            **fields,
+        )
+        for regulation in source.regulations.all():
+            regulation_add(
+                application=app,
+                by=by,
+                statute=regulation.statute,
+                article=regulation.article,
+                reason=regulation.reason,
+                competent_ministry=regulation.competent_ministry,
+                requirement=regulation.requirement,
+                ground=regulation.ground,
+                exemption_requested=regulation.exemption_requested,
+            )
+        for partner in source.co_applicants.all():
+            co_applicant_add(
+                application=app,
+                by=by,
+                name=partner.name,
+                registration_number=partner.registration_number,
+                role=partner.role,
+            )
+        event_record(
+            app,
+            by,
+            Role.APPLICANT,
+            AuditAction.FOLLOW_UP_STARTED,
+            {"from": source.reference, "track": track.code},
+        )
     return app

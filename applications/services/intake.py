@@ -53,7 +53,7 @@ def application_submit(
             raise InvalidInput(missing)
 
     with transaction.atomic():
-        return run_transition(
+        app = run_transition(
             application=application,
             by=by,
             name="submit",
@@ -64,6 +64,10 @@ def application_submit(
             payload={"track": application.track.code},
             at=at,
         )
+        # What the company profile said at submission stays with the case.
+        app.company_profile = selectors.company_profile_of(app.organization)
+        Application.objects.filter(pk=app.pk).update(company_profile=app.company_profile)
+        return app
 
 
 def application_request_supplement(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import workflow
+from applications.availability import require_open
 from applications.models import (
     Application,
     ConsultationStatus,
@@ -23,10 +24,15 @@ from applications.models import (
 from applications.roles import Role
 from applications.services.consultation import consultation_lapse_record
 from applications.services.kernel import (
+    application_row_lock,
     decision_record,
+    event_record,
+    require_version,
+    require_visible,
     run_transition,
 )
-from applications.workflow import ConfirmationOutcome, RecommendationOutcome
+from applications.vocabulary import AuditAction
+from applications.workflow import ConfirmationOutcome, RecommendationOutcome, SimilarityDecision
 from core.dates import human_date
 from core.errors import InvalidInput, WrongState
 
@@ -174,3 +180,64 @@ def application_recommend(
             legal_basis=legal_basis.strip(),
             reasons=reasons.strip(),
         )
+
+
+def application_decide_similarity(
+    *,
+    application: Application,
+    by: Any,
+    decision: str,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Application:
+    """The lead ministry's officer answers whether the case is substantially the same as the
+    approved waiver the applicant cited. A confirmation sets the shorter deadline of the fast
+    review (``workflow.similar_case_due``); a denial keeps the normal one. Answered once."""
+    reason = (reason or "").strip()
+    if decision not in SimilarityDecision.values:
+        raise InvalidInput({"decision": _("Say whether the case is similar or not.")})
+    if decision == SimilarityDecision.DENIED and not reason:
+        raise InvalidInput(
+            {"reason": _("Say why the case is not similar: the applicant reads this.")}
+        )
+    if len(reason) > 2000:
+        raise InvalidInput({"reason": _("Use at most %(max)s characters.") % {"max": 2000}})
+    at = timezone.now()
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        require_version(app, expected_version)
+        require_open("decide_similarity", by, app)
+        if app.similar_to_id is None:
+            raise WrongState(_("The applicant did not cite an approved case."))
+        if app.similarity_decision:
+            raise WrongState(_("The similarity has already been answered."))
+        before = app.due_at
+        if decision == SimilarityDecision.CONFIRMED:
+            shorter = workflow.similar_case_due(app)
+            if shorter is not None:
+                app.due_at = shorter
+        app.similarity_decision = decision
+        app.similarity_reason = reason
+        app.similarity_decided_at = at
+        app.version += 1
+        app.save()
+        action = (
+            AuditAction.SIMILARITY_CONFIRMED
+            if decision == SimilarityDecision.CONFIRMED
+            else AuditAction.SIMILARITY_DENIED
+        )
+        event_record(
+            app,
+            by,
+            Role.CASE_OFFICER,
+            action,
+            {
+                "similar_to": app.similar_reference,
+                "reason": reason,
+                "due_at_before": before,
+                "due_at": app.due_at,
+            },
+            at=at,
+        )
+    return app

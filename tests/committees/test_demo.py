@@ -20,16 +20,16 @@ def test_the_demo_has_a_committee_with_members_a_held_meeting_with_minutes_and_a
     assert held.agenda_paper is not None and held.decisions_issued_at is not None
     results = dict(held.items.values_list("application__title", "result"))
     assert results == {
-        "[위원회 승인] 실내 자율주행 안내 로봇": Result.APPROVE,
-        "[위원회 불승인] 드론 야간 택배": Result.REJECT,
-        "[위원회 보류] 수요응답형 자율주행 버스": Result.DEFER,
+        "실내 자율주행 안내 로봇": Result.APPROVE,
+        "드론 야간 택배": Result.REJECT,
+        "수요응답형 자율주행 버스": Result.DEFER,
     }
     assert held.items.filter(recusals__isnull=False).count() == 1
     statuses = {i.application.title: i.application.status for i in held.items.all()}
-    assert statuses["[위원회 승인] 실내 자율주행 안내 로봇"] == S.APPROVED
-    assert statuses["[위원회 불승인] 드론 야간 택배"] == S.REJECTED
+    assert statuses["실내 자율주행 안내 로봇"] == S.APPROVED
+    assert statuses["드론 야간 택배"] == S.REJECTED
     assert planned.status == MeetingStatus.PLANNED
     assert [i.application.title for i in planned.items.order_by("position")] == [
-        "[위원회 보류] 수요응답형 자율주행 버스",
-        "[심의중] 도심 항공 모빌리티 시범 운항",
+        "수요응답형 자율주행 버스",
+        "도심 항공 모빌리티 시범 운항",
     ]

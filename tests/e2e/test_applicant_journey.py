@@ -128,6 +128,8 @@ def test_an_applicant_signs_up_drafts_over_two_sessions_submits_answers_and_with
     page.goto(f"{base}/step/service/")
     assert page.input_value("#id_service_description") == "Robots use the pavement."
     page.click("button[name=save]")
+    page.wait_for_url(re.compile(r"/step/company/$"))  # the profile is optional: go on
+    page.click("button[name=save]")
     page.wait_for_url(re.compile(r"/step/regulations/$"))
     page.fill("#id_statute", "Road Traffic Act")
     page.fill("#id_article", "Art. 2(10)")

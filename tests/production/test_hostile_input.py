@@ -29,7 +29,16 @@ HOSTILE = ["\x00", "9" * 30, "²", "2026-13-45", "x" * 5000]
 QUERY_NAMES = ["tab", "page", "days", "v", "next", "status", "track", "program", "assignee"]
 QUERY_NAMES += ["overdue", "q", "sort", "format", "language", "month", "step"]
 FIELD = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', re.IGNORECASE)
-STEPS = ["service", "regulations", "scope", "safety", "insurance", "documents", "declarations"]
+STEPS = [
+    "service",
+    "company",
+    "regulations",
+    "scope",
+    "safety",
+    "insurance",
+    "documents",
+    "declarations",
+]
 PERSONAS = ["anonymous", "applicant", "officer", "decider"]
 REFUSED = {302, 403, 404}
 

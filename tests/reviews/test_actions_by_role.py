@@ -13,7 +13,7 @@ from django.test import Client
 from applications import services
 from applications.models import Application, AuditEvent, Consultation
 from applications.workflow import ApplicationStatus as S
-from tests.builders import World, drive, term
+from tests.builders import World, draft, drive, term
 from tests.reviews.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,16 @@ def _insured_approved(world: World) -> Application:
     return app
 
 
+def _citing(world: World) -> Application:
+    """A submitted case citing an approved waiver for the fast review of similar cases."""
+    world.exemption.similar_review_days = 15
+    world.exemption.save()
+    waiver = drive(world, S.ACTIVE)
+    app = draft(world, title="유사 서비스", similar_reference=str(waiver.reference))
+    services.application_submit(application=app, by=world.applicant)
+    return app
+
+
 def _status(status: str, track: str = "exemption") -> Callable[[World], Application]:
     return lambda world: drive(world, status, track=track)
 
@@ -94,6 +104,12 @@ CASES: dict[
         {"officer", "other_officer"},
         lambda w: {"no_conflict_declared": "on"},
         "accept",
+    ),
+    "similarity": (
+        _citing,
+        {"officer", "other_officer"},
+        lambda w: {"decision": "confirmed"},
+        "similarity_confirmed",
     ),
     "supplement": (
         _status(S.UNDER_REVIEW),

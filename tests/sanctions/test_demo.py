@@ -17,16 +17,16 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_has_a_waiver_under_notice_and_one_suspended(capsys):
     call_command("seed_demo")
-    noticed = Application.objects.get(title__startswith="[사전통지]")
+    noticed = Application.objects.get(title="자율주행 셔틀 심야 노선 확대")
     assert noticed.status == S.ACTIVE
     notice = PriorNotice.objects.get(application=noticed)
     assert notice.status == NoticeStatus.OPEN and notice.opinion.text
-    suspended = Application.objects.get(title__startswith="[정지]")
+    suspended = Application.objects.get(title="원격 의료기기 모니터링")
     assert suspended.status == S.SUSPENDED
     suspension = Suspension.objects.get(application=suspended)
     assert suspension.status == SuspensionStatus.IN_FORCE and len(suspension.cure_steps) == 3
     assert suspension.notice is not None and suspension.notice.status == NoticeStatus.DECIDED
-    revoked = Application.objects.get(title__startswith="[취소]")
+    revoked = Application.objects.get(title="무인 세탁 배달 로봇")
     assert PriorNotice.objects.get(application=revoked).opinion.hearing_requested
     assert set(
         Track.objects.filter(continuation_cap_months=18).values_list("program__code", flat=True)

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_has_a_waiver_under_supervision(capsys):
     call_command("seed_demo")
-    app = Application.objects.get(title__startswith="[감독]")
+    app = Application.objects.get(title="자율주행 순찰 로봇 아파트 단지 운행")
     assert app.status == S.ACTIVE
     reports = list(Report.objects.filter(application=app).order_by("due_on"))
     assert len(reports) == 8 and reports[-1].kind == "final"
