@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from applications import workflow
 from applications.models import Application, CompanySize, Organization
 from applications.workflow import TrackKind
-from core.dates import human_date
+from core.dates import human_date, reader_amount
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def profile_rows(profile: dict[str, Any]) -> list[dict[str, Any]]:
             shown = human_date(dt.date.fromisoformat(value) if isinstance(value, str) else value)
         elif value in (None, ""):
             shown = ""
+        elif isinstance(value, int):
+            shown = number_format(value, force_grouping=True)
         else:
             shown = value
         rows.append(
@@ -142,6 +145,10 @@ def answers(app: Application) -> list[dict[str, Any]]:
                 shown = _("Yes") if value else _("No")
             elif value in (None, ""):
                 shown = ""
+            elif name == "insured_amount":
+                shown = reader_amount(value)
+            elif isinstance(value, int):
+                shown = number_format(value, force_grouping=True)
             else:
                 shown = value
             rows.append({"label": capfirst(str(model_field.verbose_name)), "value": shown})

@@ -332,10 +332,14 @@ def test_a_kpi_target_typed_on_the_scope_page_is_kept(client, world):
 
 def test_the_submitted_copy_shows_everything_the_application_said(client, world):
     app = draft(
-        world, problem_solved="택배 기사의 단지 내 도보 배송 부담", existing_offers="기존 택배함"
+        world,
+        problem_solved="택배 기사의 단지 내 도보 배송 부담",
+        existing_offers="기존 택배함",
+        max_users=25000,
+        insured_amount=1_000_000_000,
     )
     client.force_login(world.applicant)
-    client.post(url(app, "company"), {**PROFILE, **PARTNER, "save": ""})
+    client.post(url(app, "company"), {**PROFILE, "employees": "1200", **PARTNER, "save": ""})
     client.post(url(app, "regulations"), {**REGULATION, "add": ""})
     services.data_item_add(
         application=app,
@@ -366,6 +370,9 @@ def test_the_submitted_copy_shows_everything_the_application_said(client, world)
         REGULATION["exemption_requested"],
         "월 500km",
         "plan.pdf",
+        "25,000",  # numbers and amounts as the reader writes them
+        "1,200",
+        "KRW 1,000,000,000",
     ]:
         assert expected in page, expected
     assert url(app, "service") not in page  # read-only: no "Change" links
