@@ -23,12 +23,15 @@ class PrivacyConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The path first: any other page (the health check while the database is away, among
+        # them) never loads the user here.
+        if not request.path.startswith(GATED_PREFIXES):
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if (
             user is not None
-            and user.is_authenticated
-            and request.path.startswith(GATED_PREFIXES)
             and request.session.get(consent.SESSION_KEY) != consent.CURRENT
+            and user.is_authenticated
         ):
             if consent.must_agree_again(user):
                 query = urlencode({"next": request.get_full_path()})

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import escape
 
 from accounts import consent, services
 from accounts.consent import ConsentVersion
+from accounts.consent_gate import PrivacyConsentMiddleware
 from applications.models import AuditEvent
 from tests.portal.test_accounts import SIGN_UP
 from tests.reviews.helpers import signed_in
@@ -149,3 +152,20 @@ def test_a_colleague_joining_by_invitation_agrees_too(
     client.post(url, {**data, "privacy_consent": "on"})
     park = User.objects.get(email="park@example.test")
     assert consent.consent_of(park).version == consent.CURRENT
+
+
+def test_pages_outside_the_portal_never_load_the_user_for_the_gate(rf):
+    """The health check must answer while the database is away: the gate reads the path first
+    and leaves the user (a database read) alone anywhere else."""
+
+    def unreachable() -> User:
+        raise AssertionError("the gate loaded the user")
+
+    reached = []
+    gate = PrivacyConsentMiddleware(lambda request: reached.append(request.path) or HttpResponse())
+    for path in ("/health/", "/review/", "/accounts/login/", "/register/"):
+        request = rf.get(path)
+        request.user = SimpleLazyObject(unreachable)
+        request.session = {}
+        gate(request)
+    assert reached == ["/health/", "/review/", "/accounts/login/", "/register/"]
