@@ -21,6 +21,15 @@ from applications.models import Application, AuditEvent, Organization
 from applications.workflow import ApplicationStatus
 from core.mail import send_templated, site_link
 
+# Events whose email says when the review must end (a similarity answer moves or keeps it).
+SHOWS_REVIEW_DEADLINE = (
+    "submit",
+    "answer_supplement",
+    "accept",
+    "similarity_confirmed",
+    "similarity_denied",
+)
+
 
 def recipients(organization: Organization) -> list[str]:
     """Every active member of the organisation with an email address."""
@@ -62,7 +71,7 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
     due = ""
     if event.action == "request_supplement":
         due = _local_date(app, app.supplement_due_at)
-    elif event.action in ("submit", "answer_supplement", "accept") and app.due_at:
+    elif event.action in SHOWS_REVIEW_DEADLINE and app.due_at:
         due = _local_date(app, app.due_at)
     elif payload.get("due_on"):  # events of higher apps that name a due date (a report's)
         due = formats.date_format(dt.date.fromisoformat(str(payload["due_on"])), "DATE_FORMAT")

@@ -195,6 +195,14 @@ KERNEL_WORDING: dict[str, Wording] = {
             "The ministry confirmed that your service is substantially the same as the approved "
             "case you named: the shorter review deadline applies."
         ),
+        Notice(
+            _("Fast review confirmed for %(reference)s"),
+            _(
+                "The ministry confirmed that your service is substantially the same as the "
+                "approved waiver you named, so your application is reviewed on the shorter "
+                "deadline below."
+            ),
+        ),
     ),
     AuditAction.FOLLOW_UP_STARTED: Wording(
         _("Started from a fast confirmation that a regulation applies"),
@@ -205,6 +213,14 @@ KERNEL_WORDING: dict[str, Wording] = {
         _(
             "The ministry found your service is not substantially the same as the approved case "
             "you named: the normal review deadline applies."
+        ),
+        Notice(
+            _("No fast review for %(reference)s"),
+            _(
+                "The ministry found your service is not substantially the same as the approved "
+                "waiver you named, for the reason below. Your application is reviewed on the "
+                "normal deadline below."
+            ),
         ),
     ),
     AuditAction.SUBMIT: Wording(

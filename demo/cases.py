@@ -503,7 +503,7 @@ STORIES: dict[str, Story] = {
         region="경상남도 창원시 국가산업단지",
         scale="로봇 6대",
         max_users=None,
-        safety="사람 감지 시 정지·경고음, 관제 요원 상시 감시.",
+        safety="사람 감지 시 정지·경고음, 관제 요원 상시 감시, 야간 최고 시속 4km.",
         protection="순찰 구역에 영상 촬영 안내판을 세웁니다.",
         kpis=(("오경보 비율", "%", "관제 기록", "월별", "10% 이하"),),
     ),
@@ -521,7 +521,7 @@ STORIES: dict[str, Story] = {
         region="경기도 성남시 분당구 2개 단지",
         scale="로봇 4대",
         max_users=4000,
-        safety="원격 관제, 사람 감지 시 정지, 야간 경광등.",
+        safety="원격 관제, 사람 감지 시 정지, 야간 경광등, 최고 시속 4km.",
         protection="단지 게시판과 앱에 실증 사실과 영상 보관 기간을 안내합니다.",
     ),
     "무인 로봇 택배 보관함 신도시 확대": Story(
@@ -572,6 +572,35 @@ PROFILES: dict[str, dict[str, object]] = {
         "contact_phone": "+82 2 555 0456",
     },
 }
+
+
+def consultation_question(story: Story) -> str:
+    """What the officer asks the ministry responsible for the regulation, about this case."""
+    reg = story.regulation
+    text = f"「{reg.statute}」 {reg.article}에 대한 특례({reg.exemption})에 관해 의견을 요청합니다."
+    if story.safety:
+        text += (
+            f" 신청인이 제시한 안전 조치({story.safety.rstrip('.')})가 충분한지 검토해 주십시오."
+        )
+    return text
+
+
+def consultation_reasons(story: Story) -> str:
+    """The consulted ministry's answer: agreement on the case's own conditions."""
+    return f"{story.regulation.exemption}에 동의하되, 제시된 안전 조치의 유지를 조건으로 합니다."
+
+
+def conditions_of(story: Story) -> list[str]:
+    """The conditions a sample waiver is approved with: its own scope and safety measures, and
+    the incident report every waiver carries (supervision reads it as a reporting duty)."""
+    scope = ", ".join(part for part in (story.region, story.scale) if part)
+    conditions = []
+    if scope:
+        conditions.append(f"승인된 범위({scope}) 안에서만 실증할 것")
+    if story.safety:
+        conditions.append(f"안전 조치를 유지할 것: {story.safety.rstrip('.')}")
+    conditions.append("사고 발생 시 24시간 이내 보고할 것")
+    return conditions
 
 
 def story_of(title: str) -> Story:

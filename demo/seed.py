@@ -31,7 +31,15 @@ from demo import notifications as demo_notifications
 from demo import sanctions as demo_sanctions
 from demo import supervision as demo_supervision
 from demo.audit import seed_audit_checkpoint
-from demo.cases import PROFILES, STORIES, Story
+from demo.cases import (
+    PROFILES,
+    STORIES,
+    Story,
+    conditions_of,
+    consultation_question,
+    consultation_reasons,
+    story_of,
+)
 from demo.guidance import SIMILAR_REVIEW_DAYS, guidance_for
 from demo.register import seed_register_cases, seed_statistics
 from documents.services import document_upload
@@ -451,25 +459,26 @@ def _backdate(app: Application, **fields: Any) -> None:
 def _recommended(app: Application, users: dict[str, User], *, consult: bool) -> Application:
     """A case under review, recommended for approval by the officer (after consulting MOLIT)."""
     officer, consultee = users["officer"], users["consultee"]
+    story = story_of(app.title)
     if consult:
         (item,) = services.consultation_request(
             application=app,
             by=officer,
             ministries=[Ministry.objects.get(code="MOLIT")],
-            question="보도 통행 허용 시 보행자 안전 조건에 대한 의견을 요청합니다.",
+            question=consultation_question(story),
         )
         services.consultation_answer(
             consultation=item,
             by=consultee,
             opinion="agree_with_conditions",
-            reasons="시속 5km 이하, 야간 운행 금지 조건으로 동의합니다.",
+            reasons=consultation_reasons(story),
         )
     services.application_recommend(
         application=app,
         by=officer,
         outcome=RecommendationOutcome.APPROVE,
         proposed_term_days=2 * YEAR,
-        proposed_conditions=["최고 속도 시속 5km 이하", "야간(22시~06시) 운행 금지"],
+        proposed_conditions=conditions_of(story),
         legal_basis="정보통신융합법 제38조의2",
         reasons="안전 조건 하에서 실증의 필요성이 인정됩니다.",
     )
@@ -511,11 +520,7 @@ def seed_cases(users: dict[str, User], programs: dict[str, Program]) -> list[App
             committee_reference="제42차 신기술·서비스 심의위원회 (2026년 11월 10일)",
             term_start=start,
             term_end=end,
-            conditions=[
-                "최고 속도 시속 5km 이하로 운행할 것",
-                "야간(22시~06시)에는 운행하지 않을 것",
-                "사고 발생 시 24시간 이내 보고할 것",
-            ],
+            conditions=conditions_of(story_of(title)),
         )
         return app
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from applications.models import Application, Track
+from applications.models import Application, Consultation, Track
 from demo.cases import STORIES
 
 pytestmark = pytest.mark.django_db
@@ -42,6 +42,21 @@ def test_each_sample_case_has_its_own_coherent_story_and_a_plain_title(capsys):
     assert "주차" in parking.service_description and "로봇" not in parking.service_description
     with_kpis = [a for a in cases if a.data_items.exists()]
     assert with_kpis and all(item.target for a in with_kpis for item in a.data_items.all())
+    # what the ministries wrote about each case speaks of that case: the consultation question,
+    # the recommendation's and the approval's conditions
+    decided = [a for a in cases if a.title in STORIES and a.decisions.filter(kind="approval")]
+    assert len(decided) >= 4
+    for app in decided:
+        story = STORIES[app.title]
+        approval = app.decisions.get(kind="approval")
+        told = " ".join((story.service, story.technology, story.safety, story.scale))
+        if "km" not in told:  # no speed limit on a case whose story has no speed in it
+            assert "시속" not in " ".join(approval.conditions), app.title
+        for item in Consultation.objects.filter(application=app):
+            assert story.regulation.statute in item.question, app.title
+    assert len({tuple(a.decisions.get(kind="approval").conditions) for a in decided}) == len(
+        decided
+    )
 
 
 def test_every_demo_track_explains_itself_in_both_languages(capsys):

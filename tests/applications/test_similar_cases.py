@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from applications import deadlines, services
 from applications.models import Application, AuditEvent
 from applications.vocabulary import AuditAction, registered
 from applications.workflow import ApplicationStatus as S
+from core.dates import human_date
 from core.errors import InvalidInput, NotPermitted, WrongState
 from tests.builders import World, draft, drive
 from tests.reviews.helpers import signed_in
@@ -173,3 +175,28 @@ def test_the_officer_answers_on_the_case_page_and_the_applicant_reads_it(fast, c
         reverse("application-detail", args=[app.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "the shorter review deadline applies" in detail
+
+
+@pytest.mark.parametrize(
+    ("decision", "reason", "subject"),
+    [
+        ("confirmed", "", "Fast review confirmed"),
+        ("denied", "대상 지역과 기기가 다름", "No fast review"),
+    ],
+)
+def test_the_applicant_is_emailed_the_answer_with_the_deadline_that_now_applies(
+    fast, django_capture_on_commit_callbacks, decision, reason, subject
+):
+    fast.organization.language = "en"
+    fast.organization.save()
+    app = citing(fast, approved_waiver(fast).reference)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_decide_similarity(
+            application=app, by=fast.officer, decision=decision, reason=reason
+        )
+    app.refresh_from_db()
+    (email,) = [m for m in mail.outbox if fast.applicant.email in m.to]
+    assert email.subject.startswith(subject) and app.reference in email.subject
+    assert human_date(app.program.local_date(app.due_at)) in email.body
+    assert reason in email.body
