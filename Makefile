@@ -2,8 +2,8 @@
 #
 #   make deps     install what is missing (Debian packages as root, .venv)
 #   make run      migrate, seed demo data, start the task worker, deadline scheduler and dev server
-#   make test     lint, type-check, import contracts, migration check, then pytest on SQLite and
-#                 on PostgreSQL side by side (TEST_JOBS=1: one after the other)
+#   make test     lint, type-check, import contracts and migration check beside pytest on SQLite
+#                 and on PostgreSQL, all side by side (TEST_JOBS=1: one after the other)
 #   make serve-prod  production profile: gunicorn + whitenoise + PostgreSQL + two task workers
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
@@ -52,7 +52,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 
 .PHONY: help deps system-deps python-deps run test lint format messages clean
 .PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-verifier bench-letters bench-deadlines
-.PHONY: bench-register _test-sqlite _test-postgres
+.PHONY: bench-register _checks _test-sqlite _test-postgres
 
 help:
 	@sed -n 's/^#   make /make /p' $(firstword $(MAKEFILE_LIST))
@@ -168,6 +168,23 @@ bench-register: deps
 # ---------------------------------------------------------------------------------------- test
 
 test: deps
+	$(call step,Translations (compilemessages; before the passes read them))
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV)
+	$(call step,checks and pytest on SQLite and on PostgreSQL side by side (each prints when it ends))
+	@$(MAKE) --no-print-directory $(TEST_PARALLEL) --output-sync=target _checks _test-postgres _test-sqlite
+
+# The checks and the two passes share nothing (temporary directories, in-memory SQLite, a
+# throwaway cluster on a free port), so they run side by side: the passes wait on their
+# subprocesses and servers often enough that the checks fit beside them on two cores.
+# make test TEST_JOBS=1 runs the checks and the passes one after the other.
+TEST_JOBS ?= 2
+ifeq ($(TEST_JOBS),1)
+TEST_PARALLEL := -j1
+else
+TEST_PARALLEL := -j$(shell echo $$(( $(TEST_JOBS) + 1 )))
+endif
+
+_checks:
 	$(call step,ruff check)
 	"$(BIN)/ruff" check .
 	$(call step,ruff format --check)
@@ -178,14 +195,6 @@ test: deps
 	"$(BIN)/lint-imports" --no-cache
 	$(call step,Migrations are up to date (makemigrations --check))
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py makemigrations --check --dry-run
-	$(call step,Translations (compilemessages))
-	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) "$(PY)" manage.py compilemessages --ignore=$(VENV)
-	$(call step,pytest on SQLite and on PostgreSQL ($(TEST_JOBS) at a time; each pass prints when it ends))
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target _test-sqlite _test-postgres
-
-# The two passes share nothing (temporary directories, in-memory SQLite, a throwaway cluster on
-# a free port), so on two cores they run side by side; make test TEST_JOBS=1 runs them in turn.
-TEST_JOBS ?= 2
 
 _test-sqlite:
 	$(call step,pytest on SQLite (not postgres-marked))

@@ -39,9 +39,10 @@ def uses_the_database(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``make test`` runs two passes side by side. The PostgreSQL pass (``SANDBOX_TEST_PASS=
     postgres``) runs what can behave differently on PostgreSQL: every test that touches the
-    database, and the PostgreSQL-only ones. A test that never opens the database, and the
-    browser journeys (which drive pages whose queries the page tests already run on both), run
-    once, in the SQLite pass. docs/foundation.md says why."""
+    database, and the PostgreSQL-only ones. A test that never opens the database, the browser
+    journeys (which drive pages whose queries the page tests already run on both) and the
+    ``rendering`` tests (PDF text and fonts, the crawl for internal codes: what they assert is
+    rendered output) run once, in the SQLite pass. docs/foundation.md says why."""
     if os.environ.get("SANDBOX_TEST_PASS") != "postgres":
         return
     kept: list[pytest.Item] = []
@@ -49,7 +50,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         postgres_only = item.get_closest_marker("postgres") is not None
         browser = item.get_closest_marker("e2e") is not None
-        once = not postgres_only and (browser or not uses_the_database(item))
+        rendering = item.get_closest_marker("rendering") is not None
+        once = not postgres_only and (browser or rendering or not uses_the_database(item))
         (dropped if once else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -31,6 +31,9 @@ from tests.builders import build_world, draft, drive, sanction
 from tests.documents.helpers import CONDITIONS, activate, approved_case, issue_all, pdf_text
 from tests.factories import TrackFactory
 
+# What these check is rendered output; the PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 KINDS = [k.value for k in LetterKind]
 
 

@@ -26,6 +26,9 @@ from documents.models import Letter, LetterKind, LetterStatus
 from documents.storage import letter_pdf_path
 from tests.documents.helpers import activate, approved_case, issue_all, pdf_text
 
+# What these check is rendered output; the PostgreSQL pass leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.rendering
+
 APPROVAL_LINE = [
     {"ko": "주무관", "en": "Officer"},
     {"ko": "사무관", "en": "Deputy Director"},
