@@ -8,6 +8,8 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
 
+from core.dates import MONTHS_EN
+
 
 def quorum_required(*, configured: int | None, in_office: int) -> int:
     """Members who must be present: the committee's number, or else a majority of those in
@@ -37,22 +39,6 @@ def ordinal_en(number: int) -> str:
     else:
         suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{suffix}"
-
-
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def meeting_reference(*, name: str, number: int, day: dt.date, language: str) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from core.dates import MONTHS_EN
+
 LANGUAGES = ("ko", "en")
 
 HEADINGS: dict[str, dict[str, str]] = {
@@ -298,21 +300,6 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "This letter is sealed with an electronic signature (PAdES).",
     },
 }
-
-MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def text(key: str, language: str, **values: object) -> str:

@@ -4,6 +4,7 @@ that block the service. Nothing is checked for completeness until submission.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -170,6 +171,44 @@ def application_update_draft(
     return app
 
 
+def _length_problems(fields: dict[str, Any], limits: dict[str, int]) -> dict[str, str]:
+    """A message for each field longer than its limit."""
+    return {
+        key: _("Use at most %(max)s characters.") % {"max": limit}
+        for key, limit in limits.items()
+        if len(fields.get(key) or "") > limit
+    }
+
+
+def _draft_entry_add(
+    application: Application,
+    by: Any,
+    entries: str,
+    make: Callable[[Application, int], Any],
+    action: str,
+    payload: Callable[[Any], dict[str, Any]],
+) -> Any:
+    """One entry of a draft's repeatable set (a regulation, a data item, a co-applicant) added
+    at the end of ``app.<entries>``, with its audit event, in one transaction."""
+    with transaction.atomic():
+        app = application_row_lock(application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        entry = make(app, getattr(app, entries).count() + 1)
+        event_record(app, by, Role.APPLICANT, action, payload(entry))
+    return entry
+
+
+def _draft_entry_remove(entry: Any, by: Any, action: str, payload: dict[str, Any]) -> None:
+    """Take an entry out of its draft's repeatable set, with its audit event."""
+    with transaction.atomic():
+        app = application_row_lock(entry.application)
+        require_visible(by, app)
+        require_open("edit", by, app)
+        type(entry).objects.filter(pk=entry.pk, application=app).delete()
+        event_record(app, by, Role.APPLICANT, action, payload)
+
+
 def regulation_add(
     *,
     application: Application,
@@ -195,12 +234,11 @@ def regulation_add(
         problems["ground"] = _("Choose one of the listed grounds.")
     if problems:
         raise InvalidInput(problems)
-    with transaction.atomic():
-        app = application_row_lock(application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        position = app.regulations.count() + 1
-        regulation = RegulationConcerned.objects.create(
+    return _draft_entry_add(
+        application,
+        by,
+        "regulations",
+        lambda app, position: RegulationConcerned.objects.create(
             application=app,
             position=position,
             statute=statute.strip(),
@@ -210,25 +248,15 @@ def regulation_add(
             requirement=requirement.strip(),
             ground=ground,
             exemption_requested=exemption_requested.strip(),
-        )
-        event_record(
-            app,
-            by,
-            Role.APPLICANT,
-            AuditAction.REGULATION_ADDED,
-            {"statute": statute, "article": article},
-        )
-    return regulation
+        ),
+        AuditAction.REGULATION_ADDED,
+        lambda _entry: {"statute": statute, "article": article},
+    )
 
 
 def regulation_remove(*, regulation: RegulationConcerned, by: Any) -> None:
-    with transaction.atomic():
-        app = application_row_lock(regulation.application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        payload = {"statute": regulation.statute, "article": regulation.article}
-        RegulationConcerned.objects.filter(pk=regulation.pk, application=app).delete()
-        event_record(app, by, Role.APPLICANT, AuditAction.REGULATION_REMOVED, payload)
+    payload = {"statute": regulation.statute, "article": regulation.article}
+    _draft_entry_remove(regulation, by, AuditAction.REGULATION_REMOVED, payload)
 
 
 def data_item_add(
@@ -260,37 +288,24 @@ def data_item_add(
     if not fields["frequency"]:
         problems["frequency"] = _("Say how often it is measured, e.g. daily.")
     limits = {"name": 200, "unit": 100, "method": 1000, "frequency": 100, "target": 200}
-    for key, limit in limits.items():
-        if len(fields[key]) > limit:
-            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    problems.update(_length_problems(fields, limits))
     if problems:
         raise InvalidInput(problems)
-    with transaction.atomic():
-        app = application_row_lock(application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        item = DataItem.objects.create(
-            application=app, position=app.data_items.count() + 1, **fields
-        )
-        event_record(
-            app,
-            by,
-            Role.APPLICANT,
-            AuditAction.DATA_ITEM_ADDED,
-            {"name": item.name, "unit": item.unit},
-        )
+    item: DataItem = _draft_entry_add(
+        application,
+        by,
+        "data_items",
+        lambda app, position: DataItem.objects.create(application=app, position=position, **fields),
+        AuditAction.DATA_ITEM_ADDED,
+        lambda item: {"name": item.name, "unit": item.unit},
+    )
     return item
 
 
 def data_item_remove(*, data_item: DataItem, by: Any) -> None:
     """Take a data item out of a draft's test plan."""
-    with transaction.atomic():
-        app = application_row_lock(data_item.application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        payload = {"name": data_item.name, "unit": data_item.unit}
-        DataItem.objects.filter(pk=data_item.pk, application=app).delete()
-        event_record(app, by, Role.APPLICANT, AuditAction.DATA_ITEM_REMOVED, payload)
+    payload = {"name": data_item.name, "unit": data_item.unit}
+    _draft_entry_remove(data_item, by, AuditAction.DATA_ITEM_REMOVED, payload)
 
 
 def application_update_scope(
@@ -337,9 +352,7 @@ def organization_profile_update(
     size = fields.get("company_size")
     if size and size not in CompanySize.values:
         problems["company_size"] = _("Choose one of the listed sizes.")
-    for key, limit in PROFILE_LIMITS.items():
-        if len(fields.get(key) or "") > limit:
-            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    problems.update(_length_problems(fields, PROFILE_LIMITS))
     if problems:
         raise InvalidInput(problems)
     with transaction.atomic():
@@ -395,37 +408,26 @@ def co_applicant_add(
         )
     if not fields["role"]:
         problems["role"] = _("Say what the partner does in the service.")
-    for key, limit in {"name": 200, "role": 400}.items():
-        if len(fields[key]) > limit:
-            problems[key] = _("Use at most %(max)s characters.") % {"max": limit}
+    problems.update(_length_problems(fields, {"name": 200, "role": 400}))
     if problems:
         raise InvalidInput(problems)
-    with transaction.atomic():
-        app = application_row_lock(application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        partner = CoApplicant.objects.create(
-            application=app, position=app.co_applicants.count() + 1, **fields
-        )
-        event_record(
-            app,
-            by,
-            Role.APPLICANT,
-            AuditAction.CO_APPLICANT_ADDED,
-            {"name": partner.name, "registration_number": partner.registration_number},
-        )
+    partner: CoApplicant = _draft_entry_add(
+        application,
+        by,
+        "co_applicants",
+        lambda app, position: CoApplicant.objects.create(
+            application=app, position=position, **fields
+        ),
+        AuditAction.CO_APPLICANT_ADDED,
+        lambda partner: {"name": partner.name, "registration_number": partner.registration_number},
+    )
     return partner
 
 
 def co_applicant_remove(*, co_applicant: CoApplicant, by: Any) -> None:
     """Take a co-applicant off a draft."""
-    with transaction.atomic():
-        app = application_row_lock(co_applicant.application)
-        require_visible(by, app)
-        require_open("edit", by, app)
-        payload = {"name": co_applicant.name}
-        CoApplicant.objects.filter(pk=co_applicant.pk, application=app).delete()
-        event_record(app, by, Role.APPLICANT, AuditAction.CO_APPLICANT_REMOVED, payload)
+    payload = {"name": co_applicant.name}
+    _draft_entry_remove(co_applicant, by, AuditAction.CO_APPLICANT_REMOVED, payload)
 
 
 def application_update_company(
