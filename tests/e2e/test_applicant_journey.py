@@ -42,7 +42,8 @@ def browser_page() -> Iterator[object]:
 
 def accessible(page, checked: list[str]) -> None:
     """No serious or critical axe-core violations on the page now shown, and no sideways
-    scrolling at 320 px."""
+    scrolling at 320 px. Waits for the page a click may have started loading to finish first."""
+    page.wait_for_load_state()
     results = AXE.run(page)
     bad = [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"

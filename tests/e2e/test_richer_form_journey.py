@@ -66,6 +66,7 @@ def world():
 
 
 def accessible(page, width: int) -> None:
+    page.wait_for_load_state()  # the page a click may have started loading
     results = AXE.run(page)
     bad = [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"

@@ -31,6 +31,7 @@ def page() -> Iterator[Any]:
 
 
 def check_korean_page(page: Any) -> None:
+    page.wait_for_load_state()  # the page a click may have started loading
     assert page.get_attribute("html", "lang") == "ko", page.url
     serious = [
         f"{v['id']} ({v['impact']})"
