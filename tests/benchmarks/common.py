@@ -65,6 +65,9 @@ class Figure:
     unit: str
     baseline_name: str = ""
     baseline_value: float | None = None
+    # The figure an issue asks for, as "<ratio|value> <op> <number>" (e.g. "ratio <= 10",
+    # "value >= 300000"); printed beside the figure with whether this run met it.
+    goal: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -72,12 +75,37 @@ class Figure:
             return None
         return self.value / self.baseline_value
 
+    @property
+    def goal_met(self) -> bool | None:
+        """Whether this run meets ``goal`` (None without a goal, or a ratio without baseline)."""
+        if not self.goal:
+            return None
+        subject, op, number = self.goal.split()
+        measured = self.ratio if subject == "ratio" else self.value
+        if measured is None:
+            return None
+        return GOAL_OPERATORS[op](measured, float(number))
+
+    def goal_text(self) -> str:
+        if not self.goal:
+            return ""
+        met = {True: "met", False: "NOT met", None: "not measured"}[self.goal_met]
+        return f"goal {self.goal}: {met}"
+
     def line(self) -> str:
         text = f"{self.benchmark}: {self.name} = {self.value:,.2f} {self.unit}"
         if self.baseline_value is not None:
             text += f"  (baseline {self.baseline_name} = {self.baseline_value:,.2f} {self.unit}"
             text += f"; ratio {self.ratio:.2f})" if self.ratio is not None else ")"
+        if self.goal:
+            text += f"  [{self.goal_text()}]"
         return text
+
+
+GOAL_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda measured, bound: measured <= bound,
+    ">=": lambda measured, bound: measured >= bound,
+}
 
 
 def report(figures: list[Figure]) -> None:
@@ -119,19 +147,19 @@ def write_results(figures: list[Figure], directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     data = {
         "machine": machine(),
-        "figures": [{**asdict(f), "ratio": f.ratio} for f in figures],
+        "figures": [{**asdict(f), "ratio": f.ratio, "goal_met": f.goal_met} for f in figures],
     }
     (directory / "results.json").write_text(json.dumps(data, indent=2, ensure_ascii=False))
     lines = [
-        "| benchmark | figure | value | baseline | baseline value | ratio |",
-        "|---|---|---:|---|---:|---:|",
+        "| benchmark | figure | value | baseline | baseline value | ratio | goal |",
+        "|---|---|---:|---|---:|---:|---|",
     ]
     for f in figures:
         base = "" if f.baseline_value is None else f"{f.baseline_value:,.2f} {f.unit}"
         ratio = "" if f.ratio is None else f"{f.ratio:.2f}"
         lines.append(
             f"| {f.benchmark} | {f.name} | {f.value:,.2f} {f.unit} | {f.baseline_name} "
-            f"| {base} | {ratio} |"
+            f"| {base} | {ratio} | {f.goal_text()} |"
         )
     (directory / "results.md").write_text("\n".join(lines) + "\n")
 
