@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from applications import services
 from applications.workflow import ApplicationStatus as S
@@ -50,7 +51,7 @@ def test_a_uk_fca_style_programme_runs_without_code_changes(world):
     services.application_recommend(
         application=app, by=officer, outcome="approve", proposed_term_days=180
     )
-    start = dt.date(2026, 12, 1)
+    start = timezone.localdate() + dt.timedelta(days=14)  # a term cannot start in the past
     with pytest.raises(InvalidInput, match="at most 183 days"):
         services.application_approve(
             application=app,
