@@ -72,8 +72,13 @@ def measure() -> dict[str, float]:
     officer = User.objects.get(username="bulk-officer-0")
     client = Client()
     client.force_login(officer)
-    response = client.post("/review/2fa/verify/", {"token": current_code(totp_device(officer))})
-    assert response.status_code == 302, response.status_code
+    for _attempt in range(3):  # a code is good once: after another sign-in, wait for the next
+        code = {"token": current_code(totp_device(officer))}
+        if client.post("/review/2fa/verify/", code).status_code == 302:
+            break
+        time.sleep(10)
+    else:
+        raise SystemExit("the officer could not pass the second factor")
     result: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
         url = f"/review/?tab={tab}"
@@ -92,8 +97,16 @@ def measure() -> dict[str, float]:
                 cursor.execute(sql)
                 cursor.fetchall()
 
+        def every_query(sqls: list[str] = queries) -> None:
+            with connection.cursor() as cursor:
+                for sql in sqls:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+
         result[f"{tab}_ms"] = _median_ms(page)
         result[f"{tab}_raw_ms"] = _median_ms(raw)
+        result[f"{tab}_sql_ms"] = _median_ms(every_query)
         result[f"{tab}_queries"] = float(len(queries))
     return result
 
@@ -112,21 +125,32 @@ def run() -> list[Figure]:
     print(f"{SMALL:,} cases on a second database …", flush=True)
     small = small_database_figures("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
     n, m = int(big["cases"]), int(small["cases"])
-    print(
-        f"{'tab':<16}{'queries':>8}{'page ms':>10}{'raw ms':>9}{'ratio':>8}{'1k ms':>9}{'ratio':>8}"
-    )
+    header = ("tab", "queries", "page ms", "raw ms", "ratio", "1k ms", "ratio", "SQL ms", "1k SQL")
+    print(f"{header[0]:<16}" + "".join(f"{h:>9}" for h in header[1:]))
     figures: list[Figure] = []
     for tab in TABS:
         page, raw, base = big[f"{tab}_ms"], big[f"{tab}_raw_ms"], small[f"{tab}_ms"]
+        sql, small_sql = big[f"{tab}_sql_ms"], small[f"{tab}_sql_ms"]
         queries = big[f"{tab}_queries"]
         print(
-            f"{tab:<16}{queries:>8.0f}{page:>10.1f}{raw:>9.2f}{page / raw:>8.1f}{base:>9.1f}{page / base:>8.2f}"
+            f"{tab:<16}{queries:>9.0f}{page:>9.1f}{raw:>9.2f}{page / raw:>9.1f}{base:>9.1f}"
+            f"{page / base:>9.2f}{sql:>9.1f}{small_sql:>9.1f}"
         )
         name = f"{tab} tab first page at {n:,} cases"
         figures += [
             Figure("queue", name, page, "ms", "raw SQL of its rows", raw, goal="ratio <= 10"),
             Figure(
                 "queue", name, page, "ms", f"same page at {m:,} cases", base, goal="ratio <= 1.2"
+            ),
+            # What grows with the data, without Django's constant work: every query of the page
+            # run raw, at the seeded size against the same at 1k.
+            Figure(
+                "queue",
+                f"{tab} tab SQL of the page at {n:,} cases",
+                sql,
+                "ms",
+                f"same SQL at {m:,} cases",
+                small_sql,
             ),
             Figure("queue", f"{tab} tab queries", queries, "queries"),
         ]
