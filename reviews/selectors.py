@@ -44,6 +44,9 @@ IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION
 PAGE_SIZE = 25
 # Counts on the queue page stop here: counting further would read the whole scope per request.
 COUNT_CAP = 1000
+# The workload panel's figures stop earlier: thirty of them on every page, and past a hundred
+# cases the exact number is the dashboard's business.
+WORKLOAD_CAP = 100
 
 
 @dataclass(frozen=True)

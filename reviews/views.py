@@ -124,8 +124,9 @@ class QueueView(StaffMixin):
             "rows": rows,
             "query": params.urlencode(),
             "workload": selectors.officer_workload(
-                officers=officers, now=now, cap=selectors.COUNT_CAP
+                officers=officers, now=now, cap=selectors.WORKLOAD_CAP
             ),
+            "workload_cap": selectors.WORKLOAD_CAP,
             "saved_filters": selectors.saved_filters_of(user=user),
             "current_query": services.clean_query(request.GET.urlencode()),
             "may_bulk_assign": has_role(user, Role.CASE_OFFICER) and bool(officers),

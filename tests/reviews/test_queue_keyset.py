@@ -154,9 +154,17 @@ def test_a_page_link_that_is_not_one_starts_again_from_the_first_page(world: Wor
 def test_counts_past_the_cap_read_as_more_than(world: World, monkeypatch: Any) -> None:
     for _ in range(3):
         drive(world, S.SUBMITTED)
+    for _ in range(2):
+        drive(world, S.UNDER_REVIEW)  # the officer's: two in review
     monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr(selectors, "WORKLOAD_CAP", 1)
     monkeypatch.setattr("reviews.templatetags.queue.COUNT_CAP", 2)
     response = signed_in(world.officer).get("/review/?tab=new")
     html = response.content.decode()
-    assert "(2+)" in html
+    assert "(2+)" in html  # the New tab: three cases
     assert "2+ cases" in html
+    panel = html[html.index('id="workload-title"') :]
+    assert "<td>1+</td>" in panel
+    # The dashboard keeps the exact figure.
+    exact = selectors.officer_workload(officers=[world.officer])
+    assert exact[0].in_review == 2
