@@ -36,10 +36,15 @@ def api_applications_for(*, user: Any) -> QuerySet[Application]:
     )
 
 
+DETAIL_EVENTS = 20  # the newest events a case's detail carries
+
+
 def api_application_detail_for(*, user: Any, reference: str) -> Application:
     """One submitted case with everything the auditor's detail shows, in a fixed number of
     queries; ``NotVisible`` when it does not exist for this user. An applicant's token reads no
-    internal deliberation: no consultations, no recommendation, only the events it may read."""
+    internal deliberation: no consultations, no recommendation, only the events it may read.
+    Of those events it carries the newest ``DETAIL_EVENTS`` (``recent_events``, oldest first)
+    and whether that is all of them (``events_complete``)."""
     internal = reads_deliberation(user)
     app = (
         api_applications_for(user=user)
@@ -79,13 +84,21 @@ def api_application_detail_for(*, user: Any, reference: str) -> Application:
                 ),
             ),
             Prefetch("letters", queryset=letters_with_links().order_by("created_at", "id")),
-            Prefetch("events", queryset=events_readable_by(user, events_feed().order_by("seq"))),
         )
         .filter(reference=reference)
         .first()
     )
     if app is None:
         raise NotVisible(_("No such application."))
+    # The newest events only (one backward walk of the (application, seq) index): a case's
+    # whole trail pages through the case's events endpoint instead.
+    newest = list(
+        events_readable_by(user, events_feed().filter(application=app)).order_by("-seq")[
+            : DETAIL_EVENTS + 1
+        ]
+    )
+    app.recent_events = list(reversed(newest[:DETAIL_EVENTS]))  # type: ignore[attr-defined]
+    app.events_complete = len(newest) <= DETAIL_EVENTS  # type: ignore[attr-defined]
     return app
 
 

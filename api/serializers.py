@@ -369,7 +369,16 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     extensions = ExtensionSerializer(many=True, source="extension_requests")
     law_amendments = LawAmendmentSerializer(many=True, source="law_amendment_requests")
     letters = LetterSerializer(many=True)
-    events = EventSerializer(many=True)
+    events = EventSerializer(
+        many=True,
+        source="recent_events",
+        help_text="The case's newest events (at most 20), oldest first; every event pages "
+        "through `events_url`.",
+    )
+    events_complete = serializers.BooleanField(
+        help_text="Whether `events` holds every event of the case the caller may read."
+    )
+    events_url = serializers.SerializerMethodField()
     history_url = serializers.SerializerMethodField()
 
     class Meta(ApplicationSerializer.Meta):
@@ -385,6 +394,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
             "law_amendments",
             "letters",
             "events",
+            "events_complete",
+            "events_url",
             "history_url",
         ]
         read_only_fields = fields
@@ -394,6 +405,13 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         """The latest recommendation (the one the decision rests on)."""
         items = list(app.recommendations.all())
         return RecommendationSerializer(items[0]).data if items else None
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_events_url(self, app: Application) -> str:
+        """The first page of the case's events, oldest first (keyset on ``seq``)."""
+        return _absolute(
+            self.context.get("request"), reverse("api:application-events", args=[app.reference])
+        )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_history_url(self, app: Application) -> str:

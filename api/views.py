@@ -111,6 +111,11 @@ class HistoryQuery(serializers.Serializer[Any]):
     limit = SeqField(required=False, default=100, minimum=1, maximum=1000)
 
 
+class CaseEventsQuery(serializers.Serializer[Any]):
+    after_seq = SeqField(required=False, default=0)
+    limit = SeqField(required=False, default=100, minimum=1, maximum=1000)
+
+
 def _event_page(
     request: Request,
     events: QuerySet[AuditEvent],
@@ -169,7 +174,8 @@ class ApplicationApi(ApiView, viewsets.ReadOnlyModelViewSet[Application]):
     @extend_schema(
         summary="One case",
         description="The whole case: scope, regulations, consultations, recommendation, "
-        "decisions, extensions, letters and its events.",
+        "decisions, extensions, letters, its newest events (at most 20) and the link to all "
+        "of them (`events_url`).",
         parameters=[OpenApiParameter("reference", str, "path", examples=[REFERENCE_EXAMPLE])],
         responses={
             200: ApplicationDetailSerializer,
@@ -179,6 +185,37 @@ class ApplicationApi(ApiView, viewsets.ReadOnlyModelViewSet[Application]):
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         app = selectors.api_application_detail_for(user=request.user, reference=kwargs["reference"])
         return Response(ApplicationDetailSerializer(app, context={"request": request}).data)
+
+    @extend_schema(
+        summary="A case's events",
+        description="Every event of the case the caller may read, oldest first, in keyset "
+        "pages on `seq`: follow `next` until it is null.",
+        parameters=[
+            OpenApiParameter("reference", str, "path", examples=[REFERENCE_EXAMPLE]),
+            OpenApiParameter("after_seq", NON_NEGATIVE, description="Events after this seq."),
+            OpenApiParameter("limit", PAGE_LIMIT, description="Page size, 1–1000 (default 100)."),
+        ],
+        filters=False,
+        responses={200: EventPageSerializer, **error_responses(400, 404, *READ_ERRORS)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filterset_class=None,
+        query_serializer_class=CaseEventsQuery,
+    )
+    def events(self, request: Request, reference: str) -> Response:
+        query = query_params(CaseEventsQuery, request)
+        app = application_get_for(user=request.user, reference=reference)
+        events = selectors.events_readable_by(
+            request.user, selectors.events_feed().filter(application=app)
+        )
+        return Response(
+            _event_page(
+                request, events, after_seq=query["after_seq"], before_seq=None, limit=query["limit"]
+            )
+        )
 
     @extend_schema(
         summary="A case's history and the case as of a moment",

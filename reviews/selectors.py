@@ -1,17 +1,23 @@
 """Reads for the review workspace: the queue (scoped by ministry and role, one tab at a time),
 per-tab counts, officers' workload, the deadlines calendar and the case page's related rows.
 
-Every function here runs a fixed number of queries whatever the number of cases.
+Every function here runs a fixed number of queries whatever the number of cases, and what the
+queue page reads does not grow with it either: the page is a keyset page (``queue_page``: no
+OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` ("1,000+"), like
+the public register's (docs/reviews.md, "The queue at scale").
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +41,12 @@ from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
 
 IN_REVIEW = (S.SUBMITTED, S.SUPPLEMENT_REQUESTED, S.UNDER_REVIEW, S.DELIBERATION)
+PAGE_SIZE = 25
+# Counts on the queue page stop here: counting further would read the whole scope per request.
+COUNT_CAP = 1000
+# The workload panel's figures stop earlier: thirty of them on every page, and past a hundred
+# cases the exact number is the dashboard's business.
+WORKLOAD_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -138,17 +150,22 @@ def overdue_q(now: dt.datetime) -> Q:
     return Q(status__in=RUNNING_CLOCK, due_at__lt=now, clock_paused_at__isnull=True)
 
 
-def _ordering(tab: str, sort: str) -> list[Any]:
+def sort_key(tab: str, sort: str) -> tuple[str, bool]:
+    """The column a queue view is ordered by and whether descending (the id breaks ties in the
+    same direction; empty values come last either way)."""
     deadline = "term_end" if tab == "active" else "due_at"
-    if sort == "-deadline":
-        return [F(deadline).desc(nulls_last=True), "-pk"]
-    if sort == "-submitted":
-        return [F("submitted_at").desc(nulls_last=True), "-pk"]
-    if sort == "submitted":
-        return [F("submitted_at").asc(nulls_last=True), "pk"]
-    if sort == "reference":
-        return ["reference", "pk"]
-    return [F(deadline).asc(nulls_last=True), "pk"]
+    return {
+        "-deadline": (deadline, True),
+        "-submitted": ("submitted_at", True),
+        "submitted": ("submitted_at", False),
+        "reference": ("reference", False),
+    }.get(sort, (deadline, False))
+
+
+def _ordering(column: str, descending: bool) -> list[Any]:
+    if descending:
+        return [F(column).desc(nulls_last=True), "-pk"]
+    return [F(column).asc(nulls_last=True), "pk"]
 
 
 def review_queue_for(
@@ -179,17 +196,127 @@ def review_queue_for(
             | Q(organization__name__icontains=text)
         )
     return qs.select_related("program", "track", "organization", "assigned_officer").order_by(
-        *_ordering(tab, filters.sort)
+        *_ordering(*sort_key(tab, filters.sort))
     )
 
 
-def tab_counts(*, user: Any) -> dict[str, int]:
-    """How many cases each tab holds, in one query."""
-    aggregates = {
-        tab.slug: Count("pk", filter=tab_q(user, tab.slug) if tab.slug != "all" else None)
+# --- one page of the queue (keyset) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[Application]
+    next_cursor: str = ""
+    previous_cursor: str = ""
+
+
+class BadCursor(ValueError):
+    """A page link that is not one this page wrote (edited by hand, or from an older order)."""
+
+
+def _encode(value: Any, pk: int, direction: str) -> str:
+    text = value.isoformat() if isinstance(value, dt.date) else value
+    raw = json.dumps([text, pk, direction])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, column: str) -> tuple[Any, int, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk, direction = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if type(pk) is not int or direction not in ("n", "p"):
+            raise BadCursor(cursor)
+        if value is None:
+            return None, pk, direction
+        if not isinstance(value, str):
+            raise BadCursor(cursor)
+        if column == "term_end":
+            return dt.date.fromisoformat(value), pk, direction
+        if column in ("due_at", "submitted_at"):
+            moment = dt.datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                raise BadCursor(cursor)
+            return moment, pk, direction
+        return value, pk, direction
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise BadCursor(cursor) from error
+
+
+def _beyond(column: str, descending: bool, value: Any, pk: int, backwards: bool) -> Q:
+    """Rows after (or, ``backwards``, before) the row (value, pk) in the order ``column``
+    ascending or descending with empty values last, ties broken by the id."""
+    toward = "lt" if descending != backwards else "gt"
+    empty = Q(**{f"{column}__isnull": True})
+    if value is None:
+        after_in_empty = empty & Q(**{f"pk__{toward}": pk})
+        return after_in_empty | ~empty if backwards else after_in_empty
+    after = Q(**{f"{column}__{toward}": value}) | Q(**{column: value, f"pk__{toward}": pk})
+    return after if backwards else after | empty
+
+
+def queue_page(
+    queue: QuerySet[Application], *, tab: str, sort: str, cursor: str = "", size: int = PAGE_SIZE
+) -> QueuePage:
+    """One page of a queue view after ``cursor`` (keyset on the view's order and the id: the
+    same cost on the first page and the thousandth, and no count). Raises ``BadCursor``."""
+    column, descending = sort_key(tab, sort)
+    backwards = False
+    if cursor:
+        value, pk, direction = _decode(cursor, column)
+        backwards = direction == "p"
+        queue = queue.filter(_beyond(column, descending, value, pk, backwards))
+    if backwards:  # walk the reverse order (empty values first), then turn the page round
+        walk = F(column).asc(nulls_first=True) if descending else F(column).desc(nulls_first=True)
+        queue = queue.order_by(walk, "pk" if descending else "-pk")
+    rows = list(queue[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    next_cursor = previous_cursor = ""
+    if rows:
+        first, last = rows[0], rows[-1]
+        if more or backwards:
+            next_cursor = _encode(getattr(last, column), last.pk, "n")
+        if cursor and (more or not backwards):
+            previous_cursor = _encode(getattr(first, column), first.pk, "p")
+    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+
+
+# --- counts that stop at COUNT_CAP ---------------------------------------------------------------
+
+
+class CappedCount(Subquery):
+    """How many rows ``queryset`` holds, counting no further than ``cap + 1``: one scalar
+    subquery whose cost is bounded by the cap, not by the table."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset: QuerySet[Any], cap: int) -> None:
+        # A constant, not the id: counting then reads nothing an index does not hold.
+        rows = queryset.order_by().annotate(one=Value(1)).values("one")[: cap + 1]
+        super().__init__(rows)
+
+
+def tab_counts(*, user: Any, cap: int | None = None) -> dict[str, int]:
+    """How many cases each tab holds, in one query: each count stops at ``cap + 1`` (default
+    ``COUNT_CAP``; shown as "1,000+"), so the cost does not grow with the number of cases."""
+    cap = COUNT_CAP if cap is None else cap
+    scope = scope_q(user)
+    counts = {
+        tab.slug: CappedCount(Application.objects.filter(scope & tab_q(user, tab.slug)), cap)
         for tab in TABS
     }
-    return dict(Application.objects.filter(scope_q(user)).aggregate(**aggregates))
+    # The user's own row carries the counts (a query needs a FROM; the row is always there).
+    row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
+    return {slug: value or 0 for slug, value in row.items()}  # NULL: a filter that holds nothing
+
+
+def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:
+    """How many cases a filtered queue view holds, counting no further than ``cap + 1``."""
+    cap = COUNT_CAP if cap is None else cap
+    return queue.order_by().values("pk")[: cap + 1].count()
 
 
 @dataclass
@@ -200,25 +327,47 @@ class Workload:
     overdue: int = 0
 
 
-def officer_workload(*, officers: list[User], now: dt.datetime | None = None) -> list[Workload]:
-    """How many cases each officer has in review, in force, and overdue: one grouped count over
-    their open cases (officers with none are listed with zeros)."""
+def officer_workload(
+    *, officers: list[User], now: dt.datetime | None = None, cap: int | None = None
+) -> list[Workload]:
+    """How many cases each officer has in review, in force, and overdue (officers with none are
+    listed with zeros). Exact by default (the dashboard: one grouped count over their open
+    cases); with ``cap`` each figure stops at ``cap + 1`` (the queue page: one query whose cost
+    does not grow with the officers' caseload)."""
     if not officers:
         return []
     now = now or timezone.now()
-    rows = (
-        Application.objects.filter(
-            assigned_officer__in=[o.pk for o in officers], status__in=(*IN_REVIEW, *TERM_RUNNING)
+    counts: dict[int, dict[str, int]]
+    if cap is None:
+        rows = (
+            Application.objects.filter(
+                assigned_officer__in=[o.pk for o in officers],
+                status__in=(*IN_REVIEW, *TERM_RUNNING),
+            )
+            .values("assigned_officer_id")
+            .annotate(
+                in_review=Count("pk", filter=Q(status__in=IN_REVIEW)),
+                in_force=Count("pk", filter=Q(status__in=TERM_RUNNING)),
+                overdue=Count("pk", filter=overdue_q(now)),
+            )
+            .order_by()
         )
-        .values("assigned_officer_id")
-        .annotate(
-            in_review=Count("pk", filter=Q(status__in=IN_REVIEW)),
-            in_force=Count("pk", filter=Q(status__in=TERM_RUNNING)),
-            overdue=Count("pk", filter=overdue_q(now)),
+        counts = {row["assigned_officer_id"]: row for row in rows}
+    else:
+        theirs = Application.objects.filter(assigned_officer_id=OuterRef("pk"))
+        capped = (
+            User.objects.filter(pk__in=[o.pk for o in officers])
+            .annotate(
+                in_review=CappedCount(theirs.filter(status__in=IN_REVIEW), cap),
+                in_force=CappedCount(theirs.filter(status__in=TERM_RUNNING), cap),
+                overdue=CappedCount(theirs.filter(overdue_q(now)), cap),
+            )
+            .values("pk", "in_review", "in_force", "overdue")
         )
-        .order_by()
-    )
-    counts: dict[int, dict[str, int]] = {row["assigned_officer_id"]: row for row in rows}
+        counts = {
+            row["pk"]: {key: int(row[key] or 0) for key in ("in_review", "in_force", "overdue")}
+            for row in capped
+        }
     result = [
         Workload(
             officer=o,

@@ -8,7 +8,6 @@ import csv
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +36,7 @@ STALE_MESSAGE = gettext_lazy(
     "This case changed since you opened it (someone else acted on it). Your input is kept "
     "below: check the case again, then send the form again if it still applies."
 )
-PAGE_SIZE = 25
+PAGE_SIZE = selectors.PAGE_SIZE
 HIGHLIGHT_DAYS = 7
 
 
@@ -94,14 +93,25 @@ class QueueView(StaffMixin):
         queue = selectors.review_queue_for(user=user, tab=tab, filters=filters, now=now)
         if request.GET.get("format") == "csv":
             return queue_csv(queue, tab=tab, now=now)
-        page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+        try:
+            page = selectors.queue_page(
+                queue, tab=tab, sort=filters.sort, cursor=request.GET.get("cursor", "")
+            )
+        except selectors.BadCursor:
+            messages.error(request, _("This page link is not valid; here is the first page."))
+            page = selectors.queue_page(queue, tab=tab, sort=filters.sort)
         rows = []
-        for app in page.object_list:
+        for app in page.rows:
             days = _days_left(app, tab, now)
             rows.append({"app": app, "days": days, "urgency": _urgency(days), "late": -(days or 0)})
         params = request.GET.copy()
+        params.pop("cursor", None)
         params.pop("page", None)
         counts = selectors.tab_counts(user=user)
+        narrowed = any(
+            (filters.status, filters.track, filters.program, filters.assignee, filters.overdue)
+        ) or bool(filters.q.strip())
+        shown = selectors.filtered_count(queue) if narrowed else counts.get(tab, 0)
         context = {
             "tab": tab,
             "tabs": [
@@ -110,9 +120,13 @@ class QueueView(StaffMixin):
             ],
             "form": form,
             "page": page,
+            "count": shown,  # past COUNT_CAP: "1,000+" (the count stopped there)
             "rows": rows,
             "query": params.urlencode(),
-            "workload": selectors.officer_workload(officers=officers, now=now),
+            "workload": selectors.officer_workload(
+                officers=officers, now=now, cap=selectors.WORKLOAD_CAP
+            ),
+            "workload_cap": selectors.WORKLOAD_CAP,
             "saved_filters": selectors.saved_filters_of(user=user),
             "current_query": services.clean_query(request.GET.urlencode()),
             "may_bulk_assign": has_role(user, Role.CASE_OFFICER) and bool(officers),

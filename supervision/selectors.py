@@ -262,13 +262,17 @@ def attention_q() -> Q:
     gaps = CoverageGap.objects.filter(
         resolved_at__isnull=True, term_end=F("application__term_end")
     ).values("application_id")
-    running = Q(status__in=availability.SUPERVISED)
-    return running & (
-        Q(pk__in=reports)
-        | Q(pk__in=incidents)
-        | (Q(status__in=availability.RUNNING) & (Q(pk__in=proofs) | Q(pk__in=notices)))
-        | Q(pk__in=gaps)
+    # Filings count only while the waiver runs. One "id IN (a UNION b …)" rather than an OR of
+    # five INs: PostgreSQL then starts from the few cases with supervision work instead of
+    # walking every case (the review queue's Supervision tab at 100k cases; issue 18).
+    running = Q(application__status__in=availability.RUNNING)
+    cases = reports.order_by().union(
+        incidents.order_by(),
+        proofs.filter(running).order_by(),
+        notices.filter(running).order_by(),
+        gaps.order_by(),
     )
+    return Q(status__in=availability.SUPERVISED) & Q(pk__in=cases)
 
 
 def open_reports_for(applications: Iterable[Application]) -> dict[int, Report]:

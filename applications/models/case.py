@@ -209,7 +209,17 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at"]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
-        indexes = [models.Index(fields=["status", "due_at"], name="application_status_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="application_status_due"),
+            # The review queue (issue 18): an officer's cases by status and deadline, for the
+            # "mine" tab and the workload panel's capped counts (read from the index alone on
+            # PostgreSQL: the overdue test needs the pause too).
+            models.Index(
+                fields=["assigned_officer", "status", "due_at"],
+                include=["clock_paused_at"],
+                name="application_officer_status_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference or _('draft')} {self.title}"

@@ -10,6 +10,7 @@ import time_machine
 
 from applications import services
 from applications.models import AuditEvent, Decision
+from applications.workflow import ApplicationStatus as S
 from tests.api.problems import named, problem_of
 from tests.builders import World, drive
 
@@ -234,6 +235,8 @@ def test_detail_is_the_whole_case(world, api_as, approved):
             }
         ],
         "events": _events(approved, APPROVED_EVENTS),
+        "events_complete": True,
+        "events_url": f"http://testserver/api/v1/applications/{approved.reference}/events/",
         "history_url": f"http://testserver/api/v1/applications/{approved.reference}/history/",
     }
 
@@ -346,3 +349,68 @@ def test_cursor_pagination_walks_every_case_once(world, api_as):
         seen += [item["reference"] for item in body["results"]]
         url = body["next"]
     assert sorted(seen) == sorted(refs)
+
+
+def _hand_back_and_forth(world: World, app: Any, times: int) -> None:
+    """Two internal events a round: the officer releases the case and claims it again."""
+    for _ in range(times):
+        services.application_release(application=app, by=world.officer, reason="교대")
+        services.application_claim(application=app, by=world.officer, no_conflict_declared=True)
+
+
+def _walk(api: Any, url: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    pages = 0
+    while url:
+        response = api.get(url, limit=7) if not pages else api.get(url)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert len(body["results"]) <= 7
+        events.extend(body["results"])
+        url = body["next"]
+        pages += 1
+    return events
+
+
+def test_a_case_with_many_events_answers_a_bounded_detail_and_pages_every_event_once(
+    world: World, api_as: Any
+) -> None:
+    app = drive(world, S.UNDER_REVIEW)
+    _hand_back_and_forth(world, app, 15)
+    auditor = api_as(world.auditor)
+    url = f"/api/v1/applications/{app.reference}/"
+    before = auditor.get(url)
+    body = before.json()
+    stored = list(AuditEvent.objects.filter(application=app).order_by("seq"))
+    assert len(stored) > 30
+    assert [e["seq"] for e in body["events"]] == [e.seq for e in stored[-20:]]
+    assert body["events_complete"] is False
+    _hand_back_and_forth(world, app, 40)
+    after = auditor.get(url)
+    assert len(after.json()["events"]) == 20
+    # Eighty more events, the same size of answer (give or take a digit of the seqs).
+    assert abs(len(after.content) - len(before.content)) < 100
+
+    walked = _walk(auditor, body["events_url"])
+    stored = list(AuditEvent.objects.filter(application=app).order_by("seq"))
+    assert [e["seq"] for e in walked] == [e.seq for e in stored]
+    assert [e["hash"] for e in walked] == [e.hash for e in stored]
+
+
+def test_an_applicant_pages_only_the_events_they_may_read(world: World, api_as: Any) -> None:
+    app = drive(world, S.UNDER_REVIEW)
+    _hand_back_and_forth(world, app, 12)
+    applicant = api_as(world.applicant)
+    body = applicant.get(f"/api/v1/applications/{app.reference}/").json()
+    walked = _walk(applicant, body["events_url"])
+    actions = [e["action"] for e in walked]
+    assert "submit" in actions
+    assert not {"claimed", "released", "assigned"} & set(actions)
+    readable = AuditEvent.objects.filter(application=app, action__in=["submit", "draft_created"])
+    assert {e.seq for e in readable} <= {e["seq"] for e in walked}
+    assert [e["seq"] for e in walked] == sorted({e["seq"] for e in walked})
+    assert body["events_complete"] is True
+    assert [e["seq"] for e in body["events"]] == [e["seq"] for e in walked][-20:]
+    # Another organisation's applicant finds no such case, and no events either.
+    other = api_as(world.other_applicant)
+    assert other.get(body["events_url"].removeprefix("http://testserver")).status_code == 404

@@ -1,28 +1,44 @@
-"""Benchmark (not a test): the review queue's first page at scale on PostgreSQL.
+"""Benchmark (not a test): the review queue's first page, every tab, at scale on PostgreSQL.
 
     make bench-queue                                   # 10k applications, 100k events
     BENCH_SEED_APPS=100000 BENCH_SEED_EVENTS=1000000 make bench-queue
 
 Seeds the data with ``tests.benchmarks.seed`` (COPY, a valid audit chain) unless ``make bench``
 already did, signs a case officer of the seeded ministry in through the real TOTP page, then
-times each tab's first page against the raw SQL of the same 25 rows. Prints the number of
-queries per page and the ratio page time / raw SQL time, both measured in this run.
+times each tab's first page (Django's test client through the whole stack) against two
+baselines of the same run:
+
+* the raw SQL of the same rows (the page's own row query, run on a cursor): goal ≤ 10×;
+* the same page on a database of 1k cases of the same cluster (a child process,
+  ``common.small_database_figures``): goal ≤ 1.2×, i.e. the page does not grow with the data.
+
+Also prints the number of queries per page.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from tests.benchmarks.common import Figure, report, setup_django, test_client_environment
+from tests.benchmarks.common import (
+    Figure,
+    report,
+    setup_django,
+    small_database_figures,
+    test_client_environment,
+)
 
-RUNS = int(os.environ.get("BENCH_RUNS", "7"))
-TABS = ("all", "new", "mine", "decision", "active")
+RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+SMALL = 1000
+TABS = ("new", "mine", "consultations", "decision", "active", "supervision", "all")
 
 
-def _median_ms(fn: Callable[[], None], runs: int = RUNS) -> float:
+def _median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
     fn()  # warm caches and plans
     times = []
     for _ in range(runs):
@@ -32,10 +48,17 @@ def _median_ms(fn: Callable[[], None], runs: int = RUNS) -> float:
     return statistics.median(times)
 
 
-def run() -> list[Figure]:
-    os.environ.setdefault("BENCH_SEED_APPS", "10000")
-    os.environ.setdefault("BENCH_SEED_EVENTS", "100000")
-    setup_django()
+def prepare() -> None:
+    """Statistics and the visibility map fresh after the COPY, as on a database in service
+    (autovacuum would get there on its own; a benchmark should not wait for it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE applications_application")
+
+
+def measure() -> dict[str, float]:
+    """Median milliseconds of each tab's first page and of the raw SQL of its rows."""
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -43,28 +66,28 @@ def run() -> list[Figure]:
 
     from accounts.twofactor import current_code
     from applications.models import Application
-    from tests.benchmarks import seed
     from tests.reviews.helpers import totp_device
 
-    if not os.environ.get("BENCH_SEEDED"):
-        print(f"seeding {seed.SEED_APPS:,} applications and {seed.SEED_EVENTS:,} events …")
-        seed.seed()
     test_client_environment()
     officer = User.objects.get(username="bulk-officer-0")
-    cases = Application.objects.count()
     client = Client()
     client.force_login(officer)
-    response = client.post("/review/2fa/verify/", {"token": current_code(totp_device(officer))})
-    assert response.status_code == 302, response.status_code
-
-    figures: list[Figure] = []
-    print(f"{cases:,} cases; {'page':<30}{'queries':>8}{'page ms':>10}{'raw ms':>9}{'ratio':>8}")
+    for _attempt in range(3):  # a code is good once: after another sign-in, wait for the next
+        code = {"token": current_code(totp_device(officer))}
+        if client.post("/review/2fa/verify/", code).status_code == 302:
+            break
+        time.sleep(10)
+    else:
+        raise SystemExit("the officer could not pass the second factor")
+    result: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
         url = f"/review/?tab={tab}"
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
         queries = [q["sql"] for q in ctx.captured_queries]
-        rows_sql = next(q for q in queries if "applications_application" in q and "LIMIT 25" in q)
+        rows_sql = next(
+            q for q in queries if q.startswith('SELECT "applications_application"."id"')
+        )
 
         def page(url: str = url) -> None:
             client.get(url)
@@ -74,14 +97,77 @@ def run() -> list[Figure]:
                 cursor.execute(sql)
                 cursor.fetchall()
 
-        page_ms, raw_ms = _median_ms(page), _median_ms(raw)
-        print(f"{url:<38}{len(queries):>8}{page_ms:>10.1f}{raw_ms:>9.2f}{page_ms / raw_ms:>8.1f}")
-        figures.append(
-            Figure("queue", f"{tab} tab first page", page_ms, "ms", "raw SQL of its rows", raw_ms)
+        def every_query(sqls: list[str] = queries) -> None:
+            with connection.cursor() as cursor:
+                for sql in sqls:
+                    cursor.execute(sql)
+                    if cursor.description:
+                        cursor.fetchall()
+
+        result[f"{tab}_ms"] = _median_ms(page)
+        result[f"{tab}_raw_ms"] = _median_ms(raw)
+        result[f"{tab}_sql_ms"] = _median_ms(every_query)
+        result[f"{tab}_queries"] = float(len(queries))
+    return result
+
+
+def run() -> list[Figure]:
+    os.environ.setdefault("BENCH_SEED_APPS", "10000")
+    os.environ.setdefault("BENCH_SEED_EVENTS", "100000")
+    setup_django()
+    from tests.benchmarks import seed
+
+    if not os.environ.get("BENCH_SEEDED"):
+        print(f"seeding {seed.SEED_APPS:,} applications and {seed.SEED_EVENTS:,} events …")
+        seed.seed()
+    prepare()
+    big = measure()
+    print(f"{SMALL:,} cases on a second database …", flush=True)
+    small = small_database_figures("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
+    n, m = int(big["cases"]), int(small["cases"])
+    header = ("tab", "queries", "page ms", "raw ms", "ratio", "1k ms", "ratio", "SQL ms", "1k SQL")
+    print(f"{header[0]:<16}" + "".join(f"{h:>9}" for h in header[1:]))
+    figures: list[Figure] = []
+    for tab in TABS:
+        page, raw, base = big[f"{tab}_ms"], big[f"{tab}_raw_ms"], small[f"{tab}_ms"]
+        sql, small_sql = big[f"{tab}_sql_ms"], small[f"{tab}_sql_ms"]
+        queries = big[f"{tab}_queries"]
+        print(
+            f"{tab:<16}{queries:>9.0f}{page:>9.1f}{raw:>9.2f}{page / raw:>9.1f}{base:>9.1f}"
+            f"{page / base:>9.2f}{sql:>9.1f}{small_sql:>9.1f}"
         )
-        figures.append(Figure("queue", f"{tab} tab queries", float(len(queries)), "queries"))
+        name = f"{tab} tab first page at {n:,} cases"
+        figures += [
+            Figure("queue", name, page, "ms", "raw SQL of its rows", raw, goal="ratio <= 10"),
+            Figure(
+                "queue", name, page, "ms", f"same page at {m:,} cases", base, goal="ratio <= 1.2"
+            ),
+            # What grows with the data, without Django's constant work: every query of the page
+            # run raw, at the seeded size against the same at 1k.
+            Figure(
+                "queue",
+                f"{tab} tab SQL of the page at {n:,} cases",
+                sql,
+                "ms",
+                f"same SQL at {m:,} cases",
+                small_sql,
+            ),
+            Figure("queue", f"{tab} tab queries", queries, "queries"),
+        ]
     return figures
 
 
-if __name__ == "__main__":
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--small":
+        setup_django()
+        from tests.benchmarks import seed
+
+        seed.seed(apps=SMALL, events=SMALL)
+        prepare()
+        Path(sys.argv[2]).write_text(json.dumps(measure()))
+        return
     report(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -25,15 +25,19 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.common import ROOT, Figure, report, setup_django, test_client_environment
+from tests.benchmarks.common import (
+    Figure,
+    report,
+    setup_django,
+    small_database_figures,
+    test_client_environment,
+)
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 SMALL = 1000
@@ -195,30 +199,7 @@ def measure() -> dict[str, float]:
 
 def small_database() -> dict[str, float]:
     """The same figures at 1k cases, from a child process on a fresh database."""
-    from django.db import connection
-
-    database = "bench_register_small"
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
-        cursor.execute(f"CREATE DATABASE {database}")
-    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "small.json"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "BENCH_SEED_APPS": str(SMALL),
-            "BENCH_SEED_EVENTS": str(SMALL),
-            "BENCH_SEEDED": "",
-        }
-        env.pop("DJANGO_SETTINGS_MODULE", None)
-        subprocess.run(
-            [sys.executable, "-m", "tests.benchmarks.bench_register", "--small", str(out)],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        return dict(json.loads(out.read_text()))
+    return small_database_figures("tests.benchmarks.bench_register", "bench_register_small", SMALL)
 
 
 def run() -> list[Figure]:

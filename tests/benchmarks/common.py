@@ -175,6 +175,36 @@ def emit(figures: list[Figure]) -> None:
                 out.write(json.dumps(asdict(figure), ensure_ascii=False) + "\n")
 
 
+def small_database_figures(module: str, database: str, cases: int) -> dict[str, float]:
+    """Figures measured on a fresh database of the same cluster holding ``cases`` cases: runs
+    ``python -m <module> --small <file>`` in a child process on it (the module seeds it, measures
+    and writes its figures as JSON to the file), so "100k vs 1k" compares one machine and run."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+        cursor.execute(f"CREATE DATABASE {database}")
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "small.json"
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "BENCH_SEED_APPS": str(cases),
+            "BENCH_SEED_EVENTS": str(cases),
+            "BENCH_SEEDED": "",
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        subprocess.run(
+            [sys.executable, "-m", module, "--small", str(out)], cwd=ROOT, env=env, check=True
+        )
+        return dict(json.loads(out.read_text()))
+
+
 def read_emitted(path: Path) -> list[Figure]:
     if not path.exists():
         return []

@@ -190,10 +190,14 @@ def test_the_queue_paginates(world: World) -> None:
     client = signed_in(world.officer)
     first = client.get("/review/?tab=new")
     assert len(first.context["rows"]) == 25
-    assert "page=2" in first.content.decode()
-    second = client.get("/review/?tab=new&page=2")
+    cursor = first.context["page"].next_cursor
+    assert f"cursor={cursor}" in first.content.decode()
+    second = client.get(f"/review/?tab=new&cursor={cursor}")
     assert len(second.context["rows"]) == 2
     assert not set(refs(first)) & set(refs(second))
+    assert not second.context["page"].next_cursor
+    back = client.get(f"/review/?tab=new&cursor={second.context['page'].previous_cursor}")
+    assert refs(back) == refs(first)
 
 
 @pytest.mark.parametrize("tab", ["new", "mine", "consultations", "decision", "active", "all"])
