@@ -3,6 +3,8 @@
 ``hash = SHA-256(prev_hash + canonical JSON of the event)``; one chain across all events.
 Appends lock the chain head, so concurrent writers queue instead of forking the chain, and
 they happen inside the caller's transaction, so an event exists exactly when its change does.
+Inside ``appends_at_end`` (the kernel's services) they happen as the transaction's last step,
+so the head is held only for the append and the commit and concurrent transitions overlap.
 
 The hash rule uses only what the API exports (docs/api.md, "The hash rule"), so anyone can
 recompute the chain from a CSV or NDJSON export (``api/verifier.py``):

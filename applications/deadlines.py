@@ -7,10 +7,11 @@ Three layers, each testable alone:
 - **Rules** (``RULES``): a selector, the service that acts on one item, and the sentence that
   explains why, stored in the audit payload as ``rule`` (``deemed_confirmation: 30 days elapsed
   since 2026-03-02, clock paused 6 days``).
-- **The runner** (``sweep``): batches of ``SWEEP_BATCH`` items, one transaction per batch and
-  a savepoint per item. It locks the item's case with ``SELECT … FOR UPDATE SKIP LOCKED`` on
-  PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` serialises writers), then re-runs the selector for
-  that one item under the lock; only then does it act. The batch's audit events are appended to
+- **The runner** (``sweep``): batches of items (``batch_size``: one item at a time for a small
+  sweep, up to ``SWEEP_BATCH`` for a large one), one transaction per batch, a savepoint per item.
+  It locks the item's case with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's
+  ``BEGIN IMMEDIATE`` serialises writers), then re-runs the selector for that one item under
+  the lock; only then does it act. The batch's audit events are appended to
   the chain together as its last step (``audit.appends_at_end``: one head lock per batch). Two
   sweeps running at once therefore never act twice, a failing item is rolled back alone (its
   savepoint), a crash loses at most the batch in flight (rolled back whole, redone by the next
@@ -562,7 +563,8 @@ def _lock_case(application_id: int) -> bool:
 
 def run_item(rule: Rule, pk: int, *, now: dt.datetime) -> tuple[str, str]:
     """Act on one item in its own transaction (a savepoint inside a sweep's batch), re-checking
-    under the case lock that it is still due. Returns (``done``/``gone``/``busy``, the rule text)."""
+    under the case lock that it is still due. Returns (``done``/``gone``/``busy``, the rule
+    text)."""
     with transaction.atomic():
         application_id = rule.case_of(pk)
         if application_id is None:
@@ -601,12 +603,12 @@ def sweep(
     """Act on everything due at ``now``. Safe to run twice or in two processes at once: an item
     already done is no longer selected, one being done elsewhere is skipped.
 
-    Items are worked in batches (``batch``, by default ``batch_size``): one transaction per batch whose audit events are appended to
-    the chain together at its end (one head lock per batch, still one event per action), each
-    item in a savepoint of its own, so a failing item is rolled back alone (its event with it)
-    and reported while the others of the batch go on. A batch commits whole or not at all: an
-    exception out of it (a crash) loses nothing committed before, and the next sweep redoes what
-    did not commit."""
+    Items are worked in batches (``batch`` items, by default ``batch_size``): one transaction
+    per batch whose audit events are appended to the chain together at its end (one head lock
+    per batch, still one event per action), each item in a savepoint of its own, so a failing
+    item is rolled back alone (its event with it) and reported while the others of the batch go
+    on. A batch commits whole or not at all: an exception out of it (a crash) loses nothing
+    committed before, and the next sweep redoes what did not commit."""
     started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult(started_at=now)
