@@ -311,8 +311,13 @@ def appends_at_end() -> Iterator[None]:
     setattr(connection, _PENDING, [])
     try:
         with transaction.atomic():
-            yield
-            audit_flush()
+            try:
+                yield
+                audit_flush()
+            finally:
+                # Before the commit: its on-commit callbacks (a letter issued in-process …)
+                # write transactions of their own, which append at once.
+                setattr(connection, _PENDING, None)
     finally:
         setattr(connection, _PENDING, None)
 
