@@ -3,6 +3,8 @@
 ``hash = SHA-256(prev_hash + canonical JSON of the event)``; one chain across all events.
 Appends lock the chain head, so concurrent writers queue instead of forking the chain, and
 they happen inside the caller's transaction, so an event exists exactly when its change does.
+Inside ``appends_at_end`` (the kernel's services) they happen as the transaction's last step,
+so the head is held only for the append and the commit and concurrent transitions overlap.
 
 The hash rule uses only what the API exports (docs/api.md, "The hash rule"), so anyone can
 recompute the chain from a CSV or NDJSON export (``api/verifier.py``):
@@ -23,11 +25,12 @@ rule (the case's internal id, ``+00:00`` times) are moved to this one by ``chain
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -143,50 +146,40 @@ def _reference_now(application: Application | None) -> str | None:
     return application.reference
 
 
-def audit_record(
-    *,
-    application: Application | None,
-    actor: Any | None,
-    actor_role: str,
-    action: str,
-    from_status: str = "",
-    to_status: str = "",
-    payload: dict[str, Any] | None = None,
-    at: dt.datetime | None = None,
-) -> AuditEvent:
-    """Append one event to the chain; must run inside the transaction of the change it records."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit_record must run inside the transaction of the change.")
+@dataclass
+class _Pending:
+    """An event recorded in a deferred transaction, appended to the chain when it ends."""
+
+    event: AuditEvent
+    reference: str | None
+    seal_drafts: bool  # a submission: lists its case's draft-time events (module docstring)
+    recorded: Callable[[int], None] | None
+    marker: Callable[[], None]  # an on-commit no-op: gone when its savepoint was rolled back
+
+
+_PENDING = "_audit_pending_events"
+
+
+def _pending_list() -> list[_Pending] | None:
+    pending: list[_Pending] | None = getattr(transaction.get_connection(), _PENDING, None)
+    return pending
+
+
+def _lock_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is None:
         head, _ = AuditChainHead.objects.get_or_create(pk=1, defaults={"hash": GENESIS_HASH})
         head = AuditChainHead.objects.select_for_update().get(pk=1)
-    reference = _reference_now(application)
-    payload = _plain(payload or {})
-    if application is not None and reference and from_status == DRAFT != to_status:
-        payload[DRAFT_EVENTS] = list(
-            AuditEvent.objects.filter(application=application, to_status=DRAFT)
-            .order_by("seq")
-            .values_list("seq", flat=True)
-        )
-    event = AuditEvent(
-        seq=head.seq + 1,
-        application=application,
-        occurred_at=(at or timezone.now()).astimezone(dt.UTC),
-        actor=actor,
-        actor_name=actor.get_username() if actor is not None else SYSTEM_ACTOR,
-        actor_role=Role.SYSTEM if actor is None else actor_role,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload,
-        prev_hash=head.hash,
-    )
+    return head
+
+
+def _link(event: AuditEvent, reference: str | None, seq: int, prev_hash: str) -> None:
+    """Give ``event`` its place in the chain: seq, prev_hash and hash."""
+    event.seq, event.prev_hash = seq, prev_hash
     event.hash = chain_hash(
-        head.hash,
+        prev_hash,
         event_body(
-            seq=event.seq,
+            seq=seq,
             occurred_at=utc_text(event.occurred_at),
             application=reference,
             actor=event.actor_name,
@@ -197,10 +190,136 @@ def audit_record(
             payload=event.payload,
         ),
     )
+
+
+def audit_record(
+    *,
+    application: Application | None,
+    actor: Any | None,
+    actor_role: str,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    payload: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+    recorded: Callable[[int], None] | None = None,
+) -> AuditEvent:
+    """Append one event to the chain; must run inside the transaction of the change it records.
+
+    Inside ``appends_at_end`` the event is only registered: it gets its seq, hash and row when
+    that block ends (``audit_flush``), so the chain head is locked for the last moment of the
+    transaction only. ``recorded(event_id)`` runs once the row exists, in the same transaction."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change.")
+    reference = _reference_now(application)
+    payload = _plain(payload or {})
+    seal_drafts = bool(application is not None and reference and from_status == DRAFT != to_status)
+    if seal_drafts:
+        # The case row is locked by the caller: no other transaction adds draft events to it.
+        payload[DRAFT_EVENTS] = list(
+            AuditEvent.objects.filter(application=application, to_status=DRAFT)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+        )
+    event = AuditEvent(
+        application=application,
+        occurred_at=(at or timezone.now()).astimezone(dt.UTC),
+        actor=actor,
+        actor_name=actor.get_username() if actor is not None else SYSTEM_ACTOR,
+        actor_role=Role.SYSTEM if actor is None else actor_role,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        payload=payload,
+    )
+    pending = _pending_list()
+    if pending is not None:
+
+        def marker() -> None:
+            return None
+
+        transaction.on_commit(marker)
+        pending.append(_Pending(event, reference, seal_drafts, recorded, marker))
+        return event
+    head = _lock_head()
+    _link(event, reference, head.seq + 1, head.hash)
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
+    if recorded is not None:
+        recorded(event.pk)
     return event
+
+
+def audit_flush() -> list[AuditEvent]:
+    """Append the events registered so far in this ``appends_at_end`` transaction: lock the
+    head once, link them in order, insert them in one statement, move the head. Events whose
+    savepoint was rolled back since they were registered are dropped with it. Call it early
+    only when something needs an event's seq, id or hash before the block ends."""
+    pending = _pending_list()
+    if not pending:
+        return []
+    connection = transaction.get_connection()
+    alive = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    entries = [entry for entry in pending if id(entry.marker) in alive]
+    pending.clear()
+    if not entries:
+        return []
+    head = _lock_head()
+    seq, prev_hash = head.seq, head.hash
+    drafts: dict[int, list[int]] = {}  # draft-time events of this batch, by case
+    for entry in entries:
+        event = entry.event
+        if entry.seal_drafts:
+            listed = event.payload.setdefault(DRAFT_EVENTS, [])
+            listed.extend(drafts.pop(event.application_id or 0, []))
+        elif event.application_id is not None and event.to_status == DRAFT:
+            drafts.setdefault(event.application_id, []).append(seq + 1)
+        seq += 1
+        _link(event, entry.reference, seq, prev_hash)
+        prev_hash = event.hash
+    events = [entry.event for entry in entries]
+    if connection.features.can_return_rows_from_bulk_insert:
+        AuditEvent.objects.bulk_create(events, batch_size=500)
+    else:
+        for event in events:
+            event.save(force_insert=True)
+    head.seq, head.hash = seq, prev_hash
+    head.save(update_fields=["seq", "hash"])
+    for entry in entries:
+        if entry.recorded is not None:
+            entry.recorded(entry.event.pk)
+    return events
+
+
+@contextlib.contextmanager
+def appends_at_end() -> Iterator[None]:
+    """``transaction.atomic()`` whose audit events are appended to the chain as its last step.
+
+    The chain head is the one row every audited write needs; taken in the middle of a
+    transaction it is held until the commit and concurrent writers queue behind one another.
+    Here it is taken after the block's own work (the case row lock still orders writes to one
+    case). Nested inside another one, the outer block appends for both. An event still exists
+    exactly when its change does: it is inserted in the same transaction, and dropped with a
+    savepoint that rolls back."""
+    connection = transaction.get_connection()
+    if getattr(connection, _PENDING, None) is not None:
+        with transaction.atomic():
+            yield
+        return
+    setattr(connection, _PENDING, [])
+    try:
+        with transaction.atomic():
+            try:
+                yield
+                audit_flush()
+            finally:
+                # Before the commit: its on-commit callbacks (a letter issued in-process …)
+                # write transactions of their own, which append at once.
+                setattr(connection, _PENDING, None)
+    finally:
+        setattr(connection, _PENDING, None)
 
 
 # --- verification ---------------------------------------------------------------------------

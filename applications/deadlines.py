@@ -7,12 +7,15 @@ Three layers, each testable alone:
 - **Rules** (``RULES``): a selector, the service that acts on one item, and the sentence that
   explains why, stored in the audit payload as ``rule`` (``deemed_confirmation: 30 days elapsed
   since 2026-03-02, clock paused 6 days``).
-- **The runner** (``sweep``): one transaction per item. It locks the item's case with
-  ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` serialises
-  writers), then re-runs the selector for that one item under the lock; only then does it act.
-  Two sweeps running at once therefore never act twice, a crash loses at most the item in
-  flight (rolled back, redone by the next sweep), and ``sweep_lock`` keeps a second scheduler
-  from even starting while one runs.
+- **The runner** (``sweep``): batches of items (``batch_size``: one item at a time for a small
+  sweep, up to ``SWEEP_BATCH`` for a large one), one transaction per batch, a savepoint per item.
+  It locks the item's case with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's
+  ``BEGIN IMMEDIATE`` serialises writers), then re-runs the selector for that one item under
+  the lock; only then does it act. The batch's audit events are appended to
+  the chain together as its last step (``audit.appends_at_end``: one head lock per batch). Two
+  sweeps running at once therefore never act twice, a failing item is rolled back alone (its
+  savepoint), a crash loses at most the batch in flight (rolled back whole, redone by the next
+  sweep), and ``sweep_lock`` keeps a second scheduler from even starting while one runs.
 
 Dates: timestamps are UTC; term dates are calendar dates in the programme's time zone, so a
 waiver ending on 2027-03-01 in Seoul expires at 2027-03-02 00:00 KST (2027-03-01 15:00 UTC).
@@ -39,6 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import services, workflow
+from applications.audit import appends_at_end
 from applications.models import (
     Application,
     AuditEvent,
@@ -316,7 +320,7 @@ def application_remind_continuation_cap(
 ) -> AuditEvent:
     """System: the applicant is reminded 90, 30 and 7 days before the continuation's cap."""
     at = now or timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = services.application_row_lock(application)
         if (
             app.continuation_until is None
@@ -352,7 +356,7 @@ def application_flag_agenda_overdue(
     """System: the committee agenda deadline passed; recorded once per case (staff see it as
     overdue)."""
     at = now or timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = services.application_row_lock(application)
         if not due_agenda_flags(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("The agenda deadline has not passed, or was already flagged."))
@@ -367,7 +371,7 @@ def application_remind_expiry(
     """System: the applicant is reminded 90, 30 and 7 days before the term ends, each once; the
     email goes out after commit, in the application's language."""
     at = now or timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = services.application_row_lock(application)
         if app.term_end is None or not due_expiry_reminders(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("No expiry reminder is due for this case."))
@@ -547,7 +551,7 @@ class SweepResult:
         return sum(self.done.values())
 
 
-DONE, GONE, BUSY = "done", "gone", "busy"
+DONE, GONE, BUSY, FAILED = "done", "gone", "busy", "failed"
 
 
 def _lock_case(application_id: int) -> bool:
@@ -558,8 +562,9 @@ def _lock_case(application_id: int) -> bool:
 
 
 def run_item(rule: Rule, pk: int, *, now: dt.datetime) -> tuple[str, str]:
-    """Act on one item in its own transaction, re-checking under the case lock that it is still
-    due. Returns (``done``/``gone``/``busy``, the rule text)."""
+    """Act on one item in its own transaction (a savepoint inside a sweep's batch), re-checking
+    under the case lock that it is still due. Returns (``done``/``gone``/``busy``, the rule
+    text)."""
     with transaction.atomic():
         application_id = rule.case_of(pk)
         if application_id is None:
@@ -578,34 +583,67 @@ def run_item(rule: Rule, pk: int, *, now: dt.datetime) -> tuple[str, str]:
         return DONE, why
 
 
+SWEEP_BATCH = 100  # items per transaction (one chain-head lock, one commit) in a large sweep
+
+
+def batch_size(items: int) -> int:
+    """Items per transaction: up to ``SWEEP_BATCH``, and about a twentieth of the sweep, so
+    that an everyday sweep of a few items still commits each on its own (its case locks held
+    for one item's time) and only a large one trades that for throughput."""
+    return max(1, min(SWEEP_BATCH, items // 20))
+
+
 def sweep(
     *,
     now: dt.datetime | None = None,
     rules: Sequence[Rule] = RULES,
     progress: Callable[[int, int], None] | None = None,
+    batch: int | None = None,
 ) -> SweepResult:
-    """Act on everything due at ``now``, one item per transaction. Safe to run twice or in two
-    processes at once: an item already done is no longer selected, one being done elsewhere is
-    skipped."""
+    """Act on everything due at ``now``. Safe to run twice or in two processes at once: an item
+    already done is no longer selected, one being done elsewhere is skipped.
+
+    Items are worked in batches (``batch`` items, by default ``batch_size``): one transaction
+    per batch whose audit events are appended to the chain together at its end (one head lock
+    per batch, still one event per action), each item in a savepoint of its own, so a failing
+    item is rolled back alone (its event with it) and reported while the others of the batch go
+    on. A batch commits whole or not at all: an exception out of it (a crash) loses nothing
+    committed before, and the next sweep redoes what did not commit."""
     started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult(started_at=now)
     token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
     try:
         work = [(rule, pk) for rule in rules for pk in due_ids(rule, now=now)]
-        for index, (rule, pk) in enumerate(work, start=1):
-            try:
-                outcome, _why = run_item(rule, pk, now=now)
-            except Exception as error:  # one bad item must not stop the sweep; it is reported
-                result.failed.append((rule.name, pk, f"{type(error).__name__}: {error}"))
-            else:
-                (result.done if outcome == DONE else result.skipped)[rule.name] += 1
+        size = max(1, batch or batch_size(len(work)))
+        for first in range(0, len(work), size):
+            chunk = work[first : first + size]
+            outcomes = _sweep_batch(chunk, now=now)
+            for (rule, pk), (outcome, error) in zip(chunk, outcomes, strict=True):
+                if outcome == FAILED:
+                    result.failed.append((rule.name, pk, error))
+                else:
+                    (result.done if outcome == DONE else result.skipped)[rule.name] += 1
             if progress is not None:
-                progress(index, len(work))
+                progress(first + len(chunk), len(work))
     finally:
         _sweep_programmes.reset(token)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list[tuple[str, str]]:
+    """One batch in one transaction; each item's outcome and, for a failure, the error."""
+    outcomes: list[tuple[str, str]] = []
+    with appends_at_end():
+        for rule, pk in chunk:
+            try:
+                outcome, _why = run_item(rule, pk, now=now)  # a savepoint inside the batch
+            except Exception as error:  # one bad item must not stop the sweep; it is reported
+                outcomes.append((FAILED, f"{type(error).__name__}: {error}"))
+            else:
+                outcomes.append((outcome, ""))
+    return outcomes
 
 
 # --- one sweep at a time ------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
+from applications.audit import appends_at_end
 from applications.models import (
     Application,
 )
@@ -52,7 +52,7 @@ def _change_hands(
     expected_version: int | None,
     payload: dict[str, Any],
 ) -> Application:
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)
@@ -171,7 +171,7 @@ def conflict_declare(
     """An officer records a conflict of interest: the case is not assigned to them (if it was,
     it is released) and they can never claim, accept or be assigned it."""
     text = clean_text(details, "conflict_details", _("Describe the conflict of interest."))
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)

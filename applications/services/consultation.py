@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
+from applications.audit import appends_at_end
 from applications.availability import require_open
 from applications.models import (
     Application,
@@ -48,7 +48,7 @@ def consultation_request(
         raise InvalidInput({"ministries": _("Choose at least one ministry to consult.")})
     text = clean_text(question, "question", _("Write the question for the consulted ministries."))
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)
@@ -107,7 +107,7 @@ def consultation_answer(
     if opinion != Opinion.AGREE and not reasons.strip():
         raise InvalidInput({"reasons": _("Give the conditions or the reasons for objecting.")})
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(consultation.application)
         require_visible(by, app)
         require_version(app, expected_version)
@@ -160,7 +160,7 @@ def consultation_lapse(
 ) -> Consultation:
     """System: no opinion by the deadline is recorded as "no opinion (deemed)"."""
     at = now or timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(consultation.application)
         item = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if item.status != ConsultationStatus.PENDING or item.due_at > at:

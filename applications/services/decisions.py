@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import effects, workflow
+from applications.audit import appends_at_end
 from applications.models import (
     Application,
     Decision,
@@ -83,7 +83,7 @@ def application_approve(
         if problems:
             raise InvalidInput(problems)
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -183,7 +183,7 @@ def application_request_reconsideration(
                 }
             )
 
-    with transaction.atomic():
+    with appends_at_end():
         return run_transition(
             application=application,
             by=by,

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications import workflow
-from applications.audit import audit_record
+from applications.audit import appends_at_end, audit_record
 from applications.availability import require_open
 from applications.models import (
     Application,
@@ -140,7 +139,7 @@ def application_create_draft(
         raise InvalidInput({"track": _("Choose one of the tracks of the chosen programme.")})
     _validate_draft_fields(track, fields)
     fields.setdefault("language", organization.language)
-    with transaction.atomic():
+    with appends_at_end():
         app = Application(
             program=program, track=track, organization=organization, created_by=by, **fields
         )
@@ -154,7 +153,7 @@ def application_update_draft(
     *, application: Application, by: Any, expected_version: int | None = None, **fields: Any
 ) -> Application:
     """Save part of a draft (one step of the form); only drafts can be edited."""
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)
@@ -190,7 +189,7 @@ def _draft_entry_add(
 ) -> Any:
     """One entry of a draft's repeatable set (a regulation, a data item, a co-applicant) added
     at the end of ``app.<entries>``, with its audit event, in one transaction."""
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_open("edit", by, app)
@@ -201,7 +200,7 @@ def _draft_entry_add(
 
 def _draft_entry_remove(entry: Any, by: Any, action: str, payload: dict[str, Any]) -> None:
     """Take an entry out of its draft's repeatable set, with its audit event."""
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(entry.application)
         require_visible(by, app)
         require_open("edit", by, app)
@@ -320,7 +319,7 @@ def application_update_scope(
     """Save the scope page in one transaction: its fields, the data item typed into it (never
     dropped silently when the person saves and continues) and one taken out. Any refusal saves
     nothing."""
-    with transaction.atomic():
+    with appends_at_end():
         app = application_update_draft(
             application=application, by=by, expected_version=expected_version, **fields
         )
@@ -355,7 +354,7 @@ def organization_profile_update(
     problems.update(_length_problems(fields, PROFILE_LIMITS))
     if problems:
         raise InvalidInput(problems)
-    with transaction.atomic():
+    with appends_at_end():
         app = None
         if application is not None:
             app = application_row_lock(application)
@@ -441,7 +440,7 @@ def application_update_company(
     """Save the company page in one transaction: the organisation's profile, the partner typed
     into it (never dropped silently on "save and continue") and one taken out. Any refusal
     saves nothing."""
-    with transaction.atomic():
+    with appends_at_end():
         organization_profile_update(
             organization=application.organization, by=by, application=application, **profile
         )
@@ -486,7 +485,7 @@ def application_create_follow_up(*, source: Application, by: Any, track: Track) 
             {"track": _("Choose a demonstration exemption or temporary permit of this programme.")}
         )
     fields = {name: getattr(source, name) for name in FOLLOW_UP_FIELDS}
-    with transaction.atomic():
+    with appends_at_end():
         app = application_create_draft(
             by=by,
             organization=source.organization,

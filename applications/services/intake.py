@@ -9,11 +9,12 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import selectors, workflow
+from applications.audit import appends_at_end
 from applications.models import (
     Application,
     Program,
@@ -52,7 +53,7 @@ def application_submit(
         if missing:
             raise InvalidInput(missing)
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -84,7 +85,7 @@ def application_request_supplement(
             {"deficiencies": _("List at least one thing the applicant must supply.")}
         )
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         due_at = at + dt.timedelta(days=application.track.supplement_response_days)
         app = run_transition(
             application=application,
@@ -108,7 +109,7 @@ def application_answer_supplement(
     """Applicant answers the open supplement request; the clock resumes."""
     text = clean_text(message, "message", _("Describe what you are supplying."))
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -134,7 +135,7 @@ def application_lapse(
         if app.supplement_due_at is None or app.supplement_due_at > at:
             raise WrongState(_("The supplement response deadline has not passed."))
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
@@ -164,7 +165,7 @@ def application_accept(
     (a case a colleague claimed is theirs to accept; a declared conflict bars the officer:
     ``permissions.can_accept_application``)."""
     require_no_conflict_declared(no_conflict_declared)
-    with transaction.atomic():
+    with appends_at_end():
         return run_transition(
             application=application,
             by=by,
@@ -184,7 +185,7 @@ def application_withdraw(
     *, application: Application, by: Any, reason: str = "", expected_version: int | None = None
 ) -> Application:
     """Applicant withdraws the case before a decision; the reason is optional."""
-    with transaction.atomic():
+    with appends_at_end():
         return run_transition(
             application=application,
             by=by,

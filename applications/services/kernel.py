@@ -15,14 +15,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from applications import effects
 from applications import permissions as perms
-from applications.audit import audit_record
+from applications.audit import appends_at_end, audit_record
 from applications.models import Application, AuditEvent, Decision
 from applications.roles import Role
 from applications.visibility import can_view_application
@@ -96,7 +95,8 @@ def run_transition(
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Application:
-    """The one path through which ``status`` changes. Must run inside ``transaction.atomic``."""
+    """The one path through which ``status`` changes. Must run inside ``transaction.atomic``
+    (or ``appends_at_end``, which appends its audit event as the transaction's last step)."""
     at = at or timezone.now()
     app = application_row_lock(application)
     require_visible(by, app)
@@ -128,7 +128,7 @@ def run_transition(
     app.clock_follow(source, app.status, at)
     app.version += 1
     app.save()
-    event = audit_record(
+    audit_record(
         application=app,
         actor=by,
         actor_role=role,
@@ -137,8 +137,8 @@ def run_transition(
         to_status=app.status,
         payload=payload,
         at=at,
+        recorded=effects.event_recorded,
     )
-    effects.event_recorded(event.pk)
     refresh_caller_copy(application, app)
     return app
 
@@ -155,7 +155,7 @@ def event_record(
     """An audited event that does not change the status (draft edits, child records, uploads,
     letters, system reminders …), inside the caller's transaction; the applicant is told after
     commit when it concerns them."""
-    event = audit_record(
+    return audit_record(
         application=application,
         actor=by,
         actor_role=role,
@@ -164,9 +164,8 @@ def event_record(
         to_status=application.status,
         payload=payload,
         at=at,
+        recorded=effects.event_recorded,
     )
-    effects.event_recorded(event.pk)
-    return event
 
 
 def decision_record(**fields: Any) -> Decision:
@@ -196,7 +195,7 @@ def decide_with_reasons(
     (``details``: what its letter needs beyond the decision's fields)."""
     text = clean_text(reasons, field, reasons_message)
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,

@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import workflow
+from applications.audit import appends_at_end
 from applications.availability import require_open
 from applications.models import (
     Application,
@@ -53,7 +53,7 @@ def application_answer_confirmation(
     if outcome == ConfirmationOutcome.REGULATION_APPLIES and not permits.strip():
         raise InvalidInput({"permits": _("Name the permits or regulations that apply.")})
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -93,7 +93,7 @@ def application_deem_confirmed(
         if app.due_at is None or app.clock_paused_at is not None or app.due_at > at:
             raise WrongState(_("The answer deadline has not passed."))
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
@@ -153,7 +153,7 @@ def application_recommend(
                 )
             consultation_lapse_record(app, item, at)
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -203,7 +203,7 @@ def application_decide_similarity(
     if len(reason) > 2000:
         raise InvalidInput({"reason": _("Use at most %(max)s characters.") % {"max": 2000}})
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_version(app, expected_version)

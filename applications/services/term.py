@@ -8,12 +8,12 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import permissions as perms
 from applications import workflow
+from applications.audit import appends_at_end
 from applications.availability import require_open
 from applications.models import (
     Application,
@@ -75,7 +75,7 @@ def insurance_proof_add(
     if problems:
         raise InvalidInput(problems)
     assert coverage_start is not None and coverage_end is not None and insured_amount is not None
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_open("add_insurance_proof", by, app)
@@ -131,7 +131,7 @@ def application_activate(
                 }
             )
 
-    with transaction.atomic():
+    with appends_at_end():
         return run_transition(
             application=application,
             by=by,
@@ -150,7 +150,7 @@ def extension_request_file(
     if new_end is None:
         raise InvalidInput({"new_end": _("Enter the end date you are asking for.")})
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_open("request_extension", by, app)
@@ -256,7 +256,7 @@ def extension_request_decide(
     expected_version: int | None = None,
 ) -> ExtensionRequest:
     """Decision maker grants (the term moves; ``extend``) or denies (reason required)."""
-    with transaction.atomic():
+    with appends_at_end():
         item = ExtensionRequest.objects.select_for_update().get(pk=extension_request.pk)
 
         def within_limits(app: Application) -> None:
@@ -296,7 +296,7 @@ def law_amendment_request_file(
     """Applicant asks for the law to be amended, at least the track's lead days before expiry."""
     text = clean_text(reason, "reason", _("Say which law should change and why."))
     at = timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         app = application_row_lock(application)
         require_visible(by, app)
         require_open("request_law_amendment", by, app)
@@ -330,7 +330,7 @@ def law_amendment_request_decide(
     expected_version: int | None = None,
 ) -> LawAmendmentRequest:
     """Decision maker accepts (→ ``continuing``: expiry no longer applies) or rejects."""
-    with transaction.atomic():
+    with appends_at_end():
         item = LawAmendmentRequest.objects.select_for_update().get(pk=law_amendment_request.pk)
         _request_decide(
             item=item,
@@ -439,7 +439,7 @@ def application_mark_suspension_ended(
     """System: a suspension's period ran out without a cure; the decision maker decides what
     follows (the case stays suspended)."""
     at = now or timezone.now()
-    with transaction.atomic():
+    with appends_at_end():
         return run_transition(
             application=application,
             by=None,
@@ -466,7 +466,7 @@ def application_convert(
         tracks.update({"from_track": app.track.code, "to_track": target.code})
         return {"track": target}
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=by,
@@ -520,7 +520,7 @@ def application_expire(
         ):
             raise WrongState(_("A pending request keeps the waiver in force until it is decided."))
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
@@ -550,7 +550,7 @@ def application_end_continuation(
         if app.continuation_until is None or app.program.local_date(at) <= app.continuation_until:
             raise WrongState(_("The continuation has not reached its cap."))
 
-    with transaction.atomic():
+    with appends_at_end():
         app = run_transition(
             application=application,
             by=None,

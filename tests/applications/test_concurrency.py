@@ -22,7 +22,7 @@ from django.db.models import Count
 
 from applications import services
 from applications.audit import audit_record, audit_verify
-from applications.models import Application, AuditEvent, ReferenceCounter
+from applications.models import Application, AuditChainHead, AuditEvent, Decision, ReferenceCounter
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from core.errors import StaleVersion, WrongState
@@ -291,4 +291,108 @@ def test_concurrent_appends_from_many_threads_never_fork_the_chain(world: World)
     seqs = sorted(s for r in results for s in r)
     assert seqs == list(range(start + 1, start + threads * per_thread + 1))
     assert AuditEvent.objects.filter(action="concurrency_probe").count() == threads * per_thread
+    _sound_chain()
+
+
+# --- the chain head is taken at the end of the transaction (appends_at_end) ------------------
+
+
+def test_many_clients_transitioning_different_cases_at_once_leave_one_unforked_chain(
+    world: World,
+):
+    drafts = [drive(world, S.DRAFT) for _ in range(8)]
+    events = AuditEvent.objects.count()
+
+    def through_review(app: Application) -> Callable[[], Any]:
+        def work() -> str:
+            services.application_submit(application=app, by=world.applicant)
+            services.application_accept(
+                application=app, by=world.officer, no_conflict_declared=True
+            )
+            services.application_recommend(
+                application=app, by=world.officer, outcome="approve", proposed_term_days=365
+            )
+            return str(Application.objects.get(pk=app.pk).status)
+
+        return work
+
+    results = _in_threads([through_review(app) for app in drafts])
+
+    assert results == [S.DELIBERATION] * len(drafts), results
+    added = AuditEvent.objects.filter(seq__gt=events)
+    assert added.count() == 3 * len(drafts)  # one event per transition, none lost
+    assert sorted(added.values_list("seq", flat=True)) == list(
+        range(events + 1, events + 1 + 3 * len(drafts))
+    )
+    _sound_chain()  # verifies, and no two events share a prev_hash
+
+
+def _tables_locked_by(pid: int) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = %s AND l.mode = 'RowExclusiveLock'",
+            [pid],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_transition_does_its_work_before_it_waits_for_the_chain_head(world: World):
+    """While another transaction holds the chain head, an approval gets as far as writing its
+    case, its decision and its letter, and only then waits: the head is its last lock."""
+    app = drive(world, S.DELIBERATION)
+    events = AuditEvent.objects.count()
+    lock = transaction.atomic()
+    lock.__enter__()
+    released = False
+    seen: dict[str, set[str]] = {}
+
+    def release_when_waiting() -> None:
+        nonlocal released
+        try:
+            deadline = time.monotonic() + JOIN_TIMEOUT
+            while True:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pid, pg_blocking_pids(pid) = ARRAY[pg_backend_pid()] "
+                        "FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND wait_event_type = 'Lock'"
+                    )
+                    waiting = cursor.fetchall()
+                if waiting:
+                    break
+                assert time.monotonic() < deadline, "the approval never waited"
+                time.sleep(0.01)
+            ((pid, on_us),) = waiting
+            seen["blocked by the head's holder"] = {str(on_us)}
+            seen["tables"] = _tables_locked_by(pid)
+        finally:
+            released = True
+            lock.__exit__(None, None, None)
+
+    approve = lambda: services.application_approve(  # noqa: E731
+        application=Application.objects.get(pk=app.pk),
+        by=world.decider,
+        committee_reference="제9차",
+        term_start=world.today,
+        term_end=world.today + dt.timedelta(days=365),
+    )
+    try:
+        AuditChainHead.objects.select_for_update().get(pk=1)
+        (result,) = _in_threads([approve], ready=release_when_waiting)
+    finally:
+        if not released:
+            lock.__exit__(None, None, None)
+
+    assert not isinstance(result, BaseException), result
+    # It waited for us, and all we hold is the chain head.
+    assert seen["blocked by the head's holder"] == {"True"}
+    written = {
+        Application._meta.db_table,
+        Decision._meta.db_table,
+        Letter._meta.db_table,
+    }
+    assert written <= seen["tables"], seen["tables"]  # … after writing all of these
+    assert AuditEvent._meta.db_table not in seen["tables"]  # and before its event
+    assert AuditEvent.objects.filter(seq__gt=events, action="approve").count() == 1
     _sound_chain()

@@ -20,6 +20,7 @@ from django.db import connection
 from django.urls import reverse
 
 from applications import deadlines, services, workflow
+from applications.audit import audit_verify, chain_head
 from applications.models import (
     Application,
     AuditEvent,
@@ -694,3 +695,96 @@ def test_the_reminder_service_refuses_a_reminder_that_is_not_due(world):
     assert (event.actor_name, event.payload["days_before"]) == ("system", 90)
     with pytest.raises(WrongState):
         deadlines.application_remind_expiry(application=app, now=edge + 2 * MINUTE)
+
+
+# --- batches: one transaction and one chain-head lock per batch, a savepoint per item ----------
+
+
+class Crash(BaseException):
+    """What a killed process looks like from inside: not an item's error, the sweep's end."""
+
+
+def _events_of(app: Application) -> list[str]:
+    return list(AuditEvent.objects.filter(application=app).values_list("action", flat=True))
+
+
+def test_a_large_sweep_batches_its_items_and_a_small_one_commits_each_alone():
+    assert deadlines.batch_size(5) == 1
+    assert deadlines.batch_size(2_000) == deadlines.SWEEP_BATCH
+    assert deadlines.batch_size(200_000) == deadlines.SWEEP_BATCH
+    assert 1 < deadlines.batch_size(400) < deadlines.SWEEP_BATCH
+
+
+def test_in_a_batch_a_failing_item_is_rolled_back_alone_with_its_event(world):
+    cases = a_case_of_every_rule(world)
+    lapse_rule = deadlines.RULE_BY_NAME["supplement_lapse"]
+
+    def lapse_then_fail(app: Application, now: dt.datetime, why: str) -> None:
+        services.application_lapse(application=app, now=now, rule=why)  # its event is recorded
+        raise RuntimeError("mail server on fire")
+
+    rules = [
+        deadlines.RULE_BY_NAME["deemed_confirmation"],
+        deadlines.Rule(
+            lapse_rule.name, lapse_rule.due, lapse_then_fail, lapse_rule.describe, _itself
+        ),
+        deadlines.RULE_BY_NAME["expiry"],
+    ]
+    events_before = AuditEvent.objects.count()
+    with at(DAY0 + 100 * DAY):
+        result = deadlines.sweep(rules=rules, batch=3)  # the three items in one batch
+    assert result.failed == [
+        ("supplement_lapse", cases["supplement_lapse"].pk, "RuntimeError: mail server on fire")
+    ]
+    assert result.done == {"deemed_confirmation": 1, "expiry": 1}
+    assert fresh(cases["supplement_lapse"]).status == S.SUPPLEMENT_REQUESTED
+    assert "lapse" not in _events_of(cases["supplement_lapse"])
+    assert fresh(cases["expiry"]).status == S.EXPIRED
+    assert fresh(cases["deemed_confirmation"]).status != S.SUBMITTED
+    assert AuditEvent.objects.count() - events_before == 2  # one event per action done
+    report = audit_verify()
+    assert report.ok, report.problem
+
+
+def _itself(pk: int) -> int | None:
+    return pk
+
+
+def test_a_crash_mid_batch_loses_nothing_committed_and_leaves_nothing_half_written(world):
+    def a_lapse(day: dt.datetime) -> Application:
+        app = submitted(world, when=day)
+        with at(day + DAY):
+            services.application_request_supplement(
+                application=app, by=world.officer, deficiencies=["시험성적서"]
+            )
+        return fresh(app)
+
+    cases = [a_lapse(DAY0) for _ in range(5)]
+    rule = deadlines.RULE_BY_NAME["supplement_lapse"]
+    seen: list[int] = []
+
+    def crash_at_the_fifth(app: Application, now: dt.datetime, why: str) -> None:
+        seen.append(app.pk)
+        rule.act(app, now, why)  # done, event recorded: only its batch's commit is missing
+        if len(seen) == 5:
+            raise Crash
+
+    crashing = deadlines.Rule(rule.name, rule.due, crash_at_the_fifth, rule.describe, _itself)
+    head_before = chain_head()
+    with at(DAY0 + 100 * DAY), pytest.raises(Crash):
+        deadlines.sweep(rules=[crashing], batch=3)
+
+    statuses = [fresh(app).status for app in cases]
+    # The first batch (three items) committed; the second (items four and five) not at all.
+    assert statuses == [S.WITHDRAWN] * 3 + [S.SUPPLEMENT_REQUESTED] * 2
+    assert [("lapse" in _events_of(app)) for app in cases] == [True] * 3 + [False] * 2
+    assert chain_head()[0] == head_before[0] + 3
+    report = audit_verify()
+    assert report.ok, report.problem
+
+    with at(DAY0 + 100 * DAY):
+        again = deadlines.sweep(rules=[rule], batch=3)  # the next sweep redoes the rest
+    assert again.done == {"supplement_lapse": 2} and again.failed == []
+    assert [fresh(app).status for app in cases] == [S.WITHDRAWN] * 5
+    assert chain_head()[0] == head_before[0] + 5
+    assert audit_verify().ok

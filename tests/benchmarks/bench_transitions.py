@@ -162,6 +162,7 @@ def run() -> list[Figure]:
             "transitions/s",
             "1 client",
             serial,
+            goal="ratio >= 1.8",
         )
     ]
 
