@@ -1,6 +1,7 @@
 """Benchmark: the audit-event export (``/api/v1/events/?format=ndjson|csv``) on PostgreSQL.
 
-Run on a throwaway cluster: ``make bench-export`` (200k events seeded by
+On PostgreSQL both exports are written by the database (``api/exports.py``: ``COPY`` through
+psycopg's ``cursor.copy()``), so the figure to beat is ``COPY`` itself. Run on a throwaway cluster: ``make bench-export`` (200k events seeded by
 ``tests.benchmarks.seed``), or ``BENCH_SEED_EVENTS=1000000 make bench-export``; ``make bench``
 runs it on its 1M-event seed. Figures are events per second, each printed
 as a ratio against two baselines measured in the same run on the same rows:
@@ -137,6 +138,10 @@ def run() -> list[Figure]:
     total = AuditEvent.objects.count()
     print(f"Export of {total:,} events on PostgreSQL (2 shared cores; figures vary with load)")
     client = Client()
+    # A served process is warm: the first request's one-off costs (URLconf, schema, imports)
+    # are not the export's.
+    warm = client.get("/api/v1/events/", {"limit": 1}, headers={"Authorization": f"Bearer {token}"})
+    assert warm.status_code == 200, warm.status_code
 
     copy_rate = timed("COPY (SELECT …) TO STDOUT, csv", copy_out)
     ndjson_rate = timed(
@@ -149,10 +154,24 @@ def run() -> list[Figure]:
         lambda: plain_modelviewset(auditor),
     )
     figures = []
-    for label, rate in (("NDJSON", ndjson_rate), ("CSV", csv_rate)):
-        figures.append(Figure("export", f"{label} export", rate, "events/s", "COPY", copy_rate))
+    # The goals of issue 18: NDJSON >= 0.5x COPY and >= 10x the plain ModelViewSet, CSV >= 0.6x.
+    for label, rate, copy_goal in (
+        ("NDJSON", ndjson_rate, "ratio >= 0.5"),
+        ("CSV", csv_rate, "ratio >= 0.6"),
+    ):
         figures.append(
-            Figure("export", f"{label} export", rate, "events/s", "plain ModelViewSet", plain_rate)
+            Figure("export", f"{label} export", rate, "events/s", "COPY", copy_rate, copy_goal)
+        )
+        figures.append(
+            Figure(
+                "export",
+                f"{label} export",
+                rate,
+                "events/s",
+                "plain ModelViewSet",
+                plain_rate,
+                "ratio >= 10" if label == "NDJSON" else "",
+            )
         )
     figures.append(
         Figure("export", f"peak RSS after streaming {total:,} events", streaming_rss, "MB")
