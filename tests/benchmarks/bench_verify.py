@@ -1,0 +1,71 @@
+"""Benchmark: walking the whole audit chain (``audit_verify``, as ``verify_audit_chain`` does)
+against reading the same rows raw, on PostgreSQL.
+
+Run on a throwaway cluster: ``make bench-verify`` (200k events seeded by
+``tests.benchmarks.seed``), or ``BENCH_SEED_EVENTS=1000000 make bench-verify``; ``make bench``
+runs it on its 1M-event seed. The walk runs first so that its peak RSS is its own (the raw read
+fetches the whole result into client memory, as a plain cursor does). Issue 18's goal: at least
+300,000 events/s over 1M events, in constant memory.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+
+from tests.benchmarks.common import Figure, report, setup_django, stopwatch
+
+os.environ.setdefault("BENCH_SEED_APPS", "20000")
+os.environ.setdefault("BENCH_SEED_EVENTS", "200000")
+setup_django()
+
+from django.db import connection  # noqa: E402
+
+from applications.audit import audit_verify  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run() -> list[Figure]:
+    from tests.benchmarks import seed
+
+    if not os.environ.get("BENCH_SEEDED"):
+        print(f"seeding {seed.SEED_EVENTS:,} chained audit events …", flush=True)
+        seed.seed()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE applications_auditevent")
+    before_rss = peak_rss_mb()
+    with stopwatch() as walk:
+        chain = audit_verify()
+    assert chain.ok, chain.problem
+    walk_rss = peak_rss_mb()
+    with stopwatch() as raw, connection.cursor() as cursor:
+        cursor.execute("SELECT seq, payload, hash FROM applications_auditevent ORDER BY seq")
+        while cursor.fetchmany(5000):
+            pass
+    events = chain.events_checked
+    rate, raw_rate = events / walk(), events / raw()
+    print(
+        f"  chain walk {events:,} events {walk():.2f} s; raw read {raw():.2f} s; "
+        f"peak RSS {before_rss:.0f} MB before the walk, {walk_rss:.0f} MB after",
+        flush=True,
+    )
+    return [
+        Figure(
+            "verify",
+            f"chain walk over {events:,} events",
+            rate,
+            "events/s",
+            "reading the rows raw",
+            raw_rate,
+            goal="value >= 300000",
+        ),
+        Figure("verify", "peak RSS before the walk", before_rss, "MB"),
+        Figure("verify", "peak RSS after the walk", walk_rss, "MB"),
+    ]
+
+
+if __name__ == "__main__":
+    report(run())
