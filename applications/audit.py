@@ -274,7 +274,7 @@ VERIFY_CHUNK = 100_000
 
 # ``utc_text`` in SQL: UTC, ``T``, ``Z``; six digits of microseconds only when there are any.
 # PostgreSQL's own ISO text of the timestamp (it drops trailing zeros of the fraction, and the
-# fraction when it is zero) padded back, cheaper than ``to_char``. psycopg needs DateStyle
+# fraction when it is zero) padded back (``to_char`` costs as much). psycopg needs DateStyle
 # ISO anyway.
 _SQL_MOMENT = (
     "rpad(translate((e.occurred_at AT TIME ZONE 'UTC')::text, ' ', 'T'), "
