@@ -145,3 +145,63 @@ def test_the_command_shows_its_progress_on_a_terminal_only(world: World):
 
 def _head() -> str:
     return AuditChainHead.objects.get().hash
+
+
+@pytest.mark.postgres
+def test_a_split_walk_finds_a_tampered_event_and_a_gap_in_its_second_half(
+    transactional_db: None, world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """From ``VERIFY_SPLIT_MIN`` events on, a second process walks the upper half of the range
+    on its own connection (committed data, hence a transactional test); what it finds is
+    named as the in-process walk names it, and its first event is linked to the lower half."""
+    seqs = _trail(world)
+    head = seqs[-1]
+    monkeypatch.setattr(audit, "VERIFY_SPLIT", True)
+    monkeypatch.setattr(audit, "VERIFY_SPLIT_MIN", 2)
+    monkeypatch.setattr(audit, "VERIFY_CHUNK", 3)  # several COPY ranges in each half
+    splits: list[int] = []
+    conninfo = audit._conninfo
+
+    def counted() -> str:
+        splits.append(1)
+        return conninfo()
+
+    monkeypatch.setattr(audit, "_conninfo", counted)
+    calls: list[tuple[int, int]] = []
+    report = audit_verify(progress=lambda done, total: calls.append((done, total)))
+    assert (report.ok, report.events_checked) == (True, head), report.problem
+    assert splits == [1] and calls[-1] == (head, head)
+    middle = head // 2
+    tampered = seqs[-2]
+    assert tampered > middle + 1
+    payload = AuditEvent._meta.get_field("payload")
+    with _behind_the_orm() as cursor:
+        cursor.execute(f"SELECT payload::text FROM {TABLE} WHERE seq = %s", [tampered])
+        (original,) = cursor.fetchone()
+        cursor.execute(
+            f"UPDATE {TABLE} SET payload = %s WHERE seq = %s",
+            [payload.get_db_prep_save({"x": 1}, connection), tampered],
+        )
+    report = audit_verify()
+    assert (report.ok, report.first_broken_seq, report.problem, report.events_checked) == (
+        False,
+        tampered,
+        f"event #{tampered} was altered",
+        tampered - 1,
+    )
+    with _behind_the_orm() as cursor:
+        cursor.execute(
+            f"UPDATE {TABLE} SET payload = %s::jsonb WHERE seq = %s", [original, tampered]
+        )
+    assert audit_verify().ok
+    # The first event of the upper half gone: the gap is at the boundary of the two walks.
+    with _behind_the_orm() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE seq = %s", [middle + 1])
+    report = audit_verify()
+    assert (report.ok, report.first_broken_seq, report.problem, report.events_checked) == (
+        False,
+        middle + 1,
+        f"event #{middle + 1} is missing",
+        middle,
+    )
+    assert splits == [1] * 4
