@@ -51,7 +51,7 @@ MESSAGES_FLAGS := -l ko -e html,txt,py --no-obsolete --add-location=file \
 	--ignore=$(VENV) --ignore=tests --ignore=var --ignore=staticfiles
 
 .PHONY: help deps system-deps python-deps run test lint format messages clean
-.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-verifier bench-letters bench-deadlines
+.PHONY: serve-prod bench bench-transitions bench-load bench-queue bench-export bench-verify bench-verifier bench-letters bench-deadlines
 .PHONY: bench-register _checks _test-sqlite _test-postgres
 
 help:
@@ -152,6 +152,9 @@ bench-queue: deps
 
 bench-export: deps
 	$(call bench_on_pg,bench_export)
+
+bench-verify: deps
+	$(call bench_on_pg,bench_verify)
 
 bench-verifier: deps
 	$(call bench_on_pg,bench_verifier)

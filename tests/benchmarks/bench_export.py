@@ -1,6 +1,7 @@
 """Benchmark: the audit-event export (``/api/v1/events/?format=ndjson|csv``) on PostgreSQL.
 
-Run on a throwaway cluster: ``make bench-export`` (200k events seeded by
+On PostgreSQL both exports are written by the database (``api/exports.py``: ``COPY`` through
+psycopg's ``cursor.copy()``), so the figure to beat is ``COPY`` itself. Run on a throwaway cluster: ``make bench-export`` (200k events seeded by
 ``tests.benchmarks.seed``), or ``BENCH_SEED_EVENTS=1000000 make bench-export``; ``make bench``
 runs it on its 1M-event seed. Figures are events per second, each printed
 as a ratio against two baselines measured in the same run on the same rows:
@@ -39,6 +40,7 @@ from api.auth import ApiTokenThrottle, api_token_issue  # noqa: E402
 from applications.models import AuditEvent  # noqa: E402
 
 PLAIN_MAX = int(os.environ.get("BENCH_EXPORT_PLAIN_MAX", "200000"))
+ROUNDS = int(os.environ.get("BENCH_EXPORT_ROUNDS", "2"))
 
 COPY_SELECT = """
     SELECT e.seq, e.occurred_at, a.reference, e.actor_name, e.actor_role, e.action,
@@ -137,22 +139,48 @@ def run() -> list[Figure]:
     total = AuditEvent.objects.count()
     print(f"Export of {total:,} events on PostgreSQL (2 shared cores; figures vary with load)")
     client = Client()
+    # A served process is warm: the first request's one-off costs (URLconf, schema, imports)
+    # are not the export's.
+    warm = client.get("/api/v1/events/", {"limit": 1}, headers={"Authorization": f"Bearer {token}"})
+    assert warm.status_code == 200, warm.status_code
 
-    copy_rate = timed("COPY (SELECT …) TO STDOUT, csv", copy_out)
-    ndjson_rate = timed(
-        "GET /api/v1/events/?format=ndjson", lambda: export(client, token, "ndjson")
-    )
-    csv_rate = timed("GET /api/v1/events/?format=csv", lambda: export(client, token, "csv"))
+    # ROUNDS rounds, each COPY then the two exports, and the best rate of each: on a shared
+    # machine a burst of someone else's load then lands on one measurement, not on a ratio.
+    copy_rate = ndjson_rate = csv_rate = 0.0
+    for _ in range(ROUNDS):
+        copy_rate = max(copy_rate, timed("COPY (SELECT …) TO STDOUT, csv", copy_out))
+        ndjson_rate = max(
+            ndjson_rate,
+            timed("GET /api/v1/events/?format=ndjson", lambda: export(client, token, "ndjson")),
+        )
+        csv_rate = max(
+            csv_rate,
+            timed("GET /api/v1/events/?format=csv", lambda: export(client, token, "csv")),
+        )
     streaming_rss = peak_rss_mb()
     plain_rate = timed(
         f"plain ModelViewSet+ModelSerializer (first {min(PLAIN_MAX, total):,})",
         lambda: plain_modelviewset(auditor),
     )
     figures = []
-    for label, rate in (("NDJSON", ndjson_rate), ("CSV", csv_rate)):
-        figures.append(Figure("export", f"{label} export", rate, "events/s", "COPY", copy_rate))
+    # The goals of issue 18: NDJSON >= 0.5x COPY and >= 10x the plain ModelViewSet, CSV >= 0.6x.
+    for label, rate, copy_goal in (
+        ("NDJSON", ndjson_rate, "ratio >= 0.5"),
+        ("CSV", csv_rate, "ratio >= 0.6"),
+    ):
         figures.append(
-            Figure("export", f"{label} export", rate, "events/s", "plain ModelViewSet", plain_rate)
+            Figure("export", f"{label} export", rate, "events/s", "COPY", copy_rate, copy_goal)
+        )
+        figures.append(
+            Figure(
+                "export",
+                f"{label} export",
+                rate,
+                "events/s",
+                "plain ModelViewSet",
+                plain_rate,
+                "ratio >= 10" if label == "NDJSON" else "",
+            )
         )
     figures.append(
         Figure("export", f"peak RSS after streaming {total:,} events", streaming_rss, "MB")
