@@ -7,8 +7,9 @@ server, after a one-user baseline (no think time) in the same run:
   uniform 0.5×–1.5×) before each request: p50/p95/p99 per kind of request (goal p95 ≤ 1 s),
   errors (goal 0), and nothing lost;
 - *stress*: ``LOAD_USERS`` (200) users without think time: errors (goal 0) and requests per
-  second against the one-user baseline's requests per second (docs/performance.md defines the
-  goal), with the CPU time gunicorn, the task workers and PostgreSQL used over the run.
+  second (goal: at least 3× the rate the issue measured, ``LOAD_TODAY_RPS``; the one-user
+  baseline's rate and the ratio are printed beside it as context), with the CPU time gunicorn,
+  the task workers and PostgreSQL used over the run.
 
 Nothing lost: every submission the server acknowledged exists as a submitted case with its
 event, and the audit chain verifies.
@@ -39,9 +40,11 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 BASELINE_SECONDS = float(os.environ.get("LOAD_BASELINE_SECONDS", "15"))
 # Mean pause a person takes before each request in the *people* variant (uniform 0.5×–1.5×).
 THINK_SECONDS = float(os.environ.get("LOAD_THINK_SECONDS", "1"))
-# The stress variant's req/s over the one-user baseline's, before this issue's work, measured
-# the same way at the default small seed (docs/performance.md); the goal is 3× that.
-TODAY_STRESS_RATIO = float(os.environ.get("LOAD_TODAY_RATIO", "1.53"))
+# The stress variant's req/s before this issue's work: 23 req/s, as the issue measured it at
+# 100k cases on this 2-core machine class; the goal is 3× that (docs/performance.md). Not a
+# ratio to the one-user rate: that rate speeds up by the same factor when every request gets
+# cheaper, so the ratio would not move.
+TODAY_STRESS_RPS = float(os.environ.get("LOAD_TODAY_RPS", "23"))
 # The mix of virtual users: applicants submitting, reviewers reading the queue, API exports.
 MIX = {
     name: float(share)
@@ -548,7 +551,7 @@ def run() -> list[Figure]:
             "req/s",
             "1 user's req/s",
             one_user_rate,
-            goal=f"ratio >= {3 * TODAY_STRESS_RATIO:.2f}" if TODAY_STRESS_RATIO else "",
+            goal=f"value >= {3 * TODAY_STRESS_RPS:g}" if TODAY_STRESS_RPS else "",
         )
     )
     figures += outcome_figures(stress_name, stress)
