@@ -43,3 +43,20 @@ def test_another_organisations_draft_is_still_a_404_with_the_membership_asked_on
         assert client.get(url).status_code == 404
     memberships = [q["sql"] for q in captured.captured_queries if "membership" in q["sql"]]
     assert len(memberships) == 1, memberships
+
+
+# Templates a form page renders: the page, its base templates and partials; never one per
+# field or per widget (core/rendering.py writes those in Python: docs/performance.md).
+FORM_PAGE_TEMPLATES = {"service": 8, "scope": 10, "safety": 8, "declarations": 8}
+
+
+@pytest.mark.parametrize("step", ["service", "scope", "safety", "declarations"])
+def test_a_form_step_page_renders_no_template_per_field_or_widget(client, world, step):
+    app = draft(world)
+    client.force_login(world.applicant)
+    response = client.get(reverse("application-step", args=[app.pk, step]))
+    names = [template.name for template in response.templates]
+    fields = [name for name in names if name == "core/_field.html"]
+    widgets = [name for name in names if name.startswith("django/forms/")]
+    assert not fields and not widgets, names
+    assert len(names) <= FORM_PAGE_TEMPLATES[step], names
