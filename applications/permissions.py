@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from applications.roles import Role, has_role, ministry_of, mixed
+from applications.roles import Role, has_role, ministry_of, mixed, organisations_of
 from applications.vocabulary import AuditAction
 from applications.workflow import OPEN_FOR_OFFICER
 
@@ -32,7 +32,7 @@ def as_fsm(predicate: Predicate) -> Callable[[Any, Any], bool]:
 
 
 def _is_member(user: Any, application: Application) -> bool:
-    return user.memberships.filter(organization_id=application.organization_id).exists()
+    return application.organization_id in organisations_of(user)
 
 
 def _works_for_lead_ministry(user: Any, application: Application) -> bool:

@@ -56,15 +56,22 @@ def holds_staff_powers(user: Any) -> bool:
     )
 
 
+def organisations_of(user: Any) -> frozenset[int]:
+    """The ids of the applying organisations the user is a member of (one query, cached on the
+    user object for the request, as ``roles_of``): the visibility check and the permission
+    check of one case page ask the same question."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
+        return frozenset()
+    cached = getattr(user, "_sandbox_organisations", None)
+    if cached is None:
+        cached = frozenset(user.memberships.values_list("organization_id", flat=True))
+        user._sandbox_organisations = cached
+    return cached
+
+
 def belongs_to_an_organisation(user: Any) -> bool:
     """Whether the user is a member of any applying organisation (cached for the request)."""
-    if user is None or not getattr(user, "is_authenticated", False) or user.pk is None:
-        return False
-    cached = getattr(user, "_sandbox_member", None)
-    if cached is None:
-        cached = bool(user.memberships.exists())
-        user._sandbox_member = cached
-    return bool(cached)
+    return bool(organisations_of(user))
 
 
 def mixed(user: Any) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Q
 
 from applications.models import Application, Consultation, Membership
-from applications.roles import Role, has_role, holds_staff_powers, ministry_of
+from applications.roles import Role, has_role, holds_staff_powers, ministry_of, organisations_of
 from applications.workflow import ApplicationStatus
 
 
@@ -25,6 +25,9 @@ from applications.workflow import ApplicationStatus
 class Scope:
     everything: bool = False
     member: int | None = None  # a user whose organisations' cases are in scope (applicants)
+    # The member's organisations when already known (``roles.organisations_of``), so that
+    # ``contains`` needs no query for them.
+    organisations: frozenset[int] | None = None
     ministry: int | None = None  # a ministry whose led and consulted cases are in scope (staff)
 
     def q(self, prefix: str = "") -> Q:
@@ -50,9 +53,10 @@ class Scope:
 
     def contains(self, application: Application) -> bool:
         """Whether one case is in the scope (at most two small queries)."""
-        if (
-            self.member is not None
-            and Membership.objects.filter(
+        if self.member is not None and (
+            application.organization_id in self.organisations
+            if self.organisations is not None
+            else Membership.objects.filter(
                 user_id=self.member, organization_id=application.organization_id
             ).exists()
         ):
@@ -89,7 +93,10 @@ def scope_of(user: Any) -> Scope:
 
 def can_view_application(user: Any, application: Application) -> bool:
     """Whether the user may read the case at all (pages, files, letters, API)."""
-    return scope_of(user).contains(application)
+    scope = scope_of(user)
+    if scope.member is not None:
+        scope = replace(scope, organisations=organisations_of(user))
+    return scope.contains(application)
 
 
 def reads_deliberation(user: Any) -> bool:

@@ -21,12 +21,14 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
 
 DEMO_P12 = "demo-seal.p12"
 DEMO_CERT = "demo-seal.pem"
@@ -34,6 +36,45 @@ FIELD_NAME = "AuthoritySeal"
 
 _lock = threading.Lock()
 _cached: tuple[tuple[str, float], signers.SimpleSigner] | None = None
+
+
+class LoadedKeySigner(signers.SimpleSigner):
+    """pyHanko's ``SimpleSigner`` with its private key parsed once.
+
+    ``SimpleSigner.sign_raw`` parses the DER private key on every signature — for RSA that
+    includes checking the key, about 45 ms — and a seal signs twice (once to size the
+    signature's placeholder, once for real). This signer keeps the parsed key from when it was
+    loaded, and the placeholder's size from its first seal; the signature it makes is the same (RSA PKCS#1 v1.5 and PSS, ECDSA; any other
+    mechanism goes through pyHanko's own code)."""
+
+    bytes_reserved: int | None = None  # see ``_reserved_size``
+
+    def __init__(self, loaded: signers.SimpleSigner) -> None:
+        super().__init__(
+            signing_cert=loaded.signing_cert,
+            signing_key=loaded.signing_key,
+            cert_registry=loaded.cert_registry,
+            signature_mechanism=loaded.signature_mechanism,
+        )
+        self.private_key = serialization.load_der_private_key(
+            loaded.signing_key.dump(), password=None
+        )
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        key = self.private_key
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            algo = mechanism.signature_algo
+        except ValueError:
+            algo = mechanism["algorithm"].native
+        if algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        if algo == "rsassa_pss" and isinstance(key, rsa.RSAPrivateKey):
+            pss, hash_algo = process_pss_params(mechanism["parameters"])
+            return key.sign(data, pss, hash_algo)
+        if algo == "ecdsa" and isinstance(key, ec.EllipticCurvePrivateKey):
+            return key.sign(data, ec.ECDSA(get_pyca_cryptography_hash(digest_algorithm)))
+        return super().sign_raw(data, digest_algorithm)
 
 
 class SigningNotConfigured(RuntimeError):
@@ -138,7 +179,7 @@ def signer() -> signers.SimpleSigner:
                 ) from error
             if loaded is None:
                 raise SigningNotConfigured(f"Cannot load the letter-signing key {path}.")
-            _cached = (stamp, loaded)
+            _cached = (stamp, LoadedKeySigner(loaded))
         return _cached[1]
 
 
@@ -189,6 +230,7 @@ def seal(pdf: bytes, *, reason: str, location: str = "") -> bytes:
 
 
 def _seal(pdf: bytes, *, reason: str, location: str) -> bytes:
+    active = signer()
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -198,5 +240,20 @@ def _seal(pdf: bytes, *, reason: str, location: str) -> bytes:
         location=location or None,
     )
     output = BytesIO()
-    signers.PdfSigner(metadata, signer=signer()).sign_pdf(writer, output=output)
-    return output.getvalue()
+    reserved = getattr(active, "bytes_reserved", None)
+    signers.PdfSigner(metadata, signer=active).sign_pdf(
+        writer, output=output, bytes_reserved=reserved
+    )
+    sealed = output.getvalue()
+    if reserved is None and isinstance(active, LoadedKeySigner):
+        active.bytes_reserved = _reserved_size(sealed)
+    return sealed
+
+
+def _reserved_size(sealed: bytes) -> int | None:
+    """The room pyHanko reserved for the signature in ``sealed`` (hex digits), which its size
+    estimate — a whole trial signature — finds the same for every letter sealed by one signer
+    (no timestamp, no revocation data): later seals reuse it."""
+    (signature,) = PdfFileReader(BytesIO(sealed)).embedded_signatures
+    contents = signature.sig_object.get("/Contents")
+    return 2 * len(contents) if isinstance(contents, bytes) else None

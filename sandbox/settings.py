@@ -121,6 +121,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets: <input>, <textarea> and radio/check box options written in Python, the same HTML
+# as Django's widget templates, every other widget through them (core/rendering.py).
+FORM_RENDERER = "core.rendering.WidgetRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 # DATABASE_URL selects the engine (postgres://user:pass@host:5432/name); the default is an
 # embedded SQLite file in WAL mode whose transactions take the write lock when they begin, so

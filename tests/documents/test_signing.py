@@ -91,3 +91,40 @@ def test_the_demo_key_is_made_once_and_kept(settings, tmp_path):
     assert oct((tmp_path / "keys" / signing.DEMO_P12).stat().st_mode)[-3:] == "600"
     cert = signing.signing_certificate()
     assert cert.subject.native["common_name"] == "Sandbox demo letter seal"
+
+
+def _validates(sealed: bytes) -> bool:
+    (signature,) = PdfFileReader(BytesIO(sealed)).embedded_signatures
+    cert = signing.signing_certificate()
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert]))
+    return bool(status.intact and status.valid and status.trusted)
+
+
+@pytest.mark.parametrize("passphrase", [None, b"s3cret"])
+def test_the_key_is_parsed_once_and_the_signature_room_sized_once(
+    monkeypatch, authority_p12, tmp_path, passphrase
+):
+    """Sealing many letters parses the private key once (not twice per seal) and sizes the
+    signature's room by a trial signature once; every seal still validates."""
+    parsed: list[bytes] = []
+    real = serialization.load_der_private_key
+
+    def counting(data: bytes, *args: object, **kwargs: object) -> object:
+        parsed.append(data)
+        return real(data, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serialization, "load_der_private_key", counting)
+    if passphrase is None:  # the demo key: RSA
+        configured = {"LETTER_DEMO_KEY_DIR": tmp_path / "keys", "LETTER_SIGNING_PKCS12": ""}
+    else:  # the authority's own: ECDSA
+        configured = {
+            "LETTER_SIGNING_PKCS12": str(authority_p12),
+            "LETTER_SIGNING_PASSPHRASE": passphrase.decode(),
+        }
+    with override_settings(**configured):
+        sealed = [signing.seal(_blank_pdf(), reason=f"letter {n}") for n in range(4)]
+        assert len(parsed) == 1
+        assert signing.signer().bytes_reserved is not None
+        assert all(_validates(one) for one in sealed)
+    # The same room each time: the first seal's estimate, reused.
+    assert len({len(one) for one in sealed}) == 1
