@@ -8,7 +8,7 @@
 #   make bench    seed 100k cases + 1M events on a throwaway PostgreSQL, run every benchmark,
 #                 write bench/results.json and bench/results.md
 #   make bench-NAME  one benchmark on its own throwaway PostgreSQL; NAME is one of
-#                 transitions, load, queue, export, verifier, letters, deadlines, register (sizes: docs/performance.md)
+#                 transitions, load, queue, export, verify, verifier, letters, deadlines, register (sizes: docs/performance.md)
 #   make lint     ruff + mypy + import contracts (lint-imports)
 #   make format   ruff format + ruff check --fix
 #   make messages refresh locale/ko/LC_MESSAGES/django.po from the code (then translate new entries)

@@ -32,32 +32,6 @@ IN_PROCESS = ["verify", "verifier", "transitions", "queue", "export", "register"
 OWN_DATABASE = {"letters": {"LETTERS_N": "500"}, "deadlines": {"BENCH_DEADLINES_N": "100000"}}
 
 
-def verify_figures() -> list[Figure]:
-    """Walking the whole chain (verify_audit_chain) against reading the same rows raw."""
-    from django.db import connection
-
-    from applications.audit import audit_verify
-
-    with stopwatch() as walk:
-        chain = audit_verify()
-    assert chain.ok, chain.problem
-    with stopwatch() as raw, connection.cursor() as cursor:
-        cursor.execute("SELECT seq, payload, hash FROM applications_auditevent ORDER BY seq")
-        while cursor.fetchmany(5000):
-            pass
-    rate, raw_rate = chain.events_checked / walk(), chain.events_checked / raw()
-    return [
-        Figure(
-            "verify",
-            f"chain walk over {chain.events_checked:,} events",
-            rate,
-            "events/s",
-            "reading the rows raw",
-            raw_rate,
-        )
-    ]
-
-
 def own_database(name: str, extra: dict[str, str], figures_file: Path) -> bool:
     """Run ``bench_<name>`` in a new process on a new database of this cluster."""
     from django.db import connection
@@ -100,10 +74,7 @@ def main() -> int:
             continue
         print(f"\n==> benchmark {name}", flush=True)
         try:
-            if name == "verify":
-                result = verify_figures()
-            else:
-                result = importlib.import_module(f"tests.benchmarks.bench_{name}").run()
+            result = importlib.import_module(f"tests.benchmarks.bench_{name}").run()
         except Exception:
             traceback.print_exc()
             failed.append(name)
