@@ -533,10 +533,18 @@ VERIFY_SPLIT_MIN = 200_000
 second half of the range in a second process (with its own connection) while this one verifies
 the first."""
 
-VERIFY_SPLIT = (os.cpu_count() or 1) >= 4
-"""One walk already keeps two cores busy (this process hashing, the database's backend
-writing the rows); a second walking process pays only where there are cores for both pairs (on
-2 shared cores it was 13-17 % slower than one, docs/performance.md)."""
+VERIFY_SPLIT = False
+"""Off in web and worker processes: forking a process that runs other threads can leave the
+child waiting on a lock one of them held. ``verify_audit_chain`` (a process of its own) turns
+it on with ``split_verification_suits_this_machine()``."""
+
+
+def split_verification_suits_this_machine() -> bool:
+    """Hashing in Python is the walk's limit, not the database writing the rows: on a quiet
+    2-core machine two walking processes verified 1M events at 1.7 times the rate of one
+    (docs/performance.md). On one core a second process only adds switching."""
+    return (os.cpu_count() or 1) >= 2
+
 
 # Each event of one keyset range as a COPY text line of its stored columns: seq, prev_hash,
 # hash, action, actor, actor_role, reference ("" for none), from_status, to_status, the moment

@@ -1,5 +1,6 @@
 """Walk the audit chain; exit 0 when sound, 1 naming the first broken event otherwise. On a
-terminal, the walk's progress (events walked of the total, and the rate) is shown as it goes."""
+terminal, the walk's progress (events walked of the total, and the rate) is shown as it goes.
+Being a process of its own, it may walk a long chain on two processes (``VERIFY_SPLIT``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from applications import audit
 from applications.audit import Progress, audit_verify
 
 
@@ -29,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = self.progress()
+        audit.VERIFY_SPLIT = audit.split_verification_suits_this_machine()
         report = audit_verify(progress=progress)
         if progress is not None:
             self.stdout.write("")
