@@ -117,7 +117,11 @@ def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
     """The hash of a stored (or about to be stored) event."""
     case = event.application if event.application_id is not None else None
-    reference = case.reference if case is not None else None
+    return _hash_with_reference(prev_hash, event, case.reference if case is not None else None)
+
+
+def _hash_with_reference(prev_hash: str, event: AuditEvent, reference: str | None) -> str:
+    """The hash of ``event`` under ``reference`` (its case's reference when it is appended)."""
     return chain_hash(
         prev_hash,
         event_body(
@@ -177,20 +181,7 @@ def _lock_head() -> AuditChainHead:
 def _link(event: AuditEvent, reference: str | None, seq: int, prev_hash: str) -> None:
     """Give ``event`` its place in the chain: seq, prev_hash and hash."""
     event.seq, event.prev_hash = seq, prev_hash
-    event.hash = chain_hash(
-        prev_hash,
-        event_body(
-            seq=seq,
-            occurred_at=utc_text(event.occurred_at),
-            application=reference,
-            actor=event.actor_name,
-            actor_role=event.actor_role,
-            action=event.action,
-            from_status=event.from_status,
-            to_status=event.to_status,
-            payload=event.payload,
-        ),
-    )
+    event.hash = _hash_with_reference(prev_hash, event, reference)
 
 
 def audit_record(
