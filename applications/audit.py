@@ -204,7 +204,8 @@ def audit_record(
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
-    reference = _reference_now(application)
+    # A draft's event hashes no reference (``hashed_reference``): no need to read it.
+    reference = None if to_status == DRAFT else _reference_now(application)
     payload = _plain(payload or {})
     seal_drafts = bool(application is not None and reference and from_status == DRAFT != to_status)
     if seal_drafts:

@@ -149,6 +149,11 @@ def application_create_draft(
     return app
 
 
+_UNCHANGED_LINKS = frozenset(
+    field.name for field in Application._meta.concrete_fields if field.many_to_one
+)
+
+
 def application_update_draft(
     *, application: Application, by: Any, expected_version: int | None = None, **fields: Any
 ) -> Application:
@@ -162,7 +167,11 @@ def application_update_draft(
         changed = sorted(k for k, v in fields.items() if getattr(app, k) != v)
         for key, value in fields.items():
             setattr(app, key, value)
-        app.full_clean(exclude=["status"], validate_unique=False)
+        # The case's own links (programme, track, organisation, author) are not the form's to
+        # change and were checked when the draft was made: not looked up again on every step.
+        app.full_clean(
+            exclude=["status", *_UNCHANGED_LINKS.difference(fields)], validate_unique=False
+        )
         if changed:
             app.version += 1
             app.save()
