@@ -11,6 +11,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from applications import sections
 from applications.models import CompanySize, Language, Ministry, RegulationGround, Track
 from core.forms import (
     LONG,
@@ -193,6 +194,22 @@ class CompanyForm(AccessibleForm):
     contact_phone = text(
         40, label=_("Contact phone"), help_text=_("e.g. 02-1234-5678 or +82 2 1234 5678")
     )
+    # The profile's version when the page was shown (optimistic locking); pages always send it.
+    profile_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+
+    @classmethod
+    def of(cls, organization: Any) -> CompanyForm:
+        """The form showing the organisation's profile as it now stands."""
+        return cls(
+            initial={
+                **sections.live_profile(organization),
+                "profile_version": organization.profile_version,
+            }
+        )
+
+    def profile(self) -> dict[str, Any]:
+        """The profile's fields as cleaned (without the version)."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "profile_version"}
 
 
 class CoApplicantForm(AccessibleForm):

@@ -30,6 +30,7 @@ from applications.models import (
     Application,
     CoApplicant,
     Membership,
+    Organization,
     RegulationConcerned,
     Track,
 )
@@ -165,24 +166,33 @@ class CompanyProfileView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         organization = _applicant_organization(request)
-        form = forms.CompanyForm(initial=sections.live_profile(organization))
+        form = forms.CompanyForm.of(organization)
         return render(request, self.template_name, {"form": form, "organization": organization})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         organization = _applicant_organization(request)
         form = forms.CompanyForm(request.POST)
+        status = 400
         if form.is_valid():
             try:
                 services.organization_profile_update(
-                    organization=organization, by=request.user, **form.cleaned_data
+                    organization=organization,
+                    by=request.user,
+                    expected_version=form.cleaned_data["profile_version"],
+                    **form.profile(),
                 )
             except InvalidInput as error:
                 form.put_errors(error.errors)
+            except StaleVersion as error:
+                organization.refresh_from_db()
+                form = _rebound_with_version(form, organization.profile_version, "profile_version")
+                form.add_error(None, error.message)
+                status = 409
             else:
                 messages.success(request, _("Your company profile was saved."))
                 return redirect("company-profile")
         context = {"form": form, "organization": organization}
-        return render(request, self.template_name, context, status=400)
+        return render(request, self.template_name, context, status=status)
 
 
 def _with_guidance(tracks: Any) -> list[Any]:
@@ -474,12 +484,14 @@ class ApplicationStepView(LoginRequiredMixin, View):
             ).first()
             if removing is None:
                 raise Http404(_("No such co-applicant."))
+        status = 400
         if form.is_valid() and partner_form.is_valid():
             try:
                 services.application_update_company(
                     application=app,
                     by=request.user,
-                    profile=dict(form.cleaned_data),
+                    profile=form.profile(),
+                    profile_version=form.cleaned_data["profile_version"],
                     co_applicant=partner_form.partner() if adding else None,
                     remove_co_applicant=removing,
                 )
@@ -487,6 +499,11 @@ class ApplicationStepView(LoginRequiredMixin, View):
                 partner_errors = {k: v for k, v in error.errors.items() if k in partner_form.fields}
                 partner_form.put_errors(partner_errors)
                 form.put_errors({k: v for k, v in error.errors.items() if k not in partner_errors})
+            except StaleVersion as error:
+                version = Organization.objects.get(pk=app.organization_id).profile_version
+                form = _rebound_with_version(form, version, "profile_version")
+                form.add_error(None, error.message)
+                status = 409
             except WrongState as error:
                 messages.info(request, error.message)
                 return redirect("application-detail", pk=app.pk)
@@ -502,7 +519,7 @@ class ApplicationStepView(LoginRequiredMixin, View):
                 if "add_partner" in request.POST or removing is not None:
                     return redirect("application-step", pk=app.pk, step=step.slug)
                 return self._onward(request, app, step)
-        return self._render(request, app, step, form=form, partner_form=partner_form, status=400)
+        return self._render(request, app, step, form=form, partner_form=partner_form, status=status)
 
     def _upload(self, request: HttpRequest, app: Application, step: sections.Step) -> HttpResponse:
         """One form holds the file chosen and the page's buttons: a chosen file is uploaded
@@ -533,15 +550,14 @@ class ApplicationStepView(LoginRequiredMixin, View):
 
 
 def _company_form(app: Application) -> forms.CompanyForm:
-    org = app.organization
-    return forms.CompanyForm(initial=sections.live_profile(org))
+    return forms.CompanyForm.of(app.organization)
 
 
-def _rebound_with_version(form: Any, version: int) -> Any:
+def _rebound_with_version(form: Any, version: int, field: str = "version") -> Any:
     """The same form with the person's text kept and the current version, so saving again
     is a conscious choice rather than a silent overwrite."""
     data = form.data.copy()
-    data["version"] = str(version)
+    data[field] = str(version)
     rebound = type(form)(data, form.files) if form.files else type(form)(data)
     rebound.is_valid()
     return rebound

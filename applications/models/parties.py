@@ -47,6 +47,9 @@ class Organization(models.Model):
     licences = models.TextField(_("licences and registrations held"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    # Raised by each change of the profile, so a member saving over a colleague's newer edit is
+    # told rather than silently overwriting it (optimistic locking, like a case's ``version``).
+    profile_version = models.PositiveIntegerField(_("profile version"), default=1)
 
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

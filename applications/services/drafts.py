@@ -34,7 +34,7 @@ from applications.services.kernel import (
     require_visible,
 )
 from applications.vocabulary import AuditAction
-from core.errors import InvalidInput, NotPermitted, WrongState
+from core.errors import InvalidInput, NotPermitted, StaleVersion, WrongState
 
 DRAFT_FIELDS = frozenset(
     {
@@ -343,11 +343,17 @@ PROFILE_LIMITS = {"key_people": 2000, "licences": 2000, "contact_person": 200, "
 
 
 def organization_profile_update(
-    *, organization: Organization, by: Any, application: Application | None = None, **fields: Any
+    *,
+    organization: Organization,
+    by: Any,
+    application: Application | None = None,
+    expected_version: int | None = None,
+    **fields: Any,
 ) -> Organization:
     """A member edits the organisation's company profile (size, start-up status, founding date,
     employees, key people, licences, contact). From a draft's form the event is on that case;
-    each submission copies the profile as it then stands."""
+    each submission copies the profile as it then stands. ``expected_version``: the
+    ``profile_version`` the member's page showed; a colleague's save since is a conflict (409)."""
     if not perms.can_act_for_applicant(by, Application(organization=organization)):
         raise NotPermitted(_("Only members of the organisation can edit its profile."))
     unknown = set(fields) - set(workflow.PROFILE_FIELDS)
@@ -372,12 +378,21 @@ def organization_profile_update(
             if app.organization_id != organization.pk:
                 raise NotPermitted(_("Only members of the organisation can edit its profile."))
         org = Organization.objects.select_for_update().get(pk=organization.pk)
+        if expected_version is not None and org.profile_version != expected_version:
+            raise StaleVersion(
+                _(
+                    "Someone in your organisation saved the company profile after you opened "
+                    "this page. The form now shows what you typed; check it against the saved "
+                    "profile, then save again."
+                )
+            )
         changed = sorted(k for k, v in fields.items() if getattr(org, k) != v)
         if not changed:
             return org
         for key, value in fields.items():
             setattr(org, key, value)
-        org.save(update_fields=changed)
+        org.profile_version += 1
+        org.save(update_fields=[*changed, "profile_version"])
         if app is not None:
             event_record(
                 app, by, Role.APPLICANT, AuditAction.COMPANY_PROFILE_UPDATED, {"fields": changed}
@@ -445,13 +460,18 @@ def application_update_company(
     profile: dict[str, Any],
     co_applicant: dict[str, str] | None = None,
     remove_co_applicant: CoApplicant | None = None,
+    profile_version: int | None = None,
 ) -> Application:
     """Save the company page in one transaction: the organisation's profile, the partner typed
     into it (never dropped silently on "save and continue") and one taken out. Any refusal
     saves nothing."""
     with appends_at_end():
         organization_profile_update(
-            organization=application.organization, by=by, application=application, **profile
+            organization=application.organization,
+            by=by,
+            application=application,
+            expected_version=profile_version,
+            **profile,
         )
         if remove_co_applicant is not None:
             co_applicant_remove(co_applicant=remove_co_applicant, by=by)

@@ -413,3 +413,96 @@ def test_the_profile_page_edits_the_organisation_outside_any_application(client,
 def test_staff_have_no_company_profile_page(client, world):
     client.force_login(world.officer)
     assert client.get(reverse("company-profile")).status_code == 404
+
+
+# --- two members editing the profile at once ----------------------------------------------------
+
+
+def _version_on(page) -> str:
+    found = re.search(r'name="profile_version" value="(\d+)"', page.content.decode())
+    assert found, "the page carries the profile's version"
+    return found.group(1)
+
+
+def test_a_colleagues_newer_profile_is_not_overwritten_from_the_profile_page(client, world):
+    from django.test import Client
+
+    from tests.factories import make_user
+
+    colleague = make_user("applicant", organization=world.organization, username="colleague")
+    client.force_login(world.applicant)
+    other = Client()
+    other.force_login(colleague)
+    mine = _version_on(client.get(reverse("company-profile")))
+    theirs = _version_on(other.get(reverse("company-profile")))
+    assert mine == theirs
+    saved = other.post(
+        reverse("company-profile"),
+        {**PROFILE, "contact_person": "이도윤", "profile_version": theirs},
+    )
+    assert saved.status_code == 302
+    stale = client.post(
+        reverse("company-profile"),
+        {**PROFILE, "contact_person": "박서준", "profile_version": mine},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert stale.status_code == 409
+    assert "saved the company profile after you opened this page" in texts(stale)
+    world.organization.refresh_from_db()
+    assert world.organization.contact_person == "이도윤"  # the colleague's save stands
+    # What I typed is still on the page, now at the current version: saving again is a choice.
+    assert 'value="박서준"' in stale.content.decode()
+    again = _version_on(stale)
+    assert int(again) == world.organization.profile_version > int(mine)
+    resaved = client.post(
+        reverse("company-profile"),
+        {**PROFILE, "contact_person": "박서준", "profile_version": again},
+    )
+    assert resaved.status_code == 302
+    world.organization.refresh_from_db()
+    assert world.organization.contact_person == "박서준"
+    assert AuditEvent.objects.filter(action="company_profile_updated").count() == 2
+
+
+def test_a_colleagues_newer_profile_is_not_overwritten_from_a_drafts_company_page(client, world):
+    app = draft(world)
+    client.force_login(world.applicant)
+    opened = _version_on(client.get(url(app, "company")))
+    services.organization_profile_update(
+        organization=world.organization, by=world.applicant, employees=40
+    )
+    stale = client.post(
+        url(app, "company"),
+        {**PROFILE, **PARTNER, "profile_version": opened, "save": ""},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert stale.status_code == 409
+    assert "saved the company profile after you opened this page" in texts(stale)
+    world.organization.refresh_from_db()
+    assert world.organization.employees == 40
+    assert not CoApplicant.objects.filter(application=app).exists()  # one transaction: nothing
+    assert 'value="한빛모빌리티"' in stale.content.decode()  # the partner typed is kept too
+
+
+def test_the_profile_service_refuses_a_stale_version_and_counts_each_change(world):
+    from core.errors import StaleVersion
+
+    org = world.organization
+    start = org.profile_version
+    services.organization_profile_update(
+        organization=org, by=world.applicant, expected_version=start, employees=5
+    )
+    org.refresh_from_db()
+    assert org.profile_version == start + 1
+    # Saving what is already there changes nothing, not even the version.
+    services.organization_profile_update(
+        organization=org, by=world.applicant, expected_version=start + 1, employees=5
+    )
+    org.refresh_from_db()
+    assert org.profile_version == start + 1
+    with pytest.raises(StaleVersion):
+        services.organization_profile_update(
+            organization=org, by=world.applicant, expected_version=start, employees=6
+        )
+    org.refresh_from_db()
+    assert org.employees == 5
