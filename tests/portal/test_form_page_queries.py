@@ -1,6 +1,6 @@
 """What every form page of the applicant's draft costs in queries (the load test's most common
-request): the session, the user, the case, the user's roles, whether they hold a staff profile
-and their organisations — each asked once, never once per check (docs/performance.md)."""
+request): the session, the user (with any staff profile), the case, the user's roles and their
+organisations — each asked once, never once per check (docs/performance.md)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from tests.builders import draft
 
-# Every page: session, user, case, roles, staff profile, organisations; the scope step also
-# lists the draft's data items.
-FORM_PAGE_QUERIES = {"service": 6, "scope": 7, "safety": 6, "declarations": 6}
+# Every page: session, user (read with any staff profile), case, roles, organisations; the scope
+# step also lists the draft's data items.
+FORM_PAGE_QUERIES = {"service": 5, "scope": 6, "safety": 5, "declarations": 5}
 
 
 def _queries(client, url: str) -> list[str]:
@@ -32,6 +32,7 @@ def test_a_form_step_page_runs_a_fixed_small_number_of_queries(client, world, st
     assert len(queries) <= FORM_PAGE_QUERIES[step], "\n".join(queries)
     memberships = [sql for sql in queries if "applications_membership" in sql]
     assert len(memberships) == 1, memberships
+    assert not [sql for sql in queries if 'FROM "applications_staffprofile"' in sql]
 
 
 def test_another_organisations_draft_is_still_a_404_with_the_membership_asked_once(client, world):
@@ -60,3 +61,40 @@ def test_a_form_step_page_renders_no_template_per_field_or_widget(client, world,
     widgets = [name for name in names if name.startswith("django/forms/")]
     assert not fields and not widgets, names
     assert len(names) <= FORM_PAGE_TEMPLATES[step], names
+
+
+def test_saving_a_step_asks_nothing_twice_and_nothing_it_does_not_need(client, world):
+    """A step's save: the case's own links are not looked up again (they are not the form's to
+    change) and a draft's event reads no reference (it hashes none)."""
+    app = draft(world)
+    client.force_login(world.applicant)
+    url = reverse("application-step", args=[app.pk, "service"])
+    client.get(url)
+    app.refresh_from_db()
+    data = {"title": "새 제목", "summary": "요약", "version": app.version, "continue": ""}
+    with CaptureQueriesContext(connection) as captured:
+        assert client.post(url, data).status_code == 302
+    queries = [query["sql"] for query in captured.captured_queries]
+    app.refresh_from_db()
+    assert app.title == "새 제목"
+    for table in ("applications_program", "applications_track", "applications_organization"):
+        assert not [sql for sql in queries if sql.startswith(f'SELECT 1 AS "a" FROM "{table}"')]
+    assert not [
+        sql for sql in queries if sql.startswith('SELECT "applications_application"."reference"')
+    ]
+
+
+def test_a_staff_member_is_read_with_their_profile_and_ministry(client, world):
+    from django.contrib.auth import SESSION_KEY, load_backend
+
+    from applications.roles import ministry_of
+
+    client.force_login(world.officer)
+    backend = load_backend("accounts.backends.SandboxModelBackend")
+    user = backend.get_user(client.session[SESSION_KEY])
+    with CaptureQueriesContext(connection) as captured:
+        assert ministry_of(user) == world.lead
+    assert captured.captured_queries == []
+    world.officer.is_active = False
+    world.officer.save()
+    assert backend.get_user(world.officer.pk) is None  # as Django's backend: inactive, signed out
