@@ -25,9 +25,10 @@ def human_datetime(value: dt.datetime | None) -> str:
 
 
 # The conventions the portal, its emails and the receipt follow (DESIGN: "in the reader's
-# locale"): 2028년 7월 23일 · 오후 10:20 · 1,000,000,000원 in Korean; 23 July 2028 · 10:20 pm ·
-# KRW 1,000,000,000 in English. Written out here rather than left to Django's locale formats,
-# whose English reads "July 23, 2028, 10:20 p.m." and whose Korean puts 오후 after the time.
+# locale"): 2028년 7월 23일 · 오후 10:20 · 1,000,000,000원 in Korean; 23 July 2028 · 10:20 p.m. ·
+# KRW 1,000,000,000 in English. The templates' ``date`` filter writes the same dates and times
+# (``sandbox/formats``: Django's own English reads "July 23, 2028" and its Korean puts 오후
+# after the time).
 
 MONTHS_EN = (
     "January",
@@ -60,17 +61,17 @@ def reader_date(value: dt.date | None) -> str:
 
 
 def reader_time(value: dt.datetime | dt.time | None) -> str:
-    """``오후 10:20`` / ``10:20 pm`` (give a moment already in the reader's time zone)."""
+    """``오후 10:20`` / ``10:20 p.m.`` (give a moment already in the reader's time zone)."""
     if value is None:
         return ""
     hour12 = value.hour % 12 or 12
     if _korean():
         return f"{'오전' if value.hour < 12 else '오후'} {hour12}:{value.minute:02d}"
-    return f"{hour12}:{value.minute:02d} {'am' if value.hour < 12 else 'pm'}"
+    return f"{hour12}:{value.minute:02d} {'a.m.' if value.hour < 12 else 'p.m.'}"
 
 
 def reader_moment(value: dt.datetime | None) -> str:
-    """``2028년 7월 23일 오후 10:20`` / ``23 July 2028, 10:20 pm``."""
+    """``2028년 7월 23일 오후 10:20`` / ``23 July 2028, 10:20 p.m.``."""
     if value is None:
         return ""
     if _korean():

@@ -1,5 +1,5 @@
 """Dates, times and amounts in the reader's conventions (core/dates.py and the Korean date-time
-format): 2028년 7월 23일 · 오후 10:20 · 1,000,000,000원 / 23 July 2028 · 10:20 pm · KRW
+format): 2028년 7월 23일 · 오후 10:20 · 1,000,000,000원 / 23 July 2028 · 10:20 p.m. · KRW
 1,000,000,000."""
 
 from __future__ import annotations
@@ -28,10 +28,14 @@ def test_korean_conventions():
 def test_english_conventions():
     with translation.override("en"):
         assert reader_date(EVENING.date()) == "23 July 2028"
-        assert reader_time(EVENING) == "10:20 pm"
-        assert reader_moment(EVENING) == "23 July 2028, 10:20 pm"
-        assert reader_moment(MORNING) == "5 January 2028, 12:05 am"
+        assert reader_time(EVENING) == "10:20 p.m."
+        assert reader_moment(EVENING) == "23 July 2028, 10:20 p.m."
+        assert reader_moment(MORNING) == "5 January 2028, 12:05 a.m."
         assert reader_amount(1_000_000_000) == "KRW 1,000,000,000"
+        # and the pages' date filter writes what the sentences do, not Django's "July 23, 2028"
+        for moment in (EVENING, MORNING):
+            assert formats.date_format(moment, "DATETIME_FORMAT") == reader_moment(moment)
+            assert formats.date_format(moment.date(), "DATE_FORMAT") == reader_date(moment)
 
 
 def test_nothing_reads_as_nothing():

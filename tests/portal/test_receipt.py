@@ -71,7 +71,7 @@ def test_the_english_receipt_is_in_english(client, world):
     client.force_login(world.applicant)
     text = pdf_text(client.get(f"/apply/{app.pk}/receipt.pdf").content)
     assert "Receipt of application" in text
-    assert "23 July 2028, 10:20 pm" in text
+    assert "23 July 2028, 10:20 p.m." in text
     assert "must be put to the committee by" in text
     assert "plan.pdf" in text
     assert "What happens next" in text

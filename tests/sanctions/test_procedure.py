@@ -130,7 +130,7 @@ def test_an_opinion_after_the_deadline_is_refused_and_nothing_is_written(world):
     notice = _notice(world, app)
     with at(seoul_midnight(OPINION_DUE + dt.timedelta(days=1))):
         before = _snapshot(app)
-        with pytest.raises(WrongState, match="March 12, 2026"):
+        with pytest.raises(WrongState, match="12 March 2026"):
             sanctions.opinion_submit(notice=notice, by=world.applicant, text="늦은 의견")
     assert _snapshot(app) == before
     with at(seoul_midnight(OPINION_DUE) + dt.timedelta(hours=23)):  # still the last day
