@@ -179,7 +179,8 @@ test: deps
 # The checks and the two passes share nothing (temporary directories, in-memory SQLite, a
 # throwaway cluster on a free port), so they run side by side: the passes wait on their
 # subprocesses and servers often enough that the checks fit beside them on two cores.
-# make test TEST_JOBS=1 runs the checks and the passes one after the other.
+# make test TEST_JOBS=1 runs the checks and the passes one after the other. Each pass ends with
+# its 15 slowest tests, to keep the suite within its time.
 TEST_JOBS ?= 2
 ifeq ($(TEST_JOBS),1)
 TEST_PARALLEL := -j1
@@ -201,11 +202,11 @@ _checks:
 
 _test-sqlite:
 	$(call step,pytest on SQLite (not postgres-marked))
-	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly $(PYTEST_ARGS))
+	$(call pytest,env -u DATABASE_URL "$(BIN)/pytest" -m "not postgres" -q -p no:randomly --durations=15 $(PYTEST_ARGS))
 
 _test-postgres:
 	$(call step,pytest on PostgreSQL (every test that touches the database; throwaway cluster from tests/pgcluster.py))
-	$(call pytest,SANDBOX_TEST_PASS=postgres "$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q $(PYTEST_ARGS))
+	$(call pytest,SANDBOX_TEST_PASS=postgres "$(PY)" -m tests.pgcluster -- "$(BIN)/pytest" -q --durations=15 $(PYTEST_ARGS))
 
 # ------------------------------------------------------------------------------- lint / format
 
