@@ -38,6 +38,36 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu_seconds() -> float | None:
+    """CPU time of every process of this cluster's server (the postmaster's children, from
+    /proc): the walk's COPY backends among them. None where /proc does not show them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{backend}/stat") as stat:
+            postmaster = int(stat.read().rsplit(")", 1)[1].split()[1])
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            if int(fields[1]) == postmaster:
+                total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run() -> list[Figure]:
     from tests.benchmarks import seed
 
@@ -49,9 +79,21 @@ def run() -> list[Figure]:
     cache = audit.VERIFY_PAYLOAD_CACHE
     audit.VERIFY_SPLIT = audit.split_verification_suits_this_machine()  # as verify_audit_chain
     before_rss = peak_rss_mb()
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
+    server_before = server_cpu_seconds()
     with stopwatch() as walk:
         chain = audit_verify()
     assert chain.ok, chain.problem
+    # CPU per event: the walking processes' (this one and its second), the server's.
+    walk_cpu = (
+        cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
+    )
+    server_after = server_cpu_seconds()
+    server_cpu = (
+        server_after - server_before
+        if server_after is not None and server_before is not None
+        else None
+    )
     walk_rss = peak_rss_mb()
     worker_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)  # the second process of the walk
     # Every payload's canonical text computed afresh, as on a trail whose payloads never repeat
@@ -95,7 +137,13 @@ def run() -> list[Figure]:
     print(
         f"  chain walk {events:,} events {walk():.2f} s; raw read {raw():.2f} s; "
         f"hashed in SQL {sql_walk():.2f} s; peak RSS {before_rss:.0f} MB before the walk, "
-        f"{walk_rss:.0f} MB after, {worker_rss:.0f} MB in its second process",
+        f"{walk_rss:.0f} MB after, {worker_rss:.0f} MB in its second process; CPU "
+        f"{walk_cpu:.2f} s in the walking processes, "
+        + (
+            f"{server_cpu:.2f} s in PostgreSQL"
+            if server_cpu is not None
+            else "PostgreSQL's unknown"
+        ),
         flush=True,
     )
     return [
@@ -139,6 +187,24 @@ def run() -> list[Figure]:
             "events/s",
             "reading the rows raw",
             raw_rate,
+        ),
+        Figure(
+            "verify",
+            f"CPU per event of the walking processes ({shape})",
+            walk_cpu / events * 1e6,
+            "µs",
+        ),
+        *(
+            [
+                Figure(
+                    "verify",
+                    "CPU per event of PostgreSQL over the walk",
+                    server_cpu / events * 1e6,
+                    "µs",
+                )
+            ]
+            if server_cpu is not None
+            else []
         ),
         Figure("verify", "peak RSS before the walk", before_rss, "MB"),
         Figure("verify", "peak RSS after the walk", walk_rss, "MB"),
