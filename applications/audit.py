@@ -552,9 +552,35 @@ COPY (
   ORDER BY e.seq
 ) TO STDOUT"""
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_CANONICAL = _ENCODER.encode
 # ``canonical_json`` of one string (what ``_CANONICAL`` writes for a string, C-implemented).
 _JSON_TEXT: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+# What ``json.loads`` and ``_CANONICAL`` call inside, built once: ``JSONEncoder.encode`` builds
+# this same C encoder on every call (with a circular-reference guard, which changes nothing for
+# a value just parsed), ``json.loads`` matches whitespace around the C scanner.
+_SCAN = json.scanner.make_scanner(json.decoder.JSONDecoder())  # type: ignore[attr-defined]
+_C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_CANONICAL_CHUNKS = (
+    _C_ENCODER(None, _ENCODER.default, _JSON_TEXT, None, ":", ",", True, False, True)
+    if _C_ENCODER is not None
+    else None
+)
+
+
+def _payload_canonical(text: str) -> str:
+    """``_CANONICAL(json.loads(text))`` (the payload's canonical text), at half the cost."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        value = json.loads(text)  # not one bare JSON value: as json.loads has it (or raises)
+    if _CANONICAL_CHUNKS is None:
+        return _CANONICAL(value)
+    return "".join(_CANONICAL_CHUNKS(value, 0))
+
+
 # The hashed text of one event in UTF-8, every string already JSON text (quotes included).
 _CANONICAL_BYTES = (
     b'%s{"action":%s,"actor":%s,"actor_role":%s,"application":%s,"from_status":%s,'
@@ -674,7 +700,7 @@ def _hash_span(
     text (``encode_basestring`` of its value, COPY's escapes undone: exact whatever it holds)
     and each payload's canonical text are kept by the COPY text they came from, in bounded
     caches (a trail repeats its actions, actors, roles, statuses, references and payloads)."""
-    sha, loads, encode, text_of = hashlib.sha256, json.loads, _CANONICAL, _JSON_TEXT
+    sha, canonical_text, text_of = hashlib.sha256, _payload_canonical, _JSON_TEXT
     template, pad, draft = _CANONICAL_BYTES, _FRACTION_PAD, DRAFT.encode()
     pgconn = cursor.connection.pgconn
     # Bounded, emptied when full: the same COPY text always gives the same canonical text.
@@ -685,7 +711,7 @@ def _hash_span(
     payload_size, text_size = VERIFY_PAYLOAD_CACHE, VERIFY_TEXT_CACHE
 
     def payload_of(payload: bytes) -> bytes:
-        value = encode(loads(_copy_text(payload))).encode()
+        value = canonical_text(_copy_text(payload)).encode()
         if len(payloads) >= payload_size:
             payloads.clear()
         if payload_size:

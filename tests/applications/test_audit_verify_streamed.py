@@ -8,6 +8,7 @@ fails or is left early."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 
 import psycopg
@@ -265,3 +266,24 @@ def test_a_copy_left_early_leaves_the_connection_usable(db: None, monkeypatch):
             audit._copy_blocks(pgconn, "COPY (SELECT g FROM generate_series(1, 1005) g) TO STDOUT")
         )
         assert whole == b"".join(b"%d\n" % n for n in range(1, 1006))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{}",
+        '{"note": "벤치마크 시드", "step": 0}',
+        '{"z": [1, {"b": null, "a": true}], "가": "\\u0001\\n\\"", "big": 123456789012345678901234}',
+        '{"f": 1.50, "e": 1e400, "n": -0.0}',
+        '"bare"',
+        '  {"a": 1}  ',
+    ],
+)
+def test_a_payloads_canonical_text_is_what_loads_and_the_encoder_write(text: str):
+    assert audit._payload_canonical(text) == audit._CANONICAL(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"a": 1} x'])
+def test_a_payload_that_is_not_json_raises_as_loads_does(text: str):
+    with pytest.raises(json.JSONDecodeError):
+        audit._payload_canonical(text)
