@@ -44,15 +44,18 @@ def cpu_seconds(who: int) -> float:
 
 
 def server_cpu_seconds() -> float | None:
-    """CPU time of every process of this cluster's server (the postmaster's children, from
-    /proc): the walk's COPY backends among them. None where /proc does not show them."""
+    """CPU time of this cluster's server from /proc: the postmaster's own, its children's that
+    ended (a walk's second backend ends with its process) and its live children's (the
+    walk's COPY backends among them). None where /proc does not show them."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
     try:
         with open(f"/proc/{backend}/stat") as stat:
             postmaster = int(stat.read().rsplit(")", 1)[1].split()[1])
-        total = 0
+        with open(f"/proc/{postmaster}/stat") as stat:
+            own = stat.read().rsplit(")", 1)[1].split()
+        total = sum(int(value) for value in own[11:15])  # utime, stime, cutime, cstime
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
