@@ -862,9 +862,9 @@ def _steps(marks: Iterator[Mark], end: list[tuple[int, str]]) -> Iterator[Step]:
 def _walk_streamed(
     after_seq: int, upto_seq: int, after_hash: str, progress: Progress | None = None
 ) -> Iterator[Step]:
-    """Like ``_walk_postgresql`` (the same steps), but the database only writes the text of
-    each event around its payload and streams it (``COPY``); the payload's canonical text and
-    the hash are computed here. From ``VERIFY_SPLIT_MIN`` events on, the upper half of the
+    """Like ``_walk_postgresql`` (the same steps), but the database only streams each event's
+    stored columns (``COPY``); its canonical text and its hash are computed here
+    (``_hash_span``). From ``VERIFY_SPLIT_MIN`` events on, the upper half of the
     range is walked at the same time by a second process on its own connection, and its first
     event is linked to the lower half's last here."""
     import multiprocessing
