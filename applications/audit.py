@@ -31,7 +31,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -538,40 +538,143 @@ def split_verification_suits_this_machine() -> bool:
     return (os.cpu_count() or 1) >= 2
 
 
-# Each event of one keyset range as a COPY text line of its stored columns: seq, prev_hash,
-# hash, action, actor, actor_role, reference ("" for none), from_status, to_status, the moment
-# as PostgreSQL's ISO text in UTC (fraction without trailing zeros) and the payload's text.
+# Each event of one keyset range as a COPY text line of its stored columns: the payload's text,
+# seq, prev_hash, hash, action, actor, actor_role, reference ("" for none), from_status,
+# to_status and the moment as PostgreSQL's ISO text in UTC (fraction without trailing zeros).
 # Writing the canonical text here is cheaper than having the database write any of it.
 _SQL_STREAM = f"""
 COPY (
-  SELECT e.seq, e.prev_hash, e.hash, e.action, e.actor_name, e.actor_role,
+  SELECT e.payload::text, e.seq, e.prev_hash, e.hash, e.action, e.actor_name, e.actor_role,
          coalesce(a.reference, ''), e.from_status, e.to_status,
-         (e.occurred_at AT TIME ZONE 'UTC')::text, e.payload::text
+         (e.occurred_at AT TIME ZONE 'UTC')::text
   FROM {AuditEvent._meta.db_table} e
   LEFT JOIN {Application._meta.db_table} a ON a.id = e.application_id
   WHERE e.seq > %(low)s AND e.seq <= %(high)s
   ORDER BY e.seq
 ) TO STDOUT"""
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_CANONICAL = _ENCODER.encode
 # ``canonical_json`` of one string (what ``_CANONICAL`` writes for a string, C-implemented).
 _JSON_TEXT: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
-_CANONICAL_TEMPLATE = (
-    '%s{"action":%s,"actor":%s,"actor_role":%s,"application":%s,"from_status":%s,'
-    '"occurred_at":"%sT%s%sZ","payload":%s,"seq":%s,"to_status":%s}'
+# What ``json.loads`` and ``_CANONICAL`` call inside, built once: ``JSONEncoder.encode`` builds
+# this same C encoder on every call (with a circular-reference guard, which changes nothing for
+# a value just parsed), ``json.loads`` matches whitespace around the C scanner.
+_SCAN = json.scanner.make_scanner(json.decoder.JSONDecoder())  # type: ignore[attr-defined]
+_C_ENCODER = json.encoder.c_make_encoder  # type: ignore[attr-defined]
+_CANONICAL_CHUNKS = (
+    _C_ENCODER(None, _ENCODER.default, _JSON_TEXT, None, ":", ",", True, False, True)
+    if _C_ENCODER is not None
+    else None
 )
+
+
+def _payload_canonical(text: str) -> str:
+    """``_CANONICAL(json.loads(text))`` (the payload's canonical text), at half the cost."""
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    if end != len(text):
+        value = json.loads(text)  # not one bare JSON value: as json.loads has it (or raises)
+    if _CANONICAL_CHUNKS is None:
+        return _CANONICAL(value)
+    return "".join(_CANONICAL_CHUNKS(value, 0))
+
+
+# The hashed text of one event in UTF-8, every string already JSON text (quotes included).
+_CANONICAL_BYTES = (
+    b'%s{"action":%s,"actor":%s,"actor_role":%s,"application":%s,"from_status":%s,'
+    b'"occurred_at":"%sT%s%sZ","payload":%s,"seq":%s,"to_status":%s}'
+)
+# PostgreSQL's text of a moment drops the fraction's trailing zeros (and a zero fraction);
+# ``utc_text`` writes six digits or none: the zeros to put back, by the text's length.
+_FRACTION_PAD = tuple(b"0" * (26 - n) if 20 <= n <= 26 else b"" for n in range(64))
 _COPY_ESCAPE = re.compile(r"\\(.)")
-
-
-def _copy_fields(line: str) -> list[str]:
-    """The fields of a COPY text line that holds escapes (a backslash, a control character)."""
-    return [
-        _COPY_ESCAPE.sub(lambda m: _COPY_UNESCAPED.get(m.group(1), m.group(1)), field)
-        for field in line.split("\t")
-    ]
-
-
 _COPY_UNESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+VERIFY_TEXT_CACHE = 4096
+"""Column texts (action, actor, role, statuses; references) whose JSON text the streamed walk
+keeps, each kind bounded by this."""
+_COPY_BLOCK = 2000
+"""COPY rows the streamed walk takes at a time (one bytes object, split into lines)."""
+
+
+def _copy_text(field: bytes) -> str:
+    """The value of one field of a COPY text line (its escapes undone)."""
+    text = field.decode()
+    if "\\" not in text:
+        return text
+    return _COPY_ESCAPE.sub(lambda m: _COPY_UNESCAPED.get(m.group(1), m.group(1)), text)
+
+
+def _copy_blocks(pgconn: Any, sql: str) -> Generator[bytes, None, None]:
+    """The rows ``COPY … TO STDOUT`` writes, ``_COPY_BLOCK`` lines at a time (each ending with
+    a newline), read straight from libpq: psycopg's ``Copy`` iterator costs a generator round
+    trip per row, and rows held as the memoryviews libpq hands out cost far more than copying
+    them into one buffer at once. Waits for the socket in ``select`` (the GIL released); an
+    error is raised as psycopg raises it; stopping early drains the rest so that the
+    connection is left idle."""
+    import select
+
+    from psycopg import errors
+    from psycopg.pq import ExecStatus
+
+    def wait(write: bool = False) -> None:
+        fd = pgconn.socket
+        select.select([] if write else [fd], [fd] if write else [], [])
+
+    def result() -> Any:
+        while pgconn.is_busy():
+            wait()
+            pgconn.consume_input()
+        return pgconn.get_result()
+
+    def finish() -> None:  # the results after the COPY's data, up to the end of the query
+        failure = None
+        while (res := result()) is not None:
+            if res.status not in (ExecStatus.COMMAND_OK, ExecStatus.COPY_OUT) and failure is None:
+                failure = errors.error_from_result(res)
+        if failure is not None:
+            raise failure
+
+    pgconn.send_query(sql.encode())
+    while pgconn.flush():
+        wait(write=True)
+    started = result()
+    if started is None or started.status != ExecStatus.COPY_OUT:
+        finish()
+        if started is not None:
+            raise errors.error_from_result(started)
+        raise errors.InternalError("COPY did not start")
+    buffer, rows, done = bytearray(), 0, False
+    get = pgconn.get_copy_data
+    try:
+        while True:
+            size, data = get(1)
+            if size > 0:
+                buffer += data
+                rows += 1
+                if rows == _COPY_BLOCK:
+                    block = bytes(buffer)
+                    buffer.clear()
+                    rows = 0
+                    yield block
+            elif size == 0:
+                wait()
+                pgconn.consume_input()
+            else:
+                break
+        done = True
+        finish()
+    finally:
+        if not done:  # left early: read the rest, so that the connection can be used again
+            with contextlib.suppress(Exception):
+                while get(0)[0] >= 0:
+                    pass
+                finish()
+    if buffer:
+        yield bytes(buffer)
+
 
 Mark = tuple[int, int, str | None]
 """An event the streamed walk does not vouch for, with the last event before it as (seq,
@@ -592,87 +695,100 @@ def _hash_span(
     and hashed here. Marks every event that is not the sound successor of the one before it
     (a gap, a broken link, a hash that differs) and every event that binds draft-time events;
     ends with ``(0, last seq, its hash)``. ``last_hash`` None: the span's first event is
-    marked (its link is checked by whoever knows the event before it)."""
-    sha, loads, encode, text_of = hashlib.sha256, json.loads, _CANONICAL, _JSON_TEXT
-    template, draft = _CANONICAL_TEMPLATE, DRAFT
-    # The canonical text of the payload texts met lately: the same text always gives the same
-    # canonical text, and payloads repeat ({} most of all); bounded, emptied when full.
-    known: dict[str, str] = {}
-    canonical, size = known.get, VERIFY_PAYLOAD_CACHE
+    marked (its link is checked by whoever knows the event before it).
 
-    def remember(payload: str) -> str:
-        text = encode(loads(payload))
-        if len(known) >= size:
-            known.clear()
-        if size:
-            known[payload] = text
-        return text
+    The text is built in bytes, as COPY wrote it, with no decoding: each string column's JSON
+    text (``encode_basestring`` of its value, COPY's escapes undone: exact whatever it holds)
+    and each payload's canonical text are kept by the COPY text they came from, in bounded
+    caches (a trail repeats its actions, actors, roles, statuses, references and payloads)."""
+    sha, canonical_text, text_of = hashlib.sha256, _payload_canonical, _JSON_TEXT
+    template, pad, draft = _CANONICAL_BYTES, _FRACTION_PAD, DRAFT.encode()
+    pgconn = cursor.connection.pgconn
+    # Bounded, emptied when full: the same COPY text always gives the same canonical text.
+    payloads: dict[bytes, bytes] = {}
+    texts: dict[bytes, bytes] = {}
+    references: dict[bytes, bytes] = {b"": b"null"}
+    canonical, text, reference_text = payloads.get, texts.get, references.get
+    payload_size, text_size = VERIFY_PAYLOAD_CACHE, VERIFY_TEXT_CACHE
 
+    def payload_of(payload: bytes) -> bytes:
+        value = canonical_text(_copy_text(payload)).encode()
+        if len(payloads) >= payload_size:
+            payloads.clear()
+        if payload_size:
+            payloads[payload] = value
+        return value
+
+    def text_for(field: bytes) -> bytes:
+        value = text_of(_copy_text(field)).encode()
+        if len(texts) >= text_size:
+            texts.clear()
+        texts[field] = value
+        return value
+
+    def reference_for(field: bytes) -> bytes:
+        value = text_of(_copy_text(field)).encode()
+        if len(references) >= text_size:
+            references.clear()
+            references[b""] = b"null"
+        references[field] = value
+        return value
+
+    last = last_hash.encode() if last_hash is not None else None
     while low < high:
         top = min(low + VERIFY_CHUNK, high)
         found: list[Mark] = []  # handed on once the range's COPY is over
-        with cursor.copy(_SQL_STREAM % {"low": int(low), "high": int(top)}) as copy:
-            pending: list[Any] = []
-            chunks = iter(copy)
-            while True:
-                pending.clear()
-                for data in chunks:
-                    pending.append(data)
-                    if len(pending) == 2000:
-                        break
-                if not pending:
-                    break
-                for line in b"".join(pending).decode().split("\n")[:-1]:
-                    (
-                        number,
-                        prev,
-                        stored,
-                        action,
-                        actor,
-                        role,
-                        reference,
-                        from_status,
-                        to_status,
-                        moment,
-                        payload,
-                    ) = _copy_fields(line) if "\\" in line else line.split("\t")
-                    seq = int(number)
-                    if (
-                        seq == last_seq + 1
-                        and prev == last_hash
-                        and not (reference and (to_status == draft or from_status == draft))
-                        and sha(
-                            (
-                                template
-                                % (
-                                    prev,
-                                    text_of(action),
-                                    text_of(actor),
-                                    text_of(role),
-                                    "null"
-                                    if not reference or to_status == draft
-                                    else text_of(reference),
-                                    text_of(from_status),
-                                    moment[:10],
-                                    moment[11:],
-                                    "" if len(moment) == 19 else "0" * (26 - len(moment)),
-                                    canonical(payload) or remember(payload),
-                                    number,
-                                    text_of(to_status),
-                                )
-                            ).encode()
-                        ).hexdigest()
-                        == stored
-                    ):
-                        last_seq, last_hash = seq, stored
-                        continue
-                    found.append((seq, last_seq, last_hash))
-                    last_seq, last_hash = seq, stored
+        for block in _copy_blocks(pgconn, _SQL_STREAM % {"low": int(low), "high": int(top)}):
+            for line in block[:-1].split(b"\n"):
+                (
+                    payload,
+                    number,
+                    prev,
+                    stored,
+                    action,
+                    actor,
+                    role,
+                    reference,
+                    from_status,
+                    to_status,
+                    moment,
+                ) = line.split(b"\t")
+                seq = int(number)
+                if (
+                    seq == last_seq + 1
+                    and prev == last
+                    # the hashed application is null for these: no case, or a draft's event
+                    and not (reference and (to_status == draft or from_status == draft))
+                    and sha(
+                        template
+                        % (
+                            prev,
+                            text(action) or text_for(action),
+                            text(actor) or text_for(actor),
+                            text(role) or text_for(role),
+                            reference_text(reference) or reference_for(reference),
+                            text(from_status) or text_for(from_status),
+                            moment[:10],
+                            moment[11:],
+                            pad[len(moment)],
+                            canonical(payload) or payload_of(payload),
+                            number,
+                            text(to_status) or text_for(to_status),
+                        )
+                    )
+                    .hexdigest()
+                    .encode()
+                    == stored
+                ):
+                    last_seq, last = seq, stored
+                    continue
+                found.append((seq, last_seq, last.decode() if last is not None else None))
+                last_seq, last = seq, stored
         yield from found
         low = top
         if progress is not None:
             progress(done + low, total)
-    yield 0, last_seq, last_hash
+    yield 0, last_seq, last.decode() if last is not None else None
 
 
 def _span_worker(conninfo: str, low: int, high: int, sender: Any) -> None:
@@ -747,9 +863,9 @@ def _steps(marks: Iterator[Mark], end: list[tuple[int, str]]) -> Iterator[Step]:
 def _walk_streamed(
     after_seq: int, upto_seq: int, after_hash: str, progress: Progress | None = None
 ) -> Iterator[Step]:
-    """Like ``_walk_postgresql`` (the same steps), but the database only writes the text of
-    each event around its payload and streams it (``COPY``); the payload's canonical text and
-    the hash are computed here. From ``VERIFY_SPLIT_MIN`` events on, the upper half of the
+    """Like ``_walk_postgresql`` (the same steps), but the database only streams each event's
+    stored columns (``COPY``); its canonical text and its hash are computed here
+    (``_hash_span``). From ``VERIFY_SPLIT_MIN`` events on, the upper half of the
     range is walked at the same time by a second process on its own connection, and its first
     event is linked to the lower half's last here."""
     import multiprocessing

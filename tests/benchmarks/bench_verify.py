@@ -38,6 +38,26 @@ def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU time of this connection's PostgreSQL backend so far (from /proc, where it shows;
+    None elsewhere). The one-process walk's COPY runs on it; the server's other processes
+    (checkpointer, autovacuum after the seed) are left out."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def run() -> list[Figure]:
     from tests.benchmarks import seed
 
@@ -49,9 +69,18 @@ def run() -> list[Figure]:
     cache = audit.VERIFY_PAYLOAD_CACHE
     audit.VERIFY_SPLIT = audit.split_verification_suits_this_machine()  # as verify_audit_chain
     before_rss = peak_rss_mb()
+    # CPU per event: of the walking processes (this one and its second), and of the backend
+    # of this connection while it serves the one-process walk.
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN)
+    backend_before = backend_cpu_seconds()
     with stopwatch() as walk:
         chain = audit_verify()
     assert chain.ok, chain.problem
+    backend_after = backend_cpu_seconds()
+    walk_cpu = (
+        cpu_seconds(resource.RUSAGE_SELF) + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
+    )
+    one_process_backends = [(backend_before, backend_after)] if not audit.VERIFY_SPLIT else []
     walk_rss = peak_rss_mb()
     worker_rss = peak_rss_mb(resource.RUSAGE_CHILDREN)  # the second process of the walk
     # Every payload's canonical text computed afresh, as on a trail whose payloads never repeat
@@ -66,10 +95,21 @@ def run() -> list[Figure]:
     split = audit.VERIFY_SPLIT
     audit.VERIFY_SPLIT = not split
     try:
+        backend_before = backend_cpu_seconds()
         with stopwatch() as other:
             assert audit_verify().ok
+        if split:
+            one_process_backends.append((backend_before, backend_cpu_seconds()))
     finally:
         audit.VERIFY_SPLIT = split
+    server_cpu = next(
+        (
+            after - before
+            for before, after in one_process_backends
+            if before is not None and after is not None
+        ),
+        None,
+    )
     shape = "two processes" if split else "one process"
     other_shape = "one process" if split else "two processes"
     # The previous route: the database recomputes every hash (canonical JSON written in SQL).
@@ -95,7 +135,13 @@ def run() -> list[Figure]:
     print(
         f"  chain walk {events:,} events {walk():.2f} s; raw read {raw():.2f} s; "
         f"hashed in SQL {sql_walk():.2f} s; peak RSS {before_rss:.0f} MB before the walk, "
-        f"{walk_rss:.0f} MB after, {worker_rss:.0f} MB in its second process",
+        f"{walk_rss:.0f} MB after, {worker_rss:.0f} MB in its second process; CPU "
+        f"{walk_cpu:.2f} s in the walking processes, "
+        + (
+            f"{server_cpu:.2f} s in PostgreSQL's backend over the one-process walk"
+            if server_cpu is not None
+            else "PostgreSQL's unknown"
+        ),
         flush=True,
     )
     return [
@@ -139,6 +185,24 @@ def run() -> list[Figure]:
             "events/s",
             "reading the rows raw",
             raw_rate,
+        ),
+        Figure(
+            "verify",
+            f"CPU per event of the walking processes ({shape})",
+            walk_cpu / events * 1e6,
+            "µs",
+        ),
+        *(
+            [
+                Figure(
+                    "verify",
+                    "CPU per event of PostgreSQL's backend (one-process walk)",
+                    server_cpu / events * 1e6,
+                    "µs",
+                )
+            ]
+            if server_cpu is not None
+            else []
         ),
         Figure("verify", "peak RSS before the walk", before_rss, "MB"),
         Figure("verify", "peak RSS after the walk", walk_rss, "MB"),
