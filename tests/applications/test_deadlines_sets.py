@@ -22,6 +22,7 @@ from applications import deadlines, services
 from applications.audit import audit_verify
 from applications.models import (
     Application,
+    AuditChainHead,
     AuditEvent,
     Consultation,
     Decision,
@@ -31,6 +32,15 @@ from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
 from notifications.models import Notification
 from tests.applications.test_deadlines import DAY, DAY0, a_case_of_every_rule, at
+from tests.applications.test_deadlines_concurrency import (
+    EMAILED,
+    Processes,
+    assert_each_acted_on_once,
+    cases_due_now,
+    finish,
+    wait_until,
+    waiting_backends,
+)
 from tests.builders import World, drive
 from tests.supervision.helpers import T0, seoul_midnight
 
@@ -274,3 +284,27 @@ def test_the_batch_transition_refuses_a_case_not_in_the_transitions_source_state
         services.applications_lapse(applications=locked, now=WHEN, rules=["x", "y"])
     assert Application.objects.get(pk=lapse.pk).status == S.SUPPLEMENT_REQUESTED
     assert not AuditEvent.objects.filter(application=lapse, action="lapse").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_set_based_sweeps_at_once_act_on_each_item_once(world, tmp_path):
+    """Two processes sweep set-based at the same time: the first holds its chunk's case locks
+    while it waits for the chain head, the second skips those cases (``SKIP LOCKED``) and waits
+    with the next rule's chunk; between them every item is acted on once."""
+    batches = cases_due_now(world, batches=3)
+    processes = Processes(tmp_path)
+    with transaction.atomic():
+        AuditChainHead.objects.select_for_update().get(pk=1)  # both block at their first append
+        first = processes.start("run_deadlines", "--no-lock", "--set-based")
+        second = processes.start("run_deadlines", "--no-lock", "--set-based")
+        wait_until(lambda: len(waiting_backends()) == 2, "both sweeps to reach a chunk")
+    outputs = [finish(first), finish(second)]
+
+    assert_each_acted_on_once(batches)
+    totals = [int(out.split("Deadline sweep: ")[1].split(" action")[0]) for out in outputs]
+    assert sum(totals) == 6 * len(batches)
+    assert all(total > 0 for total in totals)
+    assert processes.emails() == len(EMAILED) * len(batches)
+    again = finish(processes.start("run_deadlines", "--set-based"))
+    assert "Deadline sweep: 0 action(s)" in again
