@@ -140,6 +140,7 @@ def run_transition(
         payload=payload,
         at=at,
         recorded=effects.event_recorded,
+        recorded_many=effects.events_recorded,
     )
     refresh_caller_copy(application, app)
     return app
@@ -260,6 +261,7 @@ def run_transitions(
             payload=body,
             at=at,
             recorded=effects.event_recorded,
+            recorded_many=effects.events_recorded,
         )
     return list(applications)
 
@@ -273,8 +275,7 @@ def decisions_record(decisions: Sequence[Decision]) -> list[Decision]:
     else:
         for decision in created:
             decision.save(force_insert=True)
-    for decision in created:
-        effects.decision_recorded(decision)
+    effects.decisions_recorded(created)
     return created
 
 
@@ -300,6 +301,7 @@ def event_record(
         payload=payload,
         at=at,
         recorded=effects.event_recorded,
+        recorded_many=effects.events_recorded,
     )
 
 
