@@ -698,10 +698,30 @@ def sweep(
             finished += len(chunk)
             if progress is not None:
                 progress(finished, total)
+        if set_based and result.total >= SET_BASED_FROM:
+            _refresh_statistics()
     finally:
         _sweep_programmes.reset(token)
     result.seconds = time.monotonic() - started
     return result
+
+
+# The tables a large sweep rewrites and the selectors read: their planner statistics are stale
+# after thousands of rows changed status at once.
+_SELECTOR_TABLES = (Application, AuditEvent, Consultation)
+
+
+def _refresh_statistics() -> None:
+    """After a large set-based sweep, on PostgreSQL: ``ANALYZE`` the tables the selectors read,
+    as autovacuum would a little later, so the next sweep's "is anything due?" is planned on
+    what the tables hold now (with the old statistics it reads thousands of rows the sweep
+    just moved out of its statuses). ``ANALYZE`` samples a fixed number of rows, so its cost
+    does not grow with the tables."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _SELECTOR_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list[tuple[str, str]]:
