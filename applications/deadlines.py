@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import time
 import zlib
 from collections import Counter
@@ -58,6 +59,8 @@ from applications.vocabulary import AuditAction
 from applications.workflow import IN_FORCE, RUNNING_CLOCK, TrackKind
 from applications.workflow import ApplicationStatus as S
 from core.errors import WrongState
+
+logger = logging.getLogger(__name__)
 
 REMINDER_DAYS: tuple[int, ...] = (90, 30, 7)
 AGENDA_FLAG = AuditAction.AGENDA_DEADLINE_PASSED
@@ -767,8 +770,10 @@ def _sweep_set(rule: Rule, pks: Sequence[int], *, now: dt.datetime) -> list[tupl
     items no longer due ``gone``. When the chunk fails it is rolled back whole and worked again
     one item at a time (``_sweep_batch``), which reports the failing item alone."""
     assert rule.act_many is not None
+    committed: list[bool] = []
     try:
         with appends_at_end():
+            transaction.on_commit(lambda: committed.append(True))  # the first after the commit
             case_of = _cases_of(rule, pks)
             locked = _lock_cases(list(case_of.values()))
             ready = [pk for pk in pks if case_of.get(pk) in locked]
@@ -777,8 +782,11 @@ def _sweep_set(rule: Rule, pks: Sequence[int], *, now: dt.datetime) -> list[tupl
             )
             if items:
                 rule.act_many(items, now, [rule.describe(item, now) for item in items])
-    except Exception:  # the chunk rolled back whole: one item at a time finds the culprit
-        return _sweep_batch([(rule, pk) for pk in pks], now=now)
+    except Exception:
+        if not committed:  # the chunk rolled back whole: one item at a time finds the culprit
+            return _sweep_batch([(rule, pk) for pk in pks], now=now)
+        # Committed; an after-commit effect (an email's task …) failed: the work stands.
+        logger.exception("An after-commit effect of a %s chunk failed", rule.name)
     acted = {int(item.pk) for item in items}
 
     def outcome(pk: int) -> str:

@@ -308,3 +308,34 @@ def test_two_set_based_sweeps_at_once_act_on_each_item_once(world, tmp_path):
     assert processes.emails() == len(EMAILED) * len(batches)
     again = finish(processes.start("run_deadlines", "--set-based"))
     assert "Deadline sweep: 0 action(s)" in again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_whose_after_commit_effect_fails_is_done_not_redone(world):
+    """The chunk committed; only something after the commit failed (a task queue that is down):
+    its items count as done and are not worked again one by one."""
+    cases = [a_case_of_every_rule(world) for _ in range(2)]
+    rule = deadlines.RULE_BY_NAME["supplement_lapse"]
+
+    def act_many(apps: Sequence[Application], now: dt.datetime, whys: Sequence[str]) -> object:
+        assert rule.act_many is not None
+        rule.act_many(apps, now, whys)
+
+        def queue_down() -> None:
+            raise RuntimeError("task queue down")
+
+        transaction.on_commit(queue_down)
+        return None
+
+    after_commit_fails = deadlines.Rule(
+        rule.name, rule.due, rule.act, rule.describe, rule.case_of, rule.related, act_many
+    )
+    with at(WHEN):
+        result = deadlines.sweep(now=WHEN, rules=[after_commit_fails], set_based=True)
+    assert result.done == {"supplement_lapse": 2} and result.failed == []
+    assert result.skipped == {}
+    for case in cases:
+        app = case["supplement_lapse"]
+        assert Application.objects.get(pk=app.pk).status == S.WITHDRAWN
+        assert AuditEvent.objects.filter(application=app, action="lapse").count() == 1
+    assert audit_verify().ok

@@ -172,6 +172,7 @@ def main() -> int:
     from django_tasks_db.models import DBTaskResult
 
     from applications import deadlines
+    from applications.audit import audit_verify
     from applications.models import AuditEvent
 
     if connection.vendor != "postgresql":
@@ -261,7 +262,10 @@ def main() -> int:
             ),
         ]
     )
+    chain = audit_verify()
+    print(f"  audit chain after the sweeps: {'verifies' if chain.ok else chain.problem}")
     ok = first.total == built["sweep_items"] and second.total == 0 and not first.failed
+    ok = ok and chain.ok
     ok = ok and due_now == 0 and emails_due == first.total  # each of these actions is emailed
     print("OK" if ok else "UNEXPECTED RESULT")
     return 0 if ok else 1
