@@ -741,9 +741,9 @@ def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list
     return outcomes
 
 
-def _cases_of(rule: Rule, pks: Sequence[int]) -> dict[int, int]:
+def _cases_of(rule: Rule, pks: Sequence[int], now: dt.datetime) -> dict[int, int]:
     """Each item's case (its own pk for a rule on cases), read in one query."""
-    model = rule.due(now=timezone.now()).model
+    model = rule.due(now=now).model
     if model is Application:
         return {pk: pk for pk in pks}
     rows = model._default_manager.filter(pk__in=pks).values_list("pk", "application_id")
@@ -774,7 +774,7 @@ def _sweep_set(rule: Rule, pks: Sequence[int], *, now: dt.datetime) -> list[tupl
     try:
         with appends_at_end():
             transaction.on_commit(lambda: committed.append(True))  # the first after the commit
-            case_of = _cases_of(rule, pks)
+            case_of = _cases_of(rule, pks, now)
             locked = _lock_cases(list(case_of.values()))
             ready = [pk for pk in pks if case_of.get(pk) in locked]
             items = list(
