@@ -14,7 +14,7 @@ class ApiConfig(AppConfig):
         from api import checkpoints, tasks
         from applications import deadlines, effects
 
-        effects.on_event(tasks.deliveries_on_event)
+        effects.on_event(tasks.deliveries_on_event, many=tasks.deliveries_on_events)
         deadlines.register_tick_job(deadlines.TickJob("webhooks", tasks.deliver_due))
         deadlines.register_tick_job(
             deadlines.TickJob("audit_checkpoint", checkpoints.checkpoint_on_schedule)

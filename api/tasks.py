@@ -46,6 +46,15 @@ def deliveries_on_event(*, event_id: int) -> None:
         enqueue_delivery(delivery_id=delivery_id)
 
 
+def deliveries_on_events(*, event_ids: list[int]) -> None:
+    """``deliveries_on_event`` for many events committed together (the sweep's chunks): nothing
+    to read per event while no subscription is live."""
+    if not webhooks.live_subscriptions_exist():
+        return
+    for event_id in event_ids:
+        deliveries_on_event(event_id=event_id)
+
+
 def deliver_due() -> str:
     """The scheduler's tick: send the deliveries that are due (their task was lost or the task
     backend cannot wait)."""

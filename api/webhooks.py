@@ -149,6 +149,10 @@ def _body(event: AuditEvent) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+def live_subscriptions_exist() -> bool:
+    return WebhookSubscription.objects.filter(deleted_at__isnull=True).exists()
+
+
 def deliveries_create(*, event_id: int) -> list[int]:
     """A delivery for each live subscription to this event's type (once per subscription)."""
     event = AuditEvent.objects.select_related("application").filter(pk=event_id).first()

@@ -13,4 +13,6 @@ class ApplicationsConfig(AppConfig):
         from applications import effects, notifications, vocabulary
 
         vocabulary.register(vocabulary.AuditAction, vocabulary.KERNEL_WORDING)
-        effects.on_event(notifications.email_applicant_about)
+        effects.on_event(
+            notifications.email_applicant_about, many=notifications.email_applicants_about
+        )

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -160,6 +161,7 @@ class _Pending:
     seal_drafts: bool  # a submission: lists its case's draft-time events (module docstring)
     recorded: Callable[[int], None] | None
     marker: Callable[[], None]  # an on-commit no-op: gone when its savepoint was rolled back
+    recorded_many: Callable[[list[int]], None] | None = None  # ``recorded`` for many at once
 
 
 _PENDING = "_audit_pending_events"
@@ -195,12 +197,15 @@ def audit_record(
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
     recorded: Callable[[int], None] | None = None,
+    recorded_many: Callable[[list[int]], None] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; must run inside the transaction of the change it records.
 
     Inside ``appends_at_end`` the event is only registered: it gets its seq, hash and row when
     that block ends (``audit_flush``), so the chain head is locked for the last moment of the
-    transaction only. ``recorded(event_id)`` runs once the row exists, in the same transaction."""
+    transaction only. ``recorded(event_id)`` runs once the row exists, in the same transaction;
+    when the block appends several events registered with the same ``recorded`` and a
+    ``recorded_many``, that is called once with their ids, in chain order, instead."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
@@ -233,7 +238,7 @@ def audit_record(
             return None
 
         transaction.on_commit(marker)
-        pending.append(_Pending(event, reference, seal_drafts, recorded, marker))
+        pending.append(_Pending(event, reference, seal_drafts, recorded, marker, recorded_many))
         return event
     head = _lock_head()
     _link(event, reference, head.seq + 1, head.hash)
@@ -280,10 +285,24 @@ def audit_flush() -> list[AuditEvent]:
             event.save(force_insert=True)
     head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash"])
-    for entry in entries:
-        if entry.recorded is not None:
-            entry.recorded(entry.event.pk)
+    _tell_recorded(entries)
     return events
+
+
+def _tell_recorded(entries: list[_Pending]) -> None:
+    """Each event's ``recorded`` in chain order; a run of events sharing it and a batch form
+    (``recorded_many``) in one call."""
+    for (recorded, many), run in itertools.groupby(
+        entries, key=lambda entry: (entry.recorded, entry.recorded_many)
+    ):
+        ids = [entry.event.pk for entry in run]
+        if recorded is None:
+            continue
+        if many is not None and len(ids) > 1:
+            many(ids)
+        else:
+            for event_id in ids:
+                recorded(event_id)
 
 
 @contextlib.contextmanager

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import time
 import zlib
 from collections import Counter
@@ -58,6 +59,8 @@ from applications.vocabulary import AuditAction
 from applications.workflow import IN_FORCE, RUNNING_CLOCK, TrackKind
 from applications.workflow import ApplicationStatus as S
 from core.errors import WrongState
+
+logger = logging.getLogger(__name__)
 
 REMINDER_DAYS: tuple[int, ...] = (90, 30, 7)
 AGENDA_FLAG = AuditAction.AGENDA_DEADLINE_PASSED
@@ -315,6 +318,17 @@ def describe_continuation_reminder(app: Application, now: dt.datetime) -> str:
     )
 
 
+def _cap_reminder_payload(app: Application, at: dt.datetime, rule: str) -> dict[str, Any]:
+    assert app.continuation_until is not None
+    days_left = (app.continuation_until - app.program.local_date(at)).days
+    return {
+        "rule": rule or CAP_REMINDER,
+        "days_before": reminder_stage(days_left=days_left),
+        "days_left": days_left,
+        "continuation_until": app.continuation_until,
+    }
+
+
 def application_remind_continuation_cap(
     *, application: Application, now: dt.datetime | None = None, rule: str = ""
 ) -> AuditEvent:
@@ -327,18 +341,7 @@ def application_remind_continuation_cap(
             or not due_continuation_reminders(now=at).filter(pk=app.pk).exists()
         ):
             raise WrongState(_("No continuation reminder is due for this case."))
-        days_left = (app.continuation_until - app.program.local_date(at)).days
-        return _record_system_event(
-            app,
-            CAP_REMINDER,
-            {
-                "rule": rule or CAP_REMINDER,
-                "days_before": reminder_stage(days_left=days_left),
-                "days_left": days_left,
-                "continuation_until": app.continuation_until,
-            },
-            at,
-        )
+        return _record_system_event(app, CAP_REMINDER, _cap_reminder_payload(app, at, rule), at)
 
 
 # --- services for the two rules that change no status -------------------------------------------
@@ -348,6 +351,10 @@ def _record_system_event(
     app: Application, action: str, payload: dict[str, Any], at: dt.datetime
 ) -> AuditEvent:
     return services.event_record(app, None, Role.SYSTEM, action, payload, at=at)
+
+
+def _agenda_payload(app: Application, at: dt.datetime, rule: str) -> dict[str, Any]:
+    return {"rule": rule or AGENDA_FLAG, "due_at": app.due_at}
 
 
 def application_flag_agenda_overdue(
@@ -360,9 +367,18 @@ def application_flag_agenda_overdue(
         app = services.application_row_lock(application)
         if not due_agenda_flags(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("The agenda deadline has not passed, or was already flagged."))
-        return _record_system_event(
-            app, AGENDA_FLAG, {"rule": rule or AGENDA_FLAG, "due_at": app.due_at}, at
-        )
+        return _record_system_event(app, AGENDA_FLAG, _agenda_payload(app, at, rule), at)
+
+
+def _expiry_reminder_payload(app: Application, at: dt.datetime, rule: str) -> dict[str, Any]:
+    assert app.term_end is not None
+    days_left = (app.term_end - app.program.local_date(at)).days
+    return {
+        "rule": rule or EXPIRY_REMINDER,
+        "days_before": reminder_stage(days_left=days_left),
+        "days_left": days_left,
+        "term_end": app.term_end,
+    }
 
 
 def application_remind_expiry(
@@ -375,19 +391,24 @@ def application_remind_expiry(
         app = services.application_row_lock(application)
         if app.term_end is None or not due_expiry_reminders(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("No expiry reminder is due for this case."))
-        days_left = (app.term_end - app.program.local_date(at)).days
-        stage = reminder_stage(days_left=days_left)
         return _record_system_event(
-            app,
-            EXPIRY_REMINDER,
-            {
-                "rule": rule or EXPIRY_REMINDER,
-                "days_before": stage,
-                "days_left": days_left,
-                "term_end": app.term_end,
-            },
-            at,
+            app, EXPIRY_REMINDER, _expiry_reminder_payload(app, at, rule), at
         )
+
+
+Payload = Callable[[Application, dt.datetime, str], dict[str, Any]]
+
+
+def _events_many(action: str, payload: Payload) -> Callable[..., object]:
+    """The batch action of an event-only rule: for cases the sweep has locked and found still
+    due under the lock, the event the one-case service records, one per case."""
+
+    def act_many(apps: Sequence[Application], now: dt.datetime, rules: Sequence[str]) -> None:
+        with appends_at_end():
+            for app, rule in zip(apps, rules, strict=True):
+                _record_system_event(app, action, payload(app, now, rule), now)
+
+    return act_many
 
 
 def _itself(pk: int) -> int | None:
@@ -407,6 +428,10 @@ class Rule:
     describe: Callable[[Any, dt.datetime], str]
     case_of: Callable[[int], int | None]  # item pk -> its case's pk
     related: tuple[str, ...] = ("program", "track")
+    # Optional, for large sweeps: act on many due items at once, set-based (``sweep``): given
+    # the items read again under their cases' locks, ``now`` and each item's rule text, in one
+    # transaction; it must leave exactly what ``act`` leaves for each item.
+    act_many: Callable[[Sequence[Any], dt.datetime, Sequence[str]], object] | None = None
 
 
 RULES: list[Rule] = [
@@ -416,6 +441,9 @@ RULES: list[Rule] = [
         lambda app, now, rule: services.application_lapse(application=app, now=now, rule=rule),
         describe_supplement_lapse,
         _itself,
+        act_many=lambda apps, now, rules: services.applications_lapse(
+            applications=apps, now=now, rules=rules
+        ),
     ),
     Rule(
         "consultation_lapse",
@@ -426,6 +454,9 @@ RULES: list[Rule] = [
             Consultation.objects.filter(pk=pk).values_list("application_id", flat=True).first()
         ),
         ("application__program", "application__track", "ministry"),
+        act_many=lambda items, now, rules: services.consultations_lapse(
+            consultations=items, now=now, rules=rules
+        ),
     ),
     Rule(
         "deemed_confirmation",
@@ -435,6 +466,9 @@ RULES: list[Rule] = [
         ),
         describe_deemed_confirmation,
         _itself,
+        act_many=lambda apps, now, rules: services.applications_deem_confirmed(
+            applications=apps, now=now, rules=rules
+        ),
     ),
     Rule(
         AGENDA_FLAG,
@@ -442,6 +476,7 @@ RULES: list[Rule] = [
         lambda app, now, rule: application_flag_agenda_overdue(application=app, now=now, rule=rule),
         describe_agenda_flag,
         _itself,
+        act_many=_events_many(AGENDA_FLAG, _agenda_payload),
     ),
     Rule(
         "expiry",
@@ -449,6 +484,9 @@ RULES: list[Rule] = [
         lambda app, now, rule: services.application_expire(application=app, now=now, rule=rule),
         describe_expiry,
         _itself,
+        act_many=lambda apps, now, rules: services.applications_expire(
+            applications=apps, now=now, rules=rules
+        ),
     ),
     Rule(
         "continuation_cap",
@@ -458,6 +496,9 @@ RULES: list[Rule] = [
         ),
         describe_continuation_end,
         _itself,
+        act_many=lambda apps, now, rules: services.applications_end_continuation(
+            applications=apps, now=now, rules=rules
+        ),
     ),
     Rule(
         CAP_REMINDER,
@@ -467,6 +508,7 @@ RULES: list[Rule] = [
         ),
         describe_continuation_reminder,
         _itself,
+        act_many=_events_many(CAP_REMINDER, _cap_reminder_payload),
     ),
     Rule(
         EXPIRY_REMINDER,
@@ -474,6 +516,7 @@ RULES: list[Rule] = [
         lambda app, now, rule: application_remind_expiry(application=app, now=now, rule=rule),
         describe_expiry_reminder,
         _itself,
+        act_many=_events_many(EXPIRY_REMINDER, _expiry_reminder_payload),
     ),
 ]
 RULE_BY_NAME = {rule.name: rule for rule in RULES}
@@ -593,12 +636,17 @@ def batch_size(items: int) -> int:
     return max(1, min(SWEEP_BATCH, items // 20))
 
 
+SET_CHUNK = 500  # due items of one rule per set-based transaction
+SET_BASED_FROM = 200  # a sweep with fewer due items acts one item at a time
+
+
 def sweep(
     *,
     now: dt.datetime | None = None,
     rules: Sequence[Rule] = RULES,
     progress: Callable[[int, int], None] | None = None,
     batch: int | None = None,
+    set_based: bool | None = None,
 ) -> SweepResult:
     """Act on everything due at ``now``. Safe to run twice or in two processes at once: an item
     already done is no longer selected, one being done elsewhere is skipped.
@@ -608,28 +656,75 @@ def sweep(
     per batch, still one event per action), each item in a savepoint of its own, so a failing
     item is rolled back alone (its event with it) and reported while the others of the batch go
     on. A batch commits whole or not at all: an exception out of it (a crash) loses nothing
-    committed before, and the next sweep redoes what did not commit."""
+    committed before, and the next sweep redoes what did not commit.
+
+    A large sweep (``SET_BASED_FROM`` due items or more; ``set_based`` forces either way) works
+    the rules that have a batch action (``Rule.act_many``) set-based instead: chunks of up to
+    ``SET_CHUNK`` items of one rule, each in one transaction that locks the chunk's cases
+    (skipping those another transaction holds), reads the chunk's items again through the rule's
+    selector and acts on those still due with one statement per table and one audit event per
+    item (``_sweep_set``). A chunk that fails is rolled back whole and worked again one item at a
+    time, so a failing item is reported alone as before."""
     started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult(started_at=now)
     token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
     try:
-        work = [(rule, pk) for rule in rules for pk in due_ids(rule, now=now)]
-        size = max(1, batch or batch_size(len(work)))
-        for first in range(0, len(work), size):
-            chunk = work[first : first + size]
-            outcomes = _sweep_batch(chunk, now=now)
+        due = [(rule, due_ids(rule, now=now)) for rule in rules]
+        total = sum(len(pks) for _rule, pks in due)
+        size = max(1, batch or batch_size(total))
+        if set_based is None:
+            set_based = total >= SET_BASED_FROM
+        units: list[tuple[bool, list[tuple[Rule, int]]]] = []
+        single: list[tuple[Rule, int]] = []
+        for rule, pks in due:
+            if set_based and rule.act_many is not None:
+                units.extend(
+                    (True, [(rule, pk) for pk in pks[first : first + SET_CHUNK]])
+                    for first in range(0, len(pks), SET_CHUNK)
+                )
+            else:
+                single.extend((rule, pk) for pk in pks)
+        units.extend((False, single[first : first + size]) for first in range(0, len(single), size))
+        finished = 0
+        for as_set, chunk in units:
+            outcomes = (
+                _sweep_set(chunk[0][0], [pk for _rule, pk in chunk], now=now)
+                if as_set
+                else _sweep_batch(chunk, now=now)
+            )
             for (rule, pk), (outcome, error) in zip(chunk, outcomes, strict=True):
                 if outcome == FAILED:
                     result.failed.append((rule.name, pk, error))
                 else:
                     (result.done if outcome == DONE else result.skipped)[rule.name] += 1
+            finished += len(chunk)
             if progress is not None:
-                progress(first + len(chunk), len(work))
+                progress(finished, total)
+        if set_based and result.total >= SET_BASED_FROM:
+            _refresh_statistics()
     finally:
         _sweep_programmes.reset(token)
     result.seconds = time.monotonic() - started
     return result
+
+
+# The tables a large sweep rewrites and the selectors read: their planner statistics are stale
+# after thousands of rows changed status at once.
+_SELECTOR_TABLES = (Application, AuditEvent, Consultation)
+
+
+def _refresh_statistics() -> None:
+    """After a large set-based sweep, on PostgreSQL: ``ANALYZE`` the tables the selectors read,
+    as autovacuum would a little later, so the next sweep's "is anything due?" is planned on
+    what the tables hold now (with the old statistics it reads thousands of rows the sweep
+    just moved out of its statuses). ``ANALYZE`` samples a fixed number of rows, so its cost
+    does not grow with the tables."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _SELECTOR_TABLES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list[tuple[str, str]]:
@@ -644,6 +739,62 @@ def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list
             else:
                 outcomes.append((outcome, ""))
     return outcomes
+
+
+def _cases_of(rule: Rule, pks: Sequence[int], now: dt.datetime) -> dict[int, int]:
+    """Each item's case (its own pk for a rule on cases), read in one query."""
+    model = rule.due(now=now).model
+    if model is Application:
+        return {pk: pk for pk in pks}
+    rows = model._default_manager.filter(pk__in=pks).values_list("pk", "application_id")
+    return {int(pk): int(case) for pk, case in rows if case is not None}
+
+
+def _lock_cases(application_ids: Sequence[int]) -> set[int]:
+    """Lock the cases' rows in one statement; on PostgreSQL those another transaction holds are
+    skipped (left out of the answer)."""
+    skip = connection.features.has_select_for_update_skip_locked
+    query = (
+        Application.objects.filter(pk__in=sorted(set(application_ids)))
+        .order_by("pk")
+        .select_for_update(skip_locked=skip)
+    )
+    return set(query.values_list("pk", flat=True))
+
+
+def _sweep_set(rule: Rule, pks: Sequence[int], *, now: dt.datetime) -> list[tuple[str, str]]:
+    """One rule's chunk of due items in one transaction, set-based (``Rule.act_many``): lock the
+    chunk's cases, read the items again through the rule's selector (a separate statement after
+    the lock, as in ``run_item``: it sees what a concurrent sweep or a user committed before the
+    lock was granted), act on those still due. Items whose case is held elsewhere are ``busy``,
+    items no longer due ``gone``. When the chunk fails it is rolled back whole and worked again
+    one item at a time (``_sweep_batch``), which reports the failing item alone."""
+    assert rule.act_many is not None
+    committed: list[bool] = []
+    try:
+        with appends_at_end():
+            transaction.on_commit(lambda: committed.append(True))  # the first after the commit
+            case_of = _cases_of(rule, pks, now)
+            locked = _lock_cases(list(case_of.values()))
+            ready = [pk for pk in pks if case_of.get(pk) in locked]
+            items = list(
+                rule.due(now=now).select_related(*rule.related).filter(pk__in=ready).order_by("pk")
+            )
+            if items:
+                rule.act_many(items, now, [rule.describe(item, now) for item in items])
+    except Exception:
+        if not committed:  # the chunk rolled back whole: one item at a time finds the culprit
+            return _sweep_batch([(rule, pk) for pk in pks], now=now)
+        # Committed; an after-commit effect (an email's task …) failed: the work stands.
+        logger.exception("An after-commit effect of a %s chunk failed", rule.name)
+    acted = {int(item.pk) for item in items}
+
+    def outcome(pk: int) -> str:
+        if pk in acted:
+            return DONE
+        return BUSY if pk in case_of and case_of[pk] not in locked else GONE
+
+    return [(outcome(pk), "") for pk in pks]
 
 
 # --- one sweep at a time ------------------------------------------------------------------------

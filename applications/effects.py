@@ -52,6 +52,9 @@ DecisionCheck = Callable[..., dict[str, str]]
 TransitionGuard = Callable[..., None]
 
 _decision_hooks: list[DecisionHook] = []
+# A hook's batch form, where its app gives one: ``hook(decisions=[…])``, ``hook(event_ids=[…])``;
+# called once for many decisions or events (the deadline sweep's chunks) instead of once each.
+_batch_forms: dict[Any, Callable[..., object]] = {}
 _event_hooks: list[EventHook] = []
 _event_in_transaction_hooks: list[EventHook] = []
 _submission_checks: list[SubmissionCheck] = []
@@ -65,18 +68,31 @@ def _subscribe(hooks: list[Any], hook: Any) -> None:
         hooks.append(hook)
 
 
-def on_decision(hook: DecisionHook) -> DecisionHook:
+def _batch_form(hook: Any, many: Callable[..., object] | None) -> None:
+    if many is not None:
+        _batch_forms[hook] = many
+
+
+def on_decision(hook: DecisionHook, *, many: Callable[..., object] | None = None) -> DecisionHook:
+    """``many(decisions=[…])``, when given, does for a list what ``hook`` does for each."""
     _subscribe(_decision_hooks, hook)
+    _batch_form(hook, many)
     return hook
 
 
-def on_event(hook: EventHook) -> EventHook:
+def on_event(hook: EventHook, *, many: Callable[..., object] | None = None) -> EventHook:
+    """``many(event_ids=[…])``, when given, does for a list what ``hook`` does for each."""
     _subscribe(_event_hooks, hook)
+    _batch_form(hook, many)
     return hook
 
 
-def on_event_in_transaction(hook: EventHook) -> EventHook:
+def on_event_in_transaction(
+    hook: EventHook, *, many: Callable[..., object] | None = None
+) -> EventHook:
+    """``many(event_ids=[…])``, when given, does for a list what ``hook`` does for each."""
     _subscribe(_event_in_transaction_hooks, hook)
+    _batch_form(hook, many)
     return hook
 
 
@@ -126,6 +142,20 @@ def decision_recorded(decision: Decision) -> None:
         hook(decision=decision)
 
 
+def decisions_recorded(decisions: list[Decision]) -> None:
+    """``decision_recorded`` for many decisions of one transaction: each subscriber once, with
+    the list where it has a batch form, else once per decision."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A decision's effects run inside the decision's transaction.")
+    for hook in _decision_hooks:
+        many = _batch_forms.get(hook)
+        if many is not None:
+            many(decisions=decisions)
+        else:
+            for decision in decisions:
+                hook(decision=decision)
+
+
 def event_recorded(event_id: int) -> None:
     """Inside the event's transaction: the in-transaction subscribers now, the others once it
     commits."""
@@ -133,6 +163,28 @@ def event_recorded(event_id: int) -> None:
         in_transaction(event_id=event_id)
     for hook in _event_hooks:
         transaction.on_commit(lambda hook=hook: hook(event_id=event_id))  # type: ignore[misc]
+
+
+def events_recorded(event_ids: list[int]) -> None:
+    """``event_recorded`` for many events of one transaction (in chain order): each subscriber
+    once with the list where it has a batch form, else once per event."""
+    ids = list(event_ids)
+    for in_transaction in _event_in_transaction_hooks:
+        many = _batch_forms.get(in_transaction)
+        if many is not None:
+            many(event_ids=ids)
+        else:
+            for event_id in ids:
+                in_transaction(event_id=event_id)
+    for hook in _event_hooks:
+        many = _batch_forms.get(hook)
+        if many is not None:
+            transaction.on_commit(lambda many=many: many(event_ids=ids))  # type: ignore[misc]
+        else:
+            for event_id in ids:
+                transaction.on_commit(
+                    lambda hook=hook, event_id=event_id: hook(event_id=event_id)  # type: ignore[misc]
+                )
 
 
 def submission_problems(application: Application) -> dict[str, str]:

@@ -129,8 +129,39 @@ def send_event_email(event_id: int) -> int:
     return notify_event(event_id=event_id)
 
 
+@task()
+def send_event_emails(event_ids: list[int]) -> int:
+    """The emails of many events (one task for a chunk of the deadline sweep): each sent on its
+    own, so one that fails does not keep the others; the first failure is raised at the end."""
+    sent, failure = 0, None
+    for event_id in event_ids:
+        try:
+            sent += notify_event(event_id=event_id)
+        except Exception as error:  # the others still go; the first is raised below
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
+
+
 def email_applicant_about(*, event_id: int) -> None:
     """After an event commits (``effects.on_event``): queue the applicant's email when the event
     concerns them."""
     if concerns_applicant(event_id=event_id):
         send_event_email.enqueue(event_id=event_id)
+
+
+def email_applicants_about(*, event_ids: list[int]) -> None:
+    """``email_applicant_about`` for many events committed together (the sweep's chunks): the
+    events that concern applicants read in one query, their emails queued as one task."""
+    concerned = list(
+        AuditEvent.objects.filter(
+            pk__in=event_ids, action__in=vocabulary.emailed_actions(), application__isnull=False
+        )
+        .order_by("seq")
+        .values_list("pk", flat=True)
+    )
+    if len(concerned) == 1:
+        send_event_email.enqueue(event_id=concerned[0])
+    elif concerned:
+        send_event_emails.enqueue(event_ids=concerned)

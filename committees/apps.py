@@ -17,5 +17,5 @@ class CommitteesConfig(AppConfig):
 
         vocabulary.register(CommitteeAction, COMMITTEE_WORDING)
         effects.on_decision_check(selectors.decision_through_meetings_problems)
-        effects.on_event(services.agenda_follow_case)
+        effects.on_event(services.agenda_follow_case, many=services.agenda_follow_cases)
         deadlines.register_agenda_wait(selectors.awaiting_agenda)

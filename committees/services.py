@@ -814,15 +814,23 @@ def agenda_item_drop(*, item: AgendaItem, now: dt.datetime | None = None) -> Age
 def agenda_follow_case(*, event_id: int) -> None:
     """After an event commits (subscribed to the kernel's ``on_event``): if it took a case on a
     current agenda out of deliberation, the case is dropped from that agenda."""
+    agenda_follow_cases(event_ids=[event_id])
+
+
+def agenda_follow_cases(*, event_ids: list[int]) -> None:
+    """``agenda_follow_case`` for many events committed together (the sweep's chunks), in one
+    query."""
     items = (
         AgendaItem.objects.filter(
-            current=True, decision__isnull=True, application__events__pk=event_id
+            current=True, decision__isnull=True, application__events__pk__in=event_ids
         )
         .exclude(application__status=S.DELIBERATION)
         .select_related("meeting")
+        .distinct()
+        .order_by("pk")
     )
     for item in items:
         try:
             agenda_item_drop(item=item)
         except Exception:  # the change that caused it is committed; log, the page still shows it
-            logger.exception("Could not drop agenda item %s after event %s", item.pk, event_id)
+            logger.exception("Could not drop agenda item %s after event(s) %s", item.pk, event_ids)

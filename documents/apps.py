@@ -18,6 +18,6 @@ class DocumentsConfig(AppConfig):
 
         checks.register(letter_site_url_check)
         vocabulary.register(DocumentAction, DOCUMENT_WORDING)
-        effects.on_decision(services.letter_prepare)
+        effects.on_decision(services.letter_prepare, many=services.letters_prepare)
         effects.on_submission_check(selectors.missing_required_documents)
         deadlines.register_tick_job(deadlines.TickJob("letters", tasks.issue_stuck_letters))

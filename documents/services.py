@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -334,6 +334,52 @@ def letter_prepare(*, decision: Decision) -> Letter | None:
     letter = _new_letter(app=decision.application, decision=decision, kind=kind)
     _issue_after_commit(letter)
     return letter
+
+
+def letters_prepare(*, decisions: list[Decision]) -> list[Letter]:
+    """``letter_prepare`` for many decisions of one transaction, each on its own case whose row
+    the caller holds (the deadline sweep's chunks): numbers counted in one query, the letters
+    inserted in one statement and issued after the commit by one task."""
+    wanted = [
+        (d, LETTER_KIND_OF_DECISION[d.kind]) for d in decisions if d.kind in LETTER_KIND_OF_DECISION
+    ]
+    if not wanted:
+        return []
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("letters_prepare must run inside the decisions' transaction.")
+    cases = [decision.application for decision, _kind in wanted]
+    if len({app.pk for app in cases}) != len(cases):  # two letters on one case: one at a time
+        return [letter for d in decisions if (letter := letter_prepare(decision=d)) is not None]
+    counts = dict(
+        Letter.objects.filter(application_id__in=[app.pk for app in cases])
+        .values("application_id")
+        .annotate(n=Count("pk"))
+        .values_list("application_id", "n")
+    )
+    now = timezone.now()
+    letters = [
+        Letter(
+            number=f"{app.reference or f'CASE{app.pk}'}-L{counts.get(app.pk, 0) + 1}",
+            application=app,
+            decision=decision,
+            kind=kind,
+            language=app.language,
+            version=1,
+            supersedes=None,
+            correction_reason="",
+            created_at=now,
+            verification_code=verification.new_code(),
+        )
+        for (decision, kind), app in zip(wanted, cases, strict=True)
+    ]
+    if transaction.get_connection().features.can_return_rows_from_bulk_insert:
+        letters = Letter.objects.bulk_create(letters)
+    else:
+        for letter in letters:
+            letter.save(force_insert=True)
+    ids = [letter.pk for letter in letters]
+    transaction.on_commit(lambda: tasks.enqueue_issue_many(letter_ids=ids))
+    return letters
 
 
 def letter_correct(*, letter: Letter, by: Any, reason: str) -> Letter:

@@ -14,7 +14,9 @@ class NotificationsConfig(AppConfig):
         from applications import deadlines, effects
         from notifications import services
 
-        effects.on_event_in_transaction(services.notify_about_event)
+        effects.on_event_in_transaction(
+            services.notify_about_event, many=services.notify_about_events
+        )
         deadlines.register_tick_job(
             deadlines.TickJob("opinions-due-soon", services.opinions_due_soon_tick)
         )

@@ -45,19 +45,39 @@ def _email_after_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: send_notification_emails.enqueue(ids=ids))
 
 
-def notify_about_event(*, event_id: int) -> list[int]:
-    """Inside the event's transaction (``effects.on_event_in_transaction``): the notifications
-    it calls for; their emails go after the commit. Returns the new notifications' ids."""
+def _watched_events(event_ids: list[int]) -> list[AuditEvent]:
     watched = Q(action__in=rules.WATCHED_ACTIONS) | (
         Q(to_status=rules.S.DELIBERATION) & ~Q(from_status=rules.S.DELIBERATION)
     )
-    event = (
+    return list(
         AuditEvent.objects.select_related("application__program", "application__assigned_officer")
-        .filter(watched, pk=event_id)
-        .first()
+        .filter(watched, pk__in=event_ids, application__isnull=False)
+        .order_by("seq")
     )
-    if event is None or event.application is None:
-        return []
+
+
+def notify_about_event(*, event_id: int) -> list[int]:
+    """Inside the event's transaction (``effects.on_event_in_transaction``): the notifications
+    it calls for; their emails go after the commit. Returns the new notifications' ids."""
+    made: list[int] = []
+    for event in _watched_events([event_id]):
+        made.extend(_notify(event))
+    _email_after_commit(made)
+    return made
+
+
+def notify_about_events(*, event_ids: list[int]) -> list[int]:
+    """``notify_about_event`` for many events of one transaction (the sweep's chunks): the
+    watched ones read in one query, their emails queued together after the commit."""
+    made: list[int] = []
+    for event in _watched_events(event_ids):
+        made.extend(_notify(event))
+    _email_after_commit(made)
+    return made
+
+
+def _notify(event: AuditEvent) -> list[int]:
+    assert event.application is not None
     made: list[int] = []
     for notice in rules.notices_for(event):
         for recipient in notice.recipients:
@@ -74,7 +94,6 @@ def notify_about_event(*, event_id: int) -> list[int]:
             )
             if pk is not None and notice.email:
                 made.append(pk)
-    _email_after_commit(made)
     return made
 
 

@@ -16,6 +16,8 @@ class RegisterConfig(AppConfig):
         from register.vocabulary import REGISTER_WORDING, RegisterAction
 
         vocabulary.register(RegisterAction, REGISTER_WORDING)
-        effects.on_decision(services.register_entry_on_decision)
+        effects.on_decision(
+            services.register_entry_on_decision, many=services.register_entries_on_decisions
+        )
         deadlines.register_tick_job(deadlines.TickJob("register", services.register_reconcile))
         deadlines.register_tick_job(deadlines.TickJob("statistics", services.statistics_tick))

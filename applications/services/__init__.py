@@ -26,6 +26,7 @@ from applications.services.consultation import (
     consultation_answer,
     consultation_lapse,
     consultation_request,
+    consultations_lapse,
 )
 from applications.services.decisions import (
     application_approve,
@@ -54,6 +55,7 @@ from applications.services.intake import (
     application_request_supplement,
     application_submit,
     application_withdraw,
+    applications_lapse,
 )
 from applications.services.kernel import (
     application_row_lock,
@@ -64,6 +66,7 @@ from applications.services.review import (
     application_decide_similarity,
     application_deem_confirmed,
     application_recommend,
+    applications_deem_confirmed,
 )
 from applications.services.term import (
     application_activate,
@@ -75,6 +78,8 @@ from applications.services.term import (
     application_resume,
     application_revoke,
     application_suspend,
+    applications_end_continuation,
+    applications_expire,
     extension_request_decide,
     extension_request_file,
     insurance_proof_add,
@@ -116,12 +121,17 @@ __all__ = [
     "application_update_scope",
     "application_withdraw",
     "applications_assign_many",
+    "applications_deem_confirmed",
+    "applications_end_continuation",
+    "applications_expire",
+    "applications_lapse",
     "co_applicant_add",
     "co_applicant_remove",
     "conflict_declare",
     "consultation_answer",
     "consultation_lapse",
     "consultation_request",
+    "consultations_lapse",
     "data_item_add",
     "data_item_remove",
     "event_record",

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -132,15 +132,15 @@ def consultation_answer(
     return item
 
 
-def consultation_lapse_record(
-    app: Application, item: Consultation, at: dt.datetime, rule: str = ""
-) -> None:
-    item.status, item.opinion, item.answered_at = (
-        ConsultationStatus.LAPSED,
-        Opinion.NO_OPINION_DEEMED,
-        at,
-    )
-    item.save()
+def _lapsed(at: dt.datetime) -> dict[str, Any]:
+    return {
+        "status": ConsultationStatus.LAPSED,
+        "opinion": Opinion.NO_OPINION_DEEMED,
+        "answered_at": at,
+    }
+
+
+def _lapse_event(app: Application, item: Consultation, at: dt.datetime, rule: str) -> None:
     event_record(
         app,
         None,
@@ -155,6 +155,15 @@ def consultation_lapse_record(
     )
 
 
+def consultation_lapse_record(
+    app: Application, item: Consultation, at: dt.datetime, rule: str = ""
+) -> None:
+    for name, value in _lapsed(at).items():
+        setattr(item, name, value)
+    item.save()
+    _lapse_event(app, item, at, rule)
+
+
 def consultation_lapse(
     *, consultation: Consultation, now: dt.datetime | None = None, rule: str = ""
 ) -> Consultation:
@@ -167,3 +176,28 @@ def consultation_lapse(
             raise WrongState(_("This opinion request is not overdue."))
         consultation_lapse_record(app, item, at, rule)
     return item
+
+
+def consultations_lapse(
+    *, consultations: Sequence[Consultation], now: dt.datetime, rules: Sequence[str]
+) -> list[Consultation]:
+    """``consultation_lapse`` for many opinion requests whose cases the caller has locked and
+    read again (``application`` joined; the sweep's batch action): one ``UPDATE`` carrying the
+    pending condition, one event per request."""
+    items = list(consultations)
+    if not items:
+        return []
+    for item in items:
+        if item.status != ConsultationStatus.PENDING or item.due_at > now:
+            raise WrongState(_("This opinion request is not overdue."))
+    with appends_at_end():
+        written = Consultation.objects.filter(
+            pk__in=[item.pk for item in items], status=ConsultationStatus.PENDING
+        ).update(**_lapsed(now))
+        if written != len(items):
+            raise WrongState(_("This opinion request is not overdue."))
+        for item, rule in zip(items, rules, strict=True):
+            for name, value in _lapsed(now).items():
+                setattr(item, name, value)
+            _lapse_event(item.application, item, now, rule)
+    return items

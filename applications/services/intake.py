@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import IntegrityError
@@ -26,6 +26,7 @@ from applications.services.kernel import (
     clean_text,
     require_no_conflict_declared,
     run_transition,
+    run_transitions,
 )
 from core.errors import InvalidInput, WrongState
 
@@ -125,33 +126,59 @@ def application_answer_supplement(
     return app
 
 
+def _lapse_guard(at: dt.datetime) -> Callable[[Application], None]:
+    def guard(app: Application) -> None:
+        if app.supplement_due_at is None or app.supplement_due_at > at:
+            raise WrongState(_("The supplement response deadline has not passed."))
+
+    return guard
+
+
+def _lapse_payload(application: Application, rule: str) -> dict[str, Any]:
+    return {"rule": rule or "supplement_lapse", "due_at": application.supplement_due_at}
+
+
 def application_lapse(
     *, application: Application, now: dt.datetime | None = None, rule: str = ""
 ) -> Application:
     """System: the supplement response deadline passed without an answer → withdrawn."""
     at = now or timezone.now()
-
-    def guard(app: Application) -> None:
-        if app.supplement_due_at is None or app.supplement_due_at > at:
-            raise WrongState(_("The supplement response deadline has not passed."))
-
     with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
             name="lapse",
             role=Role.SYSTEM,
-            guard=guard,
-            payload={
-                "rule": rule or "supplement_lapse",
-                "due_at": application.supplement_due_at,
-            },
+            guard=_lapse_guard(at),
+            payload=_lapse_payload(application, rule),
             at=at,
         )
         SupplementRequest.objects.filter(
             application=app, answered_at__isnull=True, lapsed_at__isnull=True
         ).update(lapsed_at=at)
     return app
+
+
+def applications_lapse(
+    *, applications: Sequence[Application], now: dt.datetime, rules: Sequence[str]
+) -> list[Application]:
+    """``application_lapse`` for many cases the caller has locked (the sweep's batch action):
+    one statement per table, one event per case (``kernel.run_transitions``)."""
+    rule_of = {app.pk: rule for app, rule in zip(applications, rules, strict=True)}
+    with appends_at_end():
+        apps = run_transitions(
+            applications=applications,
+            name="lapse",
+            guard=_lapse_guard(now),
+            payload=lambda app: _lapse_payload(app, rule_of[app.pk]),
+            at=now,
+        )
+        SupplementRequest.objects.filter(
+            application_id__in=[app.pk for app in apps],
+            answered_at__isnull=True,
+            lapsed_at__isnull=True,
+        ).update(lapsed_at=now)
+    return apps
 
 
 def application_accept(

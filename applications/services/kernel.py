@@ -12,9 +12,11 @@ the scheduler's system actions); they never take a request.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.db import connection
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -138,9 +140,143 @@ def run_transition(
         payload=payload,
         at=at,
         recorded=effects.event_recorded,
+        recorded_many=effects.events_recorded,
     )
     refresh_caller_copy(application, app)
     return app
+
+
+def _system_transition_checks(
+    app: Application,
+    name: str,
+    guard: Callable[[Application], None] | None,
+    arguments: Callable[[Application], dict[str, Any]] | None,
+) -> dict[str, Any]:
+    """What ``run_transition`` checks after the lock for a system action (``by`` is None):
+    state, permission, track, procedure and guards; returns the transition's arguments."""
+    method = getattr(app, name)
+    if not can_proceed(method, check_conditions=False):
+        raise WrongState(
+            _("A case that is %(status)s cannot be %(action)s.")
+            % {"status": app.get_status_display(), "action": name.replace("_", " ")}
+        )
+    fsm_transition = method._django_fsm.get_transition(app.status)
+    if fsm_transition.permission.__name__ != perms.system_only.__name__:
+        raise NotPermitted(_("You are not allowed to do this on this case."))
+    if not can_proceed(method):
+        raise WrongState(
+            _("This action does not apply to the %(track)s track.")
+            % {"track": app.track.display_name}
+        )
+    values = arguments(app) if arguments else {}
+    effects.transition_guards(name, application=app, arguments=values)
+    if guard is not None:
+        guard(app)
+    problems = effects.transition_problems(name, application=app, arguments=values)
+    if problems:
+        raise InvalidInput(problems)
+    return values
+
+
+def _column_values(apps: Sequence[Application], field: Any) -> Any:
+    """One column's new values for ``apps`` as one expression: the value itself when all rows
+    take the same, else ``CASE`` over the rows' ids."""
+    groups: list[tuple[Any, list[int]]] = []
+    for app in apps:
+        value = getattr(app, field.attname)
+        for known, pks in groups:
+            if known == value:
+                pks.append(app.pk)
+                break
+        else:
+            groups.append((value, [app.pk]))
+    if len(groups) == 1:
+        return Value(groups[0][0], output_field=field)
+    return Case(
+        *(When(pk__in=pks, then=Value(value, output_field=field)) for value, pks in groups),
+        output_field=field,
+    )
+
+
+def run_transitions(
+    *,
+    applications: Sequence[Application],
+    name: str,
+    role: str = Role.SYSTEM,
+    guard: Callable[[Application], None] | None = None,
+    arguments: Callable[[Application], dict[str, Any]] | None = None,
+    payload: Callable[[Application], dict[str, Any]],
+    at: dt.datetime,
+) -> list[Application]:
+    """The system transition ``name`` of many cases at once (the deadline sweep's batch
+    actions): what ``run_transition`` does for one case with ``by=None``, set-based.
+
+    The caller has locked the case rows in this transaction (``SELECT … FOR UPDATE``) and passes
+    them as read under the lock (``program`` and ``track`` joined). Each case goes through the
+    same checks and the same transition method in memory (so every field takes the value the
+    one-case path gives it, the clock included); then one ``UPDATE`` writes them all, carrying
+    the transition's source-state condition and bumping ``version``, and one audit event per
+    case is registered with the same actor, role, from/to status and payload (appended to the
+    chain at the end of the caller's ``appends_at_end`` block). Any refusal raises, and the
+    caller's transaction rolls back whole. ``payload(app)`` is read before the transition, as
+    the one-case services build theirs from the caller's copy."""
+    if not applications:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("run_transitions must run inside the transaction that locked the rows.")
+    before: dict[int, dict[str, Any]] = {}
+    moves: list[tuple[Application, str, dict[str, Any]]] = []
+    for app in applications:
+        values = _system_transition_checks(app, name, guard, arguments)
+        before[app.pk] = {f.attname: getattr(app, f.attname) for f in app._meta.concrete_fields}
+        moves.append((app, app.status, payload(app)))
+        source = app.status
+        getattr(app, name)(**values)
+        app.clock_follow(source, app.status, at)
+        app.version += 1
+    saved_at = timezone.now()
+    for app in applications:
+        app.updated_at = saved_at
+    changed = [
+        f
+        for f in Application._meta.concrete_fields
+        if f.attname not in ("id", "version")
+        and any(getattr(app, f.attname) != before[app.pk][f.attname] for app in applications)
+    ]
+    columns: dict[str, Any] = {f.attname: _column_values(applications, f) for f in changed}
+    columns["version"] = F("version") + 1
+    written = Application.objects.filter(pk__in=[app.pk for app in applications]).transition_update(
+        sources={source for _app, source, _payload in moves}, **columns
+    )
+    if written != len(applications):
+        raise WrongState(_("A case changed while the deadline sweep worked on it."))
+    for app, source, body in moves:
+        audit_record(
+            application=app,
+            actor=None,
+            actor_role=role,
+            action=AuditAction(name),
+            from_status=source,
+            to_status=app.status,
+            payload=body,
+            at=at,
+            recorded=effects.event_recorded,
+            recorded_many=effects.events_recorded,
+        )
+    return list(applications)
+
+
+def decisions_record(decisions: Sequence[Decision]) -> list[Decision]:
+    """``decision_record`` for many decisions (the sweep's batch actions): one insert, then every
+    subscriber acts on each decision in this same transaction, in order."""
+    created = list(decisions)
+    if connection.features.can_return_rows_from_bulk_insert:
+        created = Decision.objects.bulk_create(created)
+    else:
+        for decision in created:
+            decision.save(force_insert=True)
+    effects.decisions_recorded(created)
+    return created
 
 
 def event_record(
@@ -165,6 +301,7 @@ def event_record(
         payload=payload,
         at=at,
         recorded=effects.event_recorded,
+        recorded_many=effects.events_recorded,
     )
 
 

@@ -5,7 +5,7 @@ that puts an exemption case to the committee.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -26,10 +26,12 @@ from applications.services.consultation import consultation_lapse_record
 from applications.services.kernel import (
     application_row_lock,
     decision_record,
+    decisions_record,
     event_record,
     require_version,
     require_visible,
     run_transition,
+    run_transitions,
 )
 from applications.vocabulary import AuditAction
 from applications.workflow import ConfirmationOutcome, RecommendationOutcome, SimilarityDecision
@@ -81,36 +83,70 @@ def application_answer_confirmation(
         )
 
 
-def application_deem_confirmed(
-    *, application: Application, now: dt.datetime | None = None, rule: str = ""
-) -> Decision:
-    """System: the answer deadline passed in silence; the track's deemed outcome applies."""
-    at = now or timezone.now()
-
+def _deem_guard(at: dt.datetime) -> Callable[[Application], None]:
     def guard(app: Application) -> None:
         if not app.track.deemed_outcome:
             raise WrongState(_("This track has no deemed outcome."))
         if app.due_at is None or app.clock_paused_at is not None or app.due_at > at:
             raise WrongState(_("The answer deadline has not passed."))
 
+    return guard
+
+
+def _deem_arguments(at: dt.datetime) -> Callable[[Application], dict[str, Any]]:
+    return lambda app: {"outcome": app.track.deemed_outcome, "at": at}
+
+
+def _deem_payload(application: Application, rule: str) -> dict[str, Any]:
+    return {"rule": rule or "deemed_confirmation", "due_at": application.due_at}
+
+
+def _deemed_decision(app: Application, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "application": app,
+        "kind": DecisionKind.DEEMED_CONFIRMATION,
+        "decided_at": at,
+        "confirmation_outcome": app.track.deemed_outcome,
+        "legal_basis": app.track.legal_basis,
+    }
+
+
+def application_deem_confirmed(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the answer deadline passed in silence; the track's deemed outcome applies."""
+    at = now or timezone.now()
     with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
             name="deem_confirmed",
             role=Role.SYSTEM,
-            guard=guard,
-            arguments=lambda app: {"outcome": app.track.deemed_outcome, "at": at},
-            payload={"rule": rule or "deemed_confirmation", "due_at": application.due_at},
+            guard=_deem_guard(at),
+            arguments=_deem_arguments(at),
+            payload=_deem_payload(application, rule),
             at=at,
         )
-        return decision_record(
-            application=app,
-            kind=DecisionKind.DEEMED_CONFIRMATION,
-            decided_at=at,
-            confirmation_outcome=app.track.deemed_outcome,
-            legal_basis=app.track.legal_basis,
+        return decision_record(**_deemed_decision(app, at))
+
+
+def applications_deem_confirmed(
+    *, applications: Sequence[Application], now: dt.datetime, rules: Sequence[str]
+) -> list[Decision]:
+    """``application_deem_confirmed`` for many cases the caller has locked (the sweep's batch
+    action): one statement per table, one event and one decision per case, each decision's
+    subscribers (the letter, the register) told as for one."""
+    rule_of = {app.pk: rule for app, rule in zip(applications, rules, strict=True)}
+    with appends_at_end():
+        apps = run_transitions(
+            applications=applications,
+            name="deem_confirmed",
+            guard=_deem_guard(now),
+            arguments=_deem_arguments(now),
+            payload=lambda app: _deem_payload(app, rule_of[app.pk]),
+            at=now,
         )
+        return decisions_record([Decision(**_deemed_decision(app, now)) for app in apps])
 
 
 def application_recommend(

@@ -5,7 +5,7 @@ their decisions, suspension, resumption, revocation, regularization and expiry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -31,11 +31,13 @@ from applications.services.kernel import (
     clean_text,
     decide_with_reasons,
     decision_record,
+    decisions_record,
     event_record,
     require,
     require_version,
     require_visible,
     run_transition,
+    run_transitions,
 )
 from applications.vocabulary import AuditAction
 from core.dates import human_date
@@ -505,12 +507,7 @@ def application_regularize(
     )
 
 
-def application_expire(
-    *, application: Application, now: dt.datetime | None = None, rule: str = ""
-) -> Decision:
-    """System: the term ended and no extension or law-amendment request is pending."""
-    at = now or timezone.now()
-
+def _expire_guard(at: dt.datetime) -> Callable[[Application], None]:
     def guard(app: Application) -> None:
         if app.term_end is None or app.program.local_date(at) <= app.term_end:
             raise WrongState(_("The term has not ended."))
@@ -520,24 +517,110 @@ def application_expire(
         ):
             raise WrongState(_("A pending request keeps the waiver in force until it is decided."))
 
+    return guard
+
+
+def _expires_guard(at: dt.datetime, apps: Sequence[Application]) -> Callable[[Application], None]:
+    """``_expire_guard`` for many cases: the pending requests read in one query each."""
+    pks = [app.pk for app in apps]
+    pending = set(
+        ExtensionRequest.objects.filter(
+            application_id__in=pks, status=RequestStatus.PENDING
+        ).values_list("application_id", flat=True)
+    ) | set(
+        LawAmendmentRequest.objects.filter(
+            application_id__in=pks, status=RequestStatus.PENDING
+        ).values_list("application_id", flat=True)
+    )
+
+    def guard(app: Application) -> None:
+        if app.term_end is None or app.program.local_date(at) <= app.term_end:
+            raise WrongState(_("The term has not ended."))
+        if app.pk in pending:
+            raise WrongState(_("A pending request keeps the waiver in force until it is decided."))
+
+    return guard
+
+
+def _expire_payload(application: Application, rule: str) -> dict[str, Any]:
+    return {"rule": rule or "expiry", "term_end": application.term_end}
+
+
+def _expiry_decision(app: Application, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "application": app,
+        "kind": DecisionKind.EXPIRY,
+        "decided_at": at,
+        "legal_basis": app.track.legal_basis,
+        "term_start": app.term_start,
+        "term_end": app.term_end,
+    }
+
+
+def application_expire(
+    *, application: Application, now: dt.datetime | None = None, rule: str = ""
+) -> Decision:
+    """System: the term ended and no extension or law-amendment request is pending."""
+    at = now or timezone.now()
     with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
             name="expire",
             role=Role.SYSTEM,
-            guard=guard,
-            payload={"rule": rule or "expiry", "term_end": application.term_end},
+            guard=_expire_guard(at),
+            payload=_expire_payload(application, rule),
             at=at,
         )
-        return decision_record(
-            application=app,
-            kind=DecisionKind.EXPIRY,
-            decided_at=at,
-            legal_basis=app.track.legal_basis,
-            term_start=app.term_start,
-            term_end=app.term_end,
+        return decision_record(**_expiry_decision(app, at))
+
+
+def applications_expire(
+    *, applications: Sequence[Application], now: dt.datetime, rules: Sequence[str]
+) -> list[Decision]:
+    """``application_expire`` for many cases the caller has locked (the sweep's batch action):
+    one statement per table, one event and one decision per case."""
+    rule_of = {app.pk: rule for app, rule in zip(applications, rules, strict=True)}
+    with appends_at_end():
+        apps = run_transitions(
+            applications=applications,
+            name="expire",
+            guard=_expires_guard(now, applications),
+            payload=lambda app: _expire_payload(app, rule_of[app.pk]),
+            at=now,
         )
+        return decisions_record([Decision(**_expiry_decision(app, now)) for app in apps])
+
+
+def _end_continuation_guard(at: dt.datetime) -> Callable[[Application], None]:
+    def guard(app: Application) -> None:
+        if app.continuation_until is None or app.program.local_date(at) <= app.continuation_until:
+            raise WrongState(_("The continuation has not reached its cap."))
+
+    return guard
+
+
+def _end_continuation_payload(application: Application, rule: str) -> dict[str, Any]:
+    return {
+        "rule": rule or "continuation_cap",
+        "continuation_until": application.continuation_until,
+    }
+
+
+def _continuation_end_decision(app: Application, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "application": app,
+        "kind": DecisionKind.CONTINUATION_END,
+        "decided_at": at,
+        "legal_basis": app.track.legal_basis,
+        "term_start": app.term_start,
+        "term_end": app.term_end,
+        "details": {
+            "continuation_until": (
+                app.continuation_until.isoformat() if app.continuation_until else None
+            )
+        },
+    }
 
 
 def application_end_continuation(
@@ -545,34 +628,31 @@ def application_end_continuation(
 ) -> Decision:
     """System: a continuation pending law amendment reached the track's cap; the waiver ends."""
     at = now or timezone.now()
-
-    def guard(app: Application) -> None:
-        if app.continuation_until is None or app.program.local_date(at) <= app.continuation_until:
-            raise WrongState(_("The continuation has not reached its cap."))
-
     with appends_at_end():
         app = run_transition(
             application=application,
             by=None,
             name="end_continuation",
             role=Role.SYSTEM,
-            guard=guard,
-            payload={
-                "rule": rule or "continuation_cap",
-                "continuation_until": application.continuation_until,
-            },
+            guard=_end_continuation_guard(at),
+            payload=_end_continuation_payload(application, rule),
             at=at,
         )
-        return decision_record(
-            application=app,
-            kind=DecisionKind.CONTINUATION_END,
-            decided_at=at,
-            legal_basis=app.track.legal_basis,
-            term_start=app.term_start,
-            term_end=app.term_end,
-            details={
-                "continuation_until": (
-                    app.continuation_until.isoformat() if app.continuation_until else None
-                )
-            },
+        return decision_record(**_continuation_end_decision(app, at))
+
+
+def applications_end_continuation(
+    *, applications: Sequence[Application], now: dt.datetime, rules: Sequence[str]
+) -> list[Decision]:
+    """``application_end_continuation`` for many cases the caller has locked (the sweep's batch
+    action): one statement per table, one event and one decision per case."""
+    rule_of = {app.pk: rule for app, rule in zip(applications, rules, strict=True)}
+    with appends_at_end():
+        apps = run_transitions(
+            applications=applications,
+            name="end_continuation",
+            guard=_end_continuation_guard(now),
+            payload=lambda app: _end_continuation_payload(app, rule_of[app.pk]),
+            at=now,
         )
+        return decisions_record([Decision(**_continuation_end_decision(app, now)) for app in apps])

@@ -6,7 +6,9 @@
 Cases are bulk-inserted straight into the state each rule acts on (deemed confirmations, supplement
 lapses, expiries, expiry reminders), so building them takes seconds, not hours. The baseline, in
 the same run, is the services called directly on a sample of items (no selection, no locking,
-no re-check); the sweep's figure is given as a ratio to it. The second sweep must find nothing
+no re-check; one item at a time); the sweep's figure is given as a ratio to it. A sweep of this
+size works set-based (``deadlines.SET_BASED_FROM``): chunks of one rule locked, re-checked and
+written together, one audit event per item (docs/deadlines.md, "Large sweeps"). The second sweep must find nothing
 to do: its time is the cost of asking "is anything due?". Emails are queued for the task
 workers as in production (``TASKS_BACKEND=database``); ``BENCH_DEADLINES_TASKS=immediate`` renders
 and sends them inside the sweep instead.
@@ -170,6 +172,7 @@ def main() -> int:
     from django_tasks_db.models import DBTaskResult
 
     from applications import deadlines
+    from applications.audit import audit_verify
     from applications.models import AuditEvent
 
     if connection.vendor != "postgresql":
@@ -196,6 +199,10 @@ def main() -> int:
     due_now = sum(len(deadlines.due_ids(rule, now=first.started_at)) for rule in deadlines.RULES)
     select_seconds = time.monotonic() - select_started
     emails_sent, tasks_queued = len(getattr(mail, "outbox", [])), DBTaskResult.objects.count()
+    emails_due = DBTaskResult.objects.filter(task_path__endswith="send_event_email").count() + sum(
+        len(task.args_kwargs["kwargs"].get("event_ids", []))
+        for task in DBTaskResult.objects.filter(task_path__endswith="send_event_emails")
+    )
     after = run_baseline(built["make_sample"](half, 2_000_000))
     baseline_items = before[0] + after[0]
     baseline_rate = baseline_items / (before[1] + after[1])
@@ -213,7 +220,8 @@ def main() -> int:
     print(f"    by rule: {dict(sorted(first.done.items()))}; failed: {len(first.failed)}")
     print(
         f"    audit events written: {events}; emails sent: {emails_sent}; "
-        f"email tasks queued: {tasks_queued}"
+        f"tasks queued (emails and letters, one per set-based chunk): {tasks_queued}, "
+        f"carrying {emails_due} applicant emails"
     )
     print(
         f"  second sweep: {second.total} actions in {second.seconds * 1000:.0f} ms "
@@ -254,8 +262,11 @@ def main() -> int:
             ),
         ]
     )
+    chain = audit_verify()
+    print(f"  audit chain after the sweeps: {'verifies' if chain.ok else chain.problem}")
     ok = first.total == built["sweep_items"] and second.total == 0 and not first.failed
-    ok = ok and due_now == 0
+    ok = ok and chain.ok
+    ok = ok and due_now == 0 and emails_due == first.total  # each of these actions is emailed
     print("OK" if ok else "UNEXPECTED RESULT")
     return 0 if ok else 1
 

@@ -37,7 +37,8 @@ class ProgressBar:
 class Command(BaseCommand):
     help = (
         "Run the deadline sweep once: act on every deadline that has passed (each item in its "
-        "own transaction; running it twice does nothing more)."
+        "own transaction, or set-based chunks of one rule in a large sweep; running it twice "
+        "does nothing more)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -59,6 +60,22 @@ class Command(BaseCommand):
             ),
         )
 
+        how = parser.add_mutually_exclusive_group()
+        how.add_argument(
+            "--set-based",
+            dest="set_based",
+            action="store_const",
+            const=True,
+            help="Work the rules that have a batch action set-based even for a small sweep.",
+        )
+        how.add_argument(
+            "--one-by-one",
+            dest="set_based",
+            action="store_const",
+            const=False,
+            help="Work every item on its own even in a large sweep (the per-item path).",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         rules = [deadlines.RULE_BY_NAME[name] for name in options["rule"] or []] or list(
             deadlines.RULES
@@ -68,13 +85,13 @@ class Command(BaseCommand):
             self._dry_run(rules, now)
             return
         if options["no_lock"]:
-            self._sweep(rules)
+            self._sweep(rules, options["set_based"])
             return
         with deadlines.sweep_lock() as acquired:
             if not acquired:
                 self.stdout.write("Another deadline sweep is running; nothing done.")
                 return
-            self._sweep(rules)
+            self._sweep(rules, options["set_based"])
 
     def _dry_run(self, rules: list[deadlines.Rule], now: Any) -> None:
         items = deadlines.plan(now=now, rules=rules)
@@ -82,10 +99,10 @@ class Command(BaseCommand):
             self.stdout.write(f"would act: {item.label} {item.why}")
         self.stdout.write(f"Dry run: {len(items)} item(s) due; nothing changed.")
 
-    def _sweep(self, rules: list[deadlines.Rule]) -> None:
+    def _sweep(self, rules: list[deadlines.Rule], set_based: bool | None = None) -> None:
         tty = hasattr(self.stdout, "isatty") and self.stdout.isatty()
         bar = ProgressBar(self.stdout) if tty else None
-        result = deadlines.sweep(rules=rules, progress=bar)
+        result = deadlines.sweep(rules=rules, progress=bar, set_based=set_based)
         if bar is not None:
             bar.close()
         for rule in rules:
