@@ -375,7 +375,7 @@ def officer_workload(
         capped = (
             User.objects.filter(pk__in=[o.pk for o in officers])
             .annotate(**_capped_workload(now, cap))
-            .values("pk", "in_review", "in_force", "overdue")
+            .values("pk", "in_review", "in_force", "overdue")  # type: ignore[misc]
         )
         counts = {
             row["pk"]: {key: int(row[key] or 0) for key in ("in_review", "in_force", "overdue")}

@@ -244,7 +244,7 @@ def test_the_queue_renders_no_template_per_row_field_or_option(world: World, tab
         drive(world, status)
     response = signed_in(world.officer).get(f"/review/?tab={tab}")
     assert response.context["rows"]
-    names = [template.name for template in response.templates]
+    names = [str(template.name) for template in response.templates]
     # the page, its two base templates, the staff navigation and the filter form's fields
     page = ["reviews/queue.html", "base_review.html", "base.html", "_staff_nav.html"]
     assert sorted(names) == sorted([*page, "core/_fields.html"]), names
