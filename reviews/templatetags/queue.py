@@ -69,6 +69,7 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
     )
     select = gettext("Select %(reference)s")
     days_html = _Days()
+    statuses: dict[str, str] = {}  # each status's label looked up (and translated) once
     parts = ["\n  "]
     for row in rows:
         app = row["app"]
@@ -86,6 +87,8 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
         officer = app.assigned_officer
         assignee = conditional_escape(person_name(officer)) if officer else unassigned
         status = conditional_escape(app.status)
+        if app.status not in statuses:
+            statuses[app.status] = conditional_escape(app.get_status_display())
         parts.append(
             f'\n  <tr class="{css}">\n    {bulk}\n'
             f'    <td class="nowrap"><a href="{case_url[0]}{pk}{case_url[1]}">{reference}</a></td>\n'
@@ -94,7 +97,7 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
             f"    <td>{conditional_escape(app.program.display_name)} / "
             f"{conditional_escape(app.track.display_name)}</td>\n"
             f'    <td><span class="tag tag-{status}">'
-            f"{conditional_escape(app.get_status_display())}</span>\n</td>\n"
+            f"{statuses[app.status]}</span>\n</td>\n"
             f"    <td>{days_html(row['days'], urgency, row['late'])}</td>\n"
             f'    <td class="nowrap">{assignee}</td>\n  </tr>\n  '
         )
