@@ -9,10 +9,7 @@ the public register's (docs/reviews.md, "The queue at scale").
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +35,7 @@ from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
+from core.keyset import PREVIOUS, KeysetPage, ValueKind, decode_cursor, keyset_page
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -218,43 +216,12 @@ def review_queue_for(
 # --- one page of the queue (keyset) --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list[Application]
-    next_cursor: str = ""
-    previous_cursor: str = ""
-
-
-class BadCursor(ValueError):
-    """A page link that is not one this page wrote (edited by hand, or from an older order)."""
-
-
-def _encode(value: Any, pk: int, direction: str) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else value
-    raw = json.dumps([text, pk, direction])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, column: str) -> tuple[Any, int, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk, direction = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if type(pk) is not int or direction not in ("n", "p"):
-            raise BadCursor(cursor)
-        if value is None:
-            return None, pk, direction
-        if not isinstance(value, str):
-            raise BadCursor(cursor)
-        if column == "term_end":
-            return dt.date.fromisoformat(value), pk, direction
-        if column in ("due_at", "submitted_at"):
-            moment = dt.datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise BadCursor(cursor)
-            return moment, pk, direction
-        return value, pk, direction
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise BadCursor(cursor) from error
+# What sort columns hold, for reading them back from a cursor.
+_CURSOR_KINDS: dict[str, ValueKind] = {
+    "term_end": "date",
+    "due_at": "moment",
+    "submitted_at": "moment",
+}
 
 
 def _beyond(column: str, descending: bool, value: Any, pk: int, backwards: bool) -> Q:
@@ -271,31 +238,21 @@ def _beyond(column: str, descending: bool, value: Any, pk: int, backwards: bool)
 
 def queue_page(
     queue: QuerySet[Application], *, tab: str, sort: str, cursor: str = "", size: int = PAGE_SIZE
-) -> QueuePage:
+) -> KeysetPage[Application]:
     """One page of a queue view after ``cursor`` (keyset on the view's order and the id: the
-    same cost on the first page and the thousandth, and no count). Raises ``BadCursor``."""
+    same cost on the first page and the thousandth, and no count; ``core.keyset`` writes the page
+    and its links). Raises ``core.keyset.BadCursor`` for a link no page wrote."""
     column, descending = sort_key(tab, sort)
     backwards = False
     if cursor:
-        value, pk, direction = _decode(cursor, column)
-        backwards = direction == "p"
+        kind = _CURSOR_KINDS.get(column, "text")
+        value, pk, direction = decode_cursor(cursor, kind, nullable=True)
+        backwards = direction == PREVIOUS
         queue = queue.filter(_beyond(column, descending, value, pk, backwards))
-    if backwards:  # walk the reverse order (empty values first), then turn the page round
+    if backwards:  # walk the reverse order (empty values first); keyset_page turns it round
         walk = F(column).asc(nulls_first=True) if descending else F(column).desc(nulls_first=True)
         queue = queue.order_by(walk, "pk" if descending else "-pk")
-    rows = list(queue[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    next_cursor = previous_cursor = ""
-    if rows:
-        first, last = rows[0], rows[-1]
-        if more or backwards:
-            next_cursor = _encode(getattr(last, column), last.pk, "n")
-        if cursor and (more or not backwards):
-            previous_cursor = _encode(getattr(first, column), first.pk, "p")
-    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+    return keyset_page(queue, column=column, size=size, cursor=cursor, backwards=backwards)
 
 
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------

@@ -26,6 +26,7 @@ from applications.selectors import application_history
 from applications.workflow import IN_REVIEW, TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from core.forms import plain_int
+from core.keyset import BadCursor
 from core.people import person_name
 from core.spreadsheets import safe_row
 from documents.selectors import documents_of, letters_of
@@ -100,7 +101,7 @@ class QueueView(StaffMixin):
             page = selectors.queue_page(
                 queue, tab=tab, sort=filters.sort, cursor=request.GET.get("cursor", "")
             )
-        except selectors.BadCursor:
+        except BadCursor:
             messages.error(request, _("This page link is not valid; here is the first page."))
             page = selectors.queue_page(queue, tab=tab, sort=filters.sort)
         rows = []

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.benchmarks.common import (
     Figure,
+    median_ms_of,
     report,
     setup_django,
     small_database_figures,
@@ -36,16 +35,6 @@ from tests.benchmarks.common import (
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 SMALL = 1000
 TABS = ("new", "mine", "consultations", "decision", "active", "supervision", "all")
-
-
-def _median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
-    fn()  # warm caches and plans
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def prepare() -> None:
@@ -104,9 +93,9 @@ def measure() -> dict[str, float]:
                     if cursor.description:
                         cursor.fetchall()
 
-        result[f"{tab}_ms"] = _median_ms(page)
-        result[f"{tab}_raw_ms"] = _median_ms(raw)
-        result[f"{tab}_sql_ms"] = _median_ms(every_query)
+        result[f"{tab}_ms"] = median_ms_of(page, RUNS)
+        result[f"{tab}_raw_ms"] = median_ms_of(raw, RUNS)
+        result[f"{tab}_sql_ms"] = median_ms_of(every_query, RUNS)
         result[f"{tab}_queries"] = float(len(queries))
     return result
 

@@ -126,6 +126,17 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def median_ms_of(fn: Callable[[], object], runs: int) -> float:
+    """``fn`` run once to warm caches and plans, then ``runs`` times: the median in ms."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        with stopwatch() as elapsed:
+            fn()
+        samples.append(elapsed())
+    return median_ms(samples)
+
+
 def rss_mib() -> float:
     """This process's resident set size now (Linux /proc), in MiB."""
     with open("/proc/self/statm") as statm:
