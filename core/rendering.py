@@ -22,8 +22,10 @@ from typing import Any
 
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 WIDGETS = "django/forms/widgets/"
@@ -93,6 +95,13 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+def _shown(value: Any) -> str:
+    """``{{ value }}``: text escaped; numbers, dates and times localised as a template would."""
+    if not isinstance(value, str):
+        value = localize(template_localtime(value))
+    return conditional_escape(value)
+
+
 def _select(widget: dict[str, Any]) -> str | None:
     """``django/forms/widgets/select.html`` with its ``select_option.html`` options (each
     included option keeps its template's line end); ``None`` when an option has a template of
@@ -106,7 +115,7 @@ def _select(widget: dict[str, Any]) -> str | None:
                 return None
             parts.append(
                 f'\n  <option value="{_s(option["value"])}"{_attrs(option["attrs"])}>'
-                f"{conditional_escape(option['label'])}</option>\n"
+                f"{_shown(option['label'])}</option>\n"
             )
         if group_name:
             parts.append("\n  </optgroup>")

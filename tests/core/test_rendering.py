@@ -152,6 +152,8 @@ class _Selects(AccessibleForm):
     several = forms.MultipleChoiceField(choices=[("1", "One"), ("2", "Two"), ("3", "Three")])
     typed = forms.TypedChoiceField(choices=[("", "Any"), (1, "1"), (20, "20")], coerce=int)
     answer = forms.NullBooleanField(required=False)
+    year = forms.TypedChoiceField(choices=[(y, y) for y in (2025, 12026)], coerce=int)
+    day = forms.ChoiceField(choices=[("d", dt.date(2026, 3, 1)), ("n", 1234.5)], required=False)
 
 
 @pytest.mark.django_db
@@ -164,17 +166,20 @@ class _Selects(AccessibleForm):
         {"plain": "nonsense", "grouped": "Group <1>", "several": ["9"], "typed": "x"},
     ],
 )
-def test_selects_and_their_options_render_as_the_templates_did(data):
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_selects_and_their_options_render_as_the_templates_did(data, language):
     reference = engines["django"].from_string(REFERENCE)
     data = None if data is None else {**data}
-    old_form = _Selects(data=data, renderer=DjangoTemplates())
-    new_form = _Selects(data=data, renderer=WidgetRenderer())
-    for form in (old_form, new_form):
-        form.is_valid() if data is not None else None
-    for name in old_form.fields:
-        old = reference.render({"field": old_form[name]})
-        assert field_html(new_form[name]) == old, name
-        assert str(new_form[name]) == str(old_form[name]), name
+    with translation.override(language):
+        old_form = _Selects(data=data, renderer=DjangoTemplates())
+        new_form = _Selects(data=data, renderer=WidgetRenderer())
+        if data is not None:
+            old_form.is_valid()
+            new_form.is_valid()
+        for name in old_form.fields:
+            old = reference.render({"field": old_form[name]})
+            assert field_html(new_form[name]) == old, name
+            assert str(new_form[name]) == str(old_form[name]), name
 
 
 @pytest.mark.django_db
