@@ -9,9 +9,11 @@ was about half of a request's CPU. Two pieces, both byte-for-byte equal to what 
 - ``field_html``: the body of ``core/_field.html`` (label, hint, error message, the widget, the
   fieldset of radio buttons and check boxes, ``aria-describedby`` set by ``AccessibleForm``);
   ``core/_field.html`` and ``core/_fields.html`` call it through ``{% field_html %}``.
-- ``WidgetRenderer`` (``FORM_RENDERER``): ``<input>`` of every type, ``<textarea>`` and the
-  radio and check box options without a wrapping label are written directly; every other
-  template (selects, file inputs, whole forms) goes to Django's template renderer unchanged.
+- ``WidgetRenderer`` (``FORM_RENDERER``): ``<input>`` of every type, ``<textarea>``, the
+  radio and check box options without a wrapping label and ``<select>`` with its options and
+  groups (a template render per option otherwise: the review queue's filter form lists every
+  programme, track and officer) are written directly; every other template (file inputs,
+  whole forms) goes to Django's template renderer unchanged.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from typing import Any
 
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.utils.translation import gettext
 
 WIDGETS = "django/forms/widgets/"
@@ -48,6 +52,8 @@ OPTION_TEMPLATES = frozenset(
     f"{WIDGETS}{name}.html" for name in ("input_option", "radio_option", "checkbox_option")
 )
 TEXTAREA_TEMPLATE = f"{WIDGETS}textarea.html"
+SELECT_TEMPLATE = f"{WIDGETS}select.html"
+SELECT_OPTION_TEMPLATE = f"{WIDGETS}select_option.html"
 
 
 def _attrs(attrs: dict[str, Any]) -> str:
@@ -89,6 +95,34 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
+def _shown(value: Any) -> str:
+    """``{{ value }}``: text escaped; numbers, dates and times localised as a template would."""
+    if not isinstance(value, str):
+        value = localize(template_localtime(value))
+    return conditional_escape(value)
+
+
+def _select(widget: dict[str, Any]) -> str | None:
+    """``django/forms/widgets/select.html`` with its ``select_option.html`` options (each
+    included option keeps its template's line end); ``None`` when an option has a template of
+    its own, which then goes to the templates."""
+    parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+        for option in options:
+            if option["template_name"] != SELECT_OPTION_TEMPLATE:
+                return None
+            parts.append(
+                f'\n  <option value="{_s(option["value"])}"{_attrs(option["attrs"])}>'
+                f"{_shown(option['label'])}</option>\n"
+            )
+        if group_name:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>")
+    return "".join(parts)
+
+
 class WidgetRenderer(DjangoTemplates):
     """Django's template form renderer, with the simplest widgets written in Python."""
 
@@ -101,6 +135,10 @@ class WidgetRenderer(DjangoTemplates):
                 return _textarea(widget)
             if template_name in OPTION_TEMPLATES and not widget.get("wrap_label"):
                 return _input(widget)
+            if template_name == SELECT_TEMPLATE:
+                html = _select(widget)
+                if html is not None:
+                    return html
         return super().render(template_name, context, request)
 
 

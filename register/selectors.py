@@ -4,10 +4,7 @@ of a case and the statistics snapshot."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from applications.models import Application, Decision, DecisionKind
 from core.errors import InvalidInput, NotVisible
+from core.keyset import PREVIOUS, BadCursor, decode_cursor, keyset_page
 from register import search
 from register.models import RegisterEntry, StatisticsSnapshot, TradeSecretClaim
 from register.publication import Publication, publication_of
@@ -73,22 +71,11 @@ class RegisterPage:
     terms: list[str] = field(default_factory=list)
 
 
-def _encode(value: Any, pk: int, direction: str) -> str:
-    raw = json.dumps([value.isoformat() if isinstance(value, dt.date) else value, pk, direction])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 def _decode(cursor: str, column: str) -> tuple[Any, int, str]:
     """A cursor from a page link; anything else is refused with a 400, never a 500."""
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk, direction = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(pk, int) or direction not in ("n", "p") or not isinstance(value, str):
-            raise ValueError(cursor)
-        if column in ("granted_on", "term_end"):
-            return dt.date.fromisoformat(value), pk, direction
-        return value, pk, direction
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        return decode_cursor(cursor, "date" if column in ("granted_on", "term_end") else "text")
+    except BadCursor as error:
         raise InvalidInput(
             {"cursor": _("This page link is not valid; start again from the first page.")}
         ) from error
@@ -128,7 +115,7 @@ def register_page(query: RegisterQuery, *, size: int = PAGE_SIZE) -> RegisterPag
     backwards = False
     if query.cursor:
         value, pk, direction = _decode(query.cursor, column)
-        backwards = direction == "p"
+        backwards = direction == PREVIOUS
         after = descending != backwards  # walking towards smaller values
         op = "lt" if after else "gt"
         entries = entries.filter(
@@ -136,23 +123,13 @@ def register_page(query: RegisterQuery, *, size: int = PAGE_SIZE) -> RegisterPag
         )
     walk_descending = descending != backwards
     prefix = "-" if walk_descending else ""
-    rows = list(entries.order_by(f"{prefix}{column}", f"{prefix}id")[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    next_cursor = previous_cursor = ""
-    if rows:
-        first, last = rows[0], rows[-1]
-        if more or backwards:
-            next_cursor = _encode(getattr(last, column), last.pk, "n")
-        if query.cursor and (more or not backwards):
-            previous_cursor = _encode(getattr(first, column), first.pk, "p")
+    walked = entries.order_by(f"{prefix}{column}", f"{prefix}id")
+    page = keyset_page(walked, column=column, size=size, cursor=query.cursor, backwards=backwards)
     counted = filtered.order_by()[: COUNT_CAP + 1].count()
     return RegisterPage(
-        entries=rows,
-        next_cursor=next_cursor,
-        previous_cursor=previous_cursor,
+        entries=page.rows,
+        next_cursor=page.next_cursor,
+        previous_cursor=page.previous_cursor,
         count=min(counted, COUNT_CAP),
         count_is_exact=counted <= COUNT_CAP,
         terms=search.terms(query.q),

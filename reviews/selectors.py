@@ -9,10 +9,7 @@ the public register's (docs/reviews.md, "The queue at scale").
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,14 +25,17 @@ from applications.models import (
     ConsultationStatus,
     ExtensionRequest,
     LawAmendmentRequest,
+    Program,
     RequestStatus,
     SupplementRequest,
+    in_active_language,
 )
 from applications.roles import Role, has_role, ministry_of
 from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
+from core.keyset import PREVIOUS, KeysetPage, ValueKind, decode_cursor, keyset_page
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -145,6 +145,12 @@ def tab_q(user: Any, tab: str) -> Q:
     return Q()
 
 
+def tab_conditions(user: Any) -> dict[str, Q]:
+    """Every tab's condition for this user, built once for a page (the rows and the seven
+    counts share them: the *Awaiting decision* condition reads the programmes' time zones)."""
+    return {tab.slug: tab_q(user, tab.slug) for tab in TABS}
+
+
 def overdue_q(now: dt.datetime) -> Q:
     """The statutory clock is running and its deadline has passed."""
     return Q(status__in=RUNNING_CLOCK, due_at__lt=now, clock_paused_at__isnull=True)
@@ -169,13 +175,20 @@ def _ordering(column: str, descending: bool) -> list[Any]:
 
 
 def review_queue_for(
-    *, user: Any, tab: str, filters: QueueFilters, now: dt.datetime | None = None
+    *,
+    user: Any,
+    tab: str,
+    filters: QueueFilters,
+    now: dt.datetime | None = None,
+    conditions: dict[str, Q] | None = None,
 ) -> QuerySet[Application]:
     """One tab of the queue for this user: scoped, filtered, searched and sorted (by deadline
-    unless asked otherwise). Related rows shown in the table are joined, not fetched per row."""
+    unless asked otherwise). Related rows shown in the table are joined, not fetched per row.
+    ``conditions``: the tabs' conditions when the page already built them (``tab_conditions``)."""
     now = now or timezone.now()
     tab = tab if tab in TAB_SLUGS else "all"
-    qs = Application.objects.filter(scope_q(user) & tab_q(user, tab))
+    condition = conditions[tab] if conditions is not None else tab_q(user, tab)
+    qs = Application.objects.filter(scope_q(user) & condition)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.track:
@@ -203,43 +216,12 @@ def review_queue_for(
 # --- one page of the queue (keyset) --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    rows: list[Application]
-    next_cursor: str = ""
-    previous_cursor: str = ""
-
-
-class BadCursor(ValueError):
-    """A page link that is not one this page wrote (edited by hand, or from an older order)."""
-
-
-def _encode(value: Any, pk: int, direction: str) -> str:
-    text = value.isoformat() if isinstance(value, dt.date) else value
-    raw = json.dumps([text, pk, direction])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, column: str) -> tuple[Any, int, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value, pk, direction = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if type(pk) is not int or direction not in ("n", "p"):
-            raise BadCursor(cursor)
-        if value is None:
-            return None, pk, direction
-        if not isinstance(value, str):
-            raise BadCursor(cursor)
-        if column == "term_end":
-            return dt.date.fromisoformat(value), pk, direction
-        if column in ("due_at", "submitted_at"):
-            moment = dt.datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise BadCursor(cursor)
-            return moment, pk, direction
-        return value, pk, direction
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
-        raise BadCursor(cursor) from error
+# What sort columns hold, for reading them back from a cursor.
+_CURSOR_KINDS: dict[str, ValueKind] = {
+    "term_end": "date",
+    "due_at": "moment",
+    "submitted_at": "moment",
+}
 
 
 def _beyond(column: str, descending: bool, value: Any, pk: int, backwards: bool) -> Q:
@@ -256,31 +238,21 @@ def _beyond(column: str, descending: bool, value: Any, pk: int, backwards: bool)
 
 def queue_page(
     queue: QuerySet[Application], *, tab: str, sort: str, cursor: str = "", size: int = PAGE_SIZE
-) -> QueuePage:
+) -> KeysetPage[Application]:
     """One page of a queue view after ``cursor`` (keyset on the view's order and the id: the
-    same cost on the first page and the thousandth, and no count). Raises ``BadCursor``."""
+    same cost on the first page and the thousandth, and no count; ``core.keyset`` writes the page
+    and its links). Raises ``core.keyset.BadCursor`` for a link no page wrote."""
     column, descending = sort_key(tab, sort)
     backwards = False
     if cursor:
-        value, pk, direction = _decode(cursor, column)
-        backwards = direction == "p"
+        kind = _CURSOR_KINDS.get(column, "text")
+        value, pk, direction = decode_cursor(cursor, kind, nullable=True)
+        backwards = direction == PREVIOUS
         queue = queue.filter(_beyond(column, descending, value, pk, backwards))
-    if backwards:  # walk the reverse order (empty values first), then turn the page round
+    if backwards:  # walk the reverse order (empty values first); keyset_page turns it round
         walk = F(column).asc(nulls_first=True) if descending else F(column).desc(nulls_first=True)
         queue = queue.order_by(walk, "pk" if descending else "-pk")
-    rows = list(queue[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    if backwards:
-        rows.reverse()
-    next_cursor = previous_cursor = ""
-    if rows:
-        first, last = rows[0], rows[-1]
-        if more or backwards:
-            next_cursor = _encode(getattr(last, column), last.pk, "n")
-        if cursor and (more or not backwards):
-            previous_cursor = _encode(getattr(first, column), first.pk, "p")
-    return QueuePage(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor)
+    return keyset_page(queue, column=column, size=size, cursor=cursor, backwards=backwards)
 
 
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------
@@ -299,13 +271,16 @@ class CappedCount(Subquery):
         super().__init__(rows)
 
 
-def tab_counts(*, user: Any, cap: int | None = None) -> dict[str, int]:
+def tab_counts(
+    *, user: Any, cap: int | None = None, conditions: dict[str, Q] | None = None
+) -> dict[str, int]:
     """How many cases each tab holds, in one query: each count stops at ``cap + 1`` (default
     ``COUNT_CAP``; shown as "1,000+"), so the cost does not grow with the number of cases."""
     cap = COUNT_CAP if cap is None else cap
     scope = scope_q(user)
+    conditions = tab_conditions(user) if conditions is None else conditions
     counts = {
-        tab.slug: CappedCount(Application.objects.filter(scope & tab_q(user, tab.slug)), cap)
+        tab.slug: CappedCount(Application.objects.filter(scope & conditions[tab.slug]), cap)
         for tab in TABS
     }
     # The user's own row carries the counts (a query needs a FROM; the row is always there).
@@ -354,15 +329,10 @@ def officer_workload(
         )
         counts = {row["assigned_officer_id"]: row for row in rows}
     else:
-        theirs = Application.objects.filter(assigned_officer_id=OuterRef("pk"))
         capped = (
             User.objects.filter(pk__in=[o.pk for o in officers])
-            .annotate(
-                in_review=CappedCount(theirs.filter(status__in=IN_REVIEW), cap),
-                in_force=CappedCount(theirs.filter(status__in=TERM_RUNNING), cap),
-                overdue=CappedCount(theirs.filter(overdue_q(now)), cap),
-            )
-            .values("pk", "in_review", "in_force", "overdue")
+            .annotate(**_capped_workload(now, cap))
+            .values("pk", "in_review", "in_force", "overdue")  # type: ignore[misc]
         )
         counts = {
             row["pk"]: {key: int(row[key] or 0) for key in ("in_review", "in_force", "overdue")}
@@ -378,6 +348,52 @@ def officer_workload(
         for o in officers
     ]
     return sorted(result, key=lambda w: (-w.in_review, w.officer.get_username()))
+
+
+def _capped_workload(now: dt.datetime, cap: int) -> dict[str, CappedCount]:
+    """An officer's three workload figures as capped subqueries on the officer's row."""
+    theirs = Application.objects.filter(assigned_officer_id=OuterRef("pk"))
+    return {
+        "in_review": CappedCount(theirs.filter(status__in=IN_REVIEW), cap),
+        "in_force": CappedCount(theirs.filter(status__in=TERM_RUNNING), cap),
+        "overdue": CappedCount(theirs.filter(overdue_q(now)), cap),
+    }
+
+
+def officers_with_workload(
+    *, user: Any, now: dt.datetime | None = None, cap: int = WORKLOAD_CAP
+) -> tuple[list[User], list[Workload]]:
+    """The queue page's officers (``officers_of_ministry``, in that order) and their workload
+    with each figure stopping at ``cap + 1`` (as ``officer_workload(cap=...)``), in one query."""
+    now = now or timezone.now()
+    officers = list(officers_of_ministry(user=user).annotate(**_capped_workload(now, cap)))
+    workload = [
+        Workload(
+            officer=o,
+            in_review=int(o.in_review or 0),  # type: ignore[attr-defined]
+            in_force=int(o.in_force or 0),  # type: ignore[attr-defined]
+            overdue=int(o.overdue or 0),  # type: ignore[attr-defined]
+        )
+        for o in officers
+    ]
+    workload.sort(key=lambda w: (-w.in_review, w.officer.get_username()))
+    return officers, workload
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The queue filter's programmes (by code) and tracks ("programme / track" in the active
+    language, by programme and track code), from one query of the columns they show."""
+    rows = Program.objects.order_by("code", "tracks__code").values_list(
+        "pk", "code", "name", "name_en", "tracks__pk", "tracks__name", "tracks__name_en"
+    )
+    programs: dict[int, tuple[int, str]] = {}
+    tracks: list[tuple[int, str]] = []
+    for pk, code, name, name_en, track_pk, track_name, track_name_en in rows:
+        programs.setdefault(pk, (pk, code))
+        if track_pk is not None:
+            shown = in_active_language(name, name_en)
+            tracks.append((track_pk, f"{shown} / {in_active_language(track_name, track_name_en)}"))
+    return list(programs.values()), tracks
 
 
 def saved_filters_of(*, user: Any) -> QuerySet[SavedFilter]:

@@ -20,12 +20,13 @@ from applications import availability, sections
 from applications import permissions as perms
 from applications import services as app_services
 from applications.availability import CaseFacts
-from applications.models import Application, Program, Track
+from applications.models import Application
 from applications.roles import Role, has_role
 from applications.selectors import application_history
 from applications.workflow import IN_REVIEW, TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from core.forms import plain_int
+from core.keyset import BadCursor
 from core.people import person_name
 from core.spreadsheets import safe_row
 from documents.selectors import documents_of, letters_of
@@ -69,14 +70,15 @@ class QueueView(StaffMixin):
         tab = request.GET.get("tab") or selectors.default_tab(user)
         if tab not in selectors.TAB_SLUGS:
             tab = "all"
-        officers = list(selectors.officers_of_ministry(user=user))
+        now = timezone.now()
+        officers, workload = selectors.officers_with_workload(
+            user=user, now=now, cap=selectors.WORKLOAD_CAP
+        )
+        programs, tracks = selectors.filter_choices()
         form = forms.QueueFilterForm(
             request.GET or None,
-            programs=[(p.pk, p.code) for p in Program.objects.order_by("code")],
-            tracks=[
-                (t.pk, f"{t.program.display_name} / {t.display_name}")
-                for t in Track.objects.select_related("program")
-            ],
+            programs=programs,
+            tracks=tracks,
             officers=[(str(o.pk), person_name(o)) for o in officers],
         )
         data = form.cleaned_data if form.is_valid() else {}
@@ -89,15 +91,17 @@ class QueueView(StaffMixin):
             q=data.get("q") or "",
             sort=data.get("sort") or "deadline",
         )
-        now = timezone.now()
-        queue = selectors.review_queue_for(user=user, tab=tab, filters=filters, now=now)
+        conditions = selectors.tab_conditions(user)  # the rows and the counts share them
+        queue = selectors.review_queue_for(
+            user=user, tab=tab, filters=filters, now=now, conditions=conditions
+        )
         if request.GET.get("format") == "csv":
             return queue_csv(queue, tab=tab, now=now)
         try:
             page = selectors.queue_page(
                 queue, tab=tab, sort=filters.sort, cursor=request.GET.get("cursor", "")
             )
-        except selectors.BadCursor:
+        except BadCursor:
             messages.error(request, _("This page link is not valid; here is the first page."))
             page = selectors.queue_page(queue, tab=tab, sort=filters.sort)
         rows = []
@@ -107,7 +111,7 @@ class QueueView(StaffMixin):
         params = request.GET.copy()
         params.pop("cursor", None)
         params.pop("page", None)
-        counts = selectors.tab_counts(user=user)
+        counts = selectors.tab_counts(user=user, conditions=conditions)
         narrowed = any(
             (filters.status, filters.track, filters.program, filters.assignee, filters.overdue)
         ) or bool(filters.q.strip())
@@ -123,9 +127,7 @@ class QueueView(StaffMixin):
             "count": shown,  # past COUNT_CAP: "1,000+" (the count stopped there)
             "rows": rows,
             "query": params.urlencode(),
-            "workload": selectors.officer_workload(
-                officers=officers, now=now, cap=selectors.WORKLOAD_CAP
-            ),
+            "workload": workload,
             "workload_cap": selectors.WORKLOAD_CAP,
             "saved_filters": selectors.saved_filters_of(user=user),
             "current_query": services.clean_query(request.GET.urlencode()),

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import Any
 
 from tests.benchmarks.common import (
     Figure,
+    median_ms_of,
     report,
     setup_django,
     small_database_figures,
@@ -41,16 +41,6 @@ from tests.benchmarks.common import (
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 SMALL = 1000
-
-
-def _median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
-    fn()  # warm caches and plans
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def add_decisions() -> int:
@@ -186,14 +176,14 @@ def measure() -> dict[str, float]:
         def fetch(url: str = url) -> None:
             client.get(url)
 
-        result[f"{name}_ms"] = _median_ms(fetch)
-        result[f"{name}_raw_ms"] = _median_ms(raw(rows_sql))
+        result[f"{name}_ms"] = median_ms_of(fetch, RUNS)
+        result[f"{name}_raw_ms"] = median_ms_of(raw(rows_sql), RUNS)
         result[f"{name}_queries"] = float(len(queries))
     with CaptureQueriesContext(connection) as captured:
         figures.compute()
     aggregates = [q["sql"] for q in captured.captured_queries]
-    result["refresh_ms"] = _median_ms(figures.compute, runs=3)
-    result["refresh_raw_ms"] = _median_ms(lambda: [raw(sql)() for sql in aggregates], runs=3)
+    result["refresh_ms"] = median_ms_of(figures.compute, 3)
+    result["refresh_raw_ms"] = median_ms_of(lambda: [raw(sql)() for sql in aggregates], 3)
     return result
 
 

@@ -126,6 +126,20 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def median_ms_of(
+    fn: Callable[[], object], runs: int, clock: Callable[[], float] = time.perf_counter
+) -> float:
+    """``fn`` run once to warm caches and plans, then ``runs`` times: the median in ms of
+    ``clock`` (wall time; ``time.process_time`` for this process's CPU alone)."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        start = clock()
+        fn()
+        samples.append(clock() - start)
+    return median_ms(samples)
+
+
 def rss_mib() -> float:
     """This process's resident set size now (Linux /proc), in MiB."""
     with open("/proc/self/statm") as statm:

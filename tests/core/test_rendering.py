@@ -140,3 +140,64 @@ def test_text_that_needs_escaping_is_escaped_in_values_labels_and_errors():
         html = field_html(form[name])
         assert "<script>" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+class _Selects(AccessibleForm):
+    """Selects of every shape: groups, a value that needs escaping, several chosen, numbers."""
+
+    plain = forms.ChoiceField(choices=[("", "Any"), ("a", TRICKY), ("b&c", "B")], required=False)
+    grouped = forms.ChoiceField(
+        choices=[("", "—"), ("Group <1>", [("x", "X"), ("y", "Y & Z")]), ("z", "Loose")]
+    )
+    several = forms.MultipleChoiceField(choices=[("1", "One"), ("2", "Two"), ("3", "Three")])
+    typed = forms.TypedChoiceField(choices=[("", "Any"), (1, "1"), (20, "20")], coerce=int)
+    answer = forms.NullBooleanField(required=False)
+    year = forms.TypedChoiceField(choices=[(y, y) for y in (2025, 12026)], coerce=int)
+    day = forms.ChoiceField(choices=[("d", dt.date(2026, 3, 1)), ("n", 1234.5)], required=False)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {},
+        {"plain": "b&c", "grouped": "y", "several": ["1", "3"], "typed": "20", "answer": "true"},
+        {"plain": "nonsense", "grouped": "Group <1>", "several": ["9"], "typed": "x"},
+    ],
+)
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_selects_and_their_options_render_as_the_templates_did(data, language):
+    reference = engines["django"].from_string(REFERENCE)
+    data = None if data is None else {**data}
+    with translation.override(language):
+        old_form = _Selects(data=data, renderer=DjangoTemplates())
+        new_form = _Selects(data=data, renderer=WidgetRenderer())
+        if data is not None:
+            old_form.is_valid()
+            new_form.is_valid()
+        for name in old_form.fields:
+            old = reference.render({"field": old_form[name]})
+            assert field_html(new_form[name]) == old, name
+            assert str(new_form[name]) == str(old_form[name]), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_review_queues_filter_form_renders_as_the_templates_did(language):
+    from reviews.forms import QueueFilterForm
+
+    choices = {
+        "programs": [(1, "FIN"), (2, TRICKY)],
+        "tracks": [(3, "금융 / 신속확인"), (4, f"{TRICKY} / 실증")],
+        "officers": [("7", "김 담당"), ("8", TRICKY)],
+    }
+    sent = {"q": TRICKY, "program": "2", "track": "4", "assignee": "none", "sort": "reference"}
+    with translation.override(language):
+        for data in (None, sent, {"program": "x", "assignee": "99"}):
+            old_form = QueueFilterForm(data, renderer=DjangoTemplates(), **choices)
+            new_form = QueueFilterForm(data, renderer=WidgetRenderer(), **choices)
+            old_form.is_valid() if data else None
+            new_form.is_valid() if data else None
+            for name in old_form.fields:
+                assert str(new_form[name]) == str(old_form[name]), name
