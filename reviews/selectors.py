@@ -381,17 +381,18 @@ def officers_with_workload(
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The queue filter's programmes (by code) and tracks ("programme / track" in the active
-    language, by programme and track code), from one query of the columns they show."""
+    """The queue filter's programmes (by name in the active language, never their code) and
+    tracks ("programme / track"), by programme and track code, from one query of the columns
+    they show."""
     rows = Program.objects.order_by("code", "tracks__code").values_list(
-        "pk", "code", "name", "name_en", "tracks__pk", "tracks__name", "tracks__name_en"
+        "pk", "name", "name_en", "tracks__pk", "tracks__name", "tracks__name_en"
     )
     programs: dict[int, tuple[int, str]] = {}
     tracks: list[tuple[int, str]] = []
-    for pk, code, name, name_en, track_pk, track_name, track_name_en in rows:
-        programs.setdefault(pk, (pk, code))
+    for pk, name, name_en, track_pk, track_name, track_name_en in rows:
+        shown = in_active_language(name, name_en)
+        programs.setdefault(pk, (pk, shown))
         if track_pk is not None:
-            shown = in_active_language(name, name_en)
             tracks.append((track_pk, f"{shown} / {in_active_language(track_name, track_name_en)}"))
     return list(programs.values()), tracks
 

@@ -286,3 +286,18 @@ def test_the_deadlines_page_groups_deadlines_by_date(world: World) -> None:
             for day in near.context["calendar"]
             for item in day.items
         }
+
+
+def test_the_programme_filter_names_programmes_never_by_their_code(world: World) -> None:
+    import re
+
+    world.program.name, world.program.name_en = "정보통신 규제샌드박스", "ICT regulatory sandbox"
+    world.program.save()
+    client = signed_in(world.officer)
+    for language, name in (("ko", "정보통신 규제샌드박스"), ("en", "ICT regulatory sandbox")):
+        page = client.get("/review/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        select = re.search(r'<select name="program".*?</select>', page, re.S)
+        assert select, "the queue has a programme filter"
+        options = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
+        assert name in options
+        assert world.program.code not in options
