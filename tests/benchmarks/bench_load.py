@@ -14,6 +14,10 @@ server, after a one-user baseline (no think time) in the same run:
 Nothing lost: every submission the server acknowledged exists as a submitted case with its
 event, and the audit chain verifies.
 
+Before anything is measured, the deadline sweep catches up with what the seed left overdue (it
+backdates years of cases at once): a live system sweeps those deadlines day by day, and the
+scheduler's catching up would otherwise run beside the measured requests.
+
     make bench-load      # LOAD_USERS=200 LOAD_THINK_USERS=100 LOAD_SECONDS=120 by default
 """
 
