@@ -581,6 +581,27 @@ def due_ids(rule: Rule, *, now: dt.datetime) -> list[int]:
     return list(rule.due(now=now).order_by("pk").values_list("pk", flat=True))
 
 
+@contextlib.contextmanager
+def _without_jit() -> Iterator[None]:
+    """PostgreSQL's JIT off while the sweep asks what is due: the selectors' estimates over a
+    large table cross its threshold, and compiling took 50 ms of a 65 ms query that returned
+    nothing (docs/performance.md)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'off', false)")
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('jit', %s, false)", [_default_jit(cursor)])
+
+
+def _default_jit(cursor: Any) -> str:
+    cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
+    return str(cursor.fetchone()[0])
+
+
 @dataclass
 class SweepResult:
     started_at: dt.datetime
@@ -670,7 +691,8 @@ def sweep(
     result = SweepResult(started_at=now)
     token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
     try:
-        due = [(rule, due_ids(rule, now=now)) for rule in rules]
+        with _without_jit():
+            due = [(rule, due_ids(rule, now=now)) for rule in rules]
         total = sum(len(pks) for _rule, pks in due)
         size = max(1, batch or batch_size(total))
         if set_based is None:
