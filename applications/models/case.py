@@ -225,6 +225,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 include=["clock_paused_at"],
                 name="application_officer_status_due",
             ),
+            # The deadline sweep's term rules (expiry, expiry reminders): waivers in force by
+            # their last day, without reading the index entries of every expired one.
+            models.Index(fields=["status", "term_end"], name="application_status_term_end"),
         ]
 
     def __str__(self) -> str:
