@@ -103,28 +103,8 @@ def run_transition(
     app = application_row_lock(application)
     require_visible(by, app)
     require_version(app, expected_version)
+    values = _transition_checks(app, name, by, guard, arguments)
     method = getattr(app, name)
-    if not can_proceed(method, check_conditions=False):
-        raise WrongState(
-            _("A case that is %(status)s cannot be %(action)s.")
-            % {"status": app.get_status_display(), "action": name.replace("_", " ")}
-        )
-    fsm_transition = method._django_fsm.get_transition(app.status)
-    system_action = fsm_transition.permission.__name__ == perms.system_only.__name__
-    if (by is None) != system_action or (by is not None and not fsm_transition.has_perm(app, by)):
-        raise NotPermitted(_("You are not allowed to do this on this case."))
-    if not can_proceed(method):
-        raise WrongState(
-            _("This action does not apply to the %(track)s track.")
-            % {"track": app.track.display_name}
-        )
-    values = arguments(app) if arguments else {}
-    effects.transition_guards(name, application=app, arguments=values)
-    if guard is not None:
-        guard(app)
-    problems = effects.transition_problems(name, application=app, arguments=values)
-    if problems:
-        raise InvalidInput(problems)
     source = app.status
     method(**values)
     app.clock_follow(source, app.status, at)
@@ -146,14 +126,16 @@ def run_transition(
     return app
 
 
-def _system_transition_checks(
+def _transition_checks(
     app: Application,
     name: str,
+    by: Any,
     guard: Callable[[Application], None] | None,
     arguments: Callable[[Application], dict[str, Any]] | None,
 ) -> dict[str, Any]:
-    """What ``run_transition`` checks after the lock for a system action (``by`` is None):
-    state, permission, track, procedure and guards; returns the transition's arguments."""
+    """What a transition checks after the lock: state (409), permission (403; a system action
+    when ``by`` is None, only then), track and procedure (409), guards (400); returns the
+    transition's arguments."""
     method = getattr(app, name)
     if not can_proceed(method, check_conditions=False):
         raise WrongState(
@@ -161,7 +143,8 @@ def _system_transition_checks(
             % {"status": app.get_status_display(), "action": name.replace("_", " ")}
         )
     fsm_transition = method._django_fsm.get_transition(app.status)
-    if fsm_transition.permission.__name__ != perms.system_only.__name__:
+    system_action = fsm_transition.permission.__name__ == perms.system_only.__name__
+    if (by is None) != system_action or (by is not None and not fsm_transition.has_perm(app, by)):
         raise NotPermitted(_("You are not allowed to do this on this case."))
     if not can_proceed(method):
         raise WrongState(
@@ -227,7 +210,7 @@ def run_transitions(
     before: dict[int, dict[str, Any]] = {}
     moves: list[tuple[Application, str, dict[str, Any]]] = []
     for app in applications:
-        values = _system_transition_checks(app, name, guard, arguments)
+        values = _transition_checks(app, name, None, guard, arguments)
         before[app.pk] = {f.attname: getattr(app, f.attname) for f in app._meta.concrete_fields}
         moves.append((app, app.status, payload(app)))
         source = app.status
