@@ -159,9 +159,9 @@ class _Pending:
     event: AuditEvent
     reference: str | None
     seal_drafts: bool  # a submission: lists its case's draft-time events (module docstring)
-    recorded: Callable[[int], None] | None
+    recorded: Callable[[AuditEvent], None] | None
     marker: Callable[[], None]  # an on-commit no-op: gone when its savepoint was rolled back
-    recorded_many: Callable[[list[int]], None] | None = None  # ``recorded`` for many at once
+    recorded_many: Callable[[list[AuditEvent]], None] | None = None  # ``recorded`` for many
 
 
 _PENDING = "_audit_pending_events"
@@ -196,16 +196,17 @@ def audit_record(
     to_status: str = "",
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    recorded: Callable[[int], None] | None = None,
-    recorded_many: Callable[[list[int]], None] | None = None,
+    recorded: Callable[[AuditEvent], None] | None = None,
+    recorded_many: Callable[[list[AuditEvent]], None] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; must run inside the transaction of the change it records.
 
     Inside ``appends_at_end`` the event is only registered: it gets its seq, hash and row when
     that block ends (``audit_flush``), so the chain head is locked for the last moment of the
-    transaction only. ``recorded(event_id)`` runs once the row exists, in the same transaction;
-    when the block appends several events registered with the same ``recorded`` and a
-    ``recorded_many``, that is called once with their ids, in chain order, instead."""
+    transaction only. ``recorded(event)`` runs in the same transaction once the event has its id
+    (on PostgreSQL, before the block takes the chain head: see ``audit_flush``); when the block
+    appends several events registered with the same ``recorded`` and a ``recorded_many``, that
+    is called once with them, in chain order, instead."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
@@ -246,7 +247,7 @@ def audit_record(
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     if recorded is not None:
-        recorded(event.pk)
+        recorded(event)
     return event
 
 
@@ -254,7 +255,13 @@ def audit_flush() -> list[AuditEvent]:
     """Append the events registered so far in this ``appends_at_end`` transaction: lock the
     head once, link them in order, insert them in one statement, move the head. Events whose
     savepoint was rolled back since they were registered are dropped with it. Call it early
-    only when something needs an event's seq, id or hash before the block ends."""
+    only when something needs an event's seq, id or hash before the block ends.
+
+    The head is held from here to the commit, and every audited transaction needs it. So on
+    PostgreSQL the events take their ids from the table's sequence first and their ``recorded``
+    effects (the staff notifications) run before the head is locked; the foreign keys to the
+    events are checked at the commit. SQLite has one writer at a time anyway: there the rows
+    are inserted first and the effects run after."""
     pending = _pending_list()
     if not pending:
         return []
@@ -264,6 +271,31 @@ def audit_flush() -> list[AuditEvent]:
     pending.clear()
     if not entries:
         return []
+    events = [entry.event for entry in entries]
+    if connection.vendor == "postgresql":
+        _take_ids(events)
+        _tell_recorded(entries)
+        _append(entries)
+    else:
+        _append(entries)
+        _tell_recorded(entries)
+    return events
+
+
+def _take_ids(events: list[AuditEvent]) -> None:
+    """Ids for ``events`` from the table's sequence (PostgreSQL), before their rows exist."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [AuditEvent._meta.db_table, len(events)],
+        )
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = pk
+
+
+def _append(entries: list[_Pending]) -> None:
+    """Lock the head, link ``entries`` in order, insert them, move the head."""
+    connection = transaction.get_connection()
     head = _lock_head()
     seq, prev_hash = head.seq, head.hash
     drafts: dict[int, list[int]] = {}  # draft-time events of this batch, by case
@@ -285,8 +317,6 @@ def audit_flush() -> list[AuditEvent]:
             event.save(force_insert=True)
     head.seq, head.hash = seq, prev_hash
     head.save(update_fields=["seq", "hash"])
-    _tell_recorded(entries)
-    return events
 
 
 def _tell_recorded(entries: list[_Pending]) -> None:
@@ -295,14 +325,14 @@ def _tell_recorded(entries: list[_Pending]) -> None:
     for (recorded, many), run in itertools.groupby(
         entries, key=lambda entry: (entry.recorded, entry.recorded_many)
     ):
-        ids = [entry.event.pk for entry in run]
+        events = [entry.event for entry in run]
         if recorded is None:
             continue
-        if many is not None and len(ids) > 1:
-            many(ids)
+        if many is not None and len(events) > 1:
+            many(events)
         else:
-            for event_id in ids:
-                recorded(event_id)
+            for event in events:
+                recorded(event)
 
 
 @contextlib.contextmanager

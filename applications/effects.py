@@ -9,8 +9,9 @@ once, from its ``AppConfig.ready``:
 - ``on_event``: an audit event was committed. Runs *after* the commit, with the event's id, so a
   failure here (a mail server that is down) never undoes the change (the applicant's email).
 - ``on_event_in_transaction``: an audit event was recorded. Runs *inside* the event's
-  transaction, with the event's id, for records that must exist exactly when the event does
-  (``notifications``: the staff member's notification; its email waits for the commit).
+  transaction, with the event itself (its id and fields set; its place in the chain may not be
+  yet), for records that must exist exactly when the event does (``notifications``: the staff
+  member's notification; its email waits for the commit).
 - ``on_submission_check``: what else stops a draft from being submitted, field → message
   (``documents``: required files not uploaded).
 - ``on_transition_check``: what else stops one transition, field → message, asked by the
@@ -38,9 +39,10 @@ from django.db import transaction
 if TYPE_CHECKING:
     import datetime as dt
 
-    from applications.models import Application, Decision
+    from applications.models import Application, AuditEvent, Decision
 
-# Each is called with keyword arguments: ``hook(decision=…)``, ``hook(event_id=…)``,
+# Each is called with keyword arguments: ``hook(decision=…)``, ``hook(event_id=…)`` (after the
+# commit; ``hook(event=…)`` inside the transaction),
 # ``check(application=…)``, ``check(application=…, meeting_at=…)``.
 DecisionHook = Callable[..., object]
 EventHook = Callable[..., object]
@@ -52,11 +54,12 @@ DecisionCheck = Callable[..., dict[str, str]]
 TransitionGuard = Callable[..., None]
 
 _decision_hooks: list[DecisionHook] = []
-# A hook's batch form, where its app gives one: ``hook(decisions=[…])``, ``hook(event_ids=[…])``;
+# A hook's batch form, where its app gives one: ``hook(decisions=[…])``, ``hook(event_ids=[…])``,
+# ``hook(events=[…])`` (in the transaction);
 # called once for many decisions or events (the deadline sweep's chunks) instead of once each.
 _batch_forms: dict[Any, Callable[..., object]] = {}
 _event_hooks: list[EventHook] = []
-_event_in_transaction_hooks: list[EventHook] = []
+_event_in_transaction_hooks: list[Callable[..., object]] = []
 _submission_checks: list[SubmissionCheck] = []
 _transition_checks: dict[str, list[TransitionCheck]] = {}
 _decision_checks: list[DecisionCheck] = []
@@ -88,9 +91,13 @@ def on_event(hook: EventHook, *, many: Callable[..., object] | None = None) -> E
 
 
 def on_event_in_transaction(
-    hook: EventHook, *, many: Callable[..., object] | None = None
-) -> EventHook:
-    """``many(event_ids=[…])``, when given, does for a list what ``hook`` does for each."""
+    hook: Callable[..., object], *, many: Callable[..., object] | None = None
+) -> Callable[..., object]:
+    """``hook(event=…)`` inside the event's transaction; ``many(events=[…])``, when given, does
+    for a list what ``hook`` does for each. The event is the one being stored: its id and every
+    field are set, but not always its place in the chain (``seq``, hashes), and its row may not
+    be written yet: on PostgreSQL the chain head is taken after these hooks, so that concurrent
+    transactions wait for it as briefly as possible."""
     _subscribe(_event_in_transaction_hooks, hook)
     _batch_form(hook, many)
     return hook
@@ -156,26 +163,28 @@ def decisions_recorded(decisions: list[Decision]) -> None:
                 hook(decision=decision)
 
 
-def event_recorded(event_id: int) -> None:
-    """Inside the event's transaction: the in-transaction subscribers now, the others once it
-    commits."""
+def event_recorded(event: AuditEvent) -> None:
+    """Inside the event's transaction: the in-transaction subscribers now, with the event as
+    it is being stored (``on_event_in_transaction``), the others with its id once it commits."""
     for in_transaction in _event_in_transaction_hooks:
-        in_transaction(event_id=event_id)
+        in_transaction(event=event)
+    event_id = event.pk
     for hook in _event_hooks:
         transaction.on_commit(lambda hook=hook: hook(event_id=event_id))  # type: ignore[misc]
 
 
-def events_recorded(event_ids: list[int]) -> None:
+def events_recorded(events: list[AuditEvent]) -> None:
     """``event_recorded`` for many events of one transaction (in chain order): each subscriber
     once with the list where it has a batch form, else once per event."""
-    ids = list(event_ids)
+    events = list(events)
     for in_transaction in _event_in_transaction_hooks:
         many = _batch_forms.get(in_transaction)
         if many is not None:
-            many(event_ids=ids)
+            many(events=events)
         else:
-            for event_id in ids:
-                in_transaction(event_id=event_id)
+            for event in events:
+                in_transaction(event=event)
+    ids = [event.pk for event in events]
     for hook in _event_hooks:
         many = _batch_forms.get(hook)
         if many is not None:

@@ -12,13 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from applications.models import AuditEvent, Consultation
+from applications.models import Application, AuditEvent, Consultation
 from applications.models.review import ConsultationStatus
 from applications.roles import Role
 from core.errors import NotVisible
@@ -45,32 +44,43 @@ def _email_after_commit(ids: list[int]) -> None:
         transaction.on_commit(lambda: send_notification_emails.enqueue(ids=ids))
 
 
-def _watched_events(event_ids: list[int]) -> list[AuditEvent]:
-    watched = Q(action__in=rules.WATCHED_ACTIONS) | (
-        Q(to_status=rules.S.DELIBERATION) & ~Q(from_status=rules.S.DELIBERATION)
+def _watched_events(events: list[AuditEvent]) -> list[AuditEvent]:
+    """The events someone is told about, each with its case (programme and officer joined) as
+    it stands in this transaction: one query, and none when nothing is watched."""
+    watched = [
+        event
+        for event in events
+        if event.application_id is not None
+        and (
+            event.action in rules.WATCHED_ACTIONS
+            or (event.to_status == rules.S.DELIBERATION != event.from_status)
+        )
+    ]
+    if not watched:
+        return []
+    cases = Application.objects.select_related("program", "assigned_officer").in_bulk(
+        {event.application_id for event in watched}
     )
-    return list(
-        AuditEvent.objects.select_related("application__program", "application__assigned_officer")
-        .filter(watched, pk__in=event_ids, application__isnull=False)
-        .order_by("seq")
-    )
+    for event in watched:
+        event.application = cases[event.application_id]
+    return watched
 
 
-def notify_about_event(*, event_id: int) -> list[int]:
+def notify_about_event(*, event: AuditEvent) -> list[int]:
     """Inside the event's transaction (``effects.on_event_in_transaction``): the notifications
     it calls for; their emails go after the commit. Returns the new notifications' ids."""
     made: list[int] = []
-    for event in _watched_events([event_id]):
-        made.extend(_notify(event))
+    for watched in _watched_events([event]):
+        made.extend(_notify(watched))
     _email_after_commit(made)
     return made
 
 
-def notify_about_events(*, event_ids: list[int]) -> list[int]:
+def notify_about_events(*, events: list[AuditEvent]) -> list[int]:
     """``notify_about_event`` for many events of one transaction (the sweep's chunks): the
-    watched ones read in one query, their emails queued together after the commit."""
+    watched ones' cases read in one query, their emails queued together after the commit."""
     made: list[int] = []
-    for event in _watched_events(event_ids):
+    for event in _watched_events(events):
         made.extend(_notify(event))
     _email_after_commit(made)
     return made

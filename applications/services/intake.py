@@ -17,6 +17,7 @@ from applications import selectors, workflow
 from applications.audit import appends_at_end
 from applications.models import (
     Application,
+    Organization,
     Program,
     ReferenceCounter,
     SupplementRequest,
@@ -55,6 +56,11 @@ def application_submit(
             raise InvalidInput(missing)
 
     with appends_at_end():
+        # What the company profile said at submission stays with the case (read before the
+        # reference counter is locked: every submission of the programme waits for that row).
+        profile = selectors.company_profile_of(
+            Organization.objects.get(pk=application.organization_id)
+        )
         app = run_transition(
             application=application,
             by=by,
@@ -62,13 +68,13 @@ def application_submit(
             role=Role.APPLICANT,
             expected_version=expected_version,
             guard=guard,
-            arguments=lambda app: {"at": at, "reference": _next_reference(app.program, at)},
+            arguments=lambda app: {"at": at},
+            arguments_last=lambda app: {"reference": _next_reference(app.program, at)},
             payload={"track": application.track.code},
             at=at,
         )
-        # What the company profile said at submission stays with the case.
-        app.company_profile = selectors.company_profile_of(app.organization)
-        Application.objects.filter(pk=app.pk).update(company_profile=app.company_profile)
+        app.company_profile = profile
+        Application.objects.filter(pk=app.pk).update(company_profile=profile)
         return app
 
 

@@ -96,14 +96,21 @@ def run_transition(
     arguments: Callable[[Application], dict[str, Any]] | None = None,
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
+    arguments_last: Callable[[Application], dict[str, Any]] | None = None,
 ) -> Application:
     """The one path through which ``status`` changes. Must run inside ``transaction.atomic``
-    (or ``appends_at_end``, which appends its audit event as the transaction's last step)."""
+    (or ``appends_at_end``, which appends its audit event as the transaction's last step).
+
+    ``arguments_last`` gives the transition's arguments that lock a row other transactions
+    share (the submission's reference counter): asked after every check, so that lock is held
+    from the write to the commit only, not through the checks' queries."""
     at = at or timezone.now()
     app = application_row_lock(application)
     require_visible(by, app)
     require_version(app, expected_version)
     values = _transition_checks(app, name, by, guard, arguments)
+    if arguments_last is not None:
+        values.update(arguments_last(app))
     method = getattr(app, name)
     source = app.status
     method(**values)

@@ -19,14 +19,23 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from applications import services
 from applications.audit import audit_record, audit_verify
-from applications.models import Application, AuditChainHead, AuditEvent, Decision, ReferenceCounter
+from applications.models import (
+    Application,
+    AuditChainHead,
+    AuditEvent,
+    Decision,
+    Organization,
+    ReferenceCounter,
+)
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from core.errors import StaleVersion, WrongState
-from documents.models import Letter
+from documents.models import Document, Letter
+from notifications.models import Notification
 from tests.builders import World, drive
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -327,25 +336,26 @@ def test_many_clients_transitioning_different_cases_at_once_leave_one_unforked_c
     _sound_chain()  # verifies, and no two events share a prev_hash
 
 
-def _tables_locked_by(pid: int) -> set[str]:
+def _tables_locked_by(pid: int, mode: str = "RowExclusiveLock") -> set[str]:
+    """The tables the backend ``pid`` has written (``RowExclusiveLock``) or read
+    (``AccessShareLock``) so far in its transaction."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE l.pid = %s AND l.mode = 'RowExclusiveLock'",
-            [pid],
+            "WHERE l.pid = %s AND l.mode = %s",
+            [pid, mode],
         )
         return {row[0] for row in cursor.fetchall()}
 
 
-def test_a_transition_does_its_work_before_it_waits_for_the_chain_head(world: World):
-    """While another transaction holds the chain head, an approval gets as far as writing its
-    case, its decision and its letter, and only then waits: the head is its last lock."""
-    app = drive(world, S.DELIBERATION)
-    events = AuditEvent.objects.count()
+def _where_it_waits(hold: Callable[[], Any], action: Callable[[], Any]) -> dict[str, Any]:
+    """Run ``action`` in a thread while this thread's transaction holds what ``hold`` locks;
+    once the action waits for us, note the tables it has written and read by then, and let
+    it go. Returns those and the action's result."""
     lock = transaction.atomic()
     lock.__enter__()
     released = False
-    seen: dict[str, set[str]] = {}
+    seen: dict[str, Any] = {}
 
     def release_when_waiting() -> None:
         nonlocal released
@@ -361,38 +371,93 @@ def test_a_transition_does_its_work_before_it_waits_for_the_chain_head(world: Wo
                     waiting = cursor.fetchall()
                 if waiting:
                     break
-                assert time.monotonic() < deadline, "the approval never waited"
+                assert time.monotonic() < deadline, "the action never waited"
                 time.sleep(0.01)
             ((pid, on_us),) = waiting
-            seen["blocked by the head's holder"] = {str(on_us)}
-            seen["tables"] = _tables_locked_by(pid)
+            seen["blocked by us"] = on_us
+            seen["written"] = _tables_locked_by(pid)
+            seen["read"] = _tables_locked_by(pid, "AccessShareLock")
         finally:
             released = True
             lock.__exit__(None, None, None)
 
-    approve = lambda: services.application_approve(  # noqa: E731
-        application=Application.objects.get(pk=app.pk),
-        by=world.decider,
-        committee_reference="제9차",
-        term_start=world.today,
-        term_end=world.today + dt.timedelta(days=365),
-    )
     try:
-        AuditChainHead.objects.select_for_update().get(pk=1)
-        (result,) = _in_threads([approve], ready=release_when_waiting)
+        hold()
+        (seen["result"],) = _in_threads([action], ready=release_when_waiting)
     finally:
         if not released:
             lock.__exit__(None, None, None)
+    return seen
 
-    assert not isinstance(result, BaseException), result
+
+def test_a_transition_does_its_work_before_it_waits_for_the_chain_head(world: World):
+    """While another transaction holds the chain head, an approval gets as far as writing its
+    case, its decision and its letter, and only then waits: the head is its last lock."""
+    app = drive(world, S.DELIBERATION)
+    events = AuditEvent.objects.count()
+    seen = _where_it_waits(
+        lambda: AuditChainHead.objects.select_for_update().get(pk=1),
+        lambda: services.application_approve(
+            application=Application.objects.get(pk=app.pk),
+            by=world.decider,
+            committee_reference="제9차",
+            term_start=world.today,
+            term_end=world.today + dt.timedelta(days=365),
+        ),
+    )
+    assert not isinstance(seen["result"], BaseException), seen["result"]
     # It waited for us, and all we hold is the chain head.
-    assert seen["blocked by the head's holder"] == {"True"}
+    assert seen["blocked by us"] is True
     written = {
         Application._meta.db_table,
         Decision._meta.db_table,
         Letter._meta.db_table,
     }
-    assert written <= seen["tables"], seen["tables"]  # … after writing all of these
-    assert AuditEvent._meta.db_table not in seen["tables"]  # and before its event
+    assert written <= seen["written"], seen["written"]  # … after writing all of these
+    assert AuditEvent._meta.db_table not in seen["written"]  # and before its event
     assert AuditEvent.objects.filter(seq__gt=events, action="approve").count() == 1
     _sound_chain()
+
+
+def test_the_staff_notifications_of_an_event_are_made_before_the_chain_head_is_taken(
+    world: World,
+):
+    """A recommendation tells the decision makers: their notifications are written before the
+    transaction waits for the chain head, so the head's holder is not kept waiting for them."""
+    app = drive(world, S.UNDER_REVIEW)
+    seen = _where_it_waits(
+        lambda: AuditChainHead.objects.select_for_update().get(pk=1),
+        lambda: services.application_recommend(
+            application=Application.objects.get(pk=app.pk),
+            by=world.officer,
+            outcome="approve",
+            proposed_term_days=365,
+        ),
+    )
+    assert not isinstance(seen["result"], BaseException), seen["result"]
+    assert seen["blocked by us"] is True
+    assert Notification._meta.db_table in seen["written"], seen["written"]
+    assert AuditEvent._meta.db_table not in seen["written"]
+    made = Notification.objects.filter(application=app, recipient=world.decider).get()
+    assert made.event is not None and made.event.action == "recommend"
+    _sound_chain()
+
+
+def test_a_submission_checks_everything_before_it_takes_the_reference_counter(world: World):
+    """Every submission of a programme needs its counter row until it commits (numbers without
+    gaps), so the submission asks its questions (the required documents, the company profile)
+    first and takes the counter only to write."""
+    app = drive(world, S.DRAFT)
+    year = world.program.local_date(timezone.now()).year
+    ReferenceCounter.objects.get_or_create(program=world.program, year=year)
+    seen = _where_it_waits(
+        lambda: ReferenceCounter.objects.select_for_update().get(program=world.program, year=year),
+        lambda: services.application_submit(
+            application=Application.objects.get(pk=app.pk), by=world.applicant
+        ),
+    )
+    assert not isinstance(seen["result"], BaseException), seen["result"]
+    assert seen["blocked by us"] is True
+    assert {Document._meta.db_table, Organization._meta.db_table} <= seen["read"], seen["read"]
+    assert Application._meta.db_table not in seen["written"]  # the case is written after
+    assert Application.objects.get(pk=app.pk).reference.endswith("-00001")
