@@ -243,6 +243,34 @@ def review_queue_for(
 # --- one page of the queue (keyset) --------------------------------------------------------------
 
 
+# The columns the queue's table shows or works out (days left, the cursor's sort value): a page
+# reads these 25 of the 126 columns of its rows and their related rows (``shown_columns``).
+TABLE_COLUMNS = (
+    "reference",
+    "title",
+    "status",
+    "due_at",
+    "clock_paused_at",
+    "term_end",
+    "submitted_at",
+    "program__name",
+    "program__name_en",
+    "program__time_zone",
+    "track__name",
+    "track__name_en",
+    "organization__name",
+    "assigned_officer__first_name",
+    "assigned_officer__last_name",
+    "assigned_officer__email",
+)
+
+
+def shown_columns(queue: QuerySet[Application]) -> QuerySet[Application]:
+    """The queue view reading only what the table shows (``TABLE_COLUMNS``): the rows are
+    for display, never saved."""
+    return queue.only(*TABLE_COLUMNS)
+
+
 # What sort columns hold, for reading them back from a cursor.
 _CURSOR_KINDS: dict[str, ValueKind] = {
     "term_end": "date",

@@ -100,11 +100,14 @@ class QueueView(StaffMixin):
             return queue_csv(queue, tab=tab, now=now)
         try:
             page = selectors.queue_page(
-                queue, tab=tab, sort=filters.sort, cursor=request.GET.get("cursor", "")
+                selectors.shown_columns(queue),
+                tab=tab,
+                sort=filters.sort,
+                cursor=request.GET.get("cursor", ""),
             )
         except BadCursor:
             messages.error(request, _("This page link is not valid; here is the first page."))
-            page = selectors.queue_page(queue, tab=tab, sort=filters.sort)
+            page = selectors.queue_page(selectors.shown_columns(queue), tab=tab, sort=filters.sort)
         rows = []
         for app in page.rows:
             days = _days_left(app, tab, now)
