@@ -15,9 +15,9 @@ import datetime as dt
 import threading
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import connections, router
@@ -343,17 +343,7 @@ def tab_counts(
         today = programme_days(programme_zones())
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
-    with _COUNTS_LOCK:
-        compiled = _COUNTS_SQL.get(key)
-        if compiled is not None:
-            _COUNTS_SQL.move_to_end(key)
-    if compiled is None:
-        compiled = _compile_tab_counts(user, cap, today, alias)
-        with _COUNTS_LOCK:
-            _COUNTS_SQL[key] = compiled
-            while len(_COUNTS_SQL) > COUNTS_SQL_KEPT:
-                _COUNTS_SQL.popitem(last=False)
-    sql, params = compiled
+    sql, params = _kept(_COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias))
     with connections[alias].cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -363,9 +353,28 @@ def tab_counts(
     return {tab.slug: int(values.get(tab.slug) or 0) for tab in TABS}
 
 
-COUNTS_SQL_KEPT = 512
+COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
 _COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
-_COUNTS_LOCK = threading.Lock()
+_KEPT_LOCK = threading.Lock()
+_Compiled = TypeVar("_Compiled")
+
+
+def _kept(
+    store: OrderedDict[Hashable, _Compiled], key: Hashable, compile_: Callable[[], _Compiled]
+) -> _Compiled:
+    """``store[key]``, compiled by ``compile_`` the first time (least recently used dropped past
+    ``COUNTS_SQL_KEPT``). Two threads may both compile a new key: they write the same text."""
+    with _KEPT_LOCK:
+        compiled = store.get(key)
+        if compiled is not None:
+            store.move_to_end(key)
+            return compiled
+    compiled = compile_()
+    with _KEPT_LOCK:
+        store[key] = compiled
+        while len(store) > COUNTS_SQL_KEPT:
+            store.popitem(last=False)
+    return compiled
 
 
 def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
@@ -478,9 +487,21 @@ def officers_with_workload(
     *, user: Any, now: dt.datetime | None = None, cap: int = WORKLOAD_CAP
 ) -> tuple[list[User], list[Workload]]:
     """The queue page's officers (``officers_of_ministry``, in that order) and their workload
-    with each figure stopping at ``cap + 1`` (as ``officer_workload(cap=...)``), in one query."""
+    with each figure stopping at ``cap + 1`` (as ``officer_workload(cap=...)``), in one query.
+
+    Like the tab counts', the query's SQL is kept per process (``_WORKLOAD_SQL``): it depends on
+    the database, the ministry and the cap, and on the moment only through one parameter (the
+    *overdue* figure's "deadline before now"), which each request puts in afresh."""
     now = now or timezone.now()
-    officers = list(officers_of_ministry(user=user).annotate(**_capped_workload(now, cap)))
+    ministry = ministry_of(user)
+    if ministry is None:
+        return [], []
+    alias = router.db_for_read(User)
+    key = (alias, connections[alias].vendor, ministry.pk, cap)
+    sql, params, moment_at = _kept(_WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias))
+    moment = connections[alias].ops.adapt_datetimefield_value(now)
+    params = tuple(moment if index in moment_at else value for index, value in enumerate(params))
+    officers = list(User.objects.db_manager(alias).raw(sql, params))
     workload = [
         Workload(
             officer=o,
@@ -492,6 +513,25 @@ def officers_with_workload(
     ]
     workload.sort(key=lambda w: (-w.in_review, w.officer.get_username()))
     return officers, workload
+
+
+_WORKLOAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], frozenset[int]]] = OrderedDict()
+# The moment the workload's SQL is compiled with, to find its place among the parameters.
+_SOME_MOMENT = dt.datetime(2000, 1, 1, 0, 0, 0, 424242, tzinfo=dt.UTC)
+
+
+def _compile_workload(
+    user: Any, cap: int, alias: str
+) -> tuple[str, tuple[Any, ...], frozenset[int]]:
+    """The workload panel's query for ``user``'s ministry: SQL, parameters, and which of them is
+    the moment (``_SOME_MOMENT`` here; the request's own when run)."""
+    officers = officers_of_ministry(user=user).annotate(**_capped_workload(_SOME_MOMENT, cap))
+    sql, params = officers.query.get_compiler(using=alias).as_sql()
+    marker = connections[alias].ops.adapt_datetimefield_value(_SOME_MOMENT)
+    moment_at = frozenset(index for index, value in enumerate(params) if value == marker)
+    if len(moment_at) != 1:  # the overdue figure's one comparison with now
+        raise AssertionError(f"the workload query holds the moment {len(moment_at)} times")
+    return sql, tuple(params), moment_at
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,26 @@ def _exact(user: Any, cap: int) -> dict[str, int]:
     return counts
 
 
+def _figures(workload: list[selectors.Workload]) -> list[tuple[int, int, int, int]]:
+    return [(w.officer.pk, w.in_review, w.in_force, w.overdue) for w in workload]
+
+
 def _check(world: World, step: str) -> None:
     for name in PERSONAS:
         user = _fresh(world, name)
         for cap in (selectors.COUNT_CAP, 1):
             assert selectors.tab_counts(user=user, cap=cap) == _exact(user, cap), (step, name, cap)
+        # The workload panel's kept SQL, with the moment put in afresh: the same figures as
+        # the workload built and compiled now, today and a year on (cases fall overdue).
+        officers = list(selectors.officers_of_ministry(user=user))
+        for days in (0, 365):
+            now = timezone.now() + dt.timedelta(days=days)
+            for cap in (selectors.WORKLOAD_CAP, 1):
+                shown, workload = selectors.officers_with_workload(user=user, now=now, cap=cap)
+                assert shown == officers, (step, name)
+                assert _figures(workload) == _figures(
+                    selectors.officer_workload(officers=officers, now=now, cap=cap)
+                ), (step, name, days, cap)
 
 
 def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
@@ -212,6 +227,21 @@ def test_the_kept_sql_is_what_a_fresh_compile_writes(world: World) -> None:
             assert selectors._COUNTS_SQL[key] == fresh, name
     # one per person and day: the officers of one ministry do not share SQL (their Mine tab)
     assert len(selectors._COUNTS_SQL) == len(PERSONAS) * len(moments)
+
+
+def test_the_workload_panel_follows_the_clock_with_its_sql_kept(world: World) -> None:
+    """A case whose statutory deadline passes is counted overdue from that moment on."""
+    app = drive(world, S.UNDER_REVIEW)
+    assert app.due_at is not None and app.assigned_officer == world.officer
+    selectors._WORKLOAD_SQL.clear()
+
+    def overdue(at: dt.datetime) -> int:
+        _officers, workload = selectors.officers_with_workload(user=world.officer, now=at)
+        return next(w.overdue for w in workload if w.officer == world.officer)
+
+    assert overdue(app.due_at - dt.timedelta(seconds=1)) == 0
+    assert overdue(app.due_at + dt.timedelta(seconds=1)) == 1
+    assert len(selectors._WORKLOAD_SQL) == 1  # one ministry, one cap: compiled once
 
 
 def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
