@@ -12,7 +12,9 @@ on who asks and on the programmes' dates, so it is compiled once per process for
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
+import weakref
 import zoneinfo
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -344,8 +346,12 @@ def tab_counts(
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
     sql, params = _kept(_COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias))
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"EXECUTE {_prepared(connection, cursor, sql, params)}")
+        else:
+            cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         row = cursor.fetchone()
     values = dict(zip(names, row, strict=True)) if row is not None else {}
@@ -513,6 +519,32 @@ def officers_with_workload(
     ]
     workload.sort(key=lambda w: (-w.in_review, w.officer.get_username()))
     return officers, workload
+
+
+# PostgreSQL: the counts' statements prepared on each connection (by the psycopg connection, so a
+# new connection prepares again), at most PREPARED_KEPT each.
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+PREPARED_KEPT = 64
+
+
+def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -> str:
+    """The name of a statement prepared on this connection for ``sql`` with ``params`` (written
+    in as literals, exactly as Django's client-side binding sends them): planning the seven
+    counts took PostgreSQL 3 ms on every request (10-20 ms at 100,000 cases under load), and a
+    prepared statement is planned once per connection. Statements are a session's, not a
+    transaction's: a rollback keeps them."""
+    text = connection.ops.compose_sql(sql, params)
+    name = "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+    raw = connection.connection
+    done = _PREPARED.setdefault(raw, set())
+    if name not in done:
+        if len(done) >= PREPARED_KEPT:  # only ours: psycopg may hold prepared statements too
+            for old in done:
+                cursor.execute(f"DEALLOCATE {old}")
+            done.clear()
+        cursor.execute(f"PREPARE {name} AS {text}")
+        done.add(name)
+    return name
 
 
 _WORKLOAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], frozenset[int]]] = OrderedDict()

@@ -255,3 +255,31 @@ def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
     assert selectors._counts_key(last, selectors.COUNT_CAP, today, "default") in (
         selectors._COUNTS_SQL
     )
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
+    world: World, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    drive(world, S.SUBMITTED)
+    officer = _fresh(world, "officer")
+    with CaptureQueriesContext(connection) as first:
+        counts = selectors.tab_counts(user=officer)
+    with CaptureQueriesContext(connection) as again:
+        second = selectors.tab_counts(user=officer)
+    assert second == counts == _exact(officer, selectors.COUNT_CAP)
+    sent = [q["sql"] for q in again.captured_queries]
+    assert len(sent) == 2 and sent[-1].startswith("EXECUTE queue_counts_"), sent
+    assert not any(q["sql"].startswith("PREPARE") for q in again.captured_queries)
+    prepared = selectors._PREPARED[connection.connection]
+    assert any(name in q["sql"] for q in first.captured_queries for name in prepared)
+    # Past PREPARED_KEPT, this connection's statements are let go and prepared again.
+    monkeypatch.setattr(selectors, "PREPARED_KEPT", 1)
+    drive(world, S.SUBMITTED)
+    for name in ("decider", "officer"):
+        user = _fresh(world, name)
+        assert selectors.tab_counts(user=user) == _exact(user, selectors.COUNT_CAP)
+    assert len(selectors._PREPARED[connection.connection]) == 1
