@@ -9,6 +9,7 @@ for a suspension, an urgent measure with its ground is being recorded in the sam
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,17 +215,19 @@ def suspensions_awaiting_decision() -> QuerySet[Suspension]:
     )
 
 
-def awaiting_decision_q() -> Q:
+def awaiting_decision_q(today: Mapping[int, dt.date] | None = None) -> Q:
     """For the decision maker's queue, cases the procedure waits on them for: a suspension whose
     period ended without a cure or with a resumption request, a notice whose measure may now be
     taken (opinion in, or its deadline passed in the programme's zone), an urgent suspension
-    whose notice is not yet sent."""
+    whose notice is not yet sent. ``today``: each programme's current date in its zone (by
+    programme id) when the caller already read the programmes; read here otherwise."""
     suspensions = suspensions_awaiting_decision().values("application_id")
+    if today is None:
+        now = timezone.now()
+        today = {p.pk: p.local_date(now) for p in Program.objects.only("pk", "time_zone")}
     ready = Q(pk__in=[])
-    for program in Program.objects.only("pk", "time_zone"):
-        ready |= Q(
-            application__program_id=program.pk, opinion_due__lt=program.local_date(timezone.now())
-        )
+    for program_id, date in today.items():
+        ready |= Q(application__program_id=program_id, opinion_due__lt=date)
     notices = (
         PriorNotice.objects.filter(status=NoticeStatus.OPEN)
         .filter(ready | Q(opinion__isnull=False))

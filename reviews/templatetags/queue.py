@@ -25,7 +25,7 @@ register = template.Library()
 
 @register.filter
 def capped(value: int, cap: int | None = None) -> str:
-    """A count from the queue page: grouped in the reader's locale, and "1,000+" past the cap
+    """A count from the queue page: grouped in the reader's locale, and "100+" past the cap
     (the count stopped there; ``reviews.selectors.COUNT_CAP`` unless another is given)."""
     cap = COUNT_CAP if cap is None else cap
     if value > cap:

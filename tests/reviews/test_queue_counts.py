@@ -1,0 +1,285 @@
+"""The queue's tab counts (issue 18): each stops at ``COUNT_CAP`` and its SQL is kept per process
+for everything it depends on (``reviews.selectors._counts_key``). What is kept is only the
+query's text: after every kind of change (services, bulk assignment, the deadline sweep, a
+person moving ministry, a programme's day turning) the counts equal a plain count of each
+tab's condition built afresh, on both databases (the PostgreSQL run is marked ``postgres``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from applications import services
+from applications.deadlines import sweep
+from applications.models import Application
+from applications.workflow import ApplicationStatus as S
+from reviews import selectors
+from sanctions import services as sanctions
+from tests.builders import World, drive
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ("officer", "other_officer", "consultee", "decider", "foreign_officer", "auditor")
+
+
+def _fresh(world: World, name: str) -> User:
+    """The persona as a new request would load it (nothing cached on the object)."""
+    return User.objects.get(pk=world.persona(name).pk)
+
+
+def _exact(user: Any, cap: int) -> dict[str, int]:
+    """Each tab's count from its condition built now, counted in full, then capped."""
+    counts = {}
+    for tab in selectors.TABS:
+        condition = selectors.scope_q(user) & selectors.tab_q(user, tab.slug)
+        counts[tab.slug] = min(Application.objects.filter(condition).count(), cap + 1)
+    return counts
+
+
+def _figures(workload: list[selectors.Workload]) -> list[tuple[int, int, int, int]]:
+    return [(w.officer.pk, w.in_review, w.in_force, w.overdue) for w in workload]
+
+
+def _check(world: World, step: str) -> None:
+    for name in PERSONAS:
+        user = _fresh(world, name)
+        for cap in (selectors.COUNT_CAP, 1):
+            assert selectors.tab_counts(user=user, cap=cap) == _exact(user, cap), (step, name, cap)
+        # The workload panel's kept SQL, with the moment put in afresh: the same figures as
+        # the workload built and compiled now, today and a year on (cases fall overdue).
+        officers = list(selectors.officers_of_ministry(user=user))
+        for days in (0, 365):
+            now = timezone.now() + dt.timedelta(days=days)
+            for cap in (selectors.WORKLOAD_CAP, 1):
+                shown, workload = selectors.officers_with_workload(user=user, now=now, cap=cap)
+                assert shown == officers, (step, name)
+                assert _figures(workload) == _figures(
+                    selectors.officer_workload(officers=officers, now=now, cap=cap)
+                ), (step, name, days, cap)
+
+
+def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
+    """One of each kind of change that moves a case into or out of a tab."""
+    cases: dict[str, Any] = {}
+
+    def keep(name: str, app: Any) -> Any:
+        cases[name] = app
+        return app
+
+    def active() -> Application:
+        app = cases["active"]
+        app.refresh_from_db()
+        return app
+
+    return [
+        ("submitted", lambda: keep("new", drive(world, S.SUBMITTED))),
+        ("under review", lambda: keep("review", drive(world, S.UNDER_REVIEW))),
+        (
+            "claimed",
+            lambda: services.application_claim(
+                application=cases["new"], by=world.officer, no_conflict_declared=True
+            ),
+        ),
+        (
+            "assigned in bulk",
+            lambda: services.applications_assign_many(
+                applications=[drive(world, S.SUBMITTED), drive(world, S.SUBMITTED)],
+                by=world.officer,
+                officer=world.other_officer,
+            ),
+        ),
+        (
+            "consulted",
+            lambda: keep(
+                "consultation",
+                services.consultation_request(
+                    application=cases["review"],
+                    by=world.officer,
+                    ministries=[world.other_ministry],
+                    question="의견을 주십시오",
+                )[0],
+            ),
+        ),
+        (
+            "consultation answered",
+            lambda: services.consultation_answer(
+                consultation=cases["consultation"], by=world.consultee, opinion="agree"
+            ),
+        ),
+        ("deliberation", lambda: drive(world, S.DELIBERATION)),
+        ("active", lambda: keep("active", drive(world, S.ACTIVE))),
+        (
+            "extension requested",
+            lambda: services.extension_request_file(
+                application=active(),
+                by=world.applicant,
+                new_end=(active().term_end or world.today) + dt.timedelta(days=30),
+                reason="시험 기간이 더 필요합니다",
+            ),
+        ),
+        (
+            "law amendment requested",
+            lambda: services.law_amendment_request_file(
+                application=keep("amend", drive(world, S.ACTIVE)),
+                by=world.applicant,
+                reason="법 개정이 필요합니다",
+            ),
+        ),
+        (
+            "prior notice with an opinion",
+            lambda: _notice(world, drive(world, S.ACTIVE), opinion=True),
+        ),
+        (
+            "released",
+            lambda: services.application_release(
+                application=cases["new"], by=world.officer, reason="교대"
+            ),
+        ),
+        ("rejected", lambda: drive(world, S.REJECTED)),
+    ]
+
+
+def _notice(world: World, app: Application, *, opinion: bool) -> Any:
+    notice = sanctions.notice_send(
+        application=app,
+        by=world.decider,
+        measure="suspend",
+        grounds="조건 위반 (사전통지)",
+        period_days=30,
+    )
+    if opinion:
+        sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
+    return notice
+
+
+def _scenario(world: World) -> None:
+    _check(world, "empty")
+    for step, change in _changes(world):
+        change()
+        _check(world, step)
+    # The deadline sweep moves cases set-based (``ApplicationQuerySet.transition_update``):
+    # a year and a half on, clocks have run out and terms ended.
+    later = timezone.now() + dt.timedelta(days=800)
+    with time_machine.travel(later, tick=False):
+        sweep(now=later)
+        _check(world, "swept")
+    # A person moves ministry: their scope and consultations are another ministry's.
+    profile = world.officer.staff_profile
+    profile.ministry = world.other_ministry
+    profile.save()
+    _check(world, "moved ministry")
+
+
+def test_tab_counts_follow_every_kind_of_change(world: World) -> None:
+    _scenario(world)
+
+
+@pytest.mark.postgres
+def test_tab_counts_follow_every_kind_of_change_on_postgresql(world: World) -> None:
+    _scenario(world)
+
+
+def _midnight_scenario(world: World) -> None:
+    """A notice whose opinion deadline passes without an opinion waits on the decision maker
+    from the next day in the programme's zone: the kept SQL (the programme's date is in its
+    key) counts it from that midnight, not before."""
+    zone = zoneinfo.ZoneInfo(world.program.time_zone)
+    notice = _notice(world, drive(world, S.ACTIVE), opinion=False)
+    last_day = dt.datetime.combine(notice.opinion_due, dt.time(23, 59), tzinfo=zone)
+    next_day = last_day + dt.timedelta(minutes=2)
+    decider = _fresh(world, "decider")
+    with time_machine.travel(last_day, tick=False):
+        before = selectors.tab_counts(user=decider)
+        assert before == _exact(decider, selectors.COUNT_CAP)
+    with time_machine.travel(next_day, tick=False):
+        after = selectors.tab_counts(user=decider)
+        assert after == _exact(decider, selectors.COUNT_CAP)
+    assert after["decision"] == before["decision"] + 1
+
+
+def test_a_programme_day_turning_is_counted_from_its_midnight(world: World) -> None:
+    _midnight_scenario(world)
+
+
+@pytest.mark.postgres
+def test_a_programme_day_turning_is_counted_from_its_midnight_on_postgresql(world: World) -> None:
+    _midnight_scenario(world)
+
+
+def test_the_kept_sql_is_what_a_fresh_compile_writes(world: World) -> None:
+    drive(world, S.DELIBERATION)
+    selectors._COUNTS_SQL.clear()
+    moments = (timezone.now(), timezone.now() + dt.timedelta(days=3))
+    for moment in moments:
+        today = selectors.programme_days(selectors.programme_zones(), moment)
+        for name in PERSONAS:
+            user = _fresh(world, name)
+            selectors.tab_counts(user=user, today=today)
+            key = selectors._counts_key(user, selectors.COUNT_CAP, today, "default")
+            fresh = selectors._compile_tab_counts(user, selectors.COUNT_CAP, today, "default")
+            assert selectors._COUNTS_SQL[key] == fresh, name
+    # one per person and day: the officers of one ministry do not share SQL (their Mine tab)
+    assert len(selectors._COUNTS_SQL) == len(PERSONAS) * len(moments)
+
+
+def test_the_workload_panel_follows_the_clock_with_its_sql_kept(world: World) -> None:
+    """A case whose statutory deadline passes is counted overdue from that moment on."""
+    app = drive(world, S.UNDER_REVIEW)
+    assert app.due_at is not None and app.assigned_officer == world.officer
+    selectors._WORKLOAD_SQL.clear()
+
+    def overdue(at: dt.datetime) -> int:
+        _officers, workload = selectors.officers_with_workload(user=world.officer, now=at)
+        return next(w.overdue for w in workload if w.officer == world.officer)
+
+    assert overdue(app.due_at - dt.timedelta(seconds=1)) == 0
+    assert overdue(app.due_at + dt.timedelta(seconds=1)) == 1
+    assert len(selectors._WORKLOAD_SQL) == 1  # one ministry, one cap: compiled once
+
+
+def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
+    monkeypatch.setattr(selectors, "COUNTS_SQL_KEPT", 2)
+    selectors._COUNTS_SQL.clear()
+    for name in PERSONAS:
+        selectors.tab_counts(user=_fresh(world, name))
+    assert len(selectors._COUNTS_SQL) == 2
+    last = _fresh(world, PERSONAS[-1])
+    today = selectors.programme_days(selectors.programme_zones())
+    assert selectors._counts_key(last, selectors.COUNT_CAP, today, "default") in (
+        selectors._COUNTS_SQL
+    )
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
+    world: World, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    drive(world, S.SUBMITTED)
+    officer = _fresh(world, "officer")
+    with CaptureQueriesContext(connection) as first:
+        counts = selectors.tab_counts(user=officer)
+    with CaptureQueriesContext(connection) as again:
+        second = selectors.tab_counts(user=officer)
+    assert second == counts == _exact(officer, selectors.COUNT_CAP)
+    sent = [q["sql"] for q in again.captured_queries]
+    assert len(sent) == 2 and sent[-1].startswith("EXECUTE queue_counts_"), sent
+    assert not any(q["sql"].startswith("PREPARE") for q in again.captured_queries)
+    prepared = selectors._PREPARED[connection.connection]
+    assert any(name in q["sql"] for q in first.captured_queries for name in prepared)
+    # Past PREPARED_KEPT, this connection's statements are let go and prepared again.
+    monkeypatch.setattr(selectors, "PREPARED_KEPT", 1)
+    drive(world, S.SUBMITTED)
+    for name in ("decider", "officer"):
+        user = _fresh(world, name)
+        assert selectors.tab_counts(user=user) == _exact(user, selectors.COUNT_CAP)
+    assert len(selectors._PREPARED[connection.connection]) == 1
