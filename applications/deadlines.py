@@ -779,6 +779,7 @@ class SweepResult:
     skipped: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    refresh_seconds: float = 0.0  # of ``seconds``: the vacuum and statistics after a large sweep
 
     @property
     def total(self) -> int:
@@ -894,7 +895,9 @@ def sweep(
             if progress is not None:
                 progress(finished, total)
         if set_based and result.total >= SET_BASED_FROM:
+            refresh_started = time.monotonic()
             _refresh_statistics()
+            result.refresh_seconds = time.monotonic() - refresh_started
     finally:
         _sweep_reads.reset(token)
     result.seconds = time.monotonic() - started

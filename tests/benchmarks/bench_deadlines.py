@@ -229,6 +229,10 @@ def main() -> int:
     )
     print(f"    by rule: {dict(sorted(first.done.items()))}; failed: {len(first.failed)}")
     print(
+        f"    of which the vacuum and statistics of the rewritten tables at its end: "
+        f"{first.refresh_seconds:.1f} s"
+    )
+    print(
         f"    audit events written: {events}; emails sent: {emails_sent}; "
         f"tasks queued (emails and letters, one per set-based chunk): {tasks_queued}, "
         f"carrying {emails_due} applicant emails"
