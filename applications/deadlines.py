@@ -32,7 +32,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -634,28 +634,30 @@ def due_ids(rule: Rule, *, now: dt.datetime) -> list[int]:
 
 @dataclass(frozen=True)
 class _Compiled:
-    """One rule's selector as SQL: ``params`` with ``now`` (as the database takes it) at the
-    positions ``now_at``, valid while the sweep reads in ``reads`` give the same values. ``sql``
-    is "" for a selector that can select nothing (Django's ``EmptyResultSet``)."""
+    """One rule's selector as SQL, valid while the sweep reads in ``reads`` give the same
+    values. ``now_at``: the positions of ``now`` (as the database takes it) among ``params``,
+    or None until a second compilation at another ``now`` has shown which they are (``at``:
+    the ``now`` of the first). ``sql`` is "" for a selector that can select nothing (Django's
+    ``EmptyResultSet``)."""
 
     sql: str
     params: tuple[Any, ...]
-    now_at: tuple[int, ...]
     reads: tuple[tuple[str, Any], ...]
+    at: Any
+    now_at: tuple[int, ...] | None = None
 
 
 _compiled: dict[tuple[Any, ...], _Compiled | None] = {}
 _COMPILED_MAX = 1000  # entries kept before the cache starts afresh (one per rule and day)
-_NOW_PROBE = dt.timedelta(microseconds=1)
 
 
 def _adapt_now(now: dt.datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(now)
 
 
-def _compile(rule: Rule, now: dt.datetime) -> tuple[str, list[Any], dict[str, Any]]:
-    """The selector's SQL and parameters at ``now`` (ids only, unordered), and the sweep reads
-    it used."""
+def _compile(rule: Rule, now: dt.datetime) -> _Compiled:
+    """The selector's SQL and parameters at ``now`` (ids only, unordered), with the sweep
+    reads it used."""
     token = _reads_used.set({})
     try:
         query = rule.due(now=now).order_by().values_list("pk", flat=True).query
@@ -663,9 +665,29 @@ def _compile(rule: Rule, now: dt.datetime) -> tuple[str, list[Any], dict[str, An
             sql, params = query.sql_with_params()
         except EmptyResultSet:
             sql, params = "", ()
-        return sql, list(params), dict(_reads_used.get() or {})
+        reads = tuple((_reads_used.get() or {}).items())
+        return _Compiled(sql, tuple(params), reads, _adapt_now(now))
     finally:
         _reads_used.reset(token)
+
+
+def _now_positions(first: _Compiled, second: _Compiled) -> tuple[int, ...] | None:
+    """Where two compilations of a selector at two different ``now`` differ: the positions of
+    the parameters equal to each one's ``now``, if they differ there and nowhere else (and in
+    neither SQL nor reads); None otherwise."""
+    if (first.sql, first.reads, len(first.params)) != (
+        second.sql,
+        second.reads,
+        len(second.params),
+    ):
+        return None
+    positions = []
+    for i, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
+        if a == first.at and b == second.at:
+            positions.append(i)
+        elif a != b or a == first.at or b == second.at:
+            return None
+    return tuple(positions)
 
 
 def _time_key(now: dt.datetime) -> tuple[Any, ...]:
@@ -680,39 +702,34 @@ def _time_key(now: dt.datetime) -> tuple[Any, ...]:
 
 def _compiled_selector(rule: Rule, now: dt.datetime) -> tuple[str, list[Any]]:
     """The rule's selector at ``now`` as SQL, compiled once per process and day where its SQL
-    depends on ``now`` only through ``now`` itself as a parameter: it is compiled at ``now`` and
-    one microsecond later, and kept only when the two differ in exactly the parameters equal to
-    ``now`` (anything else derived from the time, or a different SQL text, and it is compiled
-    afresh at every sweep). An entry is used again only on the same calendar dates and while
-    the sweep reads it used (programmes, tracks …) still give the same values."""
+    depends on the time only through ``now`` itself as a parameter. The first compilation is
+    kept as it is; the next, at another ``now`` the same day, shows which parameters are
+    ``now`` (those equal to each one's ``now``, and nothing else may differ), and from then on
+    the SQL is used with ``now`` put in those places. A selector with any other dependence on
+    the time is compiled at every sweep. An entry is used only on the same calendar dates and
+    while the sweep reads it used (programmes, tracks …) still give the same values."""
     key = (connection.alias, connection.vendor, rule.name, id(rule.due), _time_key(now))
     entry = _compiled.get(key)
-    if entry is not None and all(
-        sweep_read(name, _read_functions[name]) == value for name, value in entry.reads
+    if (
+        entry is not None
+        and entry.now_at is not None
+        and all(sweep_read(name, _read_functions[name]) == value for name, value in entry.reads)
     ):
         params = list(entry.params)
         for position in entry.now_at:
             params[position] = _adapt_now(now)
         return entry.sql, params
-    sql, params, reads = _compile(rule, now)
+    compiled = _compile(rule, now)
     if key in _compiled and entry is None:
-        return sql, params  # not compilable once (see above): built afresh every time
-    later_sql, later_params, later_reads = _compile(rule, now + _NOW_PROBE)
-    at_now, at_later = _adapt_now(now), _adapt_now(now + _NOW_PROBE)
-    now_at = tuple(i for i, value in enumerate(params) if value == at_now)
-    same = (
-        later_sql == sql
-        and later_reads == reads
-        and len(later_params) == len(params)
-        and all(
-            (a == at_now and b == at_later) or (a == b and i not in now_at)
-            for i, (a, b) in enumerate(zip(params, later_params, strict=True))
-        )
-    )
+        return compiled.sql, list(compiled.params)  # depends on the time otherwise: afresh
     if len(_compiled) >= _COMPILED_MAX:
         _compiled.clear()
-    _compiled[key] = _Compiled(sql, tuple(params), now_at, tuple(reads.items())) if same else None
-    return sql, params
+    if entry is None or entry.reads != compiled.reads or entry.at == compiled.at:
+        _compiled[key] = compiled  # the first (or its reads changed): wait for a second
+    else:
+        now_at = _now_positions(entry, compiled)
+        _compiled[key] = None if now_at is None else replace(compiled, now_at=now_at)
+    return compiled.sql, list(compiled.params)
 
 
 def select_due(rules: Sequence[Rule], *, now: dt.datetime) -> list[list[int]]:

@@ -244,8 +244,13 @@ def test_select_due_finds_what_each_selector_finds_around_every_deadline(world):
     lapse = deadlines.RULES.index(deadlines.RULE_BY_NAME["supplement_lapse"])
     assert cases["supplement_lapse"].pk in every_rule_agrees(supplement_due + MINUTE)[lapse]
     assert cases["supplement_lapse"].pk not in every_rule_agrees(supplement_due - MINUTE)[lapse]
-    # The rules whose SQL depends on the time only through ``now`` were compiled once.
-    kept = {key[2] for key, entry in deadlines._compiled.items() if entry is not None}
+    # The rules whose SQL depends on the time only through ``now``, asked twice the same day,
+    # are kept with their ``now`` parameters found.
+    kept = {
+        key[2]
+        for key, entry in deadlines._compiled.items()
+        if entry is not None and entry.now_at is not None
+    }
     assert {"supplement_lapse", "deemed_confirmation", "expiry"} <= kept
     # After the sweep nothing is due, by either route.
     sweep(DAY0 + 100 * DAY)
@@ -284,6 +289,12 @@ def test_compiled_sql_is_used_again_only_while_its_reads_give_the_same_values(wo
     assert entries["test_hour"] is None  # ``now`` minus an hour: compiled afresh every time
     kept = entries["test_chosen"]
     assert kept is not None and kept.reads == (("test_chosen", [second.pk]),)  # compiled again
+    assert kept.now_at is None  # the read changed: a second compilation is still to come
+    assert deadlines.select_due([reading], now=later + MINUTE) == [[second.pk]]
+    kept = deadlines._compiled[next(k for k in deadlines._compiled if k[2] == "test_chosen")]
+    assert kept is not None and kept.now_at == ()  # no ``now`` among its parameters
+    chosen["pks"] = [first.pk]  # a compiled entry is not used once its read changes
+    assert deadlines.select_due([reading], now=later + 2 * MINUTE) == [[first.pk]]
 
 
 def test_a_programme_moved_to_another_time_zone_is_asked_with_its_new_dates(world):
