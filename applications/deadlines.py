@@ -32,13 +32,14 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,6 +55,7 @@ from applications.models import (
     Program,
     RequestStatus,
 )
+from applications.models.case import REMINDER_STAGES, not_reminded_values, reminder_bit
 from applications.roles import Role
 from applications.vocabulary import AuditAction
 from applications.workflow import IN_FORCE, RUNNING_CLOCK, TrackKind
@@ -62,7 +64,7 @@ from core.errors import WrongState
 
 logger = logging.getLogger(__name__)
 
-REMINDER_DAYS: tuple[int, ...] = (90, 30, 7)
+REMINDER_DAYS: tuple[int, ...] = REMINDER_STAGES
 AGENDA_FLAG = AuditAction.AGENDA_DEADLINE_PASSED
 EXPIRY_REMINDER = AuditAction.EXPIRY_REMINDER
 
@@ -151,20 +153,49 @@ def describe_expiry_reminder(app: Application, now: dt.datetime) -> str:
 # --- selectors: what is due at ``now`` ---------------------------------------------------------
 
 
-# The programmes (and their time zones) read once per sweep rather than once per item.
-_sweep_programmes: ContextVar[list[Program] | None] = ContextVar("sweep_programmes", default=None)
+# What the rules' selectors read besides the items (the programmes and their time zones, the
+# tracks that require insurance …), read once per sweep rather than once per rule and item.
+_sweep_reads: ContextVar[dict[str, Any] | None] = ContextVar("sweep_reads", default=None)
+# The reads a selector being compiled made (``select_due`` keeps its SQL only while they give
+# the same values), and each read's function, to ask again.
+_reads_used: ContextVar[dict[str, Any] | None] = ContextVar("reads_used", default=None)
+_read_functions: dict[str, Callable[[], Any]] = {}
 
 
-def _programmes() -> list[Program]:
-    cached = _sweep_programmes.get()
-    return cached if cached is not None else list(Program.objects.only("pk", "time_zone"))
+def sweep_read(key: str, read: Callable[[], Any]) -> Any:
+    """``read()``, once per sweep under ``key`` (every call outside a sweep reads afresh). A
+    selector reads through this whatever else it depends on besides ``now`` (so that its
+    compiled SQL is used again only while these reads give the same values)."""
+    _read_functions[key] = read
+    cache = _sweep_reads.get()
+    if cache is None:
+        value = read()
+    else:
+        if key not in cache:
+            cache[key] = read()
+        value = cache[key]
+    used = _reads_used.get()
+    if used is not None:
+        used[key] = value
+    return value
 
 
-def _per_programme(build: Callable[[Program, dt.date], Q], now: dt.datetime) -> Q:
-    """OR of one condition per programme, each with the programme's own calendar date."""
+def programmes() -> list[Program]:
+    """The programmes with their time zones (once per sweep)."""
+    result: list[Program] = sweep_read(
+        "programmes", lambda: list(Program.objects.only("pk", "time_zone"))
+    )
+    return result
+
+
+def per_programme(build: Callable[[Program, dt.date], Q], now: dt.datetime, prefix: str = "") -> Q:
+    """OR of one condition per programme, each with the programme's own calendar date
+    (``prefix``: the path to the case, e.g. ``application__`` for a case's child rows)."""
     condition = Q(pk__in=[])
-    for program in _programmes():
-        condition |= Q(program_id=program.pk) & build(program, program.local_date(now))
+    for program in programmes():
+        condition |= Q(**{f"{prefix}program_id": program.pk}) & build(
+            program, program.local_date(now)
+        )
     return condition
 
 
@@ -199,7 +230,7 @@ def due_expiries(*, now: dt.datetime) -> QuerySet[Application]:
     with no extension or law-amendment request pending (a pending one keeps them in force)."""
     return (
         Application.objects.filter(status__in=IN_FORCE)
-        .filter(_per_programme(lambda program, today: Q(term_end__lt=today), now))
+        .filter(per_programme(lambda program, today: Q(term_end__lt=today), now))
         .exclude(_pending(ExtensionRequest))
         .exclude(_pending(LawAmendmentRequest))
     )
@@ -235,28 +266,49 @@ def due_agenda_flags(*, now: dt.datetime) -> QuerySet[Application]:
     ).exclude(Exists(AuditEvent.objects.filter(application=OuterRef("pk"), action=AGENDA_FLAG)))
 
 
-def _reminded(days: int) -> Exists:
-    return Exists(
-        AuditEvent.objects.filter(
-            application=OuterRef("pk"), action=EXPIRY_REMINDER, payload__days_before=days
+def _not_reminded(field: str, days: int) -> Q:
+    """The case has not had the ``days`` reminder: ``field`` is one of the values without that
+    stage's bit (as the partial indexes ``application_expiry_reminder_<days>`` hold them, so a
+    sweep with nothing due reads none of the reminded cases)."""
+    return Q(**{f"{field}__in": not_reminded_values(days)})
+
+
+def _mark_reminded(apps: Sequence[Application], field: str, stages: Sequence[int]) -> None:
+    """Record on the cases, in the transaction of their reminder events, that each has had the
+    reminder of its stage (one ``UPDATE`` per stage)."""
+    by_stage: dict[int, list[Application]] = {}
+    for app, days in zip(apps, stages, strict=True):
+        by_stage.setdefault(days, []).append(app)
+    for days, group in by_stage.items():
+        bit = reminder_bit(days)
+        Application.objects.filter(pk__in=[app.pk for app in group]).update(
+            **{field: F(field).bitor(bit)}
         )
-    )
+        for app in group:
+            setattr(app, field, getattr(app, field) | bit)
+
+
+EXPIRY_REMINDERS = "expiry_reminders_sent"
+CAP_REMINDERS = "continuation_reminders_sent"
 
 
 def due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
     """Waivers in force whose term ends within 90/30/7 days and that have not had that
-    reminder yet."""
+    reminder yet (``expiry_reminders_sent``: any term's reminder of that stage counts, as the
+    trail's events did before the column)."""
 
     def window(program: Program, today: dt.date) -> Q:
         condition = Q(pk__in=[])
         lower = today
         for days in sorted(REMINDER_DAYS):
             upper = today + dt.timedelta(days=days)
-            condition |= Q(term_end__gte=lower, term_end__lte=upper) & Q(~_reminded(days))
+            condition |= Q(term_end__gte=lower, term_end__lte=upper) & _not_reminded(
+                EXPIRY_REMINDERS, days
+            )
             lower = upper + dt.timedelta(days=1)
         return condition
 
-    return Application.objects.filter(status__in=IN_FORCE).filter(_per_programme(window, now))
+    return Application.objects.filter(status__in=IN_FORCE).filter(per_programme(window, now))
 
 
 # --- the continuation cap (FinISA: 18 months after the original end) ------------------------------
@@ -268,17 +320,7 @@ def due_continuation_ends(*, now: dt.datetime) -> QuerySet[Application]:
     """Continuing waivers whose capped continuation's last day has passed in their programme's
     time zone (a suspended one is decided by the decision maker first)."""
     return Application.objects.filter(status=S.CONTINUING, continuation_until__isnull=False).filter(
-        _per_programme(lambda program, today: Q(continuation_until__lt=today), now)
-    )
-
-
-def _cap_reminded(days: int) -> Exists:
-    return Exists(
-        AuditEvent.objects.filter(
-            application=OuterRef("pk"),
-            action=CAP_REMINDER,
-            payload__days_before=days,
-        )
+        per_programme(lambda program, today: Q(continuation_until__lt=today), now)
     )
 
 
@@ -290,14 +332,14 @@ def due_continuation_reminders(*, now: dt.datetime) -> QuerySet[Application]:
         lower = today
         for days in sorted(REMINDER_DAYS):
             upper = today + dt.timedelta(days=days)
-            condition |= Q(continuation_until__gte=lower, continuation_until__lte=upper) & Q(
-                ~_cap_reminded(days)
-            )
+            condition |= Q(
+                continuation_until__gte=lower, continuation_until__lte=upper
+            ) & _not_reminded(CAP_REMINDERS, days)
             lower = upper + dt.timedelta(days=1)
         return condition
 
     return Application.objects.filter(status=S.CONTINUING, continuation_until__isnull=False).filter(
-        _per_programme(window, now)
+        per_programme(window, now)
     )
 
 
@@ -341,7 +383,9 @@ def application_remind_continuation_cap(
             or not due_continuation_reminders(now=at).filter(pk=app.pk).exists()
         ):
             raise WrongState(_("No continuation reminder is due for this case."))
-        return _record_system_event(app, CAP_REMINDER, _cap_reminder_payload(app, at, rule), at)
+        payload = _cap_reminder_payload(app, at, rule)
+        _mark_reminded([app], CAP_REMINDERS, [payload["days_before"]])
+        return _record_system_event(app, CAP_REMINDER, payload, at)
 
 
 # --- services for the two rules that change no status -------------------------------------------
@@ -391,22 +435,26 @@ def application_remind_expiry(
         app = services.application_row_lock(application)
         if app.term_end is None or not due_expiry_reminders(now=at).filter(pk=app.pk).exists():
             raise WrongState(_("No expiry reminder is due for this case."))
-        return _record_system_event(
-            app, EXPIRY_REMINDER, _expiry_reminder_payload(app, at, rule), at
-        )
+        payload = _expiry_reminder_payload(app, at, rule)
+        _mark_reminded([app], EXPIRY_REMINDERS, [payload["days_before"]])
+        return _record_system_event(app, EXPIRY_REMINDER, payload, at)
 
 
 Payload = Callable[[Application, dt.datetime, str], dict[str, Any]]
 
 
-def _events_many(action: str, payload: Payload) -> Callable[..., object]:
+def _events_many(action: str, payload: Payload, mark: str = "") -> Callable[..., object]:
     """The batch action of an event-only rule: for cases the sweep has locked and found still
-    due under the lock, the event the one-case service records, one per case."""
+    due under the lock, the event the one-case service records, one per case (and, for a
+    reminder, the stage marked on the cases as ``mark``, as the one-case service does)."""
 
     def act_many(apps: Sequence[Application], now: dt.datetime, rules: Sequence[str]) -> None:
         with appends_at_end():
-            for app, rule in zip(apps, rules, strict=True):
-                _record_system_event(app, action, payload(app, now, rule), now)
+            payloads = [payload(app, now, rule) for app, rule in zip(apps, rules, strict=True)]
+            if mark:
+                _mark_reminded(apps, mark, [p["days_before"] for p in payloads])
+            for app, data in zip(apps, payloads, strict=True):
+                _record_system_event(app, action, data, now)
 
     return act_many
 
@@ -508,7 +556,7 @@ RULES: list[Rule] = [
         ),
         describe_continuation_reminder,
         _itself,
-        act_many=_events_many(CAP_REMINDER, _cap_reminder_payload),
+        act_many=_events_many(CAP_REMINDER, _cap_reminder_payload, CAP_REMINDERS),
     ),
     Rule(
         EXPIRY_REMINDER,
@@ -516,7 +564,7 @@ RULES: list[Rule] = [
         lambda app, now, rule: application_remind_expiry(application=app, now=now, rule=rule),
         describe_expiry_reminder,
         _itself,
-        act_many=_events_many(EXPIRY_REMINDER, _expiry_reminder_payload),
+        act_many=_events_many(EXPIRY_REMINDER, _expiry_reminder_payload, EXPIRY_REMINDERS),
     ),
 ]
 RULE_BY_NAME = {rule.name: rule for rule in RULES}
@@ -581,25 +629,164 @@ def due_ids(rule: Rule, *, now: dt.datetime) -> list[int]:
     return list(rule.due(now=now).order_by("pk").values_list("pk", flat=True))
 
 
+# --- what is due, in one statement whose SQL is compiled once per process ----------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One rule's selector as SQL, valid while the sweep reads in ``reads`` give the same
+    values. ``now_at``: the positions of ``now`` (as the database takes it) among ``params``,
+    or None until a second compilation at another ``now`` has shown which they are (``at``:
+    the ``now`` of the first). ``sql`` is "" for a selector that can select nothing (Django's
+    ``EmptyResultSet``)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    reads: tuple[tuple[str, Any], ...]
+    at: Any
+    now_at: tuple[int, ...] | None = None
+
+
+_compiled: dict[tuple[Any, ...], _Compiled | None] = {}
+_COMPILED_MAX = 1000  # entries kept before the cache starts afresh (one per rule and day)
+
+
+def _adapt_now(now: dt.datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(now)
+
+
+def _compile(rule: Rule, now: dt.datetime) -> _Compiled:
+    """The selector's SQL and parameters at ``now`` (ids only, unordered), with the sweep
+    reads it used."""
+    token = _reads_used.set({})
+    try:
+        query = rule.due(now=now).order_by().values_list("pk", flat=True).query
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:
+            sql, params = "", ()
+        reads = tuple((_reads_used.get() or {}).items())
+        return _Compiled(sql, tuple(params), reads, _adapt_now(now))
+    finally:
+        _reads_used.reset(token)
+
+
+def _now_positions(first: _Compiled, second: _Compiled) -> tuple[int, ...] | None:
+    """Where two compilations of a selector at two different ``now`` differ: the positions of
+    the parameters equal to each one's ``now``, if they differ there and nowhere else (and in
+    neither SQL nor reads); None otherwise."""
+    if (first.sql, first.reads, len(first.params)) != (
+        second.sql,
+        second.reads,
+        len(second.params),
+    ):
+        return None
+    positions = []
+    for i, (a, b) in enumerate(zip(first.params, second.params, strict=True)):
+        if a == first.at and b == second.at:
+            positions.append(i)
+        elif a != b or a == first.at or b == second.at:
+            return None
+    return tuple(positions)
+
+
+def _time_key(now: dt.datetime) -> tuple[Any, ...]:
+    """Every calendar date a selector may derive from ``now``: UTC, the site's zone and each
+    programme's own (with the programmes and their zones)."""
+    return (
+        now.astimezone(dt.UTC).date(),
+        timezone.localdate(now),
+        tuple((p.pk, p.time_zone, p.local_date(now)) for p in programmes()),
+    )
+
+
+def _compiled_selector(rule: Rule, now: dt.datetime) -> tuple[str, list[Any]]:
+    """The rule's selector at ``now`` as SQL, compiled once per process and day where its SQL
+    depends on the time only through ``now`` itself as a parameter. The first compilation is
+    kept as it is; the next, at another ``now`` the same day, shows which parameters are
+    ``now`` (those equal to each one's ``now``, and nothing else may differ), and from then on
+    the SQL is used with ``now`` put in those places. A selector with any other dependence on
+    the time is compiled at every sweep. An entry is used only on the same calendar dates and
+    while the sweep reads it used (programmes, tracks …) still give the same values."""
+    key = (connection.alias, connection.vendor, rule.name, id(rule.due), _time_key(now))
+    entry = _compiled.get(key)
+    if (
+        entry is not None
+        and entry.now_at is not None
+        and all(sweep_read(name, _read_functions[name]) == value for name, value in entry.reads)
+    ):
+        params = list(entry.params)
+        for position in entry.now_at:
+            params[position] = _adapt_now(now)
+        return entry.sql, params
+    compiled = _compile(rule, now)
+    if key in _compiled and entry is None:
+        return compiled.sql, list(compiled.params)  # depends on the time otherwise: afresh
+    if len(_compiled) >= _COMPILED_MAX:
+        _compiled.clear()
+    if entry is None or entry.reads != compiled.reads or entry.at == compiled.at:
+        _compiled[key] = compiled  # the first (or its reads changed): wait for a second
+    else:
+        now_at = _now_positions(entry, compiled)
+        _compiled[key] = None if now_at is None else replace(compiled, now_at=now_at)
+    return compiled.sql, list(compiled.params)
+
+
+def select_due(rules: Sequence[Rule], *, now: dt.datetime) -> list[list[int]]:
+    """Each rule's due ids (what ``due_ids`` returns, in order), asked in one statement: the
+    rules' selectors joined by ``UNION ALL``, each row tagged with its rule's position. The SQL
+    of each selector is compiled once per process and day (``_compiled_selector``), so a sweep
+    with nothing due costs one round trip and no query building."""
+    found: list[list[int]] = [[] for _rule in rules]
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, rule in enumerate(rules):
+        sql, rule_params = _compiled_selector(rule, now)
+        if sql:
+            parts.append(f"SELECT {i} AS sweep_rule, due.* FROM ({sql}) due")
+            params.extend(rule_params)
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for i, pk in cursor.fetchall():
+                found[int(i)].append(int(pk))
+    for pks in found:
+        pks.sort()
+    return found
+
+
+# How PostgreSQL plans the sweep's "what is due?" (``_without_jit``). JIT off: the selectors'
+# estimates over a large table cross its threshold, and compiling took 50 ms of a 65 ms query
+# that returned nothing. Plain index scans off (bitmap scans stay): the selectors look for rows
+# that are nearly always absent, and a bitmap index scan finds none as fast; with plain scans
+# the planner, misjudging correlated columns (a status and a date, a status and the reminders
+# sent), sometimes read a whole partial index of the waivers in force row by row instead of
+# the reminder stages' indexes (docs/performance.md, "The second sweep, third round").
+_SELECTION_SETTINGS = {"jit": "off", "enable_indexscan": "off"}
+
+
 @contextlib.contextmanager
 def _without_jit() -> Iterator[None]:
-    """PostgreSQL's JIT off while the sweep asks what is due: the selectors' estimates over a
-    large table cross its threshold, and compiling took 50 ms of a 65 ms query that returned
-    nothing (docs/performance.md)."""
+    """``_SELECTION_SETTINGS`` for this session while the sweep asks what is due, in one
+    statement that also reads the session's own values, put back after in another."""
     if connection.vendor != "postgresql":
         yield
         return
+    names = list(_SELECTION_SETTINGS)
+    read = ", ".join("current_setting(%s)" for _name in names)
+    write = ", ".join("set_config(%s, %s, false)" for _name in names)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', false)")
+        cursor.execute(
+            f"SELECT {read}, {write}",
+            [*names, *(x for name in names for x in (name, _SELECTION_SETTINGS[name]))],
+        )
+        before = cursor.fetchone()[: len(names)]
         try:
             yield
         finally:
-            cursor.execute("SELECT set_config('jit', %s, false)", [_default_jit(cursor)])
-
-
-def _default_jit(cursor: Any) -> str:
-    cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
-    return str(cursor.fetchone()[0])
+            cursor.execute(
+                f"SELECT {write}", [x for pair in zip(names, before, strict=True) for x in pair]
+            )
 
 
 @dataclass
@@ -609,6 +796,7 @@ class SweepResult:
     skipped: Counter[str] = field(default_factory=Counter)
     failed: list[tuple[str, int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    refresh_seconds: float = 0.0  # of ``seconds``: the vacuum and statistics after a large sweep
 
     @property
     def total(self) -> int:
@@ -689,10 +877,10 @@ def sweep(
     started = time.monotonic()
     now = now or timezone.now()
     result = SweepResult(started_at=now)
-    token = _sweep_programmes.set(list(Program.objects.only("pk", "time_zone")))
+    token = _sweep_reads.set({})
     try:
         with _without_jit():
-            due = [(rule, due_ids(rule, now=now)) for rule in rules]
+            due = list(zip(rules, select_due(rules, now=now), strict=True))
         total = sum(len(pks) for _rule, pks in due)
         size = max(1, batch or batch_size(total))
         if set_based is None:
@@ -724,29 +912,44 @@ def sweep(
             if progress is not None:
                 progress(finished, total)
         if set_based and result.total >= SET_BASED_FROM:
+            refresh_started = time.monotonic()
             _refresh_statistics()
+            result.refresh_seconds = time.monotonic() - refresh_started
     finally:
-        _sweep_programmes.reset(token)
+        _sweep_reads.reset(token)
     result.seconds = time.monotonic() - started
     return result
 
 
 # The tables a large sweep rewrites and the selectors read: their planner statistics are stale
-# after thousands of rows changed status at once.
+# after thousands of rows changed status at once, and their indexes hold an entry for every
+# row's version before the change until a vacuum.
 _SELECTOR_TABLES = (Application, AuditEvent, Consultation)
+_REWRITTEN_TABLES = (Application, Consultation)
 
 
 def _refresh_statistics() -> None:
-    """After a large set-based sweep, on PostgreSQL: ``ANALYZE`` the tables the selectors read,
-    as autovacuum would a little later, so the next sweep's "is anything due?" is planned on
-    what the tables hold now (with the old statistics it reads thousands of rows the sweep
-    just moved out of its statuses). ``ANALYZE`` samples a fixed number of rows, so its cost
-    does not grow with the tables."""
+    """After a large set-based sweep, on PostgreSQL: ``VACUUM (ANALYZE)`` the tables the sweep
+    rewrote and ``ANALYZE`` the trail, as autovacuum would a little later, so the next sweep's
+    "is anything due?" is planned on what the tables hold now (with the old statistics it reads
+    thousands of rows the sweep just moved out of its statuses) and its index scans no longer
+    step over the entries of the rows' versions before the sweep (the 30,000 expired waivers'
+    old entries under "approved or active" cost the expiry rule most of its time). ``ANALYZE``
+    samples a fixed number of rows; the vacuum reads the pages the sweep changed. Inside a
+    transaction (a test's) a vacuum cannot run: statistics only."""
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in _SELECTOR_TABLES)
+
+    def tables(kinds: Sequence[type[models.Model]]) -> str:
+        return ", ".join(connection.ops.quote_name(m._meta.db_table) for m in kinds)
+
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        if connection.in_atomic_block:
+            cursor.execute(f"ANALYZE {tables(_SELECTOR_TABLES)}")
+            return
+        cursor.execute(f"VACUUM (ANALYZE) {tables(_REWRITTEN_TABLES)}")
+        rest = [m for m in _SELECTOR_TABLES if m not in _REWRITTEN_TABLES]
+        cursor.execute(f"ANALYZE {tables(rest)}")
 
 
 def _sweep_batch(chunk: Sequence[tuple[Rule, int]], *, now: dt.datetime) -> list[tuple[str, str]]:

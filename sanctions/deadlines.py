@@ -9,8 +9,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from applications.deadlines import Rule
-from applications.models import Program
+from applications.deadlines import Rule, per_programme
 from applications.workflow import ApplicationStatus as S
 from sanctions import services
 from sanctions.models import Suspension, SuspensionStatus
@@ -18,9 +17,7 @@ from sanctions.models import Suspension, SuspensionStatus
 
 def due_suspension_ends(*, now: dt.datetime) -> QuerySet[Suspension]:
     """Suspensions in force whose last day has passed, not yet marked."""
-    condition = Q(pk__in=[])
-    for program in Program.objects.only("pk", "time_zone"):
-        condition |= Q(application__program_id=program.pk, ends_on__lt=program.local_date(now))
+    condition = per_programme(lambda program, today: Q(ends_on__lt=today), now, "application__")
     return Suspension.objects.filter(
         status=SuspensionStatus.IN_FORCE,
         period_ended_at__isnull=True,

@@ -10,27 +10,16 @@ overdue from 2026-07-01 00:00 KST.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from applications.deadlines import Rule
+from applications.deadlines import Rule, per_programme, sweep_read
 from applications.models import Application, Program, Track
 from applications.workflow import ApplicationStatus as S
 from supervision import selectors, services
 from supervision.models import CoverageGap, Report, ReportStatus
 
 INSURED = (S.ACTIVE, S.SUSPENDED)
-
-
-def _per_programme(build: Callable[[Program, dt.date], Q], now: dt.datetime, prefix: str) -> Q:
-    """OR of one condition per programme, each with the programme's own calendar date."""
-    condition = Q(pk__in=[])
-    for program in Program.objects.only("pk", "time_zone"):
-        condition |= Q(**{f"{prefix}program_id": program.pk}) & build(
-            program, program.local_date(now)
-        )
-    return condition
 
 
 # --- reports --------------------------------------------------------------------------------------
@@ -51,14 +40,14 @@ def due_report_reminders(*, now: dt.datetime) -> QuerySet[Report]:
         return condition
 
     return Report.objects.filter(status=ReportStatus.DUE).filter(
-        _per_programme(window, now, "application__")
+        per_programme(window, now, "application__")
     )
 
 
 def due_overdue_reports(*, now: dt.datetime) -> QuerySet[Report]:
     """Reports not filed by the end of their due date, not yet flagged."""
     return Report.objects.filter(status=ReportStatus.DUE, overdue_at__isnull=True).filter(
-        _per_programme(lambda program, today: Q(due_on__lt=today), now, "application__")
+        per_programme(lambda program, today: Q(due_on__lt=today), now, "application__")
     )
 
 
@@ -88,10 +77,9 @@ def _insured_cases() -> QuerySet[Application]:
     # The few such tracks first, as ids: the database then never works out the cover of a case
     # on another track (which it did for every case in force: docs/performance.md).
     tracks = Track.objects.filter(insurance_required=True, supervision_settings__isnull=False)
+    track_ids = sweep_read("insured_tracks", lambda: list(tracks.values_list("pk", flat=True)))
     return Application.objects.filter(
-        status__in=INSURED,
-        term_end__isnull=False,
-        track_id__in=list(tracks.values_list("pk", flat=True)),
+        status__in=INSURED, term_end__isnull=False, track_id__in=track_ids
     ).annotate(covered=selectors.covered_until_expression())
 
 
@@ -134,7 +122,7 @@ def due_gap_reminders(*, now: dt.datetime) -> QuerySet[CoverageGap]:
     return (
         CoverageGap.objects.filter(resolved_at__isnull=True, covered_until__isnull=False)
         .filter(Exists(current))
-        .filter(_per_programme(window, now, "application__"))
+        .filter(per_programme(window, now, "application__"))
     )
 
 

@@ -73,6 +73,23 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
         return super().bulk_create(objs, *args, **kwargs)
 
 
+# The deadline sweep's reminder stages before a term (or a capped continuation) ends, in days:
+# each is a bit of ``Application.expiry_reminders_sent`` and ``continuation_reminders_sent``
+# (90 → 1, 30 → 2, 7 → 4).
+REMINDER_STAGES: tuple[int, ...] = (90, 30, 7)
+
+
+def reminder_bit(days: int) -> int:
+    return 1 << REMINDER_STAGES.index(days)
+
+
+def not_reminded_values(days: int) -> list[int]:
+    """The values of a reminders-sent column without the bit of the ``days`` stage (a list,
+    not a bitwise test, so that a condition on it can use an index)."""
+    bit = reminder_bit(days)
+    return [value for value in range(1 << len(REMINDER_STAGES)) if not value & bit]
+
+
 class Application(ConcurrentTransitionMixin, models.Model):
     """One case: a startup's request under one track of one programme.
 
@@ -205,6 +222,15 @@ class Application(ConcurrentTransitionMixin, models.Model):
     )
     # The last day a continuation pending law amendment may run (the track's cap), if capped.
     continuation_until = models.DateField(_("continuation until"), null=True, blank=True)
+    # The deadline sweep's reminders this case has had (``deadlines.REMINDER_DAYS``: one bit per
+    # stage, 90 days → 1, 30 → 2, 7 → 4), set by the reminder's service in the transaction that
+    # records its audit event, so the sweep asks an index instead of reading the trail.
+    expiry_reminders_sent = models.PositiveSmallIntegerField(
+        _("expiry reminders sent"), default=0, editable=False
+    )
+    continuation_reminders_sent = models.PositiveSmallIntegerField(
+        _("continuation cap reminders sent"), default=0, editable=False
+    )
 
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -225,9 +251,26 @@ class Application(ConcurrentTransitionMixin, models.Model):
                 include=["clock_paused_at"],
                 name="application_officer_status_due",
             ),
-            # The deadline sweep's term rules (expiry, expiry reminders): waivers in force by
-            # their last day, without reading the index entries of every expired one.
-            models.Index(fields=["status", "term_end"], name="application_status_term_end"),
+            # The deadline sweep's term rules, on waivers in force only (partial: an expired
+            # waiver has no entry, so "whose last day has passed?" reads only what is due).
+            # The expiry rule (and the staff deadlines panel) by last day …
+            models.Index(
+                fields=["term_end"],
+                condition=models.Q(status__in=IN_FORCE),
+                name="application_in_force_term_end",
+            ),
+            # … and the expiry reminders: one per stage, holding the waivers not yet reminded
+            # at that stage, by last day, so a sweep with nothing due reads no case in a
+            # reminder window (the sweep asks with the same list of values).
+            *(
+                models.Index(
+                    fields=["term_end"],
+                    condition=models.Q(status__in=IN_FORCE)
+                    & models.Q(expiry_reminders_sent__in=not_reminded_values(days)),
+                    name=f"application_expiry_reminder_{days}",
+                )
+                for days in REMINDER_STAGES
+            ),
         ]
 
     def __str__(self) -> str:

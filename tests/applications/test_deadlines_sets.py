@@ -210,19 +210,19 @@ def test_items_changed_between_selection_and_lock_are_skipped(world, monkeypatch
     sweep selected them but before it locked their cases: neither is acted on again."""
     cases = [a_case_of_every_rule(world) for _ in range(2)]
     late = cases[0]
-    real_due_ids = deadlines.due_ids
+    real_select_due = deadlines.select_due
 
-    def select_then_interfere(rule: deadlines.Rule, *, now: dt.datetime) -> list[int]:
-        pks = real_due_ids(rule, now=now)
-        if rule.name == "supplement_lapse":
-            services.application_withdraw(
-                application=late["supplement_lapse"], by=world.applicant, reason="늦었습니다"
-            )
-        if rule.name == "expiry":
-            services.application_expire(application=late["expiry"], now=now, rule="elsewhere")
-        return pks
+    def select_then_interfere(
+        rules: Sequence[deadlines.Rule], *, now: dt.datetime
+    ) -> list[list[int]]:
+        found = real_select_due(rules, now=now)
+        services.application_withdraw(
+            application=late["supplement_lapse"], by=world.applicant, reason="늦었습니다"
+        )
+        services.application_expire(application=late["expiry"], now=now, rule="elsewhere")
+        return found
 
-    monkeypatch.setattr(deadlines, "due_ids", select_then_interfere)
+    monkeypatch.setattr(deadlines, "select_due", select_then_interfere)
     with at(WHEN):
         result = deadlines.sweep(now=WHEN, set_based=True)
     assert result.failed == []
