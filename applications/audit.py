@@ -159,9 +159,9 @@ class _Pending:
     event: AuditEvent
     reference: str | None
     seal_drafts: bool  # a submission: lists its case's draft-time events (module docstring)
-    recorded: Callable[[int], None] | None
+    recorded: Callable[[AuditEvent], None] | None
     marker: Callable[[], None]  # an on-commit no-op: gone when its savepoint was rolled back
-    recorded_many: Callable[[list[int]], None] | None = None  # ``recorded`` for many at once
+    recorded_many: Callable[[list[AuditEvent]], None] | None = None  # ``recorded`` for many
 
 
 _PENDING = "_audit_pending_events"
@@ -196,16 +196,17 @@ def audit_record(
     to_status: str = "",
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    recorded: Callable[[int], None] | None = None,
-    recorded_many: Callable[[list[int]], None] | None = None,
+    recorded: Callable[[AuditEvent], None] | None = None,
+    recorded_many: Callable[[list[AuditEvent]], None] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; must run inside the transaction of the change it records.
 
     Inside ``appends_at_end`` the event is only registered: it gets its seq, hash and row when
     that block ends (``audit_flush``), so the chain head is locked for the last moment of the
-    transaction only. ``recorded(event_id)`` runs once the row exists, in the same transaction;
-    when the block appends several events registered with the same ``recorded`` and a
-    ``recorded_many``, that is called once with their ids, in chain order, instead."""
+    transaction only. ``recorded(event)`` runs once the row exists, in the same transaction,
+    with the saved event (so that what it does can depend on the event's action and statuses
+    without reading it back); when the block appends several events registered with the same
+    ``recorded`` and a ``recorded_many``, that is called once with them, in chain order, instead."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
@@ -246,7 +247,7 @@ def audit_record(
     head.seq, head.hash = event.seq, event.hash
     head.save(update_fields=["seq", "hash"])
     if recorded is not None:
-        recorded(event.pk)
+        recorded(event)
     return event
 
 
@@ -295,14 +296,14 @@ def _tell_recorded(entries: list[_Pending]) -> None:
     for (recorded, many), run in itertools.groupby(
         entries, key=lambda entry: (entry.recorded, entry.recorded_many)
     ):
-        ids = [entry.event.pk for entry in run]
+        events = [entry.event for entry in run]
         if recorded is None:
             continue
-        if many is not None and len(ids) > 1:
-            many(ids)
+        if many is not None and len(events) > 1:
+            many(events)
         else:
-            for event_id in ids:
-                recorded(event_id)
+            for event in events:
+                recorded(event)
 
 
 @contextlib.contextmanager

@@ -66,6 +66,29 @@ PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+# The draft's steps as an applicant fills them in, and the regulation they name.
+STEPS: list[tuple[str, dict[str, str]]] = [
+    (
+        "service",
+        {
+            "title": "부하 시험 서비스",
+            "summary": "요약",
+            "service_description": "설명",
+            "technology_description": "기술",
+        },
+    ),
+    (
+        "scope",
+        {"requested_term_days": "365", "region": "서울", "scale": "10대", "max_users": "100"},
+    ),
+    ("safety", {"safety_plan": "원격 관제", "user_protection": "고지"}),
+    ("insurance", {"insurance_plan": "배상책임보험"}),
+    (
+        "declarations",
+        {"declaration_truthful": "on", "declaration_consent": "on", "language": "ko"},
+    ),
+]
+REGULATION = {"statute": "도로교통법", "article": "제2조", "reason": "보도 통행"}
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 CASE = re.compile(r"/apply/(\d+)/")
@@ -226,28 +249,7 @@ async def applicant_iteration(user: User, accounts: Accounts) -> None:
     if status != 302 or not case:
         return
     pk = case.group(1)
-    steps: list[tuple[str, dict[str, str]]] = [
-        (
-            "service",
-            {
-                "title": "부하 시험 서비스",
-                "summary": "요약",
-                "service_description": "설명",
-                "technology_description": "기술",
-            },
-        ),
-        (
-            "scope",
-            {"requested_term_days": "365", "region": "서울", "scale": "10대", "max_users": "100"},
-        ),
-        ("safety", {"safety_plan": "원격 관제", "user_protection": "고지"}),
-        ("insurance", {"insurance_plan": "배상책임보험"}),
-        (
-            "declarations",
-            {"declaration_truthful": "on", "declaration_consent": "on", "language": "ko"},
-        ),
-    ]
-    for slug, data in steps:
+    for slug, data in STEPS:
         status, page, _ = await user.call("page", "GET", f"/apply/{pk}/step/{slug}/")
         version = VERSION.search(page)
         if status != 200 or not version:
@@ -262,12 +264,7 @@ async def applicant_iteration(user: User, accounts: Accounts) -> None:
         "form_post",
         "POST",
         f"/apply/{pk}/step/regulations/",
-        data={
-            "statute": "도로교통법",
-            "article": "제2조",
-            "reason": "보도 통행",
-            "csrfmiddlewaretoken": csrf,
-        },
+        data={**REGULATION, "csrfmiddlewaretoken": csrf},
     )
     import aiohttp
 
