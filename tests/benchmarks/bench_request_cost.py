@@ -11,7 +11,7 @@ request of its kind (PostgreSQL's CPU is counted in clock ticks of 10 ms, so onl
 many requests says anything).
 
     python -m tests.pgcluster -- python -m tests.benchmarks.bench_request_cost
-    REQUEST_COST_PROFILE=submit  ...   # also print the cProfile of that kind (cumulative top 40)
+    REQUEST_COST_PROFILE=submit  ...   # also print the cProfile of that kind ("*": of all)
     REQUEST_COST_QUERIES=submit  ...   # also print the SQL of the last request of that kind
 """
 
@@ -70,8 +70,10 @@ class Meter:
         from django.test.utils import CaptureQueriesContext
 
         profiler = None
-        if kind == PROFILE_KIND:
-            profiler = self.costs.profiles.setdefault(kind, cProfile.Profile(time.process_time))
+        if kind == PROFILE_KIND or PROFILE_KIND == "*":
+            profiler = self.costs.profiles.setdefault(
+                PROFILE_KIND, cProfile.Profile(time.process_time)
+            )
         with CaptureQueriesContext(connection) as captured:
             pg_before = backend_cpu_seconds(self.backend_pid)
             start = time.process_time()
@@ -155,6 +157,9 @@ def measure(rounds: int) -> Costs:
     for index in range(rounds):
         client = Client(enforce_csrf_checks=True)
         client.cookies["sessionid"] = accounts.applicants[index]
+        # As in the load test, a session's first page has checked the personal-data consent
+        # (once a session) before anything is measured.
+        client.get("/apply/")
         applicant_round(client, meter, accounts.track)
         officer = Client(enforce_csrf_checks=True)
         officer.cookies["sessionid"] = accounts.reviewers[index % len(accounts.reviewers)]
@@ -198,8 +203,10 @@ def run() -> list[Figure]:
     print(table(costs), flush=True)
     for kind, profiler in costs.profiles.items():
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
-        print(f"--- cProfile of {kind} ({len(costs.python[kind])} requests) ---")
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("cumulative").print_stats(40)
+        stats.sort_stats("tottime").print_stats(30)
+        print(f"--- cProfile of {kind} (cumulative, then own time) ---")
         print(out.getvalue())
     if costs.last_sql:
         print(f"--- the queries of the last {QUERIES_KIND} ---")
