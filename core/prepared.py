@@ -1,4 +1,4 @@
-"""One row by primary key through a query Django compiles once per thread, not once per call.
+"""Rows by primary key through a query Django compiles once per thread, not once per call.
 
 Nearly every request of a case reads the case with its programme, track, organisation and
 officer (``application_get_for``), and every write locks it with its programme and track
@@ -10,6 +10,9 @@ database connection and keeps Django's compiler: each call runs the same SQL wit
 and builds the instances exactly as ``QuerySet.get`` does (``from_db``, the row's converters,
 the ``select_related`` populators), so what comes back is the same object, field for field
 (``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
+
+``PreparedValues`` does the same for a ``values_list`` query keyed by an id (the user's roles
+and organisations, asked on every signed-in page).
 
 Only for querysets whose SQL cannot change between calls: no dates computed at call time, no
 translated text, no filter but the primary key.
@@ -29,7 +32,7 @@ from django.db.transaction import TransactionManagementError
 M = TypeVar("M", bound=Model)
 
 # A primary key no row has, compiled into the SQL as its one parameter and replaced per call.
-_MARK = -7_340_095_117
+_MARK = -2_013_265_921  # within a 32-bit key's range (PostgreSQL checks it)
 
 
 class _Compiled:
@@ -101,3 +104,37 @@ class PreparedGet(Generic[M]):
         for populator in compiled.populators:
             populator.populate(row, obj)
         return obj
+
+
+class PreparedValues:
+    """``build().filter(pk=…)`` of a ``values_list`` queryset, compiled once per thread and
+    connection: the rows as tuples, with the columns' converters applied as Django applies
+    them."""
+
+    def __init__(self, build: Callable[[], QuerySet[Any]]) -> None:
+        self._build = build
+        self._local = threading.local()
+
+    def _compiled(self, using: str) -> tuple[str, Any, dict[int, Any], Any]:
+        connection = connections[using]
+        cache: dict[tuple[str, int], tuple[str, Any, dict[int, Any], Any]]
+        cache = self._local.__dict__.setdefault("cache", {})
+        key = (using, id(connection))
+        if key not in cache:
+            queryset = self._build().filter(pk=_MARK)
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            if list(params) != [_MARK]:
+                raise ValueError("PreparedValues needs a queryset whose only parameter is the id.")
+            converters = compiler.get_converters([column[0] for column in compiler.select])
+            cache[key] = (sql, compiler, converters, queryset.model)
+        return cache[key]
+
+    def rows(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+        sql, compiler, converters, model = self._compiled(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [model._meta.pk.get_prep_value(pk)])
+            rows = cursor.fetchall()
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return [tuple(row) for row in rows]

@@ -99,3 +99,36 @@ def test_the_lock_still_needs_a_transaction_and_still_locks(world):
         application_row_lock(app)
     (sql,) = [q["sql"] for q in captured.captured_queries if "applications_application" in q["sql"]]
     assert sql.endswith('FOR UPDATE OF "applications_application"'), sql
+
+
+def test_prepared_values_return_what_values_list_returns(world):
+    from django.contrib.auth import get_user_model
+
+    from core.prepared import PreparedValues
+
+    def build():
+        return get_user_model().objects.values_list("groups__name", "memberships__organization_id")
+
+    prepared = PreparedValues(build)
+    for user in (world.applicant, world.officer, world.auditor):
+        ordinary = sorted(build().filter(pk=user.pk), key=repr)
+        with CaptureQueriesContext(connection) as captured:
+            assert sorted(prepared.rows(user.pk), key=repr) == ordinary
+        assert len(captured.captured_queries) == 1
+    assert prepared.rows(10**9) == []
+
+
+def test_roles_and_organisations_are_read_together_once(world):
+    from django.contrib.auth import get_user_model
+
+    from applications.roles import Role, organisations_of, roles_of
+
+    user = get_user_model().objects.get(pk=world.applicant.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert roles_of(user) == {Role.APPLICANT}
+        assert organisations_of(user) == {world.organization.pk}
+        assert roles_of(user) == {Role.APPLICANT}
+    assert len(captured.captured_queries) == 1
+    officer = get_user_model().objects.get(pk=world.officer.pk)
+    assert organisations_of(officer) == frozenset()
+    assert roles_of(officer) == {Role.CASE_OFFICER}
