@@ -813,9 +813,9 @@ def agenda_item_drop(*, item: AgendaItem, now: dt.datetime | None = None) -> Age
 
 def may_leave_an_agenda(event: AuditEvent) -> bool:
     """Whether ``event``'s case may be on an agenda it must leave (``effects.on_event``'s
-    ``wants``): only a case that was submitted can be on an agenda, so a draft's events (the
-    most common) are not read back."""
-    return event.application_id is not None and event.to_status != S.DRAFT
+    ``wants``): only a case that was submitted before can be on an agenda, so a draft's events
+    (the most common) and its submission are not read back."""
+    return event.application_id is not None and S.DRAFT not in (event.from_status, event.to_status)
 
 
 def agenda_follow_case(*, event_id: int) -> None:

@@ -83,7 +83,11 @@ def test_a_draft_event_never_concerns_an_agenda(world):
             to_status=S.DRAFT,
         )
     assert not committees.may_leave_an_agenda(event)
-    event.to_status = S.APPROVED  # a case that left deliberation is looked at
+    event.to_status = S.SUBMITTED  # its submission: it was on no agenda either
+    assert not committees.may_leave_an_agenda(event)
+    event.from_status, event.to_status = S.DELIBERATION, S.APPROVED  # it left deliberation
+    assert committees.may_leave_an_agenda(event)
+    event.from_status = event.to_status = S.APPROVED  # any later event of a submitted case
     assert committees.may_leave_an_agenda(event)
 
 
