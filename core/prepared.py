@@ -58,6 +58,20 @@ class _Compiled:
         self.converters = compiler.get_converters([column[0] for column in select])
 
 
+def _key(model: Any, pk: Any, connection: Any) -> Any:
+    """The id as its query gets it, or None where ``filter(pk=…)`` would find nothing because
+    it does not fit the column (a 25-digit id in a URL: Django's lookups answer empty)."""
+    value = model._meta.pk.get_prep_value(pk)
+    if isinstance(value, int):
+        try:
+            low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+        except KeyError:
+            return value
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+    return value
+
+
 class PreparedGet(Generic[M]):
     """``build().get(pk=…)``, compiled once per thread and connection.
 
@@ -88,9 +102,12 @@ class PreparedGet(Generic[M]):
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )
-        with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, [compiled.model._meta.pk.get_prep_value(pk)])
-            rows = cursor.fetchall()
+        key = _key(compiled.model, pk, connection)
+        rows = []
+        if key is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(compiled.sql, [key])
+                rows = cursor.fetchall()
         if not rows:
             raise compiled.model.DoesNotExist(
                 f"{compiled.model._meta.object_name} matching query does not exist."
@@ -132,8 +149,11 @@ class PreparedValues:
 
     def rows(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
         sql, compiler, converters, model = self._compiled(using)
+        key = _key(model, pk, connections[using])
+        if key is None:
+            return []
         with connections[using].cursor() as cursor:
-            cursor.execute(sql, [model._meta.pk.get_prep_value(pk)])
+            cursor.execute(sql, [key])
             rows = cursor.fetchall()
         if converters:
             rows = list(compiler.apply_converters(rows, converters))

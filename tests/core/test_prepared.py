@@ -70,6 +70,10 @@ def test_no_such_row_is_the_models_does_not_exist(world):
         prepared.get(10**9)
     with pytest.raises(ValueError):  # as get(pk="x"): not a number
         prepared.get("x")
+    with pytest.raises(Application.DoesNotExist):  # as get(): an id too large for the column
+        prepared.get(10**25)
+    with pytest.raises(Application.DoesNotExist):
+        _with_links().get(pk=10**25)
 
 
 def test_a_queryset_with_other_parameters_is_refused(world):
@@ -116,6 +120,7 @@ def test_prepared_values_return_what_values_list_returns(world):
             assert sorted(prepared.rows(user.pk), key=repr) == ordinary
         assert len(captured.captured_queries) == 1
     assert prepared.rows(10**9) == []
+    assert prepared.rows(10**25) == [] == list(build().filter(pk=10**25))
 
 
 def test_roles_and_organisations_are_read_together_once(world):
