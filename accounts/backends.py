@@ -6,6 +6,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ObjectDoesNotExist
+
+from core.prepared import PreparedGet
 
 
 class SandboxModelBackend(ModelBackend):
@@ -14,10 +17,14 @@ class SandboxModelBackend(ModelBackend):
     which ministry, which would otherwise cost one or two more queries a request."""
 
     def get_user(self, user_id: Any) -> Any:
-        model = get_user_model()
-        user = (
-            model._default_manager.select_related("staff_profile__ministry")
-            .filter(pk=user_id)
-            .first()
-        )
-        return user if user is not None and self.user_can_authenticate(user) else None
+        try:
+            user = _USER_WITH_PROFILE.get(user_id)
+        except ObjectDoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+# Every signed-in request runs it: compiled once per thread (core/prepared.py).
+_USER_WITH_PROFILE: PreparedGet[Any] = PreparedGet(
+    lambda: get_user_model()._default_manager.select_related("staff_profile__ministry")
+)

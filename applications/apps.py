@@ -14,5 +14,7 @@ class ApplicationsConfig(AppConfig):
 
         vocabulary.register(vocabulary.AuditAction, vocabulary.KERNEL_WORDING)
         effects.on_event(
-            notifications.email_applicant_about, many=notifications.email_applicants_about
+            notifications.email_applicant_about,
+            many=notifications.email_applicants_about,
+            wants=notifications.emails_applicant,
         )

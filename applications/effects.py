@@ -8,10 +8,13 @@ once, from its ``AppConfig.ready``:
   with ``transaction.on_commit`` whatever must wait for the commit (issuing the letter).
 - ``on_event``: an audit event was committed. Runs *after* the commit, with the event's id, so a
   failure here (a mail server that is down) never undoes the change (the applicant's email).
+  ``wants(event)``, when given, says from the event in hand (its action, statuses and case)
+  whether the hook acts on it at all, so that the events it ignores (a draft's edits, for most)
+  cost no query reading them back; the hook itself still gets the id and reads what it needs.
 - ``on_event_in_transaction``: an audit event was recorded. Runs *inside* the event's
   transaction, with the event itself (its id and fields set; its place in the chain may not be
   yet), for records that must exist exactly when the event does (``notifications``: the staff
-  member's notification; its email waits for the commit).
+  member's notification; its email waits for the commit); with ``wants`` as ``on_event``.
 - ``on_submission_check``: what else stops a draft from being submitted, field → message
   (``documents``: required files not uploaded).
 - ``on_transition_check``: what else stops one transition, field → message, asked by the
@@ -52,12 +55,15 @@ TransitionCheck = Callable[..., dict[str, str]]
 DecisionCheck = Callable[..., dict[str, str]]
 # ``guard(application=…, arguments=…)``: raises a ``core.errors.DomainError`` to refuse.
 TransitionGuard = Callable[..., None]
+# ``wants(event)``: whether an event hook acts on this (just recorded) event at all.
+EventFilter = Callable[["AuditEvent"], bool]
 
 _decision_hooks: list[DecisionHook] = []
 # A hook's batch form, where its app gives one: ``hook(decisions=[…])``, ``hook(event_ids=[…])``,
 # ``hook(events=[…])`` (in the transaction);
 # called once for many decisions or events (the deadline sweep's chunks) instead of once each.
 _batch_forms: dict[Any, Callable[..., object]] = {}
+_event_filters: dict[Any, EventFilter] = {}
 _event_hooks: list[EventHook] = []
 _event_in_transaction_hooks: list[Callable[..., object]] = []
 _submission_checks: list[SubmissionCheck] = []
@@ -83,24 +89,46 @@ def on_decision(hook: DecisionHook, *, many: Callable[..., object] | None = None
     return hook
 
 
-def on_event(hook: EventHook, *, many: Callable[..., object] | None = None) -> EventHook:
-    """``many(event_ids=[…])``, when given, does for a list what ``hook`` does for each."""
+def _event_filter(hook: Any, wants: EventFilter | None) -> None:
+    if wants is not None:
+        _event_filters[hook] = wants
+
+
+def on_event(
+    hook: EventHook,
+    *,
+    many: Callable[..., object] | None = None,
+    wants: EventFilter | None = None,
+) -> EventHook:
+    """``many(event_ids=[…])``, when given, does for a list what ``hook`` does for each;
+    ``wants(event)``, when given, picks the events ``hook`` (and ``many``) are told of."""
     _subscribe(_event_hooks, hook)
     _batch_form(hook, many)
+    _event_filter(hook, wants)
     return hook
 
 
 def on_event_in_transaction(
-    hook: Callable[..., object], *, many: Callable[..., object] | None = None
+    hook: Callable[..., object],
+    *,
+    many: Callable[..., object] | None = None,
+    wants: EventFilter | None = None,
 ) -> Callable[..., object]:
     """``hook(event=…)`` inside the event's transaction; ``many(events=[…])``, when given, does
-    for a list what ``hook`` does for each. The event is the one being stored: its id and every
-    field are set, but not always its place in the chain (``seq``, hashes), and its row may not
-    be written yet: on PostgreSQL the chain head is taken after these hooks, so that concurrent
-    transactions wait for it as briefly as possible."""
+    for a list what ``hook`` does for each; ``wants`` as ``on_event``. The event is the one
+    being stored: its id and every field are set, but not always its place in the chain
+    (``seq``, hashes), and its row may not be written yet: on PostgreSQL the chain head is taken
+    after these hooks, so that concurrent transactions wait for it as briefly as possible."""
     _subscribe(_event_in_transaction_hooks, hook)
     _batch_form(hook, many)
+    _event_filter(hook, wants)
     return hook
+
+
+def _wanted(hook: Any, events: list[AuditEvent]) -> list[AuditEvent]:
+    """The events ``hook`` acts on, in order."""
+    wants = _event_filters.get(hook)
+    return [event for event in events if wants is None or wants(event)]
 
 
 def on_submission_check(check: SubmissionCheck) -> SubmissionCheck:
@@ -164,32 +192,35 @@ def decisions_recorded(decisions: list[Decision]) -> None:
 
 
 def event_recorded(event: AuditEvent) -> None:
-    """Inside the event's transaction: the in-transaction subscribers now, with the event as
-    it is being stored (``on_event_in_transaction``), the others with its id once it commits."""
+    """Inside the event's transaction: the in-transaction subscribers that want it now, with the
+    event as it is being stored (``on_event_in_transaction``), the others with its id once it
+    commits."""
     for in_transaction in _event_in_transaction_hooks:
-        in_transaction(event=event)
-    event_id = event.pk
+        if _wanted(in_transaction, [event]):
+            in_transaction(event=event)
     for hook in _event_hooks:
-        transaction.on_commit(lambda hook=hook: hook(event_id=event_id))  # type: ignore[misc]
+        if _wanted(hook, [event]):
+            transaction.on_commit(lambda hook=hook, pk=event.pk: hook(event_id=pk))  # type: ignore[misc]
 
 
 def events_recorded(events: list[AuditEvent]) -> None:
     """``event_recorded`` for many events of one transaction (in chain order): each subscriber
-    once with the list where it has a batch form, else once per event."""
+    once with the list of those it wants where it has a batch form, else once per event."""
     events = list(events)
     for in_transaction in _event_in_transaction_hooks:
+        wanted = _wanted(in_transaction, events)
         many = _batch_forms.get(in_transaction)
-        if many is not None:
-            many(events=events)
-        else:
-            for event in events:
+        if many is not None and wanted:
+            many(events=wanted)
+        elif many is None:
+            for event in wanted:
                 in_transaction(event=event)
-    ids = [event.pk for event in events]
     for hook in _event_hooks:
+        ids = [event.pk for event in _wanted(hook, events)]
         many = _batch_forms.get(hook)
-        if many is not None:
-            transaction.on_commit(lambda many=many: many(event_ids=ids))  # type: ignore[misc]
-        else:
+        if many is not None and ids:
+            transaction.on_commit(lambda many=many, ids=ids: many(event_ids=ids))  # type: ignore[misc]
+        elif many is None:
             for event_id in ids:
                 transaction.on_commit(
                     lambda hook=hook, event_id=event_id: hook(event_id=event_id)  # type: ignore[misc]

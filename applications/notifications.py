@@ -91,6 +91,12 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
     }
 
 
+def emails_applicant(event: AuditEvent) -> bool:
+    """``concerns_applicant`` judged from the event in hand (``effects.on_event``'s ``wants``):
+    a draft's edits and uploads are not read back to learn that nobody is emailed."""
+    return event.application_id is not None and event.action in vocabulary.emailed_actions()
+
+
 def concerns_applicant(*, event_id: int) -> bool:
     """Only actions worded with a notice are emailed; the rest (draft edits, uploads, …) are
     not."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.prepared import PreparedValues
 
 if TYPE_CHECKING:
     from applications.models import Ministry
@@ -22,15 +25,34 @@ class Role(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+# A user's role names and organisations in one query, compiled once per thread: one row per
+# (group, membership) pair (LEFT JOINs: None where there is none; a person has a role or two).
+_ROLES_AND_ORGANISATIONS = PreparedValues(
+    lambda: get_user_model()._default_manager.values_list(
+        "groups__name", "memberships__organization_id"
+    )
+)
+
+
+def _load_roles_and_organisations(user: Any) -> None:
+    """Both caches ``roles_of`` and ``organisations_of`` keep on the user object, from one
+    query: nearly every signed-in page asks both (the role, then the case's visibility)."""
+    rows = _ROLES_AND_ORGANISATIONS.rows(user.pk)
+    user._sandbox_roles = frozenset(name for name, _org in rows if name is not None)
+    user._sandbox_organisations = frozenset(org for _name, org in rows if org is not None)
+
+
 def roles_of(user: Any) -> frozenset[str]:
     """The user's role names, cached on the user object for the request."""
     if user is None or not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_sandbox_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._sandbox_roles = cached
-    return cached
+        if user.pk is None:
+            return frozenset()
+        _load_roles_and_organisations(user)
+        cached = user._sandbox_roles
+    return cached  # type: ignore[no-any-return]
 
 
 def has_role(user: Any, role: str) -> bool:
@@ -64,9 +86,9 @@ def organisations_of(user: Any) -> frozenset[int]:
         return frozenset()
     cached = getattr(user, "_sandbox_organisations", None)
     if cached is None:
-        cached = frozenset(user.memberships.values_list("organization_id", flat=True))
-        user._sandbox_organisations = cached
-    return cached
+        _load_roles_and_organisations(user)
+        cached = user._sandbox_organisations
+    return cached  # type: ignore[no-any-return]
 
 
 def belongs_to_an_organisation(user: Any) -> bool:

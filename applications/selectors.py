@@ -16,6 +16,7 @@ from applications.models import (
 )
 from applications.visibility import can_view_application, scope_of
 from core.errors import NotVisible
+from core.prepared import PreparedGet
 
 
 def applications_visible_to(*, user: Any) -> QuerySet[Application]:
@@ -25,17 +26,25 @@ def applications_visible_to(*, user: Any) -> QuerySet[Application]:
     ).filter(scope_of(user).q())
 
 
+def _case_with_links() -> QuerySet[Application]:
+    return Application.objects.select_related(
+        "program", "track", "organization", "assigned_officer"
+    )
+
+
+_CASE_BY_ID = PreparedGet(_case_with_links)
+
+
 def application_get_for(
     *, user: Any, pk: int | None = None, reference: str | None = None
 ) -> Application:
     """One case by id or reference, or ``NotVisible`` when it does not exist for this user."""
-    lookup = {"pk": pk} if pk is not None else {"reference": reference}
-    # get(), not first(): no ORDER BY for a unique lookup (compiling the model's ordering was
-    # a fifth of this lookup's cost on every case page).
+    # By id (every case page): compiled once per thread (core/prepared.py). get(), not first():
+    # no ORDER BY for a unique lookup.
     try:
-        app: Application | None = Application.objects.select_related(
-            "program", "track", "organization", "assigned_officer"
-        ).get(**lookup)
+        app: Application | None = (
+            _CASE_BY_ID.get(pk) if pk is not None else _case_with_links().get(reference=reference)
+        )
     except (Application.DoesNotExist, Application.MultipleObjectsReturned):
         app = None  # (several: a reference of None, which names no case)
     if app is None or not can_view_application(user, app):

@@ -17,5 +17,9 @@ class CommitteesConfig(AppConfig):
 
         vocabulary.register(CommitteeAction, COMMITTEE_WORDING)
         effects.on_decision_check(selectors.decision_through_meetings_problems)
-        effects.on_event(services.agenda_follow_case, many=services.agenda_follow_cases)
+        effects.on_event(
+            services.agenda_follow_case,
+            many=services.agenda_follow_cases,
+            wants=services.may_leave_an_agenda,
+        )
         deadlines.register_agenda_wait(selectors.awaiting_agenda)

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from applications import services as kernel
 from applications import workflow
 from applications.audit import audit_record
-from applications.models import Application, Decision
+from applications.models import Application, AuditEvent, Decision
 from applications.roles import Role
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
@@ -809,6 +809,13 @@ def agenda_item_drop(*, item: AgendaItem, now: dt.datetime | None = None) -> Age
             app, meeting, None, Role.SYSTEM, CommitteeAction.AGENDA_ITEM_DROPPED, status=app.status
         )
     return current
+
+
+def may_leave_an_agenda(event: AuditEvent) -> bool:
+    """Whether ``event``'s case may be on an agenda it must leave (``effects.on_event``'s
+    ``wants``): only a case that was submitted before can be on an agenda, so a draft's events
+    (the most common) and its submission are not read back."""
+    return event.application_id is not None and S.DRAFT not in (event.from_status, event.to_status)
 
 
 def agenda_follow_case(*, event_id: int) -> None:

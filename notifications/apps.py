@@ -12,10 +12,10 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, as Django asks: models and other apps are loaded only by now.
         from applications import deadlines, effects
-        from notifications import services
+        from notifications import rules, services
 
         effects.on_event_in_transaction(
-            services.notify_about_event, many=services.notify_about_events
+            services.notify_about_event, many=services.notify_about_events, wants=rules.watches
         )
         deadlines.register_tick_job(
             deadlines.TickJob("opinions-due-soon", services.opinions_due_soon_tick)

@@ -55,6 +55,16 @@ WATCHED_ACTIONS = (
     RESUMPTION_REQUESTED,
 )
 
+
+def watches(event: AuditEvent) -> bool:
+    """Whether ``event`` may call for a notification (what ``services._watched_events`` reads),
+    judged from the event in hand: the events nobody is told of cost no query."""
+    return event.application_id is not None and (
+        event.action in WATCHED_ACTIONS
+        or (event.to_status == S.DELIBERATION and event.from_status != S.DELIBERATION)
+    )
+
+
 # How each kind reads, in the reader's language: %(reference)s, %(title)s, %(due)s.
 SENTENCES = {
     K.OPINION_REQUESTED: _("Your ministry's opinion is requested on %(reference)s %(title)s."),

@@ -47,15 +47,7 @@ def _email_after_commit(ids: list[int]) -> None:
 def _watched_events(events: list[AuditEvent]) -> list[AuditEvent]:
     """The events someone is told about, each with its case (programme and officer joined) as
     it stands in this transaction: one query, and none when nothing is watched."""
-    watched = [
-        event
-        for event in events
-        if event.application_id is not None
-        and (
-            event.action in rules.WATCHED_ACTIONS
-            or (event.to_status == rules.S.DELIBERATION != event.from_status)
-        )
-    ]
+    watched = [event for event in events if rules.watches(event)]
     if not watched:
         return []
     cases = Application.objects.select_related("program", "assigned_officer").in_bulk(

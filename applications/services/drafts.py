@@ -121,6 +121,9 @@ def _resolve_similar(track: Track, fields: dict[str, Any]) -> None:
     fields["similar_to"] = cited
 
 
+_GIVEN_LINKS = ("program", "track", "organization", "created_by")
+
+
 def application_create_draft(
     *,
     by: Any,
@@ -143,7 +146,8 @@ def application_create_draft(
         app = Application(
             program=program, track=track, organization=organization, created_by=by, **fields
         )
-        app.full_clean(exclude=["status"], validate_unique=False)
+        # The four links are rows just read (and checked above): not looked up again.
+        app.full_clean(exclude=["status", *_GIVEN_LINKS], validate_unique=False)
         app.save()
         event_record(app, by, Role.APPLICANT, AuditAction.DRAFT_CREATED, {"track": track.code})
     return app

@@ -36,9 +36,12 @@ def _next_reference(program: Program, at: dt.datetime) -> str:
     """Gap-free per programme and year: the counter row is locked inside the submit transaction,
     so a failed submission rolls its number back."""
     year = program.local_date(at).year
-    with contextlib.suppress(IntegrityError):  # created concurrently; it exists now
-        ReferenceCounter.objects.get_or_create(program=program, year=year)
-    counter = ReferenceCounter.objects.select_for_update().get(program=program, year=year)
+    counters = ReferenceCounter.objects.select_for_update().filter(program=program, year=year)
+    counter = counters.first()  # the year's first submission creates it
+    if counter is None:
+        with contextlib.suppress(IntegrityError):  # created concurrently; it exists now
+            ReferenceCounter.objects.get_or_create(program=program, year=year)
+        counter = counters.get()
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return f"{program.code}-{year}-{counter.last_number:05d}"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, F, Value, When
+from django.db.models import Case, F, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -29,15 +29,20 @@ from applications.roles import Role
 from applications.visibility import can_view_application
 from applications.vocabulary import AuditAction
 from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, WrongState
+from core.prepared import PreparedGet
+
+
+def _case_locked() -> QuerySet[Application]:
+    return Application.objects.select_for_update(of=("self",)).select_related("program", "track")
+
+
+# Compiled once per thread (core/prepared.py): every write to a case runs it.
+_CASE_LOCKED = PreparedGet(_case_locked)
 
 
 def application_row_lock(application: Application) -> Application:
     """The case row, locked for this transaction (every write to a case starts here)."""
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("program", "track")
-        .get(pk=application.pk)
-    )
+    return _CASE_LOCKED.get(application.pk)
 
 
 def require_visible(by: Any, application: Application) -> None:

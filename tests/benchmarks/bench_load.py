@@ -44,6 +44,9 @@ SECONDS = float(os.environ.get("LOAD_SECONDS", "120"))
 BASELINE_SECONDS = float(os.environ.get("LOAD_BASELINE_SECONDS", "15"))
 # Mean pause a person takes before each request in the *people* variant (uniform 0.5×–1.5×).
 THINK_SECONDS = float(os.environ.get("LOAD_THINK_SECONDS", "1"))
+# gunicorn's shape for the run (the production profile's defaults unless set: workers × threads).
+WEB_WORKERS = int(os.environ.get("LOAD_WEB_WORKERS", "0")) or None
+WEB_THREADS = int(os.environ.get("LOAD_WEB_THREADS", "0")) or None
 # The stress variant's req/s before this issue's work: 23 req/s, as the issue measured it at
 # 100k cases on this 2-core machine class; the goal is 3× that (docs/performance.md). Not a
 # ratio to the one-user rate: that rate speeds up by the same factor when every request gets
@@ -66,6 +69,29 @@ PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
+# The draft's steps as an applicant fills them in, and the regulation they name.
+STEPS: list[tuple[str, dict[str, str]]] = [
+    (
+        "service",
+        {
+            "title": "부하 시험 서비스",
+            "summary": "요약",
+            "service_description": "설명",
+            "technology_description": "기술",
+        },
+    ),
+    (
+        "scope",
+        {"requested_term_days": "365", "region": "서울", "scale": "10대", "max_users": "100"},
+    ),
+    ("safety", {"safety_plan": "원격 관제", "user_protection": "고지"}),
+    ("insurance", {"insurance_plan": "배상책임보험"}),
+    (
+        "declarations",
+        {"declaration_truthful": "on", "declaration_consent": "on", "language": "ko"},
+    ),
+]
+REGULATION = {"statute": "도로교통법", "article": "제2조", "reason": "보도 통행"}
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 CASE = re.compile(r"/apply/(\d+)/")
@@ -226,28 +252,7 @@ async def applicant_iteration(user: User, accounts: Accounts) -> None:
     if status != 302 or not case:
         return
     pk = case.group(1)
-    steps: list[tuple[str, dict[str, str]]] = [
-        (
-            "service",
-            {
-                "title": "부하 시험 서비스",
-                "summary": "요약",
-                "service_description": "설명",
-                "technology_description": "기술",
-            },
-        ),
-        (
-            "scope",
-            {"requested_term_days": "365", "region": "서울", "scale": "10대", "max_users": "100"},
-        ),
-        ("safety", {"safety_plan": "원격 관제", "user_protection": "고지"}),
-        ("insurance", {"insurance_plan": "배상책임보험"}),
-        (
-            "declarations",
-            {"declaration_truthful": "on", "declaration_consent": "on", "language": "ko"},
-        ),
-    ]
-    for slug, data in steps:
+    for slug, data in STEPS:
         status, page, _ = await user.call("page", "GET", f"/apply/{pk}/step/{slug}/")
         version = VERSION.search(page)
         if status != 200 or not version:
@@ -262,12 +267,7 @@ async def applicant_iteration(user: User, accounts: Accounts) -> None:
         "form_post",
         "POST",
         f"/apply/{pk}/step/regulations/",
-        data={
-            "statute": "도로교통법",
-            "article": "제2조",
-            "reason": "보도 통행",
-            "csrfmiddlewaretoken": csrf,
-        },
+        data={**REGULATION, "csrfmiddlewaretoken": csrf},
     )
     import aiohttp
 
@@ -524,6 +524,9 @@ def run() -> list[Figure]:
     connections.close_all()
     env = production_env({k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"})
     profile = Profile(env=env, bind=f"127.0.0.1:{free_port()}", quiet=True)
+    profile.web_workers = WEB_WORKERS or profile.web_workers
+    profile.threads = WEB_THREADS or profile.threads
+    print(f"gunicorn: {profile.web_workers} workers × {profile.threads} threads", flush=True)
     # Stopped from outside (Ctrl-C reaches pgcluster, which sends SIGTERM): still stop the
     # profile's processes, which run in sessions of their own.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
@@ -583,6 +586,16 @@ def run() -> list[Figure]:
     )
     figures += outcome_figures(stress_name, stress)
     figures += latency_figures(stress_name, stress, baseline, "")
+    served = _requests(stress) or 1
+    for name, seconds in cpu.items():
+        figures.append(
+            Figure(
+                "load",
+                f"{stress_name}: CPU of {name} per request",
+                seconds / served * 1000,
+                "ms",
+            )
+        )
     for name, seconds in cpu.items():
         figures.append(
             Figure(

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from tests.builders import draft
 
-# Every page: session, user (read with any staff profile), case, roles, organisations; the scope
-# step also lists the draft's data items.
-FORM_PAGE_QUERIES = {"service": 5, "scope": 6, "safety": 5, "declarations": 5}
+# Every page: session, user (read with any staff profile), case, the user's roles with their
+# organisations (one query); the scope step also lists the draft's data items.
+FORM_PAGE_QUERIES = {"service": 4, "scope": 5, "safety": 4, "declarations": 4}
 
 
 def _queries(client, url: str) -> list[str]:

@@ -1,0 +1,160 @@
+"""Rows by primary key through a query Django compiles once per thread, not once per call.
+
+Nearly every request of a case reads the case with its programme, track, organisation and
+officer (``application_get_for``), and every write locks it with its programme and track
+(``application_row_lock``). Building and compiling those two wide ``select_related`` queries —
+about 125 and 90 columns, every name quoted, every join set up — was a fifth of the Django CPU
+of an applicant's request (docs/performance.md, "What each request of the load mix costs"),
+for SQL that differs only in the id. ``PreparedGet`` compiles the queryset once per thread and
+database connection and keeps Django's compiler: each call runs the same SQL with the new id
+and builds the instances exactly as ``QuerySet.get`` does (``from_db``, the row's converters,
+the ``select_related`` populators), so what comes back is the same object, field for field
+(``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
+
+``PreparedValues`` does the same for a ``values_list`` query keyed by an id (the user's roles
+and organisations, asked on every signed-in page).
+
+Only for querysets whose SQL cannot change between calls: no dates computed at call time, no
+translated text, no filter but the primary key.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+
+# A primary key no row has, compiled into the SQL as its one parameter and replaced per call.
+_MARK = -2_013_265_921  # within a 32-bit key's range (PostgreSQL checks it)
+
+
+class _Compiled:
+    """The SQL (the id its one parameter) and how a row becomes objects."""
+
+    def __init__(self, queryset: QuerySet[Any], using: str) -> None:
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        if list(params) != [_MARK]:
+            raise ValueError("PreparedGet needs a queryset whose only parameter is the id.")
+        self.sql = sql
+        self.compiler = compiler
+        self.for_update = bool(queryset.query.select_for_update)
+        klass_info = compiler.klass_info
+        assert klass_info is not None
+        self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        select = compiler.select
+        self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
+        # (django-stubs describe Django 6, whose version takes a fetch mode too)
+        self.populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
+        self.converters = compiler.get_converters([column[0] for column in select])
+
+
+def _key(model: Any, pk: Any, connection: Any) -> Any:
+    """The id as its query gets it, or None where ``filter(pk=…)`` would find nothing because
+    it does not fit the column (a 25-digit id in a URL: Django's lookups answer empty)."""
+    value = model._meta.pk.get_prep_value(pk)
+    if isinstance(value, int):
+        try:
+            low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+        except KeyError:
+            return value
+        if (low is not None and value < low) or (high is not None and value > high):
+            return None
+    return value
+
+
+class PreparedGet(Generic[M]):
+    """``build().get(pk=…)``, compiled once per thread and connection.
+
+    ``build`` returns the queryset without the id filter (``select_related``,
+    ``select_for_update`` … as needed); raises the model's ``DoesNotExist`` as ``get`` does."""
+
+    def __init__(self, build: Callable[[], QuerySet[M]]) -> None:
+        self._build = build
+        self._local = threading.local()
+
+    def _compiled(self, using: str) -> _Compiled:
+        connection = connections[using]
+        cache: dict[tuple[str, int], _Compiled] = self._local.__dict__.setdefault("cache", {})
+        key = (using, id(connection))
+        compiled = cache.get(key)
+        if compiled is None:
+            compiled = cache[key] = _Compiled(self._build().filter(pk=_MARK), using)
+        return compiled
+
+    def get(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> M:
+        compiled = self._compiled(using)
+        connection = connections[using]
+        if (
+            compiled.for_update
+            and connection.features.has_select_for_update
+            and connection.get_autocommit()
+        ):
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        key = _key(compiled.model, pk, connection)
+        rows = []
+        if key is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(compiled.sql, [key])
+                rows = cursor.fetchall()
+        if not rows:
+            raise compiled.model.DoesNotExist(
+                f"{compiled.model._meta.object_name} matching query does not exist."
+            )
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        row = rows[0]
+        obj: M = compiled.model.from_db(
+            using, compiled.init_list, row[compiled.start : compiled.end]
+        )
+        for populator in compiled.populators:
+            populator.populate(row, obj)
+        return obj
+
+
+class PreparedValues:
+    """``build().filter(pk=…)`` of a ``values_list`` queryset, compiled once per thread and
+    connection: the rows as tuples, with the columns' converters applied as Django applies
+    them."""
+
+    def __init__(self, build: Callable[[], QuerySet[Any]]) -> None:
+        self._build = build
+        self._local = threading.local()
+
+    def _compiled(self, using: str) -> tuple[str, Any, dict[int, Any], Any]:
+        connection = connections[using]
+        cache: dict[tuple[str, int], tuple[str, Any, dict[int, Any], Any]]
+        cache = self._local.__dict__.setdefault("cache", {})
+        key = (using, id(connection))
+        if key not in cache:
+            queryset = self._build().filter(pk=_MARK)
+            compiler = queryset.query.get_compiler(using=using)
+            sql, params = compiler.as_sql()
+            if list(params) != [_MARK]:
+                raise ValueError("PreparedValues needs a queryset whose only parameter is the id.")
+            converters = compiler.get_converters([column[0] for column in compiler.select])
+            cache[key] = (sql, compiler, converters, queryset.model)
+        return cache[key]
+
+    def rows(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
+        sql, compiler, converters, model = self._compiled(using)
+        key = _key(model, pk, connections[using])
+        if key is None:
+            return []
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, [key])
+            rows = cursor.fetchall()
+        if converters:
+            rows = list(compiler.apply_converters(rows, converters))
+        return [tuple(row) for row in rows]

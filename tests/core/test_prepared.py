@@ -1,0 +1,139 @@
+"""``core.prepared.PreparedGet`` returns what ``QuerySet.get`` returns, field for field and
+with the same related objects loaded, while compiling its SQL once (docs/performance.md)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from applications.models import Application
+from applications.selectors import application_get_for
+from applications.services.kernel import application_row_lock
+from applications.workflow import ApplicationStatus as S
+from core.prepared import PreparedGet
+from tests.builders import draft, drive
+
+RELATED = ("program", "track", "organization", "assigned_officer")
+
+
+def _with_links():
+    return Application.objects.select_related(*RELATED)
+
+
+def _values(obj):
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+def _same(prepared, ordinary):
+    assert type(prepared) is type(ordinary)
+    assert _values(prepared) == _values(ordinary)
+    assert prepared._state.adding is False and prepared._state.db == ordinary._state.db
+    for name in RELATED:
+        field = Application._meta.get_field(name)
+        assert field.is_cached(prepared) == field.is_cached(ordinary), name
+        mine, theirs = getattr(prepared, name), getattr(ordinary, name)
+        assert (mine is None) == (theirs is None), name
+        if theirs is not None:
+            assert _values(mine) == _values(theirs), name
+
+
+def test_a_prepared_get_returns_what_get_returns(world):
+    prepared = PreparedGet(_with_links)
+    for app in (draft(world), drive(world, S.UNDER_REVIEW)):  # without and with an officer
+        ordinary = _with_links().get(pk=app.pk)
+        with CaptureQueriesContext(connection) as captured:
+            mine = prepared.get(app.pk)
+        assert len(captured.captured_queries) == 1
+        _same(mine, ordinary)
+        assert mine.company_profile == ordinary.company_profile  # JSON, converted alike
+    assert drive(world, S.UNDER_REVIEW).assigned_officer is not None
+
+
+def test_it_compiles_once_and_then_only_runs(world):
+    prepared = PreparedGet(_with_links)
+    first, second = draft(world), draft(world, title="다른 사건")
+    prepared.get(first.pk)
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True) as as_sql:
+        again = prepared.get(second.pk)
+    as_sql.assert_not_called()
+    assert again.pk == second.pk and again.title == "다른 사건"
+
+
+def test_no_such_row_is_the_models_does_not_exist(world):
+    prepared = PreparedGet(_with_links)
+    with pytest.raises(Application.DoesNotExist):
+        prepared.get(10**9)
+    with pytest.raises(ValueError):  # as get(pk="x"): not a number
+        prepared.get("x")
+    with pytest.raises(Application.DoesNotExist):  # as get(): an id too large for the column
+        prepared.get(10**25)
+    with pytest.raises(Application.DoesNotExist):
+        _with_links().get(pk=10**25)
+
+
+def test_a_queryset_with_other_parameters_is_refused(world):
+    prepared = PreparedGet(lambda: Application.objects.filter(status=S.DRAFT))
+    with pytest.raises(ValueError):
+        prepared.get(1)
+
+
+def test_the_case_lookups_use_it_and_agree_with_the_orm(world):
+    app = drive(world, S.UNDER_REVIEW)
+    _same(application_get_for(user=world.officer, pk=app.pk), _with_links().get(pk=app.pk))
+    with transaction.atomic():
+        locked = application_row_lock(app)
+        ordinary = Application.objects.select_related("program", "track").get(pk=app.pk)
+    assert _values(locked) == _values(ordinary)
+    assert _values(locked.program) == _values(ordinary.program)
+    assert _values(locked.track) == _values(ordinary.track)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_still_needs_a_transaction_and_still_locks(world):
+    app = draft(world)
+    with pytest.raises(TransactionManagementError):
+        application_row_lock(app)
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        application_row_lock(app)
+    (sql,) = [q["sql"] for q in captured.captured_queries if "applications_application" in q["sql"]]
+    assert sql.endswith('FOR UPDATE OF "applications_application"'), sql
+
+
+def test_prepared_values_return_what_values_list_returns(world):
+    from django.contrib.auth import get_user_model
+
+    from core.prepared import PreparedValues
+
+    def build():
+        return get_user_model().objects.values_list("groups__name", "memberships__organization_id")
+
+    prepared = PreparedValues(build)
+    for user in (world.applicant, world.officer, world.auditor):
+        ordinary = sorted(build().filter(pk=user.pk), key=repr)
+        with CaptureQueriesContext(connection) as captured:
+            assert sorted(prepared.rows(user.pk), key=repr) == ordinary
+        assert len(captured.captured_queries) == 1
+    assert prepared.rows(10**9) == []
+    assert prepared.rows(10**25) == [] == list(build().filter(pk=10**25))
+
+
+def test_roles_and_organisations_are_read_together_once(world):
+    from django.contrib.auth import get_user_model
+
+    from applications.roles import Role, organisations_of, roles_of
+
+    user = get_user_model().objects.get(pk=world.applicant.pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert roles_of(user) == {Role.APPLICANT}
+        assert organisations_of(user) == {world.organization.pk}
+        assert roles_of(user) == {Role.APPLICANT}
+    assert len(captured.captured_queries) == 1
+    officer = get_user_model().objects.get(pk=world.officer.pk)
+    assert organisations_of(officer) == frozenset()
+    assert roles_of(officer) == {Role.CASE_OFFICER}
