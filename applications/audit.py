@@ -203,8 +203,8 @@ def audit_record(
 
     Inside ``appends_at_end`` the event is only registered: it gets its seq, hash and row when
     that block ends (``audit_flush``), so the chain head is locked for the last moment of the
-    transaction only. ``recorded(event)`` runs in the same transaction once the event has its id
-    (on PostgreSQL, before the block takes the chain head: see ``audit_flush``); when the block
+    transaction only. ``recorded(event)`` runs in the same transaction (on PostgreSQL before the
+    event is inserted and before the block takes the chain head: see ``audit_flush``); when the block
     appends several events registered with the same ``recorded`` and a ``recorded_many``, that
     is called once with them, in chain order, instead."""
     connection = transaction.get_connection()
@@ -258,8 +258,9 @@ def audit_flush() -> list[AuditEvent]:
     only when something needs an event's seq, id or hash before the block ends.
 
     The head is held from here to the commit, and every audited transaction needs it. So on
-    PostgreSQL the events take their ids from the table's sequence first and their ``recorded``
-    effects (the staff notifications) run before the head is locked; the foreign keys to the
+    PostgreSQL the events' ``recorded`` effects (the staff notifications) run before the head
+    is locked, with the events not yet inserted: the effects that keep an event's id take it
+    from the table's sequence first (``effects.events_with_ids``), and the foreign keys to the
     events are checked at the commit. SQLite has one writer at a time anyway: there the rows
     are inserted first and the effects run after."""
     pending = _pending_list()
@@ -273,24 +274,12 @@ def audit_flush() -> list[AuditEvent]:
         return []
     events = [entry.event for entry in entries]
     if connection.vendor == "postgresql":
-        _take_ids(events)
         _tell_recorded(entries)
         _append(entries)
     else:
         _append(entries)
         _tell_recorded(entries)
     return events
-
-
-def _take_ids(events: list[AuditEvent]) -> None:
-    """Ids for ``events`` from the table's sequence (PostgreSQL), before their rows exist."""
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [AuditEvent._meta.db_table, len(events)],
-        )
-        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
-            event.pk = pk
 
 
 def _append(entries: list[_Pending]) -> None:

@@ -191,16 +191,33 @@ def decisions_recorded(decisions: list[Decision]) -> None:
                 hook(decision=decision)
 
 
+def events_with_ids(events: list[AuditEvent]) -> list[AuditEvent]:
+    """``events``, each with its id: those not inserted yet (on PostgreSQL the in-transaction
+    hooks run before the insert, see ``audit.audit_flush``) take theirs from the table's
+    sequence, in one query; the insert then uses them. Events nobody keeps an id of need none."""
+    missing = [event for event in events if event.pk is None]
+    if missing:
+        with transaction.get_connection().cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [missing[0]._meta.db_table, len(missing)],
+            )
+            for event, (pk,) in zip(missing, cursor.fetchall(), strict=True):
+                event.pk = pk
+    return events
+
+
 def event_recorded(event: AuditEvent) -> None:
     """Inside the event's transaction: the in-transaction subscribers that want it now, with the
     event as it is being stored (``on_event_in_transaction``), the others with its id once it
     commits."""
     for in_transaction in _event_in_transaction_hooks:
         if _wanted(in_transaction, [event]):
-            in_transaction(event=event)
+            in_transaction(event=events_with_ids([event])[0])
     for hook in _event_hooks:
         if _wanted(hook, [event]):
-            transaction.on_commit(lambda hook=hook, pk=event.pk: hook(event_id=pk))  # type: ignore[misc]
+            # The id read after the commit: the row may be inserted after this call.
+            transaction.on_commit(lambda hook=hook: hook(event_id=event.pk))  # type: ignore[misc]
 
 
 def events_recorded(events: list[AuditEvent]) -> None:
@@ -208,7 +225,7 @@ def events_recorded(events: list[AuditEvent]) -> None:
     once with the list of those it wants where it has a batch form, else once per event."""
     events = list(events)
     for in_transaction in _event_in_transaction_hooks:
-        wanted = _wanted(in_transaction, events)
+        wanted = events_with_ids(_wanted(in_transaction, events))
         many = _batch_forms.get(in_transaction)
         if many is not None and wanted:
             many(events=wanted)
@@ -216,14 +233,17 @@ def events_recorded(events: list[AuditEvent]) -> None:
             for event in wanted:
                 in_transaction(event=event)
     for hook in _event_hooks:
-        ids = [event.pk for event in _wanted(hook, events)]
+        wanted = _wanted(hook, events)
         many = _batch_forms.get(hook)
-        if many is not None and ids:
-            transaction.on_commit(lambda many=many, ids=ids: many(event_ids=ids))  # type: ignore[misc]
+        # The ids read after the commit: the rows may be inserted after this call.
+        if many is not None and wanted:
+            transaction.on_commit(
+                lambda many=many, wanted=wanted: many(event_ids=[e.pk for e in wanted])  # type: ignore[misc]
+            )
         elif many is None:
-            for event_id in ids:
+            for event in wanted:
                 transaction.on_commit(
-                    lambda hook=hook, event_id=event_id: hook(event_id=event_id)  # type: ignore[misc]
+                    lambda hook=hook, event=event: hook(event_id=event.pk)  # type: ignore[misc]
                 )
 
 
