@@ -3,7 +3,7 @@ per-tab counts, officers' workload, the deadlines calendar and the case page's r
 
 Every function here runs a fixed number of queries whatever the number of cases, and what the
 queue page reads does not grow with it either: the page is a keyset page (``queue_page``: no
-OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` ("1,000+"), like
+OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` ("100+"), like
 the public register's (docs/review.md, "The queue at scale"). The tab counts' SQL depends only
 on who asks and on the programmes' dates, so it is compiled once per process for each of those
 (``tab_counts``) and run with nothing else built.
