@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import effects, workflow
@@ -13,6 +15,7 @@ from applications.models import (
     Application,
     AuditEvent,
     Organization,
+    Program,
 )
 from applications.visibility import can_view_application, scope_of
 from core.errors import NotVisible
@@ -63,6 +66,20 @@ def application_submission_problems(*, application: Application) -> dict[str, st
         missing["requested_term_days"] = problem
     missing.update(effects.submission_problems(app))
     return missing
+
+
+def programme_zones() -> tuple[tuple[int, str], ...]:
+    """Every programme's id and time zone, by code (the review queue reads them with its
+    filter's programmes instead: ``reviews.selectors.Programmes``)."""
+    return tuple(Program.objects.order_by("code").values_list("pk", "time_zone"))
+
+
+def programme_days(
+    zones: tuple[tuple[int, str], ...], now: dt.datetime | None = None
+) -> dict[int, dt.date]:
+    """Each programme's current date in its time zone, by programme id (in ``zones``' order)."""
+    now = now or timezone.now()
+    return {pk: now.astimezone(zoneinfo.ZoneInfo(zone)).date() for pk, zone in zones}
 
 
 def company_profile_of(organization: Organization) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import datetime as dt
 import hashlib
 import threading
 import weakref
-import zoneinfo
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from applications.models import (
     in_active_language,
 )
 from applications.roles import Role, has_role, ministry_of
+from applications.selectors import programme_days, programme_zones
 from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
@@ -163,19 +163,6 @@ def tab_conditions(user: Any, today: Mapping[int, dt.date] | None = None) -> dic
     if today is None:
         today = programme_days(programme_zones())
     return {tab.slug: tab_q(user, tab.slug, today) for tab in TABS}
-
-
-def programme_zones() -> tuple[tuple[int, str], ...]:
-    """Every programme's id and time zone, by code (``Programmes.zones`` has them too)."""
-    return tuple(Program.objects.order_by("code").values_list("pk", "time_zone"))
-
-
-def programme_days(
-    zones: tuple[tuple[int, str], ...], now: dt.datetime | None = None
-) -> dict[int, dt.date]:
-    """Each programme's current date in its time zone, by programme id (in ``zones``' order)."""
-    now = now or timezone.now()
-    return {pk: now.astimezone(zoneinfo.ZoneInfo(zone)).date() for pk, zone in zones}
 
 
 def overdue_q(now: dt.datetime) -> Q:

@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from applications.models import Application, Program
+from applications.models import Application
+from applications.selectors import programme_days, programme_zones
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import NotVisible, WrongState
@@ -223,8 +224,7 @@ def awaiting_decision_q(today: Mapping[int, dt.date] | None = None) -> Q:
     programme id) when the caller already read the programmes; read here otherwise."""
     suspensions = suspensions_awaiting_decision().values("application_id")
     if today is None:
-        now = timezone.now()
-        today = {p.pk: p.local_date(now) for p in Program.objects.only("pk", "time_zone")}
+        today = programme_days(programme_zones())
     ready = Q(pk__in=[])
     for program_id, date in today.items():
         ready |= Q(application__program_id=program_id, opinion_due__lt=date)
