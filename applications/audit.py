@@ -580,16 +580,46 @@ def split_verification_suits_this_machine() -> bool:
 # seq, prev_hash, hash, action, actor, actor_role, reference ("" for none), from_status,
 # to_status and the moment as PostgreSQL's ISO text in UTC (fraction without trailing zeros).
 # Writing the canonical text here is cheaper than having the database write any of it.
-_SQL_STREAM = f"""
-COPY (
+_SQL_STREAM_ROWS = f"""
   SELECT e.payload::text, e.seq, e.prev_hash, e.hash, e.action, e.actor_name, e.actor_role,
          coalesce(a.reference, ''), e.from_status, e.to_status,
          (e.occurred_at AT TIME ZONE 'UTC')::text
   FROM {AuditEvent._meta.db_table} e
   LEFT JOIN {Application._meta.db_table} a ON a.id = e.application_id
   WHERE e.seq > %(low)s AND e.seq <= %(high)s
-  ORDER BY e.seq
-) TO STDOUT"""
+  ORDER BY e.seq"""
+_SQL_STREAM = f"COPY ({_SQL_STREAM_ROWS}\n) TO STDOUT"
+
+# The plan each range's COPY must get: rows in seq order straight off the index, each case's
+# reference looked up beside them (a nested loop, memoized by case), so the first row comes
+# at once and the rows come as fast as the walk takes them. Left to itself the planner prefers
+# a parallel hash join and a sort of the whole range, spilled to disk: three times the
+# server's CPU (its workers') and a third of a second before each range's first row, while
+# the walk waits (docs/performance.md, "Chain verification, fourth round"). JIT compiling
+# costs a second per query and wins nothing back.
+_STREAM_PLAN = {
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "enable_sort": "off",
+}
+_SQL_SET_STREAM_PLAN = "SELECT " + ", ".join(
+    f"set_config('{name}', %({name})s, false)" for name in _STREAM_PLAN
+)
+
+
+@contextlib.contextmanager
+def _stream_plan(cursor: Any) -> Iterator[None]:
+    """``_STREAM_PLAN`` on this connection while the walk runs, its settings put back after."""
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _STREAM_PLAN))
+    before = dict(zip(_STREAM_PLAN, cursor.fetchone(), strict=True))
+    cursor.execute(_SQL_SET_STREAM_PLAN, _STREAM_PLAN)
+    try:
+        yield
+    finally:
+        cursor.execute(_SQL_SET_STREAM_PLAN, before)
+
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _CANONICAL = _ENCODER.encode
@@ -835,8 +865,8 @@ def _span_worker(conninfo: str, low: int, high: int, sender: Any) -> None:
 
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn, conn.cursor() as cursor:
-            cursor.execute("SET jit = off")
             cursor.execute("SET DateStyle = ISO")
+            cursor.execute(_SQL_SET_STREAM_PLAN, _STREAM_PLAN)
             batch: list[Mark] = []
             for mark in _hash_span(cursor, low, high, low, None):
                 batch.append(mark)
@@ -923,17 +953,11 @@ def _walk_streamed(
     connection = connections["default"]
     end: list[tuple[int, str]] = [(after_seq, after_hash)]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit')")
-            jit = cursor.fetchone()[0]
-            cursor.execute("SET jit = off")
-            try:
-                marks = _hash_span(
-                    cursor, after_seq, middle, after_seq, after_hash, progress, -after_seq, total
-                )
-                yield from _steps(marks, end)
-            finally:
-                cursor.execute("SELECT set_config('jit', %s, false)", [jit])
+        with connection.cursor() as cursor, _stream_plan(cursor):
+            marks = _hash_span(
+                cursor, after_seq, middle, after_seq, after_hash, progress, -after_seq, total
+            )
+            yield from _steps(marks, end)
         if receiver is not None:
             yield from _steps(_worker_marks(receiver), end)
             if progress is not None:

@@ -287,3 +287,43 @@ def test_a_payloads_canonical_text_is_what_loads_and_the_encoder_write(text: str
 def test_a_payload_that_is_not_json_raises_as_loads_does(text: str):
     with pytest.raises(json.JSONDecodeError):
         audit._payload_canonical(text)
+
+
+def _plan(cursor) -> str:
+    cursor.execute("EXPLAIN " + audit._SQL_STREAM_ROWS % {"low": 0, "high": 1_000_000})
+    return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_each_range_streams_off_the_index_whatever_the_planner_prefers(world: World):
+    """Each range's rows come in seq order straight off the index, each case's reference
+    looked up beside them: no sort of the range (nothing before its first row), no hash of the
+    cases, no parallel workers; even where the planner, left to itself, would choose them. The
+    connection's own settings are put back after."""
+    drive(world, "under_review")
+    with connection.cursor() as cursor:
+        # A planner that finds parallel plans free and random reads dear prefers a parallel
+        # hash join and a sort (as it does on its own at a million events).
+        for setting in (
+            "SET parallel_setup_cost = 0",
+            "SET parallel_tuple_cost = 0",
+            "SET min_parallel_table_scan_size = 0",
+            "SET min_parallel_index_scan_size = 0",
+            "SET random_page_cost = 1000",
+            "SET enable_memoize = on",
+        ):
+            cursor.execute(setting)
+        left_alone = _plan(cursor)
+        assert "Sort" in left_alone or "Hash" in left_alone or "Gather" in left_alone, left_alone
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+        before = cursor.fetchone()
+        with audit._stream_plan(cursor):
+            streamed = _plan(cursor)
+        assert streamed.startswith("Nested Loop Left Join"), streamed
+        outer = streamed.splitlines()[1:4]  # the loop's outer side: the events by seq
+        assert any("Index Scan using" in line for line in outer), streamed
+        assert any("Index Cond: ((seq > " in line for line in outer), streamed
+        for node in ("Sort", "Hash", "Gather", "Merge"):
+            assert node not in streamed, streamed
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+        assert cursor.fetchone() == before
+    assert audit_verify().ok
