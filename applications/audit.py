@@ -744,6 +744,23 @@ def _copy_blocks(pgconn: Any, sql: str) -> Generator[bytes, None, None]:
         yield bytes(buffer)
 
 
+def _runs(lines: list[bytes]) -> list[tuple[int, list[bytes]]]:
+    """COPY lines in seq order (the seq their second field) as runs of consecutive seq
+    numbers, each with its first seq: one run unless numbers are missing among them. Seq
+    numbers are unique and ascending, so the first and the last tell (the walk then checks no
+    seq of its own)."""
+
+    def seq_of(line: bytes) -> int:
+        return int(line.split(b"\t", 2)[1])
+
+    first = seq_of(lines[0])
+    if seq_of(lines[-1]) - first == len(lines) - 1:
+        return [(first, lines)]
+    seqs = [seq_of(line) for line in lines]
+    starts = [0, *(i for i in range(1, len(seqs)) if seqs[i] != seqs[i - 1] + 1), len(seqs)]
+    return [(seqs[a], lines[a:b]) for a, b in itertools.pairwise(starts)]
+
+
 Mark = tuple[int, int, str | None]
 """An event the streamed walk does not vouch for, with the last event before it as (seq,
 hash); seq 0 marks the end of a span, with its last event."""
@@ -807,51 +824,57 @@ def _hash_span(
         top = min(low + VERIFY_CHUNK, high)
         found: list[Mark] = []  # handed on once the range's COPY is over
         for block in _copy_blocks(pgconn, _SQL_STREAM % {"low": int(low), "high": int(top)}):
-            for line in block[:-1].split(b"\n"):
-                (
-                    payload,
-                    number,
-                    prev,
-                    stored,
-                    action,
-                    actor,
-                    role,
-                    reference,
-                    from_status,
-                    to_status,
-                    moment,
-                ) = line.split(b"\t")
-                seq = int(number)
-                if (
-                    seq == last_seq + 1
-                    and prev == last
-                    # the hashed application is null for these: no case, or a draft's event
-                    and not (reference and (to_status == draft or from_status == draft))
-                    and sha(
-                        template
-                        % (
-                            prev,
-                            text(action) or text_for(action),
-                            text(actor) or text_for(actor),
-                            text(role) or text_for(role),
-                            reference_text(reference) or reference_for(reference),
-                            text(from_status) or text_for(from_status),
-                            moment[:10],
-                            moment[11:],
-                            pad[len(moment)],
-                            canonical(payload) or payload_of(payload),
-                            number,
-                            text(to_status) or text_for(to_status),
+            for first, run in _runs(block[:-1].split(b"\n")):
+                if first != last_seq + 1:  # a gap before it: marked unhashed, as any gap
+                    found.append((first, last_seq, last.decode() if last is not None else None))
+                    last_seq, last = first, run[0].split(b"\t", 4)[3]
+                    run = run[1:]
+                # Consecutive seq numbers: each event's predecessor is the line before.
+                for line in run:
+                    (
+                        payload,
+                        number,
+                        prev,
+                        stored,
+                        action,
+                        actor,
+                        role,
+                        reference,
+                        from_status,
+                        to_status,
+                        moment,
+                    ) = line.split(b"\t")
+                    if (
+                        prev == last
+                        # the hashed application is null for these: no case, or a draft's event
+                        and not (reference and (to_status == draft or from_status == draft))
+                        and sha(
+                            template
+                            % (
+                                prev,
+                                text(action) or text_for(action),
+                                text(actor) or text_for(actor),
+                                text(role) or text_for(role),
+                                reference_text(reference) or reference_for(reference),
+                                text(from_status) or text_for(from_status),
+                                moment[:10],
+                                moment[11:],
+                                pad[len(moment)],
+                                canonical(payload) or payload_of(payload),
+                                number,
+                                text(to_status) or text_for(to_status),
+                            )
                         )
-                    )
-                    .hexdigest()
-                    .encode()
-                    == stored
-                ):
-                    last_seq, last = seq, stored
-                    continue
-                found.append((seq, last_seq, last.decode() if last is not None else None))
-                last_seq, last = seq, stored
+                        .hexdigest()
+                        .encode()
+                        == stored
+                    ):
+                        last = stored
+                        continue
+                    seq = int(number)
+                    found.append((seq, seq - 1, last.decode() if last is not None else None))
+                    last = stored
+                last_seq += len(run)
         yield from found
         low = top
         if progress is not None:

@@ -145,6 +145,59 @@ def test_each_problem_is_named_as_the_python_walk_names_it(
     assert (streamed.first_broken_seq > middle) is (half == "second")
 
 
+@pytest.mark.parametrize("half", ["first", "second"])
+@pytest.mark.parametrize("where", ["range_first", "range_last", "block_first", "block_last"])
+@pytest.mark.parametrize("kind", ["gap", "tampered", "broken_link"])
+def test_a_problem_at_a_range_or_block_edge_is_named_as_the_python_walk_names_it(
+    trail: list[int], monkeypatch: pytest.MonkeyPatch, kind: str, where: str, half: str
+):
+    """The loop checks no seq of its own inside a block whose first and last seq show none is
+    missing (``_runs``); a gap, a tampered event or a broken link on either side of a COPY
+    range's edge or of a block's edge is still named at the same event."""
+    monkeypatch.setattr(audit, "_COPY_BLOCK", 2)  # two blocks in each range of four
+    head = trail[-1]
+    start = 0 if half == "first" else head // 2  # where the span (and its ranges) begin
+    offset = {"range_first": 5, "range_last": 8, "block_first": 7, "block_last": 6}[where]
+    seq = start + offset
+    if kind == "gap":
+        with _behind_the_orm() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE seq = %s", [seq])
+    elif kind == "tampered":
+        with _behind_the_orm() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} SET payload = '{{\"forged\": 1}}' WHERE seq = %s", [seq]
+            )
+    else:
+        event = AuditEvent.objects.select_related("application").get(seq=seq)
+        forged = "e" * 64
+        event.prev_hash = forged
+        with _behind_the_orm() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [forged, audit.event_hash(forged, event), seq],
+            )
+    streamed, python = _both_walks(monkeypatch)
+    assert not streamed.ok
+    assert streamed == python, (kind, where, half)
+    assert streamed.first_broken_seq == seq
+
+
+def test_runs_split_a_block_where_seq_numbers_are_missing():
+    def line(seq: int) -> bytes:
+        return b"{}\t%d\tprev\thash" % seq
+
+    whole = [line(n) for n in range(7, 12)]
+    assert audit._runs(whole) == [(7, whole)]
+    holes = [line(n) for n in (3, 4, 6, 9, 10, 11, 20)]
+    assert audit._runs(holes) == [
+        (3, holes[0:2]),
+        (6, holes[2:3]),
+        (9, holes[3:6]),
+        (20, holes[6:7]),
+    ]
+    assert audit._runs([line(5)]) == [(5, [line(5)])]
+
+
 def test_the_half_a_second_process_walked_is_walked_by_it(
     trail: list[int], monkeypatch: pytest.MonkeyPatch
 ):
