@@ -593,10 +593,11 @@ _SQL_STREAM = f"COPY ({_SQL_STREAM_ROWS}\n) TO STDOUT"
 # The plan each range's COPY must get: rows in seq order straight off the index, each case's
 # reference looked up beside them (a nested loop, memoized by case), so the first row comes
 # at once and the rows come as fast as the walk takes them. Left to itself the planner prefers
-# a parallel hash join and a sort of the whole range, spilled to disk: three times the
-# server's CPU (its workers') and a third of a second before each range's first row, while
-# the walk waits (docs/performance.md, "Chain verification, fourth round"). JIT compiling
-# costs a second per query and wins nothing back.
+# a parallel hash join and a sort of the whole range, spilled to disk: about twice the
+# server's CPU (most of it in its workers) and a third of a second before each range's first
+# row, while the walk waits (docs/performance.md, "Chain verification, fourth round", which
+# also measures where this plan costs more: a trail whose cases never repeat within a range).
+# JIT compiling costs a second per query and wins nothing back.
 _STREAM_PLAN = {
     "jit": "off",
     "max_parallel_workers_per_gather": "0",
