@@ -580,16 +580,47 @@ def split_verification_suits_this_machine() -> bool:
 # seq, prev_hash, hash, action, actor, actor_role, reference ("" for none), from_status,
 # to_status and the moment as PostgreSQL's ISO text in UTC (fraction without trailing zeros).
 # Writing the canonical text here is cheaper than having the database write any of it.
-_SQL_STREAM = f"""
-COPY (
+_SQL_STREAM_ROWS = f"""
   SELECT e.payload::text, e.seq, e.prev_hash, e.hash, e.action, e.actor_name, e.actor_role,
          coalesce(a.reference, ''), e.from_status, e.to_status,
          (e.occurred_at AT TIME ZONE 'UTC')::text
   FROM {AuditEvent._meta.db_table} e
   LEFT JOIN {Application._meta.db_table} a ON a.id = e.application_id
   WHERE e.seq > %(low)s AND e.seq <= %(high)s
-  ORDER BY e.seq
-) TO STDOUT"""
+  ORDER BY e.seq"""
+_SQL_STREAM = f"COPY ({_SQL_STREAM_ROWS}\n) TO STDOUT"
+
+# The plan each range's COPY must get: rows in seq order straight off the index, each case's
+# reference looked up beside them (a nested loop, memoized by case), so the first row comes
+# at once and the rows come as fast as the walk takes them. Left to itself the planner prefers
+# a parallel hash join and a sort of the whole range, spilled to disk: about twice the
+# server's CPU (most of it in its workers) and a third of a second before each range's first
+# row, while the walk waits (docs/performance.md, "Chain verification, fourth round", which
+# also measures where this plan costs more: a trail whose cases never repeat within a range).
+# JIT compiling costs a second per query and wins nothing back.
+_STREAM_PLAN = {
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+    "enable_hashjoin": "off",
+    "enable_mergejoin": "off",
+    "enable_sort": "off",
+}
+_SQL_SET_STREAM_PLAN = "SELECT " + ", ".join(
+    f"set_config('{name}', %({name})s, false)" for name in _STREAM_PLAN
+)
+
+
+@contextlib.contextmanager
+def _stream_plan(cursor: Any) -> Iterator[None]:
+    """``_STREAM_PLAN`` on this connection while the walk runs, its settings put back after."""
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _STREAM_PLAN))
+    before = dict(zip(_STREAM_PLAN, cursor.fetchone(), strict=True))
+    cursor.execute(_SQL_SET_STREAM_PLAN, _STREAM_PLAN)
+    try:
+        yield
+    finally:
+        cursor.execute(_SQL_SET_STREAM_PLAN, before)
+
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _CANONICAL = _ENCODER.encode
@@ -714,6 +745,23 @@ def _copy_blocks(pgconn: Any, sql: str) -> Generator[bytes, None, None]:
         yield bytes(buffer)
 
 
+def _runs(lines: list[bytes]) -> list[tuple[int, list[bytes]]]:
+    """COPY lines in seq order (the seq their second field) as runs of consecutive seq
+    numbers, each with its first seq: one run unless numbers are missing among them. Seq
+    numbers are unique and ascending, so the first and the last tell (the walk then checks no
+    seq of its own)."""
+
+    def seq_of(line: bytes) -> int:
+        return int(line.split(b"\t", 2)[1])
+
+    first = seq_of(lines[0])
+    if seq_of(lines[-1]) - first == len(lines) - 1:
+        return [(first, lines)]
+    seqs = [seq_of(line) for line in lines]
+    starts = [0, *(i for i in range(1, len(seqs)) if seqs[i] != seqs[i - 1] + 1), len(seqs)]
+    return [(seqs[a], lines[a:b]) for a, b in itertools.pairwise(starts)]
+
+
 Mark = tuple[int, int, str | None]
 """An event the streamed walk does not vouch for, with the last event before it as (seq,
 hash); seq 0 marks the end of a span, with its last event."""
@@ -777,51 +825,57 @@ def _hash_span(
         top = min(low + VERIFY_CHUNK, high)
         found: list[Mark] = []  # handed on once the range's COPY is over
         for block in _copy_blocks(pgconn, _SQL_STREAM % {"low": int(low), "high": int(top)}):
-            for line in block[:-1].split(b"\n"):
-                (
-                    payload,
-                    number,
-                    prev,
-                    stored,
-                    action,
-                    actor,
-                    role,
-                    reference,
-                    from_status,
-                    to_status,
-                    moment,
-                ) = line.split(b"\t")
-                seq = int(number)
-                if (
-                    seq == last_seq + 1
-                    and prev == last
-                    # the hashed application is null for these: no case, or a draft's event
-                    and not (reference and (to_status == draft or from_status == draft))
-                    and sha(
-                        template
-                        % (
-                            prev,
-                            text(action) or text_for(action),
-                            text(actor) or text_for(actor),
-                            text(role) or text_for(role),
-                            reference_text(reference) or reference_for(reference),
-                            text(from_status) or text_for(from_status),
-                            moment[:10],
-                            moment[11:],
-                            pad[len(moment)],
-                            canonical(payload) or payload_of(payload),
-                            number,
-                            text(to_status) or text_for(to_status),
+            for first, run in _runs(block[:-1].split(b"\n")):
+                if first != last_seq + 1:  # a gap before it: marked unhashed, as any gap
+                    found.append((first, last_seq, last.decode() if last is not None else None))
+                    last_seq, last = first, run[0].split(b"\t", 4)[3]
+                    run = run[1:]
+                # Consecutive seq numbers: each event's predecessor is the line before.
+                for line in run:
+                    (
+                        payload,
+                        number,
+                        prev,
+                        stored,
+                        action,
+                        actor,
+                        role,
+                        reference,
+                        from_status,
+                        to_status,
+                        moment,
+                    ) = line.split(b"\t")
+                    if (
+                        prev == last
+                        # the hashed application is null for these: no case, or a draft's event
+                        and not (reference and (to_status == draft or from_status == draft))
+                        and sha(
+                            template
+                            % (
+                                prev,
+                                text(action) or text_for(action),
+                                text(actor) or text_for(actor),
+                                text(role) or text_for(role),
+                                reference_text(reference) or reference_for(reference),
+                                text(from_status) or text_for(from_status),
+                                moment[:10],
+                                moment[11:],
+                                pad[len(moment)],
+                                canonical(payload) or payload_of(payload),
+                                number,
+                                text(to_status) or text_for(to_status),
+                            )
                         )
-                    )
-                    .hexdigest()
-                    .encode()
-                    == stored
-                ):
-                    last_seq, last = seq, stored
-                    continue
-                found.append((seq, last_seq, last.decode() if last is not None else None))
-                last_seq, last = seq, stored
+                        .hexdigest()
+                        .encode()
+                        == stored
+                    ):
+                        last = stored
+                        continue
+                    seq = int(number)
+                    found.append((seq, seq - 1, last.decode() if last is not None else None))
+                    last = stored
+                last_seq += len(run)
         yield from found
         low = top
         if progress is not None:
@@ -835,8 +889,8 @@ def _span_worker(conninfo: str, low: int, high: int, sender: Any) -> None:
 
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn, conn.cursor() as cursor:
-            cursor.execute("SET jit = off")
             cursor.execute("SET DateStyle = ISO")
+            cursor.execute(_SQL_SET_STREAM_PLAN, _STREAM_PLAN)
             batch: list[Mark] = []
             for mark in _hash_span(cursor, low, high, low, None):
                 batch.append(mark)
@@ -923,17 +977,11 @@ def _walk_streamed(
     connection = connections["default"]
     end: list[tuple[int, str]] = [(after_seq, after_hash)]
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit')")
-            jit = cursor.fetchone()[0]
-            cursor.execute("SET jit = off")
-            try:
-                marks = _hash_span(
-                    cursor, after_seq, middle, after_seq, after_hash, progress, -after_seq, total
-                )
-                yield from _steps(marks, end)
-            finally:
-                cursor.execute("SELECT set_config('jit', %s, false)", [jit])
+        with connection.cursor() as cursor, _stream_plan(cursor):
+            marks = _hash_span(
+                cursor, after_seq, middle, after_seq, after_hash, progress, -after_seq, total
+            )
+            yield from _steps(marks, end)
         if receiver is not None:
             yield from _steps(_worker_marks(receiver), end)
             if progress is not None:

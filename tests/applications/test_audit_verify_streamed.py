@@ -145,6 +145,59 @@ def test_each_problem_is_named_as_the_python_walk_names_it(
     assert (streamed.first_broken_seq > middle) is (half == "second")
 
 
+@pytest.mark.parametrize("half", ["first", "second"])
+@pytest.mark.parametrize("where", ["range_first", "range_last", "block_first", "block_last"])
+@pytest.mark.parametrize("kind", ["gap", "tampered", "broken_link"])
+def test_a_problem_at_a_range_or_block_edge_is_named_as_the_python_walk_names_it(
+    trail: list[int], monkeypatch: pytest.MonkeyPatch, kind: str, where: str, half: str
+):
+    """The loop checks no seq of its own inside a block whose first and last seq show none is
+    missing (``_runs``); a gap, a tampered event or a broken link on either side of a COPY
+    range's edge or of a block's edge is still named at the same event."""
+    monkeypatch.setattr(audit, "_COPY_BLOCK", 2)  # two blocks in each range of four
+    head = trail[-1]
+    start = 0 if half == "first" else head // 2  # where the span (and its ranges) begin
+    offset = {"range_first": 5, "range_last": 8, "block_first": 7, "block_last": 6}[where]
+    seq = start + offset
+    if kind == "gap":
+        with _behind_the_orm() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE seq = %s", [seq])
+    elif kind == "tampered":
+        with _behind_the_orm() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} SET payload = '{{\"forged\": 1}}' WHERE seq = %s", [seq]
+            )
+    else:
+        event = AuditEvent.objects.select_related("application").get(seq=seq)
+        forged = "e" * 64
+        event.prev_hash = forged
+        with _behind_the_orm() as cursor:
+            cursor.execute(
+                f"UPDATE {TABLE} SET prev_hash = %s, hash = %s WHERE seq = %s",
+                [forged, audit.event_hash(forged, event), seq],
+            )
+    streamed, python = _both_walks(monkeypatch)
+    assert not streamed.ok
+    assert streamed == python, (kind, where, half)
+    assert streamed.first_broken_seq == seq
+
+
+def test_runs_split_a_block_where_seq_numbers_are_missing():
+    def line(seq: int) -> bytes:
+        return b"{}\t%d\tprev\thash" % seq
+
+    whole = [line(n) for n in range(7, 12)]
+    assert audit._runs(whole) == [(7, whole)]
+    holes = [line(n) for n in (3, 4, 6, 9, 10, 11, 20)]
+    assert audit._runs(holes) == [
+        (3, holes[0:2]),
+        (6, holes[2:3]),
+        (9, holes[3:6]),
+        (20, holes[6:7]),
+    ]
+    assert audit._runs([line(5)]) == [(5, [line(5)])]
+
+
 def test_the_half_a_second_process_walked_is_walked_by_it(
     trail: list[int], monkeypatch: pytest.MonkeyPatch
 ):
@@ -287,3 +340,43 @@ def test_a_payloads_canonical_text_is_what_loads_and_the_encoder_write(text: str
 def test_a_payload_that_is_not_json_raises_as_loads_does(text: str):
     with pytest.raises(json.JSONDecodeError):
         audit._payload_canonical(text)
+
+
+def _plan(cursor) -> str:
+    cursor.execute("EXPLAIN " + audit._SQL_STREAM_ROWS % {"low": 0, "high": 1_000_000})
+    return "\n".join(line for (line,) in cursor.fetchall())
+
+
+def test_each_range_streams_off_the_index_whatever_the_planner_prefers(world: World):
+    """Each range's rows come in seq order straight off the index, each case's reference
+    looked up beside them: no sort of the range (nothing before its first row), no hash of the
+    cases, no parallel workers; even where the planner, left to itself, would choose them. The
+    connection's own settings are put back after."""
+    drive(world, "under_review")
+    with connection.cursor() as cursor:
+        # A planner that finds parallel plans free and random reads dear prefers a parallel
+        # hash join and a sort (as it does on its own at a million events).
+        for setting in (
+            "SET parallel_setup_cost = 0",
+            "SET parallel_tuple_cost = 0",
+            "SET min_parallel_table_scan_size = 0",
+            "SET min_parallel_index_scan_size = 0",
+            "SET random_page_cost = 1000",
+            "SET enable_memoize = on",
+        ):
+            cursor.execute(setting)
+        left_alone = _plan(cursor)
+        assert "Sort" in left_alone or "Hash" in left_alone or "Gather" in left_alone, left_alone
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+        before = cursor.fetchone()
+        with audit._stream_plan(cursor):
+            streamed = _plan(cursor)
+        assert streamed.startswith("Nested Loop Left Join"), streamed
+        outer = streamed.splitlines()[1:4]  # the loop's outer side: the events by seq
+        assert any("Index Scan using" in line for line in outer), streamed
+        assert any("Index Cond: ((seq > " in line for line in outer), streamed
+        for node in ("Sort", "Hash", "Gather", "Merge"):
+            assert node not in streamed, streamed
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('jit')")
+        assert cursor.fetchone() == before
+    assert audit_verify().ok
