@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -45,6 +44,7 @@ from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TER
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
 from core.keyset import PREVIOUS, KeysetPage, ValueKind, decode_cursor, keyset_page
+from core.prepared import kept
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -348,26 +348,14 @@ def tab_counts(
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
 _COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
 _Compiled = TypeVar("_Compiled")
 
 
 def _kept(
     store: OrderedDict[Hashable, _Compiled], key: Hashable, compile_: Callable[[], _Compiled]
 ) -> _Compiled:
-    """``store[key]``, compiled by ``compile_`` the first time (least recently used dropped past
-    ``COUNTS_SQL_KEPT``). Two threads may both compile a new key: they write the same text."""
-    with _KEPT_LOCK:
-        compiled = store.get(key)
-        if compiled is not None:
-            store.move_to_end(key)
-            return compiled
-    compiled = compile_()
-    with _KEPT_LOCK:
-        store[key] = compiled
-        while len(store) > COUNTS_SQL_KEPT:
-            store.popitem(last=False)
-    return compiled
+    """``core.prepared.kept`` with the queue's limit, ``COUNTS_SQL_KEPT`` (read at each call)."""
+    return kept(store, key, compile_, limit=COUNTS_SQL_KEPT)
 
 
 def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
