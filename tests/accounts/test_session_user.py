@@ -1,6 +1,6 @@
-"""The session's user comes in one query with their staff profile, ministry, roles and
-organisations (``accounts/backends.py``): the same answers as the separate reads it replaces, and
-every change made mid-session (a role taken away, a ministry moved, the account
+"""The session's user comes in one query with their staff profile, ministry, roles,
+organisations and TOTP devices (``accounts/backends.py``): the same answers as the separate reads
+it replaces, and every change made mid-session (a role taken away, a ministry moved, the account
 deactivated, the device removed or unconfirmed, the session expired) seen on the next request as
 before."""
 
@@ -93,6 +93,38 @@ def test_a_removed_or_unconfirmed_device_asks_for_the_second_factor_again(world)
         response = client.get(reverse("review-queue"))
         assert response.status_code == 302, change
         assert "/review/2fa/" in response["Location"], change
+
+
+def test_a_staff_page_reads_the_user_and_the_sessions_device_in_one_query(world):
+    client = signed_in(world.officer)
+    client.get(reverse("review-queue"))
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("review-queue")).status_code == 200
+    touching = [q["sql"] for q in captured.captured_queries if "otp_totp_totpdevice" in q["sql"]]
+    assert len(touching) == 1 and '"auth_user"' in touching[0], touching
+
+
+def test_the_device_read_with_the_user_is_the_device_django_otp_would_load(world):
+    client = signed_in(world.officer)
+    device = totp_device(world.officer)
+    response = client.get(reverse("review-queue"))
+    mine = response.wsgi_request.user.otp_device
+    theirs = TOTPDevice.objects.get(pk=device.pk)
+    assert type(mine) is TOTPDevice
+    for field in TOTPDevice._meta.concrete_fields:
+        assert getattr(mine, field.attname) == getattr(theirs, field.attname), field.name
+    assert mine.bin_key == theirs.bin_key and mine._state.adding is False
+
+
+def test_a_session_naming_another_users_device_is_not_verified(world):
+    client = signed_in(world.officer)
+    other = totp_device(world.other_officer)
+    session = client.session
+    session["otp_device_id"] = other.persistent_id
+    session.save()
+    response = client.get(reverse("review-queue"))
+    assert response.status_code == 302 and "/review/2fa/" in response["Location"]
+    assert "otp_device_id" not in client.session  # django-otp's clean-up, as before
 
 
 def test_an_expired_session_is_signed_out(world):
