@@ -195,10 +195,9 @@ def kept(
     """``store[key]``, compiled by ``compile_`` the first time (least recently used dropped past
     ``limit``). Two threads may both compile a new key: they write the same text."""
     with _KEPT_LOCK:
-        compiled = store.get(key)
-        if compiled is not None:
+        if key in store:
             store.move_to_end(key)
-            return compiled
+            return store[key]
     compiled = compile_()
     with _KEPT_LOCK:
         store[key] = compiled

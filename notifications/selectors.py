@@ -6,6 +6,7 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
 
@@ -35,9 +36,10 @@ def unread_count(user: Any) -> int:
     alias = router.db_for_read(Notification)
     connection = connections[alias]
     key = (alias, connection.vendor, user.pk, scope_of(user))
-    sql, params = kept(
-        _UNREAD_SQL, key, lambda: _compile_unread(user, alias), limit=UNREAD_SQL_KEPT
-    )
+    compiled = kept(_UNREAD_SQL, key, lambda: _compile_unread(user, alias), limit=UNREAD_SQL_KEPT)
+    if compiled is None:  # a scope that holds nothing: no query, as the ORM's count()
+        return 0
+    sql, params = compiled
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -45,13 +47,18 @@ def unread_count(user: Any) -> int:
 
 
 UNREAD_SQL_KEPT = 512
-_UNREAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
+_UNREAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]] | None] = OrderedDict()
 
 
-def _compile_unread(user: Any, alias: str) -> tuple[str, tuple[Any, ...]]:
-    """The unread count's query for ``user`` on ``alias``, as SQL and parameters."""
+def _compile_unread(user: Any, alias: str) -> tuple[str, tuple[Any, ...]] | None:
+    """The unread count's query for ``user`` on ``alias``, as SQL and parameters; None where
+    the scope can hold nothing (a committee member without a ministry: Django's compiler says
+    so with ``EmptyResultSet``, and its ``count()`` runs no query)."""
     unread = inbox_of(user).filter(read_at__isnull=True).order_by().values("pk")
-    sql, params = unread.query.get_compiler(using=alias).as_sql()
+    try:
+        sql, params = unread.query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:
+        return None
     return f"SELECT COUNT(*) FROM ({sql}) unread", tuple(params)
 
 

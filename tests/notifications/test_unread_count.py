@@ -7,17 +7,20 @@ from __future__ import annotations
 from unittest import mock
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from applications import services
 from applications.models import StaffProfile
+from applications.roles import Role
 from applications.visibility import scope_of
 from applications.workflow import ApplicationStatus as S
 from notifications.models import Notification
 from notifications.selectors import inbox_of, unread_count
 from tests.builders import drive
-from tests.factories import MinistryFactory
+from tests.factories import MinistryFactory, make_user
 
 
 def _fresh(user):
@@ -64,6 +67,19 @@ def test_the_kept_count_follows_every_change(world):
     assert unread_count(_fresh(world.consultee)) == 0 == _plain(_fresh(world.consultee))
     StaffProfile.objects.filter(user=world.consultee).update(ministry=world.other_ministry)
     assert unread_count(_fresh(world.consultee)) == 1
+
+
+def test_a_scope_that_holds_nothing_counts_zero_without_a_query(world):
+    # A committee member without a ministry works in review but may read no case's inbox.
+    member = make_user(Role.COMMITTEE_MEMBER, username="member")
+    _consult(world)
+    assert _plain(_fresh(member)) == 0
+    for _ask in range(2):  # compiled, then kept
+        user = _fresh(member)
+        scope_of(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert unread_count(user) == 0
+        assert captured.captured_queries == []
 
 
 def test_a_second_ask_compiles_nothing(world):
