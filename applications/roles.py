@@ -33,13 +33,32 @@ _ROLES_AND_ORGANISATIONS = PreparedValues(
     )
 )
 
+# The same two columns as annotations, for a query that reads the user row anyway (the
+# session's user, accounts/backends.py): ``remember_roles_and_organisations`` takes its rows.
+ROLE_AND_ORGANISATION_COLUMNS = {
+    "sandbox_role": models.F("groups__name"),
+    "sandbox_organisation": models.F("memberships__organization_id"),
+}
+
+
+def remember_roles_and_organisations(user: Any, rows: list[dict[str, Any]]) -> None:
+    """Keep on the user object what ``roles_of`` and ``organisations_of`` answer, from the rows
+    of a query annotated with ``ROLE_AND_ORGANISATION_COLUMNS`` (every row of it)."""
+    user._sandbox_roles = frozenset(
+        row["sandbox_role"] for row in rows if row["sandbox_role"] is not None
+    )
+    user._sandbox_organisations = frozenset(
+        row["sandbox_organisation"] for row in rows if row["sandbox_organisation"] is not None
+    )
+
 
 def _load_roles_and_organisations(user: Any) -> None:
     """Both caches ``roles_of`` and ``organisations_of`` keep on the user object, from one
     query: nearly every signed-in page asks both (the role, then the case's visibility)."""
     rows = _ROLES_AND_ORGANISATIONS.rows(user.pk)
-    user._sandbox_roles = frozenset(name for name, _org in rows if name is not None)
-    user._sandbox_organisations = frozenset(org for _name, org in rows if org is not None)
+    remember_roles_and_organisations(
+        user, [{"sandbox_role": name, "sandbox_organisation": org} for name, org in rows]
+    )
 
 
 def roles_of(user: Any) -> frozenset[str]:

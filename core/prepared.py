@@ -12,16 +12,26 @@ the ``select_related`` populators), so what comes back is the same object, field
 (``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
 
 ``PreparedValues`` does the same for a ``values_list`` query keyed by an id (the user's roles
-and organisations, asked on every signed-in page).
+and organisations where the user was not read through the session: an API token's owner).
+
+``PreparedGet.get_with_annotations`` reads a row whose queryset also annotates values over a
+multi-valued relation (one row per related row): the object from the first row, as ``get``
+builds it, and the annotations of every row. The session's user comes that way with their
+roles and organisations (``accounts/backends.py``): one query where there were two.
 
 Only for querysets whose SQL cannot change between calls: no dates computed at call time, no
 translated text, no filter but the primary key.
+
+``kept`` is the store for SQL that does depend on more than an id — the queue's tab counts and
+workload panel, the staff header's unread count: compiled once per key (everything the text is
+made of), the least recently used dropped past a limit.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -30,6 +40,7 @@ from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 # A primary key no row has, compiled into the SQL as its one parameter and replaced per call.
 _MARK = -2_013_265_921  # within a 32-bit key's range (PostgreSQL checks it)
@@ -56,6 +67,8 @@ class _Compiled:
         # (django-stubs describe Django 6, whose version takes a fetch mode too)
         self.populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
         self.converters = compiler.get_converters([column[0] for column in select])
+        # Where each annotation sits in a row (``annotate``), in the queryset's order.
+        self.annotations = dict(compiler.annotation_col_map or {})
 
 
 def _key(model: Any, pk: Any, connection: Any) -> Any:
@@ -92,6 +105,19 @@ class PreparedGet(Generic[M]):
         return compiled
 
     def get(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> M:
+        return self._read(pk, using)[0]
+
+    def get_with_annotations(
+        self, pk: Any, *, using: str = DEFAULT_DB_ALIAS
+    ) -> tuple[M, list[dict[str, Any]]]:
+        """The object (built from the first row, as ``get`` builds it) and, for every row the
+        query returns, its annotations by name: an annotation over a multi-valued relation
+        gives a row per related row (``None`` in each column where there is none)."""
+        obj, rows, compiled = self._read(pk, using)
+        names = compiled.annotations.items()
+        return obj, [{name: row[index] for name, index in names} for row in rows]
+
+    def _read(self, pk: Any, using: str) -> tuple[M, list[Any], _Compiled]:
         compiled = self._compiled(using)
         connection = connections[using]
         if (
@@ -120,7 +146,7 @@ class PreparedGet(Generic[M]):
         )
         for populator in compiled.populators:
             populator.populate(row, obj)
-        return obj
+        return obj, rows, compiled
 
 
 class PreparedValues:
@@ -158,3 +184,23 @@ class PreparedValues:
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         return [tuple(row) for row in rows]
+
+
+_KEPT_LOCK = threading.Lock()
+
+
+def kept(
+    store: OrderedDict[Hashable, T], key: Hashable, compile_: Callable[[], T], *, limit: int
+) -> T:
+    """``store[key]``, compiled by ``compile_`` the first time (least recently used dropped past
+    ``limit``). Two threads may both compile a new key: they write the same text."""
+    with _KEPT_LOCK:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    compiled = compile_()
+    with _KEPT_LOCK:
+        store[key] = compiled
+        while len(store) > limit:
+            store.popitem(last=False)
+    return compiled

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
 from django.db.models import QuerySet
 
 from applications.visibility import scope_of
+from core.prepared import kept
 from notifications import rules
 from notifications.models import InboxSetting, Notification
 
@@ -21,7 +26,40 @@ def inbox_of(user: Any) -> QuerySet[Notification]:
 
 
 def unread_count(user: Any) -> int:
-    return inbox_of(user).filter(read_at__isnull=True).count()
+    """How many of ``inbox_of(user)`` are unread: the staff header asks on every page.
+
+    Its SQL depends only on the database, the user and their scope, so it is compiled once per
+    process for each (``_UNREAD_SQL``, the least recently used dropped past ``UNREAD_SQL_KEPT``)
+    and each page only runs it; building the scope's filter and compiling it was a tenth of the
+    queue page's Python. ``tests/notifications/test_unread_count.py`` holds it to
+    ``inbox_of(user).filter(read_at__isnull=True).count()``."""
+    alias = router.db_for_read(Notification)
+    connection = connections[alias]
+    key = (alias, connection.vendor, user.pk, scope_of(user))
+    compiled = kept(_UNREAD_SQL, key, lambda: _compile_unread(user, alias), limit=UNREAD_SQL_KEPT)
+    if compiled is None:  # a scope that holds nothing: no query, as the ORM's count()
+        return 0
+    sql, params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+UNREAD_SQL_KEPT = 512
+_UNREAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]] | None] = OrderedDict()
+
+
+def _compile_unread(user: Any, alias: str) -> tuple[str, tuple[Any, ...]] | None:
+    """The unread count's query for ``user`` on ``alias``, as SQL and parameters; None where
+    the scope can hold nothing (a committee member without a ministry: Django's compiler says
+    so with ``EmptyResultSet``, and its ``count()`` runs no query)."""
+    unread = inbox_of(user).filter(read_at__isnull=True).order_by().values("pk")
+    try:
+        sql, params = unread.query.get_compiler(using=alias).as_sql()
+    except EmptyResultSet:
+        return None
+    return f"SELECT COUNT(*) FROM ({sql}) unread", tuple(params)
 
 
 def rows(notifications: list[Notification]) -> list[dict[str, Any]]:

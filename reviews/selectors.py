@@ -12,8 +12,10 @@ on who asks and on the programmes' dates, so it is compiled once per process for
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
-import threading
+import itertools
+import re
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -45,6 +47,7 @@ from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TER
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
 from core.keyset import PREVIOUS, KeysetPage, ValueKind, decode_cursor, keyset_page
+from core.prepared import kept
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -336,7 +339,7 @@ def tab_counts(
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"EXECUTE {_prepared(connection, cursor, sql, params)}")
+            cursor.execute(_prepared(connection, cursor, sql, params), params)
         else:
             cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -348,26 +351,14 @@ def tab_counts(
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
 _COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
-_KEPT_LOCK = threading.Lock()
 _Compiled = TypeVar("_Compiled")
 
 
 def _kept(
     store: OrderedDict[Hashable, _Compiled], key: Hashable, compile_: Callable[[], _Compiled]
 ) -> _Compiled:
-    """``store[key]``, compiled by ``compile_`` the first time (least recently used dropped past
-    ``COUNTS_SQL_KEPT``). Two threads may both compile a new key: they write the same text."""
-    with _KEPT_LOCK:
-        compiled = store.get(key)
-        if compiled is not None:
-            store.move_to_end(key)
-            return compiled
-    compiled = compile_()
-    with _KEPT_LOCK:
-        store[key] = compiled
-        while len(store) > COUNTS_SQL_KEPT:
-            store.popitem(last=False)
-    return compiled
+    """``core.prepared.kept`` with the queue's limit, ``COUNTS_SQL_KEPT`` (read at each call)."""
+    return kept(store, key, compile_, limit=COUNTS_SQL_KEPT)
 
 
 def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
@@ -512,16 +503,38 @@ def officers_with_workload(
 # new connection prepares again), at most PREPARED_KEPT each.
 _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 PREPARED_KEPT = 64
+# Django's placeholders and its escaped percent signs, as written by its compiler.
+_PLACEHOLDER = re.compile(r"%[s%]")
+
+
+def _with_numbered_parameters(sql: str) -> str:
+    """``sql`` as Django compiles it (``%s`` placeholders, ``%%`` for a percent sign) with
+    PostgreSQL's numbered parameters (``$1``, ``$2``, …) instead, for ``PREPARE``."""
+    numbers = itertools.count(1)
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
+
+
+@functools.lru_cache(maxsize=COUNTS_SQL_KEPT)
+def _statement(sql: str) -> tuple[str, str]:
+    """The name and text of the prepared statement for ``sql``: a function of the SQL alone,
+    not of its values, so every person whose counts have the same shape (the same scope and
+    tabs; their own ids, ministry and dates are the parameters) shares one statement."""
+    text = _with_numbered_parameters(sql)
+    name = "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+    return name, text
 
 
 def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -> str:
-    """The name of a statement prepared on this connection for ``sql`` with ``params`` (written
-    in as literals, exactly as Django's client-side binding sends them): planning the seven
-    counts took PostgreSQL 3 ms on every request (10-20 ms at 100,000 cases under load), and a
-    prepared statement is planned once per connection. Statements are a session's, not a
+    """``EXECUTE`` of a statement prepared on this connection for ``sql``, with ``params`` in
+    its parentheses: planning the seven counts took PostgreSQL 3 ms on every request (10-20 ms
+    at 100,000 cases under load). A prepared statement is parsed once per connection, and its
+    plan is kept once PostgreSQL finds a generic plan as good as the ones it made for the
+    values given (its ``plan_cache_mode``: after five executions). The values are parameters,
+    not part of the text, so the statement serves every person of the same scope: with them
+    written in, each person needed a statement of their own on each connection and under load
+    nearly every request prepared (and planned) afresh. Statements are a session's, not a
     transaction's: a rollback keeps them."""
-    text = connection.ops.compose_sql(sql, params)
-    name = "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+    name, text = _statement(sql)
     raw = connection.connection
     done = _PREPARED.setdefault(raw, set())
     if name not in done:
@@ -531,7 +544,9 @@ def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -
             done.clear()
         cursor.execute(f"PREPARE {name} AS {text}")
         done.add(name)
-    return name
+    if not params:
+        return f"EXECUTE {name}"
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})"
 
 
 _WORKLOAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], frozenset[int]]] = OrderedDict()

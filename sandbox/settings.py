@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, finding the session's device among those read with the user.
+    "accounts.backends.SessionDeviceMiddleware",
     # Before anything reads a body: its declared length against the limits below.
     "sandbox.bodylimits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
