@@ -590,6 +590,49 @@ class CpuMeter:
         return {name: now[name] - self.start.get(name, 0.0) for name in now}
 
 
+STATEMENTS = int(os.environ.get("LOAD_PG_STATEMENTS", "0"))
+
+
+def statement_stats_reset() -> bool:
+    """With ``LOAD_PG_STATEMENTS=<n>`` and a server that preloads pg_stat_statements
+    (``PGCLUSTER_EXTRA_SETTINGS="-c shared_preload_libraries=pg_stat_statements"``): start
+    counting the statements of the stress run."""
+    from django.db import connection
+
+    if not STATEMENTS:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        cursor.execute("SELECT pg_stat_statements_reset()")
+    connection.close()
+    return True
+
+
+def print_statement_stats() -> None:
+    """The ``LOAD_PG_STATEMENTS`` statements that took PostgreSQL the most time in the run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(total_exec_time + total_plan_time), sum(calls) FROM pg_stat_statements"
+        )
+        total, calls = cursor.fetchone()
+        cursor.execute(
+            "SELECT total_exec_time, total_plan_time, calls, rows, query FROM pg_stat_statements "
+            "ORDER BY total_exec_time + total_plan_time DESC LIMIT %s",
+            [STATEMENTS],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    print(f"  statements: {calls:,} in {total / 1000:,.1f} s (execution and planning)")
+    for exec_ms, plan_ms, n, count, query in rows:
+        text = " ".join(query.split())[:150]
+        print(
+            f"  {exec_ms / 1000:6.1f} s + plan {plan_ms / 1000:4.1f} s  {n:7,} calls "
+            f"{(exec_ms + plan_ms) / max(n, 1):6.2f} ms  {count:8,} rows  {text}"
+        )
+
+
 def _requests(stats: Stats) -> int:
     return sum(len(samples) for samples in stats.latencies.values())
 
@@ -724,6 +767,7 @@ def run() -> list[Figure]:
             if postgres
             else None
         )
+        statements = statement_stats_reset()
         meter.begin()
         if pg_meter:
             pg_meter.begin()
@@ -732,6 +776,8 @@ def run() -> list[Figure]:
         generator = _own_cpu_seconds(os.getpid()) - generator_start
         cpu = meter.used()
         pg_split = pg_meter.used() if pg_meter else {}
+        if statements:
+            print_statement_stats()
     finally:
         profile.stop()
     _summary("baseline", baseline, 1, 0)
@@ -804,7 +850,7 @@ def run() -> list[Figure]:
                 f"{stress_name}: CPU time of {name}",
                 seconds,
                 "s",
-                "all the server's processes",
+                "all the processes of the run (load generator included)",
                 cpu_total,
             )
         )
