@@ -506,6 +506,7 @@ class PostgresMeter:
     kinds: dict[int, str] = field(default_factory=dict)
     start_reaped: float = 0.0
     start_own: float = 0.0
+    opened: int = 0  # gunicorn's connections opened during the run (a backend each)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
 
@@ -563,6 +564,11 @@ class PostgresMeter:
             if pid not in table and pid in alive_before:
                 ended_seen += seconds
         by_kind["postmaster"] += _own_cpu_seconds(self.postmaster) - self.start_own
+        self.opened = sum(
+            1
+            for pid, kind in self.kinds.items()
+            if pid not in self.start and kind == "backends of gunicorn"
+        )
         # what the ended processes used after their last sample (or, if they started before
         # the run, before it: the reaped time counts a whole life)
         by_kind["ended, after their last sample"] += max(
@@ -810,6 +816,7 @@ def run() -> list[Figure]:
                 for kind, seconds in sorted(pg_split.items(), key=lambda item: -item[1])
                 if seconds >= 0.05
             )
+            + f"; gunicorn opened {pg_meter.opened if pg_meter else 0} connections"
         )
     one_user_rate = _rate(baseline)
     figures = [backlog]
