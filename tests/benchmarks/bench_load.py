@@ -24,6 +24,7 @@ scheduler's catching up would otherwise run beside the measured requests.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import re
@@ -171,11 +172,11 @@ def prepare_accounts(users: int) -> Accounts:
         store.create()
         return str(store.session_key)
 
-    from applications.models import AuditChainHead, Ministry
+    from applications.models import Ministry
 
     # Reviewers work the big seeded queue when `make bench` seeded one, else the load's own.
     review_ministry = Ministry.objects.filter(code="BULKM").first() or ministry
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    head = chain_head()
     applicants = []
     reviewers = []
     for index in range(users):
@@ -196,6 +197,25 @@ def prepare_accounts(users: int) -> Accounts:
         queue_path="/review/",
         # an auditor's pull: the newest thousand events (auditor_iteration keeps the window)
         export_path=f"{EXPORT_PATH}{max(head - PULL_WINDOW, 0)}",
+    )
+
+
+def chain_head() -> int:
+    """The audit chain's newest ``seq`` now."""
+    from django.db import connection
+
+    from applications.models import AuditChainHead
+
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    connection.close()
+    return int(head)
+
+
+def newest_window(accounts: Accounts) -> Accounts:
+    """``accounts`` with the auditors' first pull at the newest thousand events as they are
+    now: each variant's auditors start from the chain's head then, not at the first variant's."""
+    return dataclasses.replace(
+        accounts, export_path=f"{EXPORT_PATH}{max(chain_head() - PULL_WINDOW, 0)}"
     )
 
 
@@ -759,7 +779,7 @@ def run() -> list[Figure]:
         )
         baseline = asyncio.run(run_load(profile.base_url, accounts, 1, BASELINE_SECONDS))
         people = asyncio.run(
-            run_load(profile.base_url, accounts, THINK_USERS, SECONDS, THINK_SECONDS)
+            run_load(profile.base_url, newest_window(accounts), THINK_USERS, SECONDS, THINK_SECONDS)
         )
         pg_meter = (
             PostgresMeter(
@@ -778,7 +798,7 @@ def run() -> list[Figure]:
         if pg_meter:
             pg_meter.begin()
         generator_start = _own_cpu_seconds(os.getpid())
-        stress = asyncio.run(run_load(profile.base_url, accounts, USERS, SECONDS))
+        stress = asyncio.run(run_load(profile.base_url, newest_window(accounts), USERS, SECONDS))
         generator = _own_cpu_seconds(os.getpid()) - generator_start
         cpu = meter.used()
         pg_split = pg_meter.used() if pg_meter else {}
