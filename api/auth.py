@@ -7,6 +7,7 @@ so a copy of the database does not give anyone a working token. The string is sh
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import math
 import secrets
@@ -79,6 +80,21 @@ def api_token_for(raw: str) -> ApiToken | None:
     return token
 
 
+# How far behind a token's ``last_used_at`` may be: the token list shows it to the minute, and a
+# machine that pulls back to back would otherwise write its token's row on every request.
+LAST_USE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def token_record_use(token: ApiToken) -> None:
+    """Record that ``token`` was used now, unless its last use recorded is under a minute old
+    (``LAST_USE_RESOLUTION``): ``last_used_at`` is right to the minute, not to the request."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USE_RESOLUTION:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     """``Authorization: Bearer <token>`` (``Token <token>`` is accepted too)."""
 
@@ -95,9 +111,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = api_token_for(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
-        now = timezone.now()
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        token_record_use(token)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -29,7 +29,41 @@ from documents.models import TERM_DOCUMENT_TYPES, DocumentType, document_type_la
 from documents.uploads import ACCEPT_ATTRIBUTE
 
 
+class RowsReadChoices(forms.models.ModelChoiceIterator):
+    """The choices of a model choice field from rows its view has already read (the field's
+    ``rows``), rather than from a second query of the same queryset; the queryset still
+    validates what is posted."""
+
+    def _rows(self) -> list[Any] | None:
+        return getattr(self.field, "rows", None)
+
+    def __iter__(self) -> Any:
+        rows = self._rows()
+        if rows is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in rows:
+            yield self.choice(row)
+
+    def __len__(self) -> int:
+        rows = self._rows()
+        if rows is None:
+            return super().__len__()
+        return len(rows) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        rows = self._rows()
+        if rows is None:
+            return super().__bool__()
+        return self.field.empty_label is not None or bool(rows)
+
+
 class TrackChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type: ignore[type-arg]
+    iterator = RowsReadChoices
+    rows: list[Any] | None = None  # the open tracks as the view read them (RowsReadChoices)
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.program.display_name} — {obj.display_name}"
 
@@ -54,11 +88,22 @@ class StartForm(AccessibleForm):
         help_text=_("A short name, e.g. “Autonomous delivery robots on pavements”."),
     )
 
-    def __init__(self, *args: Any, tracks: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, tracks: Any = None, rows: list[Track] | None = None, **kwargs: Any
+    ) -> None:
+        """``tracks``: the open tracks' queryset; ``rows``: those tracks already read by the
+        view (the radio buttons are then made from them, without reading them again)."""
         super().__init__(*args, **kwargs)
         field = self.fields["track"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, TrackChoiceField)
         field.queryset = tracks if tracks is not None else Track.objects.none()
+        self.show_rows(rows)
+
+    def show_rows(self, rows: list[Track] | None) -> None:
+        """Make the radio buttons from these tracks, already read from the queryset."""
+        field = self.fields["track"]
+        assert isinstance(field, TrackChoiceField)
+        field.rows = rows
 
 
 class DraftStepForm(AccessibleForm):

@@ -209,8 +209,9 @@ class ApplicationStartView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         _applicant_organization(request)
         tracks = _open_tracks()
-        form = forms.StartForm(tracks=tracks)
-        return render(request, self.template_name, {"form": form, "tracks": _with_guidance(tracks)})
+        rows = _with_guidance(tracks)  # read once: for the guidance and the radio buttons
+        form = forms.StartForm(tracks=tracks, rows=rows)
+        return render(request, self.template_name, {"form": form, "tracks": rows})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         organization = _applicant_organization(request)
@@ -230,7 +231,9 @@ class ApplicationStartView(LoginRequiredMixin, View):
                 form.put_errors(error.errors)
             else:
                 return redirect("application-step", pk=app.pk, step="service")
-        context = {"form": form, "tracks": _with_guidance(tracks)}
+        rows = _with_guidance(tracks)
+        form.show_rows(rows)
+        context = {"form": form, "tracks": rows}
         return render(request, self.template_name, context, status=400)
 
 

@@ -39,7 +39,10 @@ LOOPBACK_DEFAULTS = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "0",
     "SECURE_COOKIES": "0",
-    "DB_CONN_MAX_AGE": "60",
+    # Each gunicorn thread keeps its connection ten minutes (health-checked at each request's
+    # start, so a database restart still heals): a new connection costs PostgreSQL a backend
+    # process and its catalog caches, and with a minute every thread reconnected once a minute.
+    "DB_CONN_MAX_AGE": "600",
     # a trial on this machine: letters may print its loopback address (documents/letter_data.py)
     "LETTER_LOOPBACK_OK": "1",
 }

@@ -219,6 +219,8 @@ def _start(
                 f"-p {port}",
                 f"-k {shlex.quote(str(sockdir))}",
                 *SERVER_SETTINGS,
+                # a benchmark's diagnostics, e.g. "-c shared_preload_libraries=pg_stat_statements"
+                os.environ.get("PGCLUSTER_EXTRA_SETTINGS", ""),
             )
         )
         cmd = [str(bindir / "pg_ctl"), "-w", "-t", str(START_TIMEOUT_SECONDS), "-D", str(datadir)]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.auth import ApiTokenThrottle, api_token_issue
 from api.models import ApiAccessLog, ApiToken
@@ -50,6 +54,32 @@ def test_a_token_authenticates_and_records_its_last_use(world: World, api_as):
         "/api/v1/applications/", headers={"Authorization": f"Token {api.raw_token}"}
     )
     assert token_header.status_code == 200
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(world: World, api_as):
+    """``last_used_at`` is right to the minute: a machine pulling back to back does not write
+    its token's row on every request, and the next minute's request moves it on."""
+    api = api_as(world.auditor)
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        assert api.get("/api/v1/events/").status_code == 200
+    assert ApiToken.objects.get().last_used_at == start
+    with (
+        time_machine.travel(start + dt.timedelta(seconds=59), tick=False),
+        CaptureQueriesContext(connection) as pulls,
+    ):
+        assert api.get("/api/v1/events/").status_code == 200
+    assert ApiToken.objects.get().last_used_at == start
+    assert not [
+        q for q in pulls.captured_queries if "UPDATE" in q["sql"] and "apitoken" in q["sql"]
+    ]
+    later = start + dt.timedelta(seconds=60)
+    with time_machine.travel(later, tick=False):
+        assert api.get("/api/v1/events/").status_code == 200
+    assert ApiToken.objects.get().last_used_at == later
+    out = io.StringIO()
+    call_command("revoke_api_token", "--list", stdout=out)
+    assert "last used 2026-03-02 09:01" in out.getvalue()
 
 
 def test_a_revoked_token_stops_working_at_once(world: World, api_as):

@@ -24,12 +24,14 @@ scheduler's catching up would otherwise run beside the measured requests.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import random
 import re
 import secrets
 import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -95,6 +97,9 @@ REGULATION = {"statute": "도로교통법", "article": "제2조", "reason": "보
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 CASE = re.compile(r"/apply/(\d+)/")
+EXPORT_PATH = "/api/v1/events/?format=ndjson&after_seq="
+# An auditor's pull: the newest thousand events it knows of and whatever was added since.
+PULL_WINDOW = 1000
 
 
 @dataclass
@@ -103,6 +108,7 @@ class Stats:
     statuses: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     errors: list[str] = field(default_factory=list)
     submitted: list[int] = field(default_factory=list)
+    received: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # From the first request to the last answer (the last ones end after the deadline).
     elapsed: float = 0.0
 
@@ -166,11 +172,11 @@ def prepare_accounts(users: int) -> Accounts:
         store.create()
         return str(store.session_key)
 
-    from applications.models import AuditChainHead, Ministry
+    from applications.models import Ministry
 
     # Reviewers work the big seeded queue when `make bench` seeded one, else the load's own.
     review_ministry = Ministry.objects.filter(code="BULKM").first() or ministry
-    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    head = chain_head()
     applicants = []
     reviewers = []
     for index in range(users):
@@ -189,8 +195,27 @@ def prepare_accounts(users: int) -> Accounts:
         api_token=issue_token(auditor) if MIX.get("auditor") else "",
         track=track.pk,
         queue_path="/review/",
-        # an auditor's incremental pull: the newest thousand events and whatever is added
-        export_path=f"/api/v1/events/?format=ndjson&after_seq={max(head - 1000, 0)}",
+        # an auditor's pull: the newest thousand events (auditor_iteration keeps the window)
+        export_path=f"{EXPORT_PATH}{max(head - PULL_WINDOW, 0)}",
+    )
+
+
+def chain_head() -> int:
+    """The audit chain's newest ``seq`` now."""
+    from django.db import connection
+
+    from applications.models import AuditChainHead
+
+    head = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    connection.close()
+    return int(head)
+
+
+def newest_window(accounts: Accounts) -> Accounts:
+    """``accounts`` with the auditors' first pull at the newest thousand events as they are
+    now: each variant's auditors start from the chain's head then, not at the first variant's."""
+    return dataclasses.replace(
+        accounts, export_path=f"{EXPORT_PATH}{max(chain_head() - PULL_WINDOW, 0)}"
     )
 
 
@@ -209,6 +234,7 @@ class User:
         import aiohttp
 
         self.base, self.stats, self.think = base, stats, think
+        self.newest_seq: int | None = None  # an auditor's newest event so far
         jar = aiohttp.CookieJar(unsafe=True)  # 127.0.0.1 is an IP address
         if session:
             jar.update_cookies({"sessionid": session})
@@ -222,6 +248,7 @@ class User:
         try:
             async with self.http.request(method, path, allow_redirects=False, **kwargs) as r:
                 body = await r.text() if "pdf" not in r.content_type else ""
+                self.stats.received[kind] += len(body)
                 self.stats.record(kind, time.perf_counter() - start, r.status)
                 if r.status >= 500:
                     self.stats.errors.append(f"{method} {path} -> {r.status}")
@@ -294,9 +321,36 @@ async def reviewer_iteration(user: User, accounts: Accounts) -> None:
     await user.call("queue", "GET", accounts.queue_path)
 
 
+SEQ = re.compile(r'^\{"seq": (\d+),')
+
+
 async def auditor_iteration(user: User, accounts: Accounts) -> None:
+    """Pull the newest thousand events as NDJSON: after the first pull, from a thousand before
+    the newest event the last answer held (a fixed window, as at the start, rather than all
+    that the run has added since it started). The answer must be whole NDJSON lines, in
+    ``seq`` order, starting after ``after_seq`` (or none, when nothing is there yet); anything
+    else counts as an error."""
     headers = {"Authorization": f"Bearer {accounts.api_token}"}
-    await user.call("api_export", "GET", accounts.export_path, headers=headers)
+    path = accounts.export_path
+    if user.newest_seq is not None:
+        path = f"{EXPORT_PATH}{max(user.newest_seq - PULL_WINDOW, 0)}"
+    after = int(path.rsplit("=", 1)[1])
+    status, body, _ = await user.call("api_export", "GET", path, headers=headers)
+    if status != 200:
+        return
+    lines = body.splitlines()
+    if not lines:  # no event after ``after_seq`` yet
+        return
+    first, last = SEQ.match(lines[0]), SEQ.match(lines[-1])
+    if (
+        first is None
+        or last is None
+        or not body.endswith("}\n")
+        or not after < int(first.group(1)) <= int(last.group(1))
+    ):
+        user.stats.errors.append(f"GET {path} -> 200 with an answer that is not the NDJSON asked")
+        return
+    user.newest_seq = int(last.group(1))
 
 
 SCENARIOS: dict[str, Callable[[User, Accounts], Awaitable[None]]] = {
@@ -409,6 +463,140 @@ def postmaster_pid() -> int | None:
         return None
 
 
+def _own_cpu_seconds(pid: int) -> float:
+    """CPU seconds of process ``pid`` itself, without its reaped children."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _socket_owners(groups: dict[str, list[int]]) -> dict[int, str]:
+    """Local TCP port → the group (gunicorn, task workers, ...) whose process holds it; a
+    process under the roots of two groups belongs to the first."""
+    table = _proc_table()
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid, (parent, _) in table.items():
+        children[parent].append(pid)
+    inode_group: dict[str, str] = {}
+    for name, roots in groups.items():
+        stack = list(roots)
+        while stack:
+            pid = stack.pop()
+            stack.extend(children.get(pid, []))
+            try:
+                links = [
+                    os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+                ]
+            except OSError:
+                continue
+            for link in links:
+                if link.startswith("socket:["):  # the load generator's children are not its
+                    inode_group.setdefault(link[8:-1], name)
+    owners: dict[int, str] = {}
+    with open("/proc/net/tcp") as handle:
+        next(handle)
+        for line in handle:
+            parts = line.split()
+            group = inode_group.get(parts[9])
+            if group:
+                owners[int(parts[1].rsplit(":", 1)[1], 16)] = group
+    return owners
+
+
+CLIENT_PORT = re.compile(r"\((\d+)\)")
+
+
+@dataclass
+class PostgresMeter:
+    """PostgreSQL's CPU over a run by kind of process: client backends by whose connection they
+    serve (their title names the client's port, and the port's socket belongs to a process of
+    one group), background processes by their title (checkpointer, walwriter, autovacuum
+    worker ...). A thread samples every process each ``every`` seconds, so one that ends during
+    the run (a closed connection, an autovacuum worker) counts to its last sample; the
+    postmaster's reaped-children time says how much the sampling missed."""
+
+    postmaster: int
+    clients: dict[str, list[int]]
+    every: float = 0.5
+    start: dict[int, float] = field(default_factory=dict)
+    last: dict[int, tuple[str, float]] = field(default_factory=dict)
+    kinds: dict[int, str] = field(default_factory=dict)
+    start_reaped: float = 0.0
+    start_own: float = 0.0
+    opened: int = 0  # gunicorn's connections opened during the run (a backend each)
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        table = _proc_table()
+        owners: dict[int, str] | None = None
+        for pid, (parent, _) in table.items():
+            if parent != self.postmaster:
+                continue
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                    title = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                continue
+            self.last[pid] = (title, _own_cpu_seconds(pid))
+            port = CLIENT_PORT.search(title)
+            if not title.startswith("postgres:"):  # forked, not yet titled
+                self.kinds.setdefault(pid, "new processes")
+            elif port is None:  # "postgres: checkpointer", "postgres: autovacuum worker db" ...
+                self.kinds[pid] = " ".join(title.removeprefix("postgres: ").split()[:2])
+            elif pid not in self.kinds:
+                owners = owners if owners is not None else _socket_owners(self.clients)
+                group = owners.get(int(port.group(1)), "other clients")
+                self.kinds[pid] = f"backends of {group}"
+
+    def _reaped(self) -> float:
+        with open(f"/proc/{self.postmaster}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / TICKS
+
+    def _loop(self) -> None:
+        while not self.stop.wait(self.every):
+            self._sample()
+
+    def begin(self) -> None:
+        self._sample()
+        self.start = {pid: seconds for pid, (_, seconds) in self.last.items()}
+        self.start_reaped = self._reaped()
+        self.start_own = _own_cpu_seconds(self.postmaster)
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def used(self) -> dict[str, float]:
+        self.stop.set()
+        if self.thread:
+            self.thread.join()
+        alive_before = set(self.last)
+        self._sample()
+        table = _proc_table()
+        by_kind: dict[str, float] = defaultdict(float)
+        ended_seen = 0.0
+        for pid, (_, seconds) in self.last.items():
+            used = seconds - self.start.get(pid, 0.0)
+            by_kind[self.kinds.get(pid, "other")] += used
+            if pid not in table and pid in alive_before:
+                ended_seen += seconds
+        by_kind["postmaster"] += _own_cpu_seconds(self.postmaster) - self.start_own
+        self.opened = sum(
+            1
+            for pid, kind in self.kinds.items()
+            if pid not in self.start and kind == "backends of gunicorn"
+        )
+        # what the ended processes used after their last sample (or, if they started before
+        # the run, before it: the reaped time counts a whole life)
+        by_kind["ended, after their last sample"] += max(
+            self._reaped() - self.start_reaped - ended_seen, 0.0
+        )
+        return dict(by_kind)
+
+
 @dataclass
 class CpuMeter:
     """CPU seconds of gunicorn, of the task workers and scheduler, and of PostgreSQL."""
@@ -428,8 +616,55 @@ class CpuMeter:
         return {name: now[name] - self.start.get(name, 0.0) for name in now}
 
 
+STATEMENTS = int(os.environ.get("LOAD_PG_STATEMENTS", "0"))
+
+
+def statement_stats_reset() -> bool:
+    """With ``LOAD_PG_STATEMENTS=<n>`` and a server that preloads pg_stat_statements
+    (``PGCLUSTER_EXTRA_SETTINGS="-c shared_preload_libraries=pg_stat_statements"``): start
+    counting the statements of the stress run."""
+    from django.db import connection
+
+    if not STATEMENTS:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        cursor.execute("SELECT pg_stat_statements_reset()")
+    connection.close()
+    return True
+
+
+def print_statement_stats() -> None:
+    """The ``LOAD_PG_STATEMENTS`` statements that took PostgreSQL the most time in the run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sum(total_exec_time + total_plan_time), sum(calls) FROM pg_stat_statements"
+        )
+        total, calls = cursor.fetchone()
+        cursor.execute(
+            "SELECT total_exec_time, total_plan_time, calls, rows, query FROM pg_stat_statements "
+            "ORDER BY total_exec_time + total_plan_time DESC LIMIT %s",
+            [STATEMENTS],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    print(f"  statements: {calls:,} in {total / 1000:,.1f} s (execution and planning)")
+    for exec_ms, plan_ms, n, count, query in rows:
+        text = " ".join(query.split())[:150]
+        print(
+            f"  {exec_ms / 1000:6.1f} s + plan {plan_ms / 1000:4.1f} s  {n:7,} calls "
+            f"{(exec_ms + plan_ms) / max(n, 1):6.2f} ms  {count:8,} rows  {text}"
+        )
+
+
 def _requests(stats: Stats) -> int:
     return sum(len(samples) for samples in stats.latencies.values())
+
+
+def stats_bytes(stats: Stats, kind: str) -> int:
+    return stats.received.get(kind, 0)
 
 
 def _rate(stats: Stats) -> float:
@@ -544,16 +779,37 @@ def run() -> list[Figure]:
         )
         baseline = asyncio.run(run_load(profile.base_url, accounts, 1, BASELINE_SECONDS))
         people = asyncio.run(
-            run_load(profile.base_url, accounts, THINK_USERS, SECONDS, THINK_SECONDS)
+            run_load(profile.base_url, newest_window(accounts), THINK_USERS, SECONDS, THINK_SECONDS)
         )
+        pg_meter = (
+            PostgresMeter(
+                postgres,
+                {
+                    "gunicorn": meter.groups["gunicorn"],
+                    "task workers and scheduler": meter.groups["task workers and scheduler"],
+                    "the load generator": [os.getpid()],
+                },
+            )
+            if postgres
+            else None
+        )
+        statements = statement_stats_reset()
         meter.begin()
-        stress = asyncio.run(run_load(profile.base_url, accounts, USERS, SECONDS))
+        if pg_meter:
+            pg_meter.begin()
+        generator_start = _own_cpu_seconds(os.getpid())
+        stress = asyncio.run(run_load(profile.base_url, newest_window(accounts), USERS, SECONDS))
+        generator = _own_cpu_seconds(os.getpid()) - generator_start
         cpu = meter.used()
+        pg_split = pg_meter.used() if pg_meter else {}
+        if statements:
+            print_statement_stats()
     finally:
         profile.stop()
     _summary("baseline", baseline, 1, 0)
     _summary("people", people, THINK_USERS, THINK_SECONDS)
     _summary("stress", stress, USERS, 0)
+    cpu["the load generator"] = generator
     cpu_total = sum(cpu.values()) or 1.0
     print(
         "stress CPU: "
@@ -563,6 +819,25 @@ def run() -> list[Figure]:
         + f" over {stress.elapsed:.1f} s × {os.cpu_count()} cores"
         + ("" if postgres else " (PostgreSQL's processes were not readable)")
     )
+    served = _requests(stress) or 1
+    print(
+        "  stress requests by kind: "
+        + ", ".join(
+            f"{kind} {len(samples):,} ({stats_bytes(stress, kind) / max(len(samples), 1) / 1024:,.0f} KiB "
+            "each)"
+            for kind, samples in sorted(stress.latencies.items())
+        )
+    )
+    if pg_split:
+        print(
+            "  PostgreSQL's CPU by process: "
+            + ", ".join(
+                f"{kind} {seconds:,.1f} s"
+                for kind, seconds in sorted(pg_split.items(), key=lambda item: -item[1])
+                if seconds >= 0.05
+            )
+            + f"; gunicorn opened {pg_meter.opened if pg_meter else 0} connections"
+        )
     one_user_rate = _rate(baseline)
     figures = [backlog]
     figures.append(
@@ -586,7 +861,6 @@ def run() -> list[Figure]:
     )
     figures += outcome_figures(stress_name, stress)
     figures += latency_figures(stress_name, stress, baseline, "")
-    served = _requests(stress) or 1
     for name, seconds in cpu.items():
         figures.append(
             Figure(
@@ -603,7 +877,7 @@ def run() -> list[Figure]:
                 f"{stress_name}: CPU time of {name}",
                 seconds,
                 "s",
-                "all the server's processes",
+                "all the processes of the run (load generator included)",
                 cpu_total,
             )
         )

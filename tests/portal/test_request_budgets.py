@@ -23,9 +23,9 @@ from tests.builders import drive
 
 # The most queries a request of each kind may run (SQL statements, after-commit hooks included).
 BUDGETS = {
-    # session, user, the organisation, roles with organisations, the open tracks (the select
-    # reads them again)
-    "page GET (new)": 6,
+    # session, user, the organisation, roles with organisations, the open tracks (read once,
+    # for their guidance and the radio buttons)
+    "page GET (new)": 5,
     # the same five, the case inserted without looking its links up again, its event (chain
     # head, insert, head moved), the webhooks' live subscriptions
     "form POST (new)": 10,
