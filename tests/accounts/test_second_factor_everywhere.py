@@ -6,6 +6,7 @@ reveals (a page an anonymous visitor does not get, a file, or the case's private
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -33,6 +34,10 @@ QUIET_TABLES = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_
 # anonymous visitor, and show nothing of any case.
 SECOND_FACTOR_PAGES = {"/review/2fa/setup/", "/review/2fa/verify/"}
 STAFF = ("officer", "decider", "auditor", "consultee", "operator")
+# What the walk asks is the access rules, which the database does not change (each page's own
+# queries run on both databases in its own tests): on SQLite it walks as every kind of staff
+# member, in the PostgreSQL pass of make test as the case officer only (docs/foundation.md).
+WALKERS = ("officer",) if os.environ.get("SANDBOX_TEST_PASS") == "postgres" else STAFF
 
 
 def row_counts() -> dict[str, int]:
@@ -151,7 +156,7 @@ def test_with_the_second_factor_the_same_walk_finds_what_staff_may_see(world, si
     assert letter.status_code == 200
 
 
-@pytest.mark.parametrize("name", STAFF)
+@pytest.mark.parametrize("name", WALKERS)
 def test_a_password_only_staff_session_can_do_and_see_nothing_anywhere(world, site, name):
     user = person(world, site, name)
     client = Client()
