@@ -23,23 +23,23 @@ from tests.builders import drive
 
 # The most queries a request of each kind may run (SQL statements, after-commit hooks included).
 BUDGETS = {
-    # session, user, the organisation, roles with organisations, the open tracks (read once,
-    # for their guidance and the radio buttons)
-    "page GET (new)": 5,
-    # the same five, the case inserted without looking its links up again, its event (chain
+    # session, user (with their roles and organisations: accounts/backends.py), the
+    # organisation, the open tracks (read once, for their guidance and the radio buttons)
+    "page GET (new)": 4,
+    # the same four, the case inserted without looking its links up again, its event (chain
     # head, insert, head moved), the webhooks' live subscriptions
-    "form POST (new)": 10,
-    # session, user, case, roles with organisations (+ the scope step's data items)
-    "page GET (step)": 5,
-    # session, user, case, roles; the case locked and updated, its event (3), webhooks
-    "form POST (step)": 10,
-    "form POST (regulation)": 11,
-    "upload": 11,
+    "form POST (new)": 9,
+    # session, user, case (+ the scope step's data items)
+    "page GET (step)": 4,
+    # session, user, case; the case locked and updated, its event (3), webhooks
+    "form POST (step)": 9,
+    "form POST (regulation)": 10,
+    "upload": 10,
     # + what the answers show: regulations, documents, co-applicants, data items …
-    "page GET (check)": 12,
+    "page GET (check)": 11,
     # + reference number, required sections and files, the draft events it seals, the company
     # profile kept, the applicant's email queued
-    "submit": 21,
+    "submit": 19,
 }
 TRANSACTION = re.compile(r"^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO)\b")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
