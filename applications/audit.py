@@ -604,6 +604,7 @@ _STREAM_PLAN = {
     "enable_hashjoin": "off",
     "enable_mergejoin": "off",
     "enable_sort": "off",
+    "enable_nestloop": "on",
 }
 _SQL_SET_STREAM_PLAN = "SELECT " + ", ".join(
     f"set_config('{name}', %({name})s, false)" for name in _STREAM_PLAN
