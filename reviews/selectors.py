@@ -332,11 +332,13 @@ def tab_counts(
         today = programme_days(programme_zones())
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
-    sql, params = _kept(_COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias))
+    sql, params, name = _kept(
+        _COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias)
+    )
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"EXECUTE {_prepared(connection, cursor, sql, params)}")
+            cursor.execute(f"EXECUTE {_prepared(connection, cursor, name, sql, params)}")
         else:
             cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -347,7 +349,7 @@ def tab_counts(
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], str]] = OrderedDict()
 _Compiled = TypeVar("_Compiled")
 
 
@@ -378,8 +380,9 @@ def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -
 
 def _compile_tab_counts(
     user: Any, cap: int, today: Mapping[int, dt.date], alias: str
-) -> tuple[str, tuple[Any, ...]]:
-    """The tab counts' query for ``_counts_key(user, cap, today, alias)``, as SQL and params."""
+) -> tuple[str, tuple[Any, ...], str]:
+    """The tab counts' query for ``_counts_key(user, cap, today, alias)``, as SQL, params and
+    the name of its prepared statement on PostgreSQL (``_prepared``), worked out once here."""
     scope = scope_q(user)
     conditions = tab_conditions(user, today)
     counts = {
@@ -389,7 +392,7 @@ def _compile_tab_counts(
     # The user's own row carries the counts (a query needs a FROM; the row is always there).
     query = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).query
     sql, params = query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params)
+    return sql, tuple(params), _statement_name(sql, tuple(params))
 
 
 def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:
@@ -502,14 +505,19 @@ _PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary(
 PREPARED_KEPT = 64
 
 
-def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -> str:
-    """The name of a statement prepared on this connection for ``sql`` with ``params`` (written
-    in as literals, exactly as Django's client-side binding sends them): planning the seven
-    counts took PostgreSQL 3 ms on every request (10-20 ms at 100,000 cases under load), and a
-    prepared statement is planned once per connection. Statements are a session's, not a
-    transaction's: a rollback keeps them."""
-    text = connection.ops.compose_sql(sql, params)
-    name = "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+def _statement_name(sql: str, params: tuple[Any, ...]) -> str:
+    """A prepared statement's name for ``sql`` with ``params``: one name per text, worked out
+    when the SQL is compiled (kept with it) rather than by composing the text on every page."""
+    text = f"{sql}\x00{params!r}"
+    return "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+def _prepared(connection: Any, cursor: Any, name: str, sql: str, params: tuple[Any, ...]) -> str:
+    """``name``, prepared on this connection for ``sql`` with ``params`` if not yet (written in
+    as literals, exactly as Django's client-side binding sends them): planning the seven counts
+    took PostgreSQL 3 ms on every request (10-20 ms at 100,000 cases under load), and a prepared
+    statement is planned once per connection. Statements are a session's, not a transaction's:
+    a rollback keeps them."""
     raw = connection.connection
     done = _PREPARED.setdefault(raw, set())
     if name not in done:
@@ -517,7 +525,7 @@ def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -
             for old in done:
                 cursor.execute(f"DEALLOCATE {old}")
             done.clear()
-        cursor.execute(f"PREPARE {name} AS {text}")
+        cursor.execute(f"PREPARE {name} AS {connection.ops.compose_sql(sql, params)}")
         done.add(name)
     return name
 
