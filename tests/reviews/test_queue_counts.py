@@ -269,7 +269,7 @@ def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
     officer = _fresh(world, "officer")
     with CaptureQueriesContext(connection) as first:
         counts = selectors.tab_counts(user=officer)
-    compose = mock.Mock(wraps=connection.ops.compose_sql)
+    compose = mock.Mock(wraps=connection.ops.compose_sql)  # type: ignore[attr-defined]
     with (
         mock.patch.object(connection.ops, "compose_sql", compose),
         CaptureQueriesContext(connection) as again,
