@@ -6,7 +6,8 @@ queue page reads does not grow with it either: the page is a keyset page (``queu
 OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` ("100+"), like
 the public register's (docs/review.md, "The queue at scale"). The tab counts' SQL depends only
 on who asks and on the programmes' dates, so it is compiled once per process for each of those
-(``tab_counts``) and run with nothing else built.
+(``tab_counts``) and run with nothing else built; so is a page's rows' SQL (``queue_page_for``),
+with the cursor's and filters' values put in as parameters.
 """
 
 from __future__ import annotations
