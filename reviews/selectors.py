@@ -365,16 +365,20 @@ def queue_page_for(
         return queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size)
     values.update(shape[1])
     key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, shape[0]))
-    rows = _kept(
+    rows = kept(
         _ROWS_SQL,
         key,
         lambda: _compile_rows(user, tab, filters.sort, shape[0], beyond, today, size, alias),
+        limit=ROWS_SQL_KEPT,
     )
     backwards = beyond is not None and beyond[0] == PREVIOUS
     walked = rows.objects(values)
     return page_of(walked, column=column, size=size, cursor=cursor, backwards=backwards)
 
 
+# A kept rows' query holds its compiler (about 60 KB; a scope's 7 tabs x 5 sorts x 3 cursor
+# shapes without filters are ~100 of them): at most ~15 MB per process.
+ROWS_SQL_KEPT = 256
 _ROWS_SQL: OrderedDict[Hashable, KeptRows[Application]] = OrderedDict()
 # The marks the rows' query is compiled with, each in place of a value a page puts in afresh.
 _MARK_PK = -2_013_265_901  # within a 32-bit key's range, as the ORM checks ids

@@ -212,3 +212,16 @@ def test_a_cursor_with_an_id_no_row_can_have_is_refused(world: World) -> None:
             selectors.queue_page_for(
                 user=officer, tab="all", filters=QueueFilters(), today=today, cursor=cursor
             )
+
+
+def test_the_kept_rows_are_bounded(world: World, monkeypatch: Any) -> None:
+    for _ in range(3):
+        drive(world, S.SUBMITTED)
+    monkeypatch.setattr(selectors, "ROWS_SQL_KEPT", 2)
+    selectors._ROWS_SQL.clear()
+    officer = _fresh_user(world, "officer")
+    now = timezone.now()
+    today = selectors.programme_days(selectors.programme_zones(), now)
+    for sort in SORTS:  # five keys through a store of two, each page still the fresh one's
+        _both(officer, "all", QueueFilters(sort=sort), today, now, "")
+        assert len(selectors._ROWS_SQL) <= 2
