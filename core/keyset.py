@@ -79,7 +79,17 @@ def keyset_page(
     the walking direction: the view's order, or its reverse when ``backwards``): ``size + 1``
     rows fetched, a backwards page turned round, and the links' cursors from its first and last
     rows' ``column``. No next link on the last page, no previous link on the first."""
-    rows = list(walked[: size + 1])
+    return page_of(
+        list(walked[: size + 1]), column=column, size=size, cursor=cursor, backwards=backwards
+    )
+
+
+def page_of(
+    walked: list[T], *, column: str, size: int, cursor: str, backwards: bool
+) -> KeysetPage[T]:
+    """``keyset_page`` of rows already fetched: at most ``size + 1`` of them in the walking
+    direction (the caller ran the query itself, e.g. from kept SQL)."""
+    rows = walked
     more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -22,18 +22,20 @@ roles and organisations (``accounts/backends.py``): one query where there were t
 Only for querysets whose SQL cannot change between calls: no dates computed at call time, no
 translated text, no filter but the primary key.
 
-``kept`` is the store for SQL that does depend on more than an id — the queue's tab counts and
-workload panel, the staff header's unread count: compiled once per key (everything the text is
-made of), the least recently used dropped past a limit.
+``kept`` is the store for SQL that does depend on more than an id — the queue's tab counts,
+workload panel and rows, the staff header's unread count: compiled once per key (everything the
+text is made of), the least recently used dropped past a limit. ``KeptRows`` is such SQL for
+model objects whose values (a page's cursor, the moment) change between runs: the queue's rows.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -52,9 +54,8 @@ class _Compiled:
     def __init__(self, queryset: QuerySet[Any], using: str) -> None:
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
-        if list(params) != [_MARK]:
-            raise ValueError("PreparedGet needs a queryset whose only parameter is the id.")
         self.sql = sql
+        self.params = tuple(params)
         self.compiler = compiler
         self.for_update = bool(queryset.query.select_for_update)
         klass_info = compiler.klass_info
@@ -101,7 +102,10 @@ class PreparedGet(Generic[M]):
         key = (using, id(connection))
         compiled = cache.get(key)
         if compiled is None:
-            compiled = cache[key] = _Compiled(self._build().filter(pk=_MARK), using)
+            compiled = _Compiled(self._build().filter(pk=_MARK), using)
+            if list(compiled.params) != [_MARK]:
+                raise ValueError("PreparedGet needs a queryset whose only parameter is the id.")
+            cache[key] = compiled
         return compiled
 
     def get(self, pk: Any, *, using: str = DEFAULT_DB_ALIAS) -> M:
@@ -140,13 +144,66 @@ class PreparedGet(Generic[M]):
             )
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        row = rows[0]
-        obj: M = compiled.model.from_db(
-            using, compiled.init_list, row[compiled.start : compiled.end]
-        )
-        for populator in compiled.populators:
-            populator.populate(row, obj)
-        return obj, rows, compiled
+        return _instance(compiled, rows[0], using), rows, compiled
+
+
+def _instance(compiled: _Compiled, row: Any, using: str) -> Any:
+    """The row's object and its ``select_related`` objects, built as ``QuerySet`` builds them."""
+    obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+    for populator in compiled.populators:
+        populator.populate(row, obj)
+    return obj
+
+
+class KeptRows(Generic[M]):
+    """A model queryset's SQL compiled once, run again with other values in the places of
+    marked parameters: ``marks`` maps each mark, as the compiled parameters hold it (adapted
+    for the database as the ORM adapts it), to the name of the value ``objects`` puts there.
+
+    The caller builds the queryset with the marks in place of the values that change between
+    runs and keeps one ``KeptRows`` per everything else the SQL text depends on (``kept``).
+    The objects are built as ``QuerySet`` builds them (``from_db``, converters, the
+    ``select_related`` populators; deferred fields stay deferred); no prefetching, no
+    annotations. A queryset the ORM answers empty without a query (``EmptyResultSet``) runs
+    nothing and answers ``[]``."""
+
+    def __init__(self, queryset: QuerySet[M], using: str, marks: Mapping[Hashable, str]) -> None:
+        self.using = using
+        try:
+            self._compiled: _Compiled | None = _Compiled(queryset, using)
+        except EmptyResultSet:
+            self._compiled = None
+            return
+        places = []
+        for index, param in enumerate(self._compiled.params):
+            if isinstance(param, Hashable) and param in marks:
+                places.append((index, marks[param]))
+        missing = set(marks.values()) - {name for _index, name in places}
+        if missing:  # the ORM wrote the value some other way: the marks would be wrong
+            raise AssertionError(f"marks not among the compiled parameters: {sorted(missing)}")
+        self._places = tuple(places)
+
+    def statement(self, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
+        """The SQL and the parameters with ``values`` in the marks' places (None: empty)."""
+        if self._compiled is None:
+            return None
+        params = list(self._compiled.params)
+        for index, name in self._places:
+            params[index] = values[name]
+        return self._compiled.sql, tuple(params)
+
+    def objects(self, values: Mapping[str, Any]) -> list[M]:
+        """The rows, with ``values`` (already adapted for the database) in the marks' places."""
+        statement = self.statement(values)
+        if statement is None or self._compiled is None:
+            return []
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(*statement)
+            rows = cursor.fetchall()
+        compiled = self._compiled
+        if compiled.converters:
+            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+        return [_instance(compiled, row, self.using) for row in rows]
 
 
 class PreparedValues:

@@ -6,13 +6,13 @@ queue page reads does not grow with it either: the page is a keyset page (``queu
 OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` ("100+"), like
 the public register's (docs/review.md, "The queue at scale"). The tab counts' SQL depends only
 on who asks and on the programmes' dates, so it is compiled once per process for each of those
-(``tab_counts``) and run with nothing else built.
+(``tab_counts``) and run with nothing else built; so is a page's rows' SQL (``queue_page_for``),
+with the cursor's and filters' values put in as parameters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import itertools
 import re
@@ -46,8 +46,17 @@ from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
 from core.forms import plain_int
-from core.keyset import PREVIOUS, KeysetPage, ValueKind, decode_cursor, keyset_page
-from core.prepared import kept
+from core.keyset import (
+    PREVIOUS,
+    BadCursor,
+    KeysetPage,
+    ValueKind,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+    page_of,
+)
+from core.prepared import KeptRows, kept
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -289,6 +298,15 @@ def queue_page(
     """One page of a queue view after ``cursor`` (keyset on the view's order and the id: the
     same cost on the first page and the thousandth, and no count; ``core.keyset`` writes the page
     and its links). Raises ``core.keyset.BadCursor`` for a link no page wrote."""
+    queue, backwards = _walked(queue, tab=tab, sort=sort, cursor=cursor)
+    column = sort_key(tab, sort)[0]
+    return keyset_page(queue, column=column, size=size, cursor=cursor, backwards=backwards)
+
+
+def _walked(
+    queue: QuerySet[Application], *, tab: str, sort: str, cursor: str
+) -> tuple[QuerySet[Application], bool]:
+    """The queue view beyond ``cursor`` in the walking order, and whether that walks back."""
     column, descending = sort_key(tab, sort)
     backwards = False
     if cursor:
@@ -299,7 +317,190 @@ def queue_page(
     if backwards:  # walk the reverse order (empty values first); keyset_page turns it round
         walk = F(column).asc(nulls_first=True) if descending else F(column).desc(nulls_first=True)
         queue = queue.order_by(walk, "pk" if descending else "-pk")
-    return keyset_page(queue, column=column, size=size, cursor=cursor, backwards=backwards)
+    return queue, backwards
+
+
+def queue_page_for(
+    *,
+    user: Any,
+    tab: str,
+    filters: QueueFilters,
+    today: Mapping[int, dt.date],
+    now: dt.datetime | None = None,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+) -> KeysetPage[Application]:
+    """``queue_page(shown_columns(review_queue_for(...)), ...)``, the same rows, from SQL kept
+    per everything its text depends on (``_rows_key``: the database, the scope, the tab, the
+    sort, which filters are set, the cursor's direction) with the values as parameters (the
+    cursor's, the filters', the moment): building and compiling the rows' query was a sixth of
+    the queue page's Python. ``today``: the programmes' dates (``programme_days``). Raises
+    ``core.keyset.BadCursor`` for a link no page wrote."""
+    now = now or timezone.now()
+    tab = tab if tab in TAB_SLUGS else "all"
+    column, descending = sort_key(tab, filters.sort)
+    alias = router.db_for_read(Application)
+    connection = connections[alias]
+    values: dict[str, Any] = {}
+    low, high = connection.ops.integer_field_range("AutoField")
+    beyond: tuple[str, bool] | None = None  # the cursor's direction, and whether its value is empty
+    if cursor:
+        kind = _CURSOR_KINDS.get(column, "text")
+        value, pk, direction = decode_cursor(cursor, kind, nullable=True)
+        if not low <= pk <= high:  # no row has it; the ORM would write other SQL
+            raise BadCursor(cursor)
+        beyond = (direction, value is None)
+        values["pk"] = pk
+        if value is not None:
+            values["value"] = _adapted(connection, kind, value)
+    if filters.overdue:
+        values["now"] = connection.ops.adapt_datetimefield_value(now)
+    text = filters.q.strip()
+    if text:
+        values["q"] = f"%{connection.ops.prep_for_like_query(text)}%"
+    shape = _filters_shape(filters)
+    if any(not low <= shape[1].get(name, 0) <= high for name in _MARK_IDS):
+        # an id no row has (not one the filter form offers): the ORM writes other SQL for it
+        queue = shown_columns(
+            review_queue_for(user=user, tab=tab, filters=filters, now=now, today=today)
+        )
+        return queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size)
+    values.update(shape[1])
+    key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, shape[0]))
+    rows = kept(
+        _ROWS_SQL,
+        key,
+        lambda: _compile_rows(user, tab, filters.sort, shape[0], beyond, today, size, alias),
+        limit=ROWS_SQL_KEPT,
+    )
+    backwards = beyond is not None and beyond[0] == PREVIOUS
+    walked = rows.objects(values)
+    return page_of(walked, column=column, size=size, cursor=cursor, backwards=backwards)
+
+
+# A kept rows' query holds its compiler (about 60 KB; a scope's 7 tabs x 5 sorts x 3 cursor
+# shapes without filters are ~100 of them): at most ~15 MB per process.
+ROWS_SQL_KEPT = 256
+_ROWS_SQL: OrderedDict[Hashable, KeptRows[Application]] = OrderedDict()
+# The marks the rows' query is compiled with, each in place of a value a page puts in afresh.
+_MARK_PK = -2_013_265_901  # within a 32-bit key's range, as the ORM checks ids
+_MARK_TEXT = "\x00queue-mark-value"
+_MARK_DATE = dt.date(1901, 2, 3)
+_MARK_MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 424243, tzinfo=dt.UTC)
+_MARK_NOW = dt.datetime(1902, 3, 4, 5, 6, 7, 424244, tzinfo=dt.UTC)
+_MARK_STATUS = "\x00queue-mark-status"
+_MARK_SEARCH = "queue-mark-search"
+_MARK_IDS = {"track": 2_013_265_902, "program": 2_013_265_903, "assignee": 2_013_265_904}
+_CURSOR_MARKS: dict[ValueKind, Any] = {
+    "text": _MARK_TEXT,
+    "date": _MARK_DATE,
+    "moment": _MARK_MOMENT,
+}
+
+
+def _adapted(connection: Any, kind: ValueKind, value: Any) -> Any:
+    """A cursor's value as the ORM hands it to the database for its column's kind."""
+    if kind == "moment":
+        return connection.ops.adapt_datetimefield_value(value)
+    if kind == "date":
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _filters_shape(filters: QueueFilters) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Which filters are set (what the SQL's text depends on; "none" for the unassigned) and
+    their values by mark name (the status, track, programme and assignee)."""
+    set_: list[str] = []
+    values: dict[str, Any] = {}
+    if filters.status:
+        set_.append("status")
+        values["status"] = filters.status
+    for name in ("track", "program"):
+        if getattr(filters, name):
+            set_.append(name)
+            values[name] = getattr(filters, name)
+    if filters.assignee == "none":
+        set_.append("unassigned")
+    elif plain_int(filters.assignee) is not None:
+        set_.append("assignee")
+        values["assignee"] = plain_int(filters.assignee)
+    if filters.overdue:
+        set_.append("overdue")
+    if filters.q.strip():
+        set_.append("q")
+    return tuple(set_), values
+
+
+def _rows_key(
+    user: Any, tab: str, today: Mapping[int, dt.date], alias: str, view: Hashable
+) -> Hashable:
+    """Everything the rows' SQL depends on besides the view (order, size, cursor's shape,
+    filters set): the database, the workspace scope, and what the tab's condition reads — the
+    user (*Mine*), their ministry (*Consultations*), the programmes' dates (*Awaiting
+    decision*). ``tests/reviews/test_queue_rows_kept.py`` holds it equal to a fresh compile."""
+    ministry = ministry_of(user)
+    return (
+        alias,
+        connections[alias].vendor,
+        scope_of(user).as_staff(),
+        tab,
+        user.pk if tab == "mine" else None,
+        ministry.pk if tab == "consultations" and ministry is not None else None,
+        tuple(today.items()) if tab == "decision" else None,
+        view,
+    )
+
+
+def _compile_rows(
+    user: Any,
+    tab: str,
+    sort: str,
+    set_: tuple[str, ...],
+    beyond: tuple[str, bool] | None,
+    today: Mapping[int, dt.date],
+    size: int,
+    alias: str,
+) -> KeptRows[Application]:
+    """The rows' query for one key of ``_rows_key``, built with marks where the values go."""
+    connection = connections[alias]
+    column, _descending = sort_key(tab, sort)
+    kind = _CURSOR_KINDS.get(column, "text")
+    filters = QueueFilters(
+        status=_MARK_STATUS if "status" in set_ else "",
+        track=_MARK_IDS["track"] if "track" in set_ else None,
+        program=_MARK_IDS["program"] if "program" in set_ else None,
+        assignee=(
+            "none"
+            if "unassigned" in set_
+            else str(_MARK_IDS["assignee"])
+            if "assignee" in set_
+            else ""
+        ),
+        overdue="overdue" in set_,
+        q=_MARK_SEARCH if "q" in set_ else "",
+        sort=sort,
+    )
+    marks: dict[Hashable, str] = {}
+    if "status" in set_:
+        marks[_MARK_STATUS] = "status"
+    for name in ("track", "program", "assignee"):
+        if name in set_:
+            marks[_MARK_IDS[name]] = name
+    if "overdue" in set_:
+        marks[connection.ops.adapt_datetimefield_value(_MARK_NOW)] = "now"
+    if "q" in set_:
+        marks[f"%{connection.ops.prep_for_like_query(_MARK_SEARCH)}%"] = "q"
+    cursor = ""
+    if beyond is not None:
+        direction, empty = beyond
+        value = None if empty else _CURSOR_MARKS[kind]
+        cursor = encode_cursor(value, _MARK_PK, direction)
+        marks[_MARK_PK] = "pk"
+        if not empty:
+            marks[_adapted(connection, kind, value)] = "value"
+    queue = review_queue_for(user=user, tab=tab, filters=filters, now=_MARK_NOW, today=today)
+    walked = _walked(shown_columns(queue), tab=tab, sort=sort, cursor=cursor)[0]
+    return KeptRows(walked.using(alias)[: size + 1], alias, marks)
 
 
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------
@@ -335,11 +536,13 @@ def tab_counts(
         today = programme_days(programme_zones())
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
-    sql, params = _kept(_COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias))
+    sql, params, name = _kept(
+        _COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias)
+    )
     connection = connections[alias]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_prepared(connection, cursor, sql, params), params)
+            cursor.execute(_prepared(connection, cursor, name, sql, params), params)
         else:
             cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -350,7 +553,7 @@ def tab_counts(
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...]]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], str]] = OrderedDict()
 _Compiled = TypeVar("_Compiled")
 
 
@@ -381,8 +584,9 @@ def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -
 
 def _compile_tab_counts(
     user: Any, cap: int, today: Mapping[int, dt.date], alias: str
-) -> tuple[str, tuple[Any, ...]]:
-    """The tab counts' query for ``_counts_key(user, cap, today, alias)``, as SQL and params."""
+) -> tuple[str, tuple[Any, ...], str]:
+    """The tab counts' query for ``_counts_key(user, cap, today, alias)``, as SQL, params and
+    the name of its prepared statement on PostgreSQL (``_prepared``), worked out once here."""
     scope = scope_q(user)
     conditions = tab_conditions(user, today)
     counts = {
@@ -392,7 +596,7 @@ def _compile_tab_counts(
     # The user's own row carries the counts (a query needs a FROM; the row is always there).
     query = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).query
     sql, params = query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params)
+    return sql, tuple(params), _statement_name(sql)
 
 
 def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:
@@ -514,27 +718,25 @@ def _with_numbered_parameters(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(numbers)}", sql)
 
 
-@functools.lru_cache(maxsize=COUNTS_SQL_KEPT)
-def _statement(sql: str) -> tuple[str, str]:
-    """The name and text of the prepared statement for ``sql``: a function of the SQL alone,
-    not of its values, so every person whose counts have the same shape (the same scope and
-    tabs; their own ids, ministry and dates are the parameters) shares one statement."""
-    text = _with_numbered_parameters(sql)
-    name = "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
-    return name, text
+def _statement_name(sql: str) -> str:
+    """The name of the prepared statement for ``sql``: a function of the SQL alone, not of its
+    values, so every person whose counts have the same shape (the same scope and tabs; their own
+    ids, ministry and dates are the parameters) shares one statement. Worked out when the SQL is
+    compiled and kept with it, not on every page."""
+    digest = hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
+    return "queue_counts_" + digest
 
 
-def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -> str:
-    """``EXECUTE`` of a statement prepared on this connection for ``sql``, with ``params`` in
-    its parentheses: planning the seven counts took PostgreSQL 3 ms on every request (10-20 ms
-    at 100,000 cases under load). A prepared statement is parsed once per connection, and its
-    plan is kept once PostgreSQL finds a generic plan as good as the ones it made for the
-    values given (its ``plan_cache_mode``: after five executions). The values are parameters,
-    not part of the text, so the statement serves every person of the same scope: with them
-    written in, each person needed a statement of their own on each connection and under load
-    nearly every request prepared (and planned) afresh. Statements are a session's, not a
-    transaction's: a rollback keeps them."""
-    name, text = _statement(sql)
+def _prepared(connection: Any, cursor: Any, name: str, sql: str, params: tuple[Any, ...]) -> str:
+    """``EXECUTE`` of ``name``, prepared on this connection for ``sql`` if not yet, with
+    ``params`` in its parentheses: planning the seven counts took PostgreSQL 3 ms on every
+    request (10-20 ms at 100,000 cases under load). A prepared statement is parsed once per
+    connection, and its plan is kept once PostgreSQL finds a generic plan as good as the ones it
+    made for the values given (its ``plan_cache_mode``: after five executions). The values are
+    parameters, not part of the text, so the statement serves every person of the same scope:
+    with them written in, each person needed a statement of their own on each connection and
+    under load nearly every request prepared (and planned) afresh. Statements are a session's,
+    not a transaction's: a rollback keeps them."""
     raw = connection.connection
     done = _PREPARED.setdefault(raw, set())
     if name not in done:
@@ -542,7 +744,7 @@ def _prepared(connection: Any, cursor: Any, sql: str, params: tuple[Any, ...]) -
             for old in done:
                 cursor.execute(f"DEALLOCATE {old}")
             done.clear()
-        cursor.execute(f"PREPARE {name} AS {text}")
+        cursor.execute(f"PREPARE {name} AS {_with_numbered_parameters(sql)}")
         done.add(name)
     if not params:
         return f"EXECUTE {name}"

@@ -92,22 +92,26 @@ class QueueView(StaffMixin):
             q=data.get("q") or "",
             sort=data.get("sort") or "deadline",
         )
-        # Only this tab's condition is built; the counts' SQL is kept per user (tab_counts).
-        queue = selectors.review_queue_for(
-            user=user, tab=tab, filters=filters, now=now, today=today
-        )
         if request.GET.get("format") == "csv":
+            queue = selectors.review_queue_for(
+                user=user, tab=tab, filters=filters, now=now, today=today
+            )
             return queue_csv(queue, tab=tab, now=now)
+        # The rows' and the counts' SQL are kept (queue_page_for, tab_counts): nothing built.
         try:
-            page = selectors.queue_page(
-                selectors.shown_columns(queue),
+            page = selectors.queue_page_for(
+                user=user,
                 tab=tab,
-                sort=filters.sort,
+                filters=filters,
+                today=today,
+                now=now,
                 cursor=request.GET.get("cursor", ""),
             )
         except BadCursor:
             messages.error(request, _("This page link is not valid; here is the first page."))
-            page = selectors.queue_page(selectors.shown_columns(queue), tab=tab, sort=filters.sort)
+            page = selectors.queue_page_for(
+                user=user, tab=tab, filters=filters, today=today, now=now
+            )
         rows = []
         for app in page.rows:
             days = _days_left(app, tab, now)
@@ -119,7 +123,15 @@ class QueueView(StaffMixin):
         narrowed = any(
             (filters.status, filters.track, filters.program, filters.assignee, filters.overdue)
         ) or bool(filters.q.strip())
-        shown = selectors.filtered_count(queue) if narrowed else counts.get(tab, 0)
+        shown = (
+            selectors.filtered_count(
+                selectors.review_queue_for(
+                    user=user, tab=tab, filters=filters, now=now, today=today
+                )
+            )
+            if narrowed
+            else counts.get(tab, 0)
+        )
         context = {
             "tab": tab,
             "tabs": [

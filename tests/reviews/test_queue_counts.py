@@ -10,6 +10,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
@@ -268,8 +269,13 @@ def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
     officer = _fresh(world, "officer")
     with CaptureQueriesContext(connection) as first:
         counts = selectors.tab_counts(user=officer)
-    with CaptureQueriesContext(connection) as again:
+    compose = mock.Mock(wraps=connection.ops.compose_sql)  # type: ignore[attr-defined]
+    with (
+        mock.patch.object(connection.ops, "compose_sql", compose),
+        CaptureQueriesContext(connection) as again,
+    ):
         second = selectors.tab_counts(user=officer)
+    compose.assert_not_called()  # the statement's name is kept with its SQL, not worked out
     assert second == counts == _exact(officer, selectors.COUNT_CAP)
     sent = [q["sql"] for q in again.captured_queries]
     assert len(sent) == 2 and sent[-1].startswith("EXECUTE queue_counts_"), sent
