@@ -296,29 +296,3 @@ def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
         assert selectors.tab_counts(user=user) == _exact(user, selectors.COUNT_CAP)
         held.append(set(done))
     assert len(held[0]) == len(held[1]) == 1 and held[0] != held[1]
-
-
-@pytest.mark.postgres
-def test_on_postgresql_people_of_the_same_scope_share_one_prepared_statement(
-    world: World,
-) -> None:
-    """Their ids, ministry and dates are the statement's parameters, not part of its text: with
-    them written in, each officer needed a statement of their own on every connection, and under
-    load nearly every page prepared and planned its counts afresh."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    drive(world, S.SUBMITTED)
-    claimed = drive(world, S.SUBMITTED)
-    services.application_claim(
-        application=claimed, by=world.other_officer, no_conflict_declared=True
-    )
-    officer, other = _fresh(world, "officer"), _fresh(world, "other_officer")
-    assert selectors.tab_counts(user=officer) == _exact(officer, selectors.COUNT_CAP)
-    with CaptureQueriesContext(connection) as second:
-        counts = selectors.tab_counts(user=other)
-    assert counts == _exact(other, selectors.COUNT_CAP)
-    assert counts["mine"] == 1 and _exact(officer, selectors.COUNT_CAP)["mine"] == 0
-    sent = [q["sql"] for q in second.captured_queries]
-    assert not any(sql.startswith("PREPARE") for sql in sent), sent
-    assert sent[-1].startswith("EXECUTE queue_counts_")
