@@ -16,9 +16,9 @@ import datetime as dt
 import hashlib
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connections, router
@@ -356,19 +356,19 @@ def queue_page_for(
     text = filters.q.strip()
     if text:
         values["q"] = f"%{connection.ops.prep_for_like_query(text)}%"
-    shape = _filters_shape(filters)
-    if any(not low <= shape[1].get(name, 0) <= high for name in _MARK_IDS):
+    set_, filter_values = _filters_shape(filters)
+    if any(not low <= filter_values.get(name, 0) <= high for name in _MARK_IDS):
         # an id no row has (not one the filter form offers): the ORM writes other SQL for it
         queue = shown_columns(
             review_queue_for(user=user, tab=tab, filters=filters, now=now, today=today)
         )
         return queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size)
-    values.update(shape[1])
-    key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, shape[0]))
+    values.update(filter_values)
+    key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, set_))
     rows = kept(
         _ROWS_SQL,
         key,
-        lambda: _compile_rows(user, tab, filters.sort, shape[0], beyond, today, size, alias),
+        lambda: _compile_rows(user, tab, filters.sort, set_, beyond, today, size, alias),
         limit=ROWS_SQL_KEPT,
     )
     backwards = beyond is not None and beyond[0] == PREVIOUS
@@ -534,8 +534,11 @@ def tab_counts(
         today = programme_days(programme_zones())
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
-    sql, params, name = _kept(
-        _COUNTS_SQL, key, lambda: _compile_tab_counts(user, cap, today, alias)
+    sql, params, name = kept(
+        _COUNTS_SQL,
+        key,
+        lambda: _compile_tab_counts(user, cap, today, alias),
+        limit=COUNTS_SQL_KEPT,
     )
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -552,14 +555,6 @@ def tab_counts(
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
 _COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], str]] = OrderedDict()
-_Compiled = TypeVar("_Compiled")
-
-
-def _kept(
-    store: OrderedDict[Hashable, _Compiled], key: Hashable, compile_: Callable[[], _Compiled]
-) -> _Compiled:
-    """``core.prepared.kept`` with the queue's limit, ``COUNTS_SQL_KEPT`` (read at each call)."""
-    return kept(store, key, compile_, limit=COUNTS_SQL_KEPT)
 
 
 def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
@@ -684,7 +679,9 @@ def officers_with_workload(
         return [], []
     alias = router.db_for_read(User)
     key = (alias, connections[alias].vendor, ministry.pk, cap)
-    sql, params, moment_at = _kept(_WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias))
+    sql, params, moment_at = kept(
+        _WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias), limit=COUNTS_SQL_KEPT
+    )
     moment = connections[alias].ops.adapt_datetimefield_value(now)
     params = tuple(moment if index in moment_at else value for index, value in enumerate(params))
     officers = list(User.objects.db_manager(alias).raw(sql, params))

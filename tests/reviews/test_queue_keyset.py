@@ -115,14 +115,19 @@ def _story(world: World) -> None:
     services.application_claim(application=same[0], by=world.officer, no_conflict_declared=True)
 
 
-def _scenario(world: World) -> None:
-    _story(world)
-    # No service leaves a case in the workspace without a deadline, but the columns allow it
-    # (a case carried over from the paper register): the order puts those last.
+def _some_without_deadlines() -> None:
+    """No service leaves a case in the workspace without a deadline, but the columns allow it
+    (a case carried over from the paper register): the order puts those last, and their
+    cursors carry an empty value."""
     open_cases = Application.objects.exclude(status=S.DRAFT).order_by("pk")
     Application.objects.filter(pk__in=[a.pk for a in open_cases[:3]]).update(due_at=None)
     active = Application.objects.filter(status=S.ACTIVE).order_by("pk")[:1]
     Application.objects.filter(pk__in=[a.pk for a in active]).update(term_end=None)
+
+
+def _scenario(world: World) -> None:
+    _story(world)
+    _some_without_deadlines()
     _check(world)
     _story(world)  # more of everything, and the counts follow
     _check(world)

@@ -6,6 +6,7 @@ PostgreSQL run is marked ``postgres``); and a second page view compiles nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 from unittest import mock
 
@@ -23,7 +24,7 @@ from reviews import selectors
 from reviews.selectors import QueueFilters
 from tests.builders import World, drive
 from tests.reviews.helpers import signed_in
-from tests.reviews.test_queue_keyset import SORTS, _story
+from tests.reviews.test_queue_keyset import SORTS, _some_without_deadlines, _story
 
 pytestmark = pytest.mark.django_db
 
@@ -111,11 +112,7 @@ def _filter_sets(world: World) -> list[QueueFilters]:
 
 def _scenario(world: World) -> None:
     _story(world)
-    open_cases = Application.objects.exclude(status=S.DRAFT).order_by("pk")
-    # Empty deadlines (a case from the paper register): cursors whose value is empty.
-    Application.objects.filter(pk__in=[a.pk for a in open_cases[:3]]).update(due_at=None)
-    active = Application.objects.filter(status=S.ACTIVE).order_by("pk")[:1]
-    Application.objects.filter(pk__in=[a.pk for a in active]).update(term_end=None)
+    _some_without_deadlines()  # cursors whose value is empty
     selectors._ROWS_SQL.clear()
     walked = 0
     for days in (0, 200):  # today, and later: cases overdue, other programme dates
@@ -153,31 +150,20 @@ def test_a_second_page_compiles_nothing(world: World) -> None:
     assert text and all(text in (case.reference or "") for case in cases)
     for sort in SORTS:
         filters = QueueFilters(sort=sort, overdue=True, q=text, assignee="none", status=S.SUBMITTED)
-        first = selectors.queue_page_for(
-            user=officer, tab="all", filters=filters, today=today, now=now, size=2
-        )
-        selectors.queue_page_for(  # the walking shape: compiled once
+        page = functools.partial(
+            selectors.queue_page_for,
             user=officer,
             tab="all",
             filters=filters,
             today=today,
             now=now,
-            cursor=first.next_cursor,
             size=2,
         )
+        first = page()
+        page(cursor=first.next_cursor)  # the walking shape: compiled once
         with mock.patch.object(SQLCompiler, "as_sql", autospec=True) as as_sql:
-            again = selectors.queue_page_for(
-                user=officer, tab="all", filters=filters, today=today, now=now, size=2
-            )
-            second = selectors.queue_page_for(
-                user=officer,
-                tab="all",
-                filters=filters,
-                today=today,
-                now=now,
-                cursor=first.next_cursor,
-                size=2,
-            )
+            again = page()
+            second = page(cursor=first.next_cursor)
         as_sql.assert_not_called()
         assert [a.pk for a in again.rows] == [a.pk for a in first.rows]
         assert second.rows and not {a.pk for a in second.rows} & {a.pk for a in first.rows}
