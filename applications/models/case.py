@@ -5,6 +5,7 @@ only change fields; the services lock, check, save and audit) and its statutory 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from applications import permissions as perms
 from applications.models.parties import Organization
@@ -88,6 +89,11 @@ def not_reminded_values(days: int) -> list[int]:
     not a bitwise test, so that a condition on it can use an index)."""
     bit = reminder_bit(days)
     return [value for value in range(1 << len(REMINDER_STAGES)) if not value & bit]
+
+
+@functools.cache
+def _state_fields(model: type[models.Model]) -> tuple[FSMFieldMixin, ...]:
+    return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
 
 
 class Application(ConcurrentTransitionMixin, models.Model):
@@ -280,6 +286,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
         if self._state.adding and self.status != S.DRAFT:
             raise PermissionError(STATUS_IS_PROTECTED)
         super().save(*args, **kwargs)
+
+    @property
+    def state_fields(self) -> tuple[FSMFieldMixin, ...]:
+        """The model's state fields (``status``) for ``ConcurrentTransitionMixin``, found once
+        per class: django-fsm's own property filters every field of the model, and the mixin
+        asks for it each time an instance is made (every row a query reads)."""
+        return _state_fields(type(self))
 
     def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
         """Reload from the database without django-fsm's refresh, which switches the status

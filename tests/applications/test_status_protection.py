@@ -4,6 +4,8 @@ case in some other status than draft all fail, and nothing is written."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
+from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin
 
 from applications import services
 from applications.models import Application, AuditEvent
@@ -70,3 +72,22 @@ def test_a_case_cannot_be_created_in_any_status_but_draft(world: World):
     with pytest.raises(PermissionError):
         Application.objects.bulk_create([Application(status=S.ACTIVE, **fields)])
     assert (Application.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_saving_a_copy_read_before_a_transition_is_refused_and_changes_nothing(world: World):
+    """django-fsm's concurrency guard: a save writes only where the status is still the one the
+    copy was read in (the state fields are found once per class: ``Application.state_fields``)."""
+    app = drive(world, S.DRAFT)
+    stale = Application.objects.get(pk=app.pk)
+    services.application_submit(application=app, by=world.applicant)
+    stale.title = "읽은 뒤에 바뀐 사본"
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        stale.save()
+    fresh = Application.objects.get(pk=app.pk)
+    assert (fresh.status, fresh.title) == (S.SUBMITTED, COMPLETE_DRAFT["title"])
+
+
+def test_the_state_fields_are_the_ones_django_fsm_finds():
+    app = Application()
+    found = list(ConcurrentTransitionMixin.state_fields.fget(app))  # type: ignore[attr-defined]
+    assert list(app.state_fields) == found == [Application._meta.get_field("status")]
