@@ -13,8 +13,6 @@ with the cursor's and filters' values put in as parameters.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
@@ -534,18 +532,14 @@ def tab_counts(
         today = programme_days(programme_zones())
     alias = router.db_for_read(Application)
     key = _counts_key(user, cap, today, alias)
-    sql, params, name = kept(
+    sql, params = kept(
         _COUNTS_SQL,
         key,
         lambda: _compile_tab_counts(user, cap, today, alias),
         limit=COUNTS_SQL_KEPT,
     )
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"EXECUTE {_prepared(connection, cursor, name, sql, params)}")
-        else:
-            cursor.execute(sql, params)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
         row = cursor.fetchone()
     values = dict(zip(names, row, strict=True)) if row is not None else {}
@@ -554,7 +548,7 @@ def tab_counts(
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], str]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...] | None]] = OrderedDict()
 
 
 def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
@@ -577,9 +571,14 @@ def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -
 
 def _compile_tab_counts(
     user: Any, cap: int, today: Mapping[int, dt.date], alias: str
-) -> tuple[str, tuple[Any, ...], str]:
-    """The tab counts' query for ``_counts_key(user, cap, today, alias)``, as SQL, params and
-    the name of its prepared statement on PostgreSQL (``_prepared``), worked out once here."""
+) -> tuple[str, tuple[Any, ...] | None]:
+    """The tab counts' query for ``_counts_key(user, cap, today, alias)``: SQL and parameters.
+
+    On PostgreSQL the values are written into the text (no parameters): the statement is one
+    person's for one day, and PostgreSQL plans it for those values when it is prepared (after
+    psycopg's threshold of runs on a connection: docs/performance.md, "Prepared statements").
+    With the values as parameters it would plan the seven counts again on every run, since
+    their plan for any values costs more than one for the values in hand."""
     scope = scope_q(user)
     conditions = tab_conditions(user, today)
     counts = {
@@ -589,7 +588,10 @@ def _compile_tab_counts(
     # The user's own row carries the counts (a query needs a FROM; the row is always there).
     query = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).query
     sql, params = query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params), _statement_name(sql, tuple(params))
+    connection: Any = connections[alias]
+    if connection.vendor == "postgresql":
+        return connection.ops.compose_sql(sql, params), None  # no "%s" left to fill in
+    return sql, tuple(params)
 
 
 def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:
@@ -696,37 +698,6 @@ def officers_with_workload(
     ]
     workload.sort(key=lambda w: (-w.in_review, w.officer.get_username()))
     return officers, workload
-
-
-# PostgreSQL: the counts' statements prepared on each connection (by the psycopg connection, so a
-# new connection prepares again), at most PREPARED_KEPT each.
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-PREPARED_KEPT = 64
-
-
-def _statement_name(sql: str, params: tuple[Any, ...]) -> str:
-    """A prepared statement's name for ``sql`` with ``params``: one name per text, worked out
-    when the SQL is compiled (kept with it) rather than by composing the text on every page."""
-    text = f"{sql}\x00{params!r}"
-    return "queue_counts_" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:20]
-
-
-def _prepared(connection: Any, cursor: Any, name: str, sql: str, params: tuple[Any, ...]) -> str:
-    """``name``, prepared on this connection for ``sql`` with ``params`` if not yet (written in
-    as literals, exactly as Django's client-side binding sends them): planning the seven counts
-    took PostgreSQL 3 ms on every request (10-20 ms at 100,000 cases under load), and a prepared
-    statement is planned once per connection. Statements are a session's, not a transaction's:
-    a rollback keeps them."""
-    raw = connection.connection
-    done = _PREPARED.setdefault(raw, set())
-    if name not in done:
-        if len(done) >= PREPARED_KEPT:  # only ours: psycopg may hold prepared statements too
-            for old in done:
-                cursor.execute(f"DEALLOCATE {old}")
-            done.clear()
-        cursor.execute(f"PREPARE {name} AS {connection.ops.compose_sql(sql, params)}")
-        done.add(name)
-    return name
 
 
 _WORKLOAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], frozenset[int]]] = OrderedDict()

@@ -149,6 +149,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A fresh clone has no var/ yet: SQLite creates the file but not its folder.
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Values sent apart from the statement's text, and a statement run five times on a connection
+    # prepared there (psycopg's default threshold): PostgreSQL parses and plans it once, not on
+    # every run (docs/performance.md, "Prepared statements"). DB_PREPARE_THRESHOLD=off for a
+    # pooler that cannot keep a session's prepared statements (PgBouncer in transaction mode).
+    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"]["OPTIONS"] = {
+        "server_side_binding": True,
+        "prepare_threshold": None if _threshold == "off" else int(_threshold),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------

@@ -259,9 +259,12 @@ def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
-    world: World, monkeypatch: Any
+def test_on_postgresql_the_counts_are_one_text_that_psycopg_prepares_on_its_connection(
+    world: World,
 ) -> None:
+    """The values are written into the counts' text once, when it is compiled: every later run
+    sends that same text, which psycopg prepares once it has run ``prepare_threshold`` times on
+    the connection, and PostgreSQL runs that statement (planned once) from then on."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -269,30 +272,27 @@ def test_on_postgresql_the_counts_are_a_statement_prepared_once_per_connection(
     officer = _fresh(world, "officer")
     with CaptureQueriesContext(connection) as first:
         counts = selectors.tab_counts(user=officer)
-    compose = mock.Mock(wraps=connection.ops.compose_sql)  # type: ignore[attr-defined]
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None
+    compile_ = mock.Mock(wraps=selectors._compile_tab_counts)
     with (
-        mock.patch.object(connection.ops, "compose_sql", compose),
+        mock.patch.object(selectors, "_compile_tab_counts", compile_),
         CaptureQueriesContext(connection) as again,
     ):
-        second = selectors.tab_counts(user=officer)
-    compose.assert_not_called()  # the statement's name is kept with its SQL, not worked out
-    assert second == counts == _exact(officer, selectors.COUNT_CAP)
-    sent = [q["sql"] for q in again.captured_queries]
-    assert len(sent) == 2 and sent[-1].startswith("EXECUTE queue_counts_"), sent
-    assert not any(q["sql"].startswith("PREPARE") for q in again.captured_queries)
-    prepared = selectors._PREPARED[connection.connection]
-    assert any(name in q["sql"] for q in first.captured_queries for name in prepared)
-    # Past PREPARED_KEPT, this connection's statements are let go and prepared again.
-    done = selectors._PREPARED[connection.connection]
+        runs = [selectors.tab_counts(user=officer) for _run in range(threshold + 2)]
+    compile_.assert_not_called()  # the text is kept, not compiled and written again
+    assert counts == _exact(officer, selectors.COUNT_CAP)
+    assert all(run == counts for run in runs)
+    sent = [q["sql"] for q in first.captured_queries + again.captured_queries]
+    texts = {sql for sql in sent if " capped) AS " in sql}
+    assert len(texts) == 1, texts
+    (text,) = texts
+    assert "%s" not in text and "$1" not in text  # the values are in the text
     with connection.cursor() as cursor:
-        for name in done:
-            cursor.execute(f"DEALLOCATE {name}")
-    done.clear()
-    monkeypatch.setattr(selectors, "PREPARED_KEPT", 1)
-    drive(world, S.SUBMITTED)
-    held = []
-    for name in ("auditor", "officer"):  # scopes of different shapes: two statements
-        user = _fresh(world, name)
-        assert selectors.tab_counts(user=user) == _exact(user, selectors.COUNT_CAP)
-        held.append(set(done))
-    assert len(held[0]) == len(held[1]) == 1 and held[0] != held[1]
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
+            [text],
+        )
+        prepared = cursor.fetchall()
+    # One statement, planned once (no parameters: its one plan is reused) and run since.
+    assert len(prepared) == 1 and prepared[0][0] >= 1 and prepared[0][1] == 0, prepared
