@@ -39,9 +39,7 @@ def _expire_date_value(value: dt.datetime, connection: Any) -> Any:
 def _compile_read(alias: str) -> KeptRows[Session]:
     connection = connections[alias]
     now_mark = _expire_date_value(_NOW_MARK, connection)
-    queryset = Session.objects.using(alias).filter(
-        session_key=_KEY_MARK, expire_date__gt=_NOW_MARK
-    )
+    queryset = Session.objects.using(alias).filter(session_key=_KEY_MARK, expire_date__gt=_NOW_MARK)
     return KeptRows(queryset, alias, {_KEY_MARK: "key", now_mark: "now"})
 
 
@@ -54,9 +52,7 @@ class SessionStore(db.SessionStore):
             return None
         alias = router.db_for_read(Session)
         connection = connections[alias]
-        read = kept(
-            _READ_SQL, (alias, connection.vendor), lambda: _compile_read(alias), limit=8
-        )
+        read = kept(_READ_SQL, (alias, connection.vendor), lambda: _compile_read(alias), limit=8)
         rows = read.objects({"key": key, "now": _expire_date_value(timezone.now(), connection)})
         if not rows:
             self._session_key = None

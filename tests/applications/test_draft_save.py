@@ -6,6 +6,7 @@ other column as it was — including what someone else saved after the page was 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 SAVED_AT = dt.datetime(2026, 12, 2, 9, 30, tzinfo=dt.UTC)
 
 
-def _row(app: Application) -> dict[str, object]:
+def _row(app: Application) -> dict[str, Any]:
     return Application.objects.values().get(pk=app.pk)
 
 
