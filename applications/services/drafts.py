@@ -178,7 +178,10 @@ def application_update_draft(
         )
         if changed:
             app.version += 1
-            app.save()
+            # Only what changed (and the version, and ``updated_at``, which ``auto_now`` sets):
+            # the row was just read under its lock, so every other column already holds what a
+            # full save would write again.
+            app.save(update_fields=[*changed, "version", "updated_at"])
             event_record(app, by, Role.APPLICANT, AuditAction.DRAFT_UPDATED, {"fields": changed})
     return app
 

@@ -267,3 +267,41 @@ def test_an_event_is_delivered_once_per_subscription_even_if_the_hook_runs_twice
     assert len(deliveries_create(event_id=event.pk)) == 1
     assert deliveries_create(event_id=event.pk) == []
     assert json.loads(WebhookDelivery.objects.get().body)["data"]["seq"] == event.seq
+
+
+def test_the_live_subscriptions_come_from_kept_sql_as_the_orm_reads_them(
+    world: World, settings: Any
+):
+    """Every committed event asks for the live subscriptions: the kept SQL gives what the ORM's
+    query gives, field for field, as subscriptions come and go, and compiles nothing again."""
+    from unittest import mock
+
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from api.webhooks import live_subscriptions, webhook_subscribe, webhook_unsubscribe
+
+    settings.WEBHOOKS_ALLOW_HTTP = settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+
+    def fields(rows: list[WebhookSubscription]) -> list[dict[str, Any]]:
+        return [
+            {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+            for row in rows
+        ]
+
+    def orm() -> list[WebhookSubscription]:
+        return list(WebhookSubscription.objects.filter(deleted_at__isnull=True))
+
+    assert live_subscriptions() == orm() == []
+    made = [
+        webhook_subscribe(by=world.auditor, url=f"http://127.0.0.1:9/{n}", event_types=types)[0]
+        for n, types in enumerate([["audit.*"], ["audit.submit"], ["audit.*"]])
+    ]
+    webhook_unsubscribe(by=world.auditor, subscription=made[1])
+    with mock.patch.object(SQLCompiler, "as_sql", autospec=True) as as_sql:
+        mine = live_subscriptions()
+    as_sql.assert_not_called()
+    assert fields(mine) == fields(orm()) and len(mine) == 2
+    assert all(type(row) is WebhookSubscription and not row._state.adding for row in mine)
+    for subscription in (made[0], made[2]):
+        webhook_unsubscribe(by=world.auditor, subscription=subscription)
+    assert live_subscriptions() == orm() == []
