@@ -24,7 +24,8 @@ class Refused(Exception):
 
 
 def _number(world: World, app: Application, n: int) -> str:
-    return f"{world.program.code}-{app.submitted_at.year}-{n:05d}"
+    assert app.submitted_at is not None
+    return f"{world.program.code}-{world.program.local_date(app.submitted_at).year}-{n:05d}"
 
 
 def _submission(app: Application) -> AuditEvent:
