@@ -5,6 +5,9 @@ Appends lock the chain head, so concurrent writers queue instead of forking the 
 they happen inside the caller's transaction, so an event exists exactly when its change does.
 Inside ``appends_at_end`` (the kernel's services) they happen as the transaction's last step,
 so the head is held only for the append and the commit and concurrent transitions overlap.
+A submission's reference number is taken there too, once the head is locked
+(``audit_record``'s ``reference_at_head``): the programme's counter row, which keeps numbers
+gap-free until the commit, is then only ever locked by the head's holder.
 
 The hash rule uses only what the API exports (docs/api.md, "The hash rule"), so anyone can
 recompute the chain from a CSV or NDJSON export (``api/verifier.py``):
