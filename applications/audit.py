@@ -215,11 +215,11 @@ def audit_record(
     appends several events registered with the same ``recorded`` and a ``recorded_many``, that
     is called once with them, in chain order, instead.
 
-    ``reference_at_head()`` gives the case its reference (a submission's number, from a row
-    every submission of the programme locks) and returns it: it is called once the chain head
-    is locked, just before the event is linked, so that row is only ever locked by the head's
-    holder and nobody waits for it. Its events' ``recorded`` then run after the append on
-    PostgreSQL too, when the case has its reference."""
+    ``reference_at_head()`` (inside ``appends_at_end`` only) gives the case its reference (a
+    submission's number, from a row every submission of the programme locks) and returns it:
+    it is called once the chain head is locked, just before the event is linked, so that row is
+    only ever locked by the head's holder and nobody waits for it. The block's ``recorded``
+    then run after the append on PostgreSQL too, when the case has its reference."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
@@ -264,9 +264,10 @@ def audit_record(
             )
         )
         return event
-    head = _lock_head()
     if reference_at_head is not None:
-        reference = reference_at_head()
+        # Its subscribers' order and the caller's copy are those of ``audit_flush``.
+        raise RuntimeError("An event that takes its reference under the head needs appends_at_end.")
+    head = _lock_head()
     _link(event, reference, head.seq + 1, head.hash)
     event.save(force_insert=True)
     head.seq, head.hash = event.seq, event.hash

@@ -11,10 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from applications import effects, services
-from applications.audit import appends_at_end, audit_verify, chain_head, event_hash
+from applications.audit import (
+    appends_at_end,
+    audit_record,
+    audit_verify,
+    chain_head,
+    event_hash,
+)
 from applications.models import Application, AuditEvent, ReferenceCounter
+from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from tests.builders import World, drive
 
@@ -100,3 +108,24 @@ def test_submissions_in_one_block_are_numbered_when_it_ends_in_chain_order(world
     assert numbers == [_number(world, drafts[0], n) for n in (1, 2, 3)]
     assert [app.reference for app in reversed(drafts)] == numbers
     assert audit_verify().ok
+
+
+def test_a_reference_taken_under_the_head_needs_a_block_that_appends_at_its_end(world: World):
+    app = drive(world, S.DRAFT)
+    head, taken = chain_head(), []
+
+    def take() -> str:
+        taken.append(1)
+        return "ICT-0000-00001"
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(
+            application=app,
+            actor=world.applicant,
+            actor_role=Role.APPLICANT,
+            action="submit",
+            from_status=S.DRAFT,
+            to_status=S.SUBMITTED,
+            reference_at_head=take,
+        )
+    assert (chain_head(), taken) == (head, [])
