@@ -5,6 +5,9 @@ Appends lock the chain head, so concurrent writers queue instead of forking the 
 they happen inside the caller's transaction, so an event exists exactly when its change does.
 Inside ``appends_at_end`` (the kernel's services) they happen as the transaction's last step,
 so the head is held only for the append and the commit and concurrent transitions overlap.
+A submission's reference number is taken there too, once the head is locked
+(``audit_record``'s ``reference_at_head``): the programme's counter row, which keeps numbers
+gap-free until the commit, is then only ever locked by the head's holder.
 
 The hash rule uses only what the API exports (docs/api.md, "The hash rule"), so anyone can
 recompute the chain from a CSV or NDJSON export (``api/verifier.py``):
@@ -162,6 +165,9 @@ class _Pending:
     recorded: Callable[[AuditEvent], None] | None
     marker: Callable[[], None]  # an on-commit no-op: gone when its savepoint was rolled back
     recorded_many: Callable[[list[AuditEvent]], None] | None = None  # ``recorded`` for many
+    # The case's reference, asked for under the chain head (``audit_record``'s
+    # ``reference_at_head``); ``reference`` is None until then.
+    reference_at_head: Callable[[], str] | None = None
 
 
 _PENDING = "_audit_pending_events"
@@ -198,6 +204,7 @@ def audit_record(
     at: dt.datetime | None = None,
     recorded: Callable[[AuditEvent], None] | None = None,
     recorded_many: Callable[[list[AuditEvent]], None] | None = None,
+    reference_at_head: Callable[[], str] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain; must run inside the transaction of the change it records.
 
@@ -206,14 +213,26 @@ def audit_record(
     transaction only. ``recorded(event)`` runs in the same transaction (on PostgreSQL before the
     event is inserted and before the block takes the chain head: see ``audit_flush``); when the block
     appends several events registered with the same ``recorded`` and a ``recorded_many``, that
-    is called once with them, in chain order, instead."""
+    is called once with them, in chain order, instead.
+
+    ``reference_at_head()`` (inside ``appends_at_end`` only) gives the case its reference (a
+    submission's number, from a row every submission of the programme locks) and returns it:
+    it is called once the chain head is locked, just before the event is linked, so that row is
+    only ever locked by the head's holder and nobody waits for it. The block's ``recorded``
+    then run after the append on PostgreSQL too, when the case has its reference."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change.")
     # A draft's event hashes no reference (``hashed_reference``): no need to read it.
-    reference = None if to_status == DRAFT else _reference_now(application)
+    reference = (
+        None if to_status == DRAFT or reference_at_head is not None else _reference_now(application)
+    )
     payload = _plain(payload or {})
-    seal_drafts = bool(application is not None and reference and from_status == DRAFT != to_status)
+    seal_drafts = bool(
+        application is not None
+        and (reference or reference_at_head is not None)
+        and from_status == DRAFT != to_status
+    )
     if seal_drafts:
         # The case row is locked by the caller: no other transaction adds draft events to it.
         payload[DRAFT_EVENTS] = list(
@@ -239,8 +258,15 @@ def audit_record(
             return None
 
         transaction.on_commit(marker)
-        pending.append(_Pending(event, reference, seal_drafts, recorded, marker, recorded_many))
+        pending.append(
+            _Pending(
+                event, reference, seal_drafts, recorded, marker, recorded_many, reference_at_head
+            )
+        )
         return event
+    if reference_at_head is not None:
+        # Its subscribers' order and the caller's copy are those of ``audit_flush``.
+        raise RuntimeError("An event that takes its reference under the head needs appends_at_end.")
     head = _lock_head()
     _link(event, reference, head.seq + 1, head.hash)
     event.save(force_insert=True)
@@ -262,7 +288,10 @@ def audit_flush() -> list[AuditEvent]:
     is locked, with the events not yet inserted: the effects that keep an event's id take it
     from the table's sequence first (``effects.events_with_ids``), and the foreign keys to the
     events are checked at the commit. SQLite has one writer at a time anyway: there the rows
-    are inserted first and the effects run after."""
+    are inserted first and the effects run after; and so on PostgreSQL when an event takes its
+    case's reference under the head (a submission: ``audit_record``'s ``reference_at_head``),
+    so that the effects see the case as it is committed. No in-transaction effect wants a
+    submission (``notifications.rules.watches``): the head is not held any longer for them."""
     pending = _pending_list()
     if not pending:
         return []
@@ -273,7 +302,8 @@ def audit_flush() -> list[AuditEvent]:
     if not entries:
         return []
     events = [entry.event for entry in entries]
-    if connection.vendor == "postgresql":
+    at_head = any(entry.reference_at_head is not None for entry in entries)
+    if connection.vendor == "postgresql" and not at_head:
         _tell_recorded(entries)
         _append(entries)
     else:
@@ -283,7 +313,8 @@ def audit_flush() -> list[AuditEvent]:
 
 
 def _append(entries: list[_Pending]) -> None:
-    """Lock the head, link ``entries`` in order, insert them, move the head."""
+    """Lock the head, link ``entries`` in order (an entry that takes its case's reference under
+    the head takes it here, in chain order), insert them, move the head."""
     connection = transaction.get_connection()
     head = _lock_head()
     seq, prev_hash = head.seq, head.hash
@@ -296,6 +327,8 @@ def _append(entries: list[_Pending]) -> None:
         elif event.application_id is not None and event.to_status == DRAFT:
             drafts.setdefault(event.application_id, []).append(seq + 1)
         seq += 1
+        if entry.reference_at_head is not None:
+            entry.reference = entry.reference_at_head()
         _link(event, entry.reference, seq, prev_hash)
         prev_hash = event.hash
     events = [entry.event for entry in entries]

@@ -118,7 +118,9 @@ def on_event_in_transaction(
     for a list what ``hook`` does for each; ``wants`` as ``on_event``. The event is the one
     being stored: its id and every field are set, but not always its place in the chain
     (``seq``, hashes), and its row may not be written yet: on PostgreSQL the chain head is taken
-    after these hooks, so that concurrent transactions wait for it as briefly as possible."""
+    after these hooks, so that concurrent transactions wait for it as briefly as possible
+    (except in a transaction whose submission takes its reference under the head: then they
+    run after the append, as on SQLite; see ``audit.audit_flush``)."""
     _subscribe(_event_in_transaction_hooks, hook)
     _batch_form(hook, many)
     _event_filter(hook, wants)

@@ -340,9 +340,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
         target=S.SUBMITTED,
         permission=perms.as_fsm(perms.can_submit_application),
     )
-    def submit(self, *, at: dt.datetime, reference: str) -> None:
-        """Applicant submits a complete draft: reference number assigned, statutory clock starts."""
-        self.reference = reference
+    def submit(self, *, at: dt.datetime, company_profile: dict[str, Any]) -> None:
+        """Applicant submits a complete draft: statutory clock starts, the company profile is
+        kept as it stands (the reference number is assigned when the submission's event is
+        appended: ``intake.application_submit``)."""
+        self.company_profile = company_profile
         self.submitted_at = at
         self.due_at = at + dt.timedelta(days=self.track.statutory_days)
 

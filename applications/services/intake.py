@@ -34,7 +34,8 @@ from core.errors import InvalidInput, WrongState
 
 def _next_reference(program: Program, at: dt.datetime) -> str:
     """Gap-free per programme and year: the counter row is locked inside the submit transaction,
-    so a failed submission rolls its number back."""
+    so a failed submission rolls its number back. Taken under the chain head (``run_transition``'s
+    ``reference``), so only the head's holder ever locks the counter."""
     year = program.local_date(at).year
     counters = ReferenceCounter.objects.select_for_update().filter(program=program, year=year)
     counter = counters.first()  # the year's first submission creates it
@@ -50,7 +51,8 @@ def _next_reference(program: Program, at: dt.datetime) -> str:
 def application_submit(
     *, application: Application, by: Any, expected_version: int | None = None
 ) -> Application:
-    """Applicant submits: every required section present; reference assigned; clock starts."""
+    """Applicant submits: every required section present; clock starts; the reference number is
+    assigned when the submission's event is appended (the block's end), under the chain head."""
     at = timezone.now()
 
     def guard(app: Application) -> None:
@@ -59,8 +61,7 @@ def application_submit(
             raise InvalidInput(missing)
 
     with appends_at_end():
-        # What the company profile said at submission stays with the case (read before the
-        # reference counter is locked: every submission of the programme waits for that row).
+        # What the company profile said at submission stays with the case.
         profile = selectors.company_profile_of(
             Organization.objects.get(pk=application.organization_id)
         )
@@ -71,13 +72,11 @@ def application_submit(
             role=Role.APPLICANT,
             expected_version=expected_version,
             guard=guard,
-            arguments=lambda app: {"at": at},
-            arguments_last=lambda app: {"reference": _next_reference(app.program, at)},
+            arguments=lambda app: {"at": at, "company_profile": profile},
+            reference=lambda app: _next_reference(app.program, at),
             payload={"track": application.track.code},
             at=at,
         )
-        app.company_profile = profile
-        Application.objects.filter(pk=app.pk).update(company_profile=profile)
         return app
 
 

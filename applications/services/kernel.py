@@ -101,21 +101,22 @@ def run_transition(
     arguments: Callable[[Application], dict[str, Any]] | None = None,
     payload: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
-    arguments_last: Callable[[Application], dict[str, Any]] | None = None,
+    reference: Callable[[Application], str] | None = None,
 ) -> Application:
     """The one path through which ``status`` changes. Must run inside ``transaction.atomic``
     (or ``appends_at_end``, which appends its audit event as the transaction's last step).
 
-    ``arguments_last`` gives the transition's arguments that lock a row other transactions
-    share (the submission's reference counter): asked after every check, so that lock is held
-    from the write to the commit only, not through the checks' queries."""
+    ``reference(app)`` gives the case its reference number (the submission's, from a counter
+    row every submission of the programme locks): asked when the event is appended, under the
+    chain head (``audit_record``'s ``reference_at_head``), so that the counter is held only
+    while the head is and no submission waits for it. The case row, ``app`` and the caller's
+    copy take it then: inside ``appends_at_end``, when the block ends."""
     at = at or timezone.now()
     app = application_row_lock(application)
     require_visible(by, app)
     require_version(app, expected_version)
     values = _transition_checks(app, name, by, guard, arguments)
-    if arguments_last is not None:
-        values.update(arguments_last(app))
+    reference_at_head = None if reference is None else _reference_giver(application, app, reference)
     method = getattr(app, name)
     source = app.status
     method(**values)
@@ -133,9 +134,25 @@ def run_transition(
         at=at,
         recorded=effects.event_recorded,
         recorded_many=effects.events_recorded,
+        reference_at_head=reference_at_head,
     )
     refresh_caller_copy(application, app)
     return app
+
+
+def _reference_giver(
+    application: Application, app: Application, reference: Callable[[Application], str]
+) -> Callable[[], str]:
+    """What gives the case its reference under the chain head: the number, written to the case
+    row, the locked copy and the caller's."""
+
+    def give() -> str:
+        number = reference(app)
+        Application.objects.filter(pk=app.pk).update(reference=number)
+        app.reference = application.reference = number
+        return number
+
+    return give
 
 
 def _transition_checks(

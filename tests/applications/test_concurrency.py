@@ -237,13 +237,14 @@ def test_concurrent_submissions_get_unique_gap_free_reference_numbers(world: Wor
     results = _in_threads([submit(app) for app in drafts])
 
     assert all(isinstance(r, Application) for r in results), results
-    references = sorted(
-        Application.objects.filter(pk__in=[a.pk for a in drafts]).values_list(
-            "reference", flat=True
-        )
+    stored = dict(
+        Application.objects.filter(pk__in=[a.pk for a in drafts]).values_list("pk", "reference")
     )
     year = results[0].submitted_at.year
-    assert references == [f"ICT-{year}-{n:05d}" for n in range(1, 9)]
+    assert sorted(stored.values()) == [f"ICT-{year}-{n:05d}" for n in range(1, 9)]
+    # What each submission answered (and its caller's copy) is what its case holds.
+    assert [r.reference for r in results] == [stored[app.pk] for app in drafts]
+    assert [app.reference for app in drafts] == [stored[app.pk] for app in drafts]
     assert ReferenceCounter.objects.get(program=world.program, year=year).last_number == 8
     assert AuditEvent.objects.count() == events + 8
     _sound_chain()
@@ -377,6 +378,7 @@ def _where_it_waits(hold: Callable[[], Any], action: Callable[[], Any]) -> dict[
             seen["blocked by us"] = on_us
             seen["written"] = _tables_locked_by(pid)
             seen["read"] = _tables_locked_by(pid, "AccessShareLock")
+            seen["row locks"] = _tables_locked_by(pid, "RowShareLock")  # SELECT … FOR UPDATE
         finally:
             released = True
             lock.__exit__(None, None, None)
@@ -443,10 +445,11 @@ def test_the_staff_notifications_of_an_event_are_made_before_the_chain_head_is_t
     _sound_chain()
 
 
-def test_a_submission_checks_everything_before_it_takes_the_reference_counter(world: World):
+def test_a_submission_takes_the_reference_counter_only_under_the_chain_head(world: World):
     """Every submission of a programme needs its counter row until it commits (numbers without
-    gaps), so the submission asks its questions (the required documents, the company profile)
-    first and takes the counter only to write."""
+    gaps), so it takes the counter as its event is appended, holding the chain head: by then it
+    has asked its questions (the required documents, the company profile) and written its
+    case, and only the head's holder can be waiting for the counter."""
     app = drive(world, S.DRAFT)
     year = world.program.local_date(timezone.now()).year
     ReferenceCounter.objects.get_or_create(program=world.program, year=year)
@@ -459,5 +462,29 @@ def test_a_submission_checks_everything_before_it_takes_the_reference_counter(wo
     assert not isinstance(seen["result"], BaseException), seen["result"]
     assert seen["blocked by us"] is True
     assert {Document._meta.db_table, Organization._meta.db_table} <= seen["read"], seen["read"]
-    assert Application._meta.db_table not in seen["written"]  # the case is written after
+    assert AuditChainHead._meta.db_table in seen["row locks"], seen["row locks"]
+    assert Application._meta.db_table in seen["written"]
+    assert AuditEvent._meta.db_table not in seen["written"]  # its event is inserted after
     assert Application.objects.get(pk=app.pk).reference.endswith("-00001")
+    _sound_chain()
+
+
+def test_a_submission_waiting_for_the_chain_head_holds_no_reference_counter(world: World):
+    """So the programme's other submissions queue once, for the head, not first behind this one
+    for the counter and then for the head."""
+    app = drive(world, S.DRAFT)
+    year = world.program.local_date(timezone.now()).year
+    ReferenceCounter.objects.get_or_create(program=world.program, year=year)
+    seen = _where_it_waits(
+        lambda: AuditChainHead.objects.select_for_update().get(pk=1),
+        lambda: services.application_submit(
+            application=Application.objects.get(pk=app.pk), by=world.applicant
+        ),
+    )
+    assert not isinstance(seen["result"], BaseException), seen["result"]
+    assert seen["blocked by us"] is True
+    assert Application._meta.db_table in seen["written"]  # the case is written before …
+    counter = ReferenceCounter._meta.db_table
+    assert counter not in seen["row locks"] | seen["written"]  # … and the counter not touched
+    assert Application.objects.get(pk=app.pk).reference.endswith("-00001")
+    _sound_chain()
