@@ -153,7 +153,8 @@ def _body(event: AuditEvent) -> str:
 
 
 def live_subscriptions_exist() -> bool:
-    return WebhookSubscription.objects.filter(deleted_at__isnull=True).exists()
+    """Whether any subscription is live (``live_subscriptions``: one condition, kept SQL)."""
+    return bool(live_subscriptions())
 
 
 # The live subscriptions' SQL, compiled once per database: every committed event asks for them

@@ -333,23 +333,25 @@ def _append(entries: list[_Pending]) -> None:
         prev_hash = event.hash
     events = [entry.event for entry in entries]
     head.seq, head.hash = seq, prev_hash
-    if connection.vendor == "postgresql":
-        # The head's move and the events' rows sent together (psycopg's pipeline mode): one
-        # round trip while the head is held instead of two. Nothing reads the move's answer;
-        # an error in either surfaces when the rows' ids are read, inside this transaction.
-        table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-        with connection.connection.pipeline(), connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s", [seq, prev_hash, head.pk]
-            )
+    # The head's move, then the events' rows. On PostgreSQL both go out together (psycopg's
+    # pipeline mode): one round trip while the head is held instead of two. Nothing reads the
+    # move's answer; an error in either surfaces when the rows' ids are read, inside this
+    # transaction.
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    together = (
+        connection.connection.pipeline()
+        if connection.vendor == "postgresql"
+        else contextlib.nullcontext()
+    )
+    with together, connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s", [seq, prev_hash, head.pk]
+        )
+        if connection.features.can_return_rows_from_bulk_insert:
             AuditEvent.objects.bulk_create(events, batch_size=500)
-        return
-    if connection.features.can_return_rows_from_bulk_insert:
-        AuditEvent.objects.bulk_create(events, batch_size=500)
-    else:
-        for event in events:
-            event.save(force_insert=True)
-    head.save(update_fields=["seq", "hash"])
+        else:
+            for event in events:
+                event.save(force_insert=True)
 
 
 def _tell_recorded(entries: list[_Pending]) -> None:

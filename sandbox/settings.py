@@ -283,11 +283,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sandbox <no-reply@sandbox.localhost>")
 
+# Sessions: Django's database store, its per-request read compiled once (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
+
 # --- Security -------------------------------------------------------------------------------
 # Production (DEBUG off) defaults to HTTPS-only: HSTS, redirect to https, secure cookies. Behind a
 # TLS-terminating proxy set BEHIND_TLS_PROXY=1 so Django trusts its X-Forwarded-Proto header.
-# Django's database store, its per-request read compiled once (core/sessions.py).
-SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
