@@ -5,9 +5,6 @@ Appends lock the chain head, so concurrent writers queue instead of forking the 
 they happen inside the caller's transaction, so an event exists exactly when its change does.
 Inside ``appends_at_end`` (the kernel's services) they happen as the transaction's last step,
 so the head is held only for the append and the commit and concurrent transitions overlap.
-On PostgreSQL an append of one event is one statement: the head's ``UPDATE`` takes its lock
-and hashes the event in SQL (``_append_in_one_statement``), and the event's ``INSERT`` follows
-in the same statement.
 A submission's reference number is taken there too, once the head is locked
 (``audit_record``'s ``reference_at_head``): the programme's counter row, which keeps numbers
 gap-free until the commit, is then only ever locked by the head's holder.
@@ -273,8 +270,8 @@ def audit_record(
     head = _lock_head()
     _link(event, reference, head.seq + 1, head.hash)
     event.save(force_insert=True)
-    head.seq, head.hash, head.prev_hash = event.seq, event.hash, event.prev_hash
-    head.save(update_fields=["seq", "hash", "prev_hash"])
+    head.seq, head.hash = event.seq, event.hash
+    head.save(update_fields=["seq", "hash"])
     if recorded is not None:
         recorded(event)
     return event
@@ -319,13 +316,6 @@ def _append(entries: list[_Pending]) -> None:
     """Lock the head, link ``entries`` in order (an entry that takes its case's reference under
     the head takes it here, in chain order), insert them, move the head."""
     connection = transaction.get_connection()
-    if (
-        connection.vendor == "postgresql"
-        and len(entries) == 1
-        and entries[0].reference_at_head is None
-        and _append_in_one_statement(entries[0])
-    ):
-        return
     head = _lock_head()
     seq, prev_hash = head.seq, head.hash
     drafts: dict[int, list[int]] = {}  # draft-time events of this batch, by case
@@ -342,7 +332,7 @@ def _append(entries: list[_Pending]) -> None:
         _link(event, entry.reference, seq, prev_hash)
         prev_hash = event.hash
     events = [entry.event for entry in entries]
-    head.seq, head.hash, head.prev_hash = seq, prev_hash, events[-1].prev_hash
+    head.seq, head.hash = seq, prev_hash
     # The head's move, then the events' rows. On PostgreSQL both go out together (psycopg's
     # pipeline mode): one round trip while the head is held instead of two. Nothing reads the
     # move's answer; an error in either surfaces when the rows' ids are read, inside this
@@ -355,104 +345,13 @@ def _append(entries: list[_Pending]) -> None:
     )
     with together, connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET seq = %s, hash = %s, prev_hash = %s WHERE id = %s",
-            [seq, prev_hash, head.prev_hash, head.pk],
+            f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s", [seq, prev_hash, head.pk]
         )
         if connection.features.can_return_rows_from_bulk_insert:
             AuditEvent.objects.bulk_create(events, batch_size=500)
         else:
             for event in events:
                 event.save(force_insert=True)
-
-
-def canonical_around_seq(event: AuditEvent, reference: str | None) -> tuple[str, str]:
-    """The event's canonical JSON (``canonical_json(event_body(...))``) in two parts, before and
-    after its seq number, so that the number can be written in between where it is known.
-    The body's keys are sorted and ``seq`` comes second to last, before ``to_status``."""
-    body = event_body(
-        seq=0,
-        occurred_at=utc_text(event.occurred_at),
-        application=reference,
-        actor=event.actor_name,
-        actor_role=event.actor_role,
-        action=event.action,
-        from_status=event.from_status,
-        to_status=event.to_status,
-        payload=event.payload,
-    )
-    del body["seq"], body["to_status"]
-    before = canonical_json(body)[:-1] + ',"seq":'
-    after = ',"to_status":' + json.dumps(event.to_status, ensure_ascii=False) + "}"
-    return before, after
-
-
-_ONE_STATEMENT_SQL: dict[bool, tuple[str, list[Any]]] = {}
-
-
-def _one_statement_sql(with_id: bool) -> tuple[str, list[Any]]:
-    """The statement that appends one event on PostgreSQL and the event's fields it inserts
-    (in its parameters' order, after the canonical text's two parts). Each value is cast to
-    its column's type (text for text columns, so a value too long for one is still refused):
-    in ``INSERT … SELECT`` a value's type is not taken from the column."""
-    if with_id not in _ONE_STATEMENT_SQL:
-        connection = transaction.get_connection()
-        quote = connection.ops.quote_name
-        linked = {"seq", "prev_hash", "hash"}
-        fields = [
-            field
-            for field in AuditEvent._meta.concrete_fields
-            if field.attname not in linked and (with_id or not field.primary_key)
-        ]
-
-        def cast(field: Any) -> str:
-            text = field.get_internal_type() in {"CharField", "TextField"}
-            return "%s::text" if text else f"%s::{field.db_type(connection)}"
-
-        head, events = AuditChainHead._meta.db_table, AuditEvent._meta.db_table
-        columns = ", ".join(quote(field.column) for field in fields)
-        values = ", ".join(cast(field) for field in fields)
-        sql = f"""
-WITH head AS (
-  UPDATE {quote(head)}
-     SET seq = seq + 1,
-         prev_hash = hash,
-         hash = encode(sha256(convert_to(hash || %s::text || (seq + 1)::text || %s::text,
-                                         'UTF8')), 'hex')
-   WHERE id = 1
-  RETURNING seq, prev_hash, hash
-)
-INSERT INTO {quote(events)} ({columns}, seq, prev_hash, hash)
-SELECT {values}, head.seq, head.prev_hash, head.hash FROM head
-RETURNING id, seq, prev_hash, hash"""
-        _ONE_STATEMENT_SQL[with_id] = (sql, fields)
-    return _ONE_STATEMENT_SQL[with_id]
-
-
-def _append_in_one_statement(entry: _Pending) -> bool:
-    """Append one event on PostgreSQL in one statement: the ``UPDATE`` that moves the head
-    takes its lock, computes the event's hash from the link it replaces (the hash rule, in
-    SQL, over the canonical text made here) and the ``INSERT`` stores the event. The head is
-    held for that statement and the commit: one round trip fewer than locking it first. The
-    database's hash is checked against this process's before the commit. False when there is
-    no head yet (the first append ever, which makes it)."""
-    connection = transaction.get_connection()
-    event = entry.event
-    if entry.seal_drafts:  # as ``_append``: a batch of one has no draft events of its own
-        event.payload.setdefault(DRAFT_EVENTS, [])
-    before, after = canonical_around_seq(event, entry.reference)
-    sql, fields = _one_statement_sql(with_id=event.pk is not None)
-    values = [field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [before, after, *values])
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    event.pk, event.seq, event.prev_hash, event.hash = row
-    mine = hashlib.sha256(f"{event.prev_hash}{before}{event.seq}{after}".encode()).hexdigest()
-    if mine != event.hash:
-        raise RuntimeError(f"The database hashed event #{event.seq} differently; not appended.")
-    event._state.adding, event._state.db = False, connection.alias
-    return True
 
 
 def _tell_recorded(entries: list[_Pending]) -> None:

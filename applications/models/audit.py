@@ -79,10 +79,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
-    # The hash the last append started from. An append made in one statement on PostgreSQL
-    # (``audit._append_in_one_statement``) moves the head and reads the link it replaced from
-    # the same ``UPDATE``: ``SET prev_hash = hash`` keeps the old value for ``RETURNING``.
-    prev_hash = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return f"head #{self.seq} {self.hash[:12]}"

@@ -6,29 +6,20 @@ Run on both databases (SQLite here, PostgreSQL in the PostgreSQL pass)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
 from django.db import transaction
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from applications import services
 from applications.audit import (
     DRAFT_EVENTS,
-    GENESIS_HASH,
     appends_at_end,
     audit_flush,
-    audit_record,
     audit_verify,
-    canonical_around_seq,
-    canonical_json,
     chain_head,
-    event_body,
-    utc_text,
 )
-from applications.models import AuditChainHead, AuditEvent
+from applications.models import AuditEvent
 from applications.roles import Role
 from applications.vocabulary import AuditAction
 from applications.workflow import ApplicationStatus as S
@@ -173,119 +164,3 @@ def test_on_postgresql_the_head_moves_with_the_rows_in_one_round_trip(world: Wor
     last = AuditEvent.objects.order_by("-seq").first()
     assert last is not None and chain_head() == (last.seq, last.hash)
     assert [e.payload["note"] for e in AuditEvent.objects.order_by("-seq")[:2]] == ["zwei", "eins"]
-
-
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    seq=st.integers(min_value=1, max_value=10**15),
-    texts=st.lists(st.text(), min_size=4, max_size=4),
-    to_status=st.sampled_from(["draft", "submitted", ""]) | st.text(),
-    reference=st.none() | st.text(),
-    payload=st.dictionaries(st.text(), _JSON, max_size=4),
-)
-def test_the_canonical_text_around_the_seq_is_the_canonical_text(
-    seq: int, texts: list[str], to_status: str, reference: str | None, payload: dict[str, Any]
-):
-    """What the one-statement append hashes (the text before the seq, the number, the text
-    after) is the hash rule's canonical JSON of the event, whatever its texts and payload."""
-    action, actor, role, from_status = texts
-    at = dt.datetime(2026, 12, 2, 16, 30, 5, 120, tzinfo=dt.UTC)
-    event = AuditEvent(
-        occurred_at=at,
-        actor_name=actor,
-        actor_role=role,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        payload=payload,
-    )
-    before, after = canonical_around_seq(event, reference)
-    whole = canonical_json(
-        event_body(
-            seq=seq,
-            occurred_at=utc_text(at),
-            application=reference,
-            actor=actor,
-            actor_role=role,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            payload=payload,
-        )
-    )
-    assert before + str(seq) + after == whole
-
-
-@pytest.mark.postgres
-def test_on_postgresql_one_event_is_appended_in_one_statement(world: World):
-    """A block with one event moves the head and inserts the event in one statement (no
-    ``SELECT … FOR UPDATE`` of the head first); the database's hash is the hash rule's,
-    for texts the JSON escapes and for Korean and emoji alike; the head agrees after."""
-    from django.db import connection
-
-    app = draft(world)
-    notes = ['따옴표 " 역슬래시 \\ 줄바꿈 \n 탭 \t', "🦀 \u2028 \x7f끝", "plain"]
-    seen: list[str] = []
-
-    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        seen.append(" ".join(sql.split()))
-        return execute(sql, params, many, context)
-
-    for note in notes:
-        seen.clear()
-        with connection.execute_wrapper(watch), appends_at_end():
-            _record(world, app, note)
-        head_table = AuditChainHead._meta.db_table
-        touching = [sql for sql in seen if head_table in sql]
-        assert len(touching) == 1 and touching[0].startswith("WITH head AS ( UPDATE"), seen
-        assert any("INSERT INTO" in sql for sql in touching), touching
-    _sound()  # every stored hash recomputed by the hash rule in Python
-    stored = list(AuditEvent.objects.order_by("-seq")[:3])
-    assert [event.payload["note"] for event in reversed(stored)] == notes
-    head = AuditChainHead.objects.get(pk=1)
-    assert (head.seq, head.hash, head.prev_hash) == (stored[0].seq, stored[0].hash, stored[1].hash)
-
-
-@pytest.mark.postgres
-def test_on_postgresql_the_first_append_ever_makes_the_head(db: None):
-    """With no head yet the one statement appends nothing, and the append makes the head and
-    links the event to the genesis hash the usual way."""
-    assert not AuditEvent.objects.exists()
-    AuditChainHead.objects.all().delete()  # an empty chain: the head a migration may have made
-    with appends_at_end():
-        audit_record(
-            application=None, actor=None, actor_role=Role.SYSTEM, action=FLAG, payload={"n": 1}
-        )
-    (event,) = AuditEvent.objects.all()
-    assert (event.seq, event.prev_hash) == (1, GENESIS_HASH)
-    assert chain_head() == (1, event.hash)
-    _sound()
-
-
-@pytest.mark.postgres
-def test_on_postgresql_a_text_too_long_for_its_column_is_refused_and_nothing_moves(world: World):
-    """The one statement casts the event's texts to text, not to their columns' types (a cast
-    would cut them short): a name too long for its column is refused as by any insert, and
-    the head stays where it was."""
-    from django.db import DataError
-
-    app = draft(world)
-    before = chain_head()
-    with pytest.raises(DataError), appends_at_end():
-        audit_record(
-            application=app,
-            actor=None,
-            actor_role=Role.SYSTEM,
-            action="x" * 65,  # the column holds 64
-            from_status=app.status,
-            to_status=app.status,
-        )
-    assert chain_head() == before
-    _sound()
