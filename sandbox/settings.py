@@ -31,6 +31,19 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def prepare_threshold(text: str) -> int | None:
+    """``DB_PREPARE_THRESHOLD``: after how many runs on a connection a statement is prepared
+    (a whole number), or ``off``."""
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    if value.isdigit():
+        return int(value)
+    raise RuntimeError(
+        f"DB_PREPARE_THRESHOLD must be a whole number of runs (for example 5) or off, not {text!r}."
+    )
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -154,10 +167,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepared there (psycopg's default threshold): PostgreSQL parses and plans it once, not on
     # every run (docs/performance.md, "Prepared statements"). DB_PREPARE_THRESHOLD=off for a
     # pooler that cannot keep a session's prepared statements (PgBouncer in transaction mode).
-    _threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": True,
-        "prepare_threshold": None if _threshold == "off" else int(_threshold),
+        "prepare_threshold": prepare_threshold(os.environ.get("DB_PREPARE_THRESHOLD", "5")),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -49,6 +49,25 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+def test_a_prepare_threshold_that_is_no_number_stops_the_start_with_a_sentence():
+    """On PostgreSQL, DB_PREPARE_THRESHOLD is a whole number or off; anything else is named in
+    the message, and the two good forms start."""
+    postgres = "postgres://sandbox@127.0.0.1:1/sandbox"  # ``check`` does not connect
+    for good in ("off", " 0", "12"):
+        started = run(
+            ["manage.py", "check"], production_env(DATABASE_URL=postgres, DB_PREPARE_THRESHOLD=good)
+        )
+        assert started.returncode == 0, started.stdout + started.stderr
+    result = run(
+        ["manage.py", "check"], production_env(DATABASE_URL=postgres, DB_PREPARE_THRESHOLD="five")
+    )
+    assert result.returncode != 0
+    assert (
+        "DB_PREPARE_THRESHOLD must be a whole number of runs (for example 5) or off, not 'five'"
+        in (result.stderr)
+    )
+
+
 PROBE = """
 import json, django
 django.setup()
