@@ -92,17 +92,10 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
 
 
 def emails_applicant(event: AuditEvent) -> bool:
-    """``concerns_applicant`` judged from the event in hand (``effects.on_event``'s ``wants``):
-    a draft's edits and uploads are not read back to learn that nobody is emailed."""
+    """Whether the applicant is emailed about ``event`` (``effects.on_event``'s ``wants``, judged
+    from the event in hand): only actions worded with a notice are; the rest (a draft's edits,
+    uploads, …) are not read back to learn that nobody is emailed."""
     return event.application_id is not None and event.action in vocabulary.emailed_actions()
-
-
-def concerns_applicant(*, event_id: int) -> bool:
-    """Only actions worded with a notice are emailed; the rest (draft edits, uploads, …) are
-    not."""
-    return AuditEvent.objects.filter(
-        pk=event_id, action__in=vocabulary.emailed_actions(), application__isnull=False
-    ).exists()
 
 
 def notify_event(*, event_id: int) -> int:
@@ -151,23 +144,15 @@ def send_event_emails(event_ids: list[int]) -> int:
 
 
 def email_applicant_about(*, event_id: int) -> None:
-    """After an event commits (``effects.on_event``): queue the applicant's email when the event
-    concerns them."""
-    if concerns_applicant(event_id=event_id):
-        send_event_email.enqueue(event_id=event_id)
+    """After an event that concerns the applicant commits (``effects.on_event``, which tells
+    this hook only of the events ``emails_applicant`` picks): queue the applicant's email."""
+    send_event_email.enqueue(event_id=event_id)
 
 
 def email_applicants_about(*, event_ids: list[int]) -> None:
-    """``email_applicant_about`` for many events committed together (the sweep's chunks): the
-    events that concern applicants read in one query, their emails queued as one task."""
-    concerned = list(
-        AuditEvent.objects.filter(
-            pk__in=event_ids, action__in=vocabulary.emailed_actions(), application__isnull=False
-        )
-        .order_by("seq")
-        .values_list("pk", flat=True)
-    )
-    if len(concerned) == 1:
-        send_event_email.enqueue(event_id=concerned[0])
-    elif concerned:
-        send_event_emails.enqueue(event_ids=concerned)
+    """``email_applicant_about`` for many events committed together (the sweep's chunks), in
+    chain order: their emails queued as one task."""
+    if len(event_ids) == 1:
+        send_event_email.enqueue(event_id=event_ids[0])
+    elif event_ids:
+        send_event_emails.enqueue(event_ids=list(event_ids))
