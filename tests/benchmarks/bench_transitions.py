@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.common import Figure, report, setup_django, stopwatch
@@ -93,9 +94,15 @@ def _set_start(barrier: Any) -> None:
     _START = barrier
 
 
-def drive(job: tuple[Cast, int, list[int]]) -> int:
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def drive(job: tuple[Cast, int, list[int]]) -> tuple[int, float]:
     """One client's work: its warm-up case, then (once every client is warm) every case of its
-    share, each through four transitions."""
+    share, each through four transitions. Returns the transitions timed and the CPU seconds
+    this process spent on them."""
     from django.contrib.auth.models import User
     from django.db import connections
 
@@ -113,6 +120,7 @@ def drive(job: tuple[Cast, int, list[int]]) -> int:
     for index, pk in enumerate([warm_up, *ids]):
         if index == 1:
             _START.wait()
+            cpu_at_start = _cpu_seconds()
         app = Application.objects.get(pk=pk)
         services.application_submit(application=app, by=applicant)
         services.application_accept(application=app, by=officer, no_conflict_declared=True)
@@ -127,13 +135,45 @@ def drive(job: tuple[Cast, int, list[int]]) -> int:
             term_end=start + dt.timedelta(days=365),
             conditions=["조건 1"],
         )
+    cpu = _cpu_seconds() - cpu_at_start if ids else 0.0
     connections.close_all()
-    return len(ids) * STEPS
+    return len(ids) * STEPS, cpu
 
 
-def run_clients(cast: Cast, warm_ups: list[int], ids: list[int]) -> float:
+def _machine() -> tuple[int, int]:
+    """The machine's busy CPU time (clock ticks, every core) and context switches so far, from
+    /proc/stat (Linux); zeros elsewhere."""
+    try:
+        lines = Path("/proc/stat").read_text().splitlines()
+    except OSError:
+        return 0, 0
+    ticks = [int(x) for x in lines[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    switches = next(int(line.split()[1]) for line in lines if line.startswith("ctxt "))
+    return sum(ticks[:8]) - idle, switches
+
+
+@dataclass(frozen=True)
+class Run:
+    """One timed run: transitions per second, and per transition the CPU the whole machine
+    spent (clients, PostgreSQL, the kernel: every core), the clients' own share of it, and
+    the context switches."""
+
+    rate: float
+    machine_ms: float
+    clients_ms: float
+    switches: float
+
+    def text(self) -> str:
+        return (
+            f"{self.rate:.1f}/s, CPU {self.machine_ms:.1f} ms (clients {self.clients_ms:.1f}), "
+            f"{self.switches:.0f} switches per transition"
+        )
+
+
+def run_clients(cast: Cast, warm_ups: list[int], ids: list[int]) -> Run:
     """Transitions per second with one process per case of ``warm_ups`` sharing ``ids``, timed
-    from the moment every client is warm."""
+    from the moment every client is warm, with what they cost the machine."""
     from django.db import connections
 
     clients = len(warm_ups)
@@ -144,10 +184,19 @@ def run_clients(cast: Cast, warm_ups: list[int], ids: list[int]) -> float:
     with context.Pool(clients, initializer=_set_start, initargs=(start,)) as pool:
         result = pool.map_async(drive, shares)
         start.wait()
+        busy, switches = _machine()
         with stopwatch() as elapsed:
-            done = sum(result.get())
+            outcomes = result.get()
+        busy_after, switches_after = _machine()
+    done = sum(count for count, _cpu in outcomes)
     assert done == len(ids) * STEPS
-    return done / elapsed()
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    return Run(
+        rate=done / elapsed(),
+        machine_ms=(busy_after - busy) * tick_ms / done,
+        clients_ms=sum(cpu for _count, cpu in outcomes) * 1000 / done,
+        switches=(switches_after - switches) / done,
+    )
 
 
 def check_chain(ids: list[int], added: int) -> None:
@@ -178,7 +227,7 @@ def run() -> list[Figure]:
     from applications.models import AuditEvent
 
     cast, context = make_world()
-    rounds: list[tuple[float, float]] = []  # (1 client, N clients), transitions/s
+    rounds: list[tuple[Run, Run]] = []  # (1 client, N clients)
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
@@ -196,23 +245,33 @@ def run() -> list[Figure]:
         rounds.append((serial, concurrent))
         driven += warm_ups + serial_ids + concurrent_ids
         print(
-            f"round {number}: 1 client {serial:.1f}/s, {CLIENTS} clients {concurrent:.1f}/s, "
-            f"ratio {concurrent / serial:.2f}"
+            f"round {number}: ratio {concurrent.rate / serial.rate:.2f}\n"
+            f"  1 client:  {serial.text()}\n  {CLIENTS} clients: {concurrent.text()}"
         )
     check_chain(driven, added)
     # The round whose ratio is the median: a pair measured a few seconds apart, so a change
     # in the machine's speed (shared cores) moves both of its figures alike.
-    serial, concurrent = sorted(rounds, key=lambda pair: pair[1] / pair[0])[len(rounds) // 2]
+    serial, concurrent = sorted(rounds, key=lambda pair: pair[1].rate / pair[0].rate)[
+        len(rounds) // 2
+    ]
     return [
         Figure(
             "transitions",
             f"{CLIENTS} concurrent clients (median of {len(rounds)} rounds)",
-            concurrent,
+            concurrent.rate,
             "transitions/s",
             "1 client, same round",
-            serial,
+            serial.rate,
             goal="ratio >= 1.8",
-        )
+        ),
+        Figure(
+            "transitions",
+            f"CPU per transition, {CLIENTS} clients (same round)",
+            concurrent.machine_ms,
+            "ms",
+            "1 client",
+            serial.machine_ms,
+        ),
     ]
 
 
