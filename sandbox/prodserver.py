@@ -171,15 +171,20 @@ class Profile:
             time.sleep(0.2)
         raise TimeoutError(f"{self.base_url}/health/ did not answer 200 within {timeout} s")
 
+    def restart_exited(self) -> None:
+        """Start again the task workers and the scheduler that exited (a worker ends after
+        ``--max-tasks`` tasks, so that its memory does not grow)."""
+        for name, process in list(self.processes.items()):
+            if name != "web" and process.poll() is not None:
+                self.start_one(name)
+
     def supervise(self) -> int:
         """Restart task workers and the scheduler when they exit; end when gunicorn ends."""
         while True:
             web = self.processes["web"]
             if web.poll() is not None:
                 return web.returncode or 0
-            for name, process in list(self.processes.items()):
-                if name != "web" and process.poll() is not None:
-                    self.start_one(name)
+            self.restart_exited()
             time.sleep(1)
 
 

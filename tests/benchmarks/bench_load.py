@@ -28,6 +28,7 @@ import dataclasses
 import os
 import random
 import re
+import resource
 import secrets
 import signal
 import sys
@@ -36,9 +37,12 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.benchmarks.common import Figure, report, setup_django
+
+if TYPE_CHECKING:
+    from sandbox.prodserver import Profile
 
 USERS = int(os.environ.get("LOAD_USERS", "200"))
 THINK_USERS = int(os.environ.get("LOAD_THINK_USERS", "100"))
@@ -473,7 +477,15 @@ def _own_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _socket_owners(groups: dict[str, list[int]]) -> dict[int, str]:
+Pids = list[int] | Callable[[], list[int]]
+"""The root processes of a group: fixed, or asked each time (task workers are restarted)."""
+
+
+def _roots(pids: Pids) -> list[int]:
+    return pids() if callable(pids) else pids
+
+
+def _socket_owners(groups: dict[str, Pids]) -> dict[int, str]:
     """Local TCP port → the group (gunicorn, task workers, ...) whose process holds it; a
     process under the roots of two groups belongs to the first."""
     table = _proc_table()
@@ -482,7 +494,7 @@ def _socket_owners(groups: dict[str, list[int]]) -> dict[int, str]:
         children[parent].append(pid)
     inode_group: dict[str, str] = {}
     for name, roots in groups.items():
-        stack = list(roots)
+        stack = list(_roots(roots))
         while stack:
             pid = stack.pop()
             stack.extend(children.get(pid, []))
@@ -519,7 +531,7 @@ class PostgresMeter:
     postmaster's reaped-children time says how much the sampling missed."""
 
     postmaster: int
-    clients: dict[str, list[int]]
+    clients: dict[str, Pids]
     every: float = 0.5
     start: dict[int, float] = field(default_factory=dict)
     last: dict[int, tuple[str, float]] = field(default_factory=dict)
@@ -598,15 +610,54 @@ class PostgresMeter:
 
 
 @dataclass
-class CpuMeter:
-    """CPU seconds of gunicorn, of the task workers and scheduler, and of PostgreSQL."""
+class Supervisor:
+    """Starts the profile's task workers and scheduler again when they exit, every half
+    second while the benchmark runs, as ``prodserver``'s own loop does in service: a worker
+    ends after ``--max-tasks`` tasks, and without this the queue would stop being worked off
+    part-way through a run."""
 
-    groups: dict[str, list[int]]
+    profile: Profile
+    restarts: int = 0
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+    def _loop(self) -> None:
+        while not self.stop.wait(0.5):
+            before = {name: process.pid for name, process in self.profile.processes.items()}
+            self.profile.restart_exited()
+            self.restarts += sum(
+                1 for name, process in self.profile.processes.items() if before[name] != process.pid
+            )
+
+    def begin(self) -> None:
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def end(self) -> None:
+        self.stop.set()
+        if self.thread:
+            self.thread.join()
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds of gunicorn, of the task workers and scheduler, and of PostgreSQL.
+
+    ``reaped`` names the group whose processes this process starts again when they exit (the
+    task workers, ``Supervisor``): those that ended count through this process's
+    reaped-children time, a whole life each (the part before the run is in ``start``)."""
+
+    groups: dict[str, Pids]
+    reaped: str = ""
     start: dict[str, float] = field(default_factory=dict)
 
     def read(self) -> dict[str, float]:
         table = _proc_table()
-        return {name: tree_cpu_seconds(pids, table) for name, pids in self.groups.items()}
+        used = {name: tree_cpu_seconds(_roots(pids), table) for name, pids in self.groups.items()}
+        if self.reaped:
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used[self.reaped] += children.ru_utime + children.ru_stime
+        return used
 
     def begin(self) -> None:
         self.start = self.read()
@@ -765,17 +816,23 @@ def run() -> list[Figure]:
     # Stopped from outside (Ctrl-C reaches pgcluster, which sends SIGTERM): still stop the
     # profile's processes, which run in sessions of their own.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    supervisor: Supervisor | None = None
     profile.start()
     try:
         profile.wait_healthy()
+        supervisor = Supervisor(profile)
+        supervisor.begin()
+
+        def task_processes() -> list[int]:
+            return [process.pid for name, process in profile.processes.items() if name != "web"]
+
         meter = CpuMeter(
             {
                 "gunicorn": [profile.processes["web"].pid],
-                "task workers and scheduler": [
-                    process.pid for name, process in profile.processes.items() if name != "web"
-                ],
+                "task workers and scheduler": task_processes,
                 "PostgreSQL": [postgres] if postgres else [],
-            }
+            },
+            reaped="task workers and scheduler",
         )
         baseline = asyncio.run(run_load(profile.base_url, accounts, 1, BASELINE_SECONDS))
         people = asyncio.run(
@@ -794,6 +851,7 @@ def run() -> list[Figure]:
             else None
         )
         statements = statement_stats_reset()
+        profile.restart_exited()  # reaped now, not counted as the run's
         meter.begin()
         if pg_meter:
             pg_meter.begin()
@@ -802,9 +860,12 @@ def run() -> list[Figure]:
         generator = _own_cpu_seconds(os.getpid()) - generator_start
         cpu = meter.used()
         pg_split = pg_meter.used() if pg_meter else {}
+        print(f"task workers and scheduler started again during the runs: {supervisor.restarts}")
         if statements:
             print_statement_stats()
     finally:
+        if supervisor is not None:
+            supervisor.end()
         profile.stop()
     _summary("baseline", baseline, 1, 0)
     _summary("people", people, THINK_USERS, THINK_SECONDS)
