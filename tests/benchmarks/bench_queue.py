@@ -10,7 +10,8 @@ baselines of the same run:
 
 * the raw SQL of the same rows (the page's own row query, run on a cursor): goal ≤ 10×;
 * the same page on a database of 1k cases of the same cluster (a child process,
-  ``common.small_database_figures``): goal ≤ 1.2×, i.e. the page does not grow with the data.
+  ``common.small_database_process``), measured right after this tab here, so each pair is taken
+  a few seconds apart: goal ≤ 1.2×, i.e. the page does not grow with the data.
 
 Also prints the number of queries per page.
 """
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from tests.benchmarks.common import (
@@ -29,13 +30,14 @@ from tests.benchmarks.common import (
     median_ms_of,
     report,
     setup_django,
-    small_database_figures,
+    small_database_process,
     test_client_environment,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 SMALL = 1000
 TABS = ("new", "mine", "consultations", "decision", "active", "supervision", "all")
+ANSWER = "FIGURES "  # a line of the small database's process that carries its figures
 
 
 def prepare() -> None:
@@ -47,15 +49,13 @@ def prepare() -> None:
         cursor.execute("VACUUM ANALYZE applications_application")
 
 
-def measure() -> dict[str, float]:
-    """Median milliseconds of each tab's first page and of the raw SQL of its rows."""
+def signed_in() -> Any:
+    """Django's test client, signed in as a case officer of the seeded ministry through the
+    real second-factor page."""
     from django.contrib.auth.models import User
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from accounts.twofactor import current_code
-    from applications.models import Application
     from tests.reviews.helpers import totp_device
 
     test_client_environment()
@@ -65,59 +65,105 @@ def measure() -> dict[str, float]:
     for _attempt in range(3):  # a code is good once: after another sign-in, wait for the next
         code = {"token": current_code(totp_device(officer))}
         if client.post("/review/2fa/verify/", code).status_code == 302:
-            break
+            return client
         time.sleep(10)
-    else:
-        raise SystemExit("the officer could not pass the second factor")
-    result: dict[str, float] = {"cases": float(Application.objects.count())}
-    for tab in TABS:
-        url = f"/review/?tab={tab}"
-        # The page as it runs all day: psycopg prepares a statement on a connection once it has
-        # run there DB_PREPARE_THRESHOLD times (5), the tab counts' statement included.
-        for _warm in range(5):
-            assert client.get(url).status_code == 200
-        sent: list[tuple[str, Any]] = []
+    raise SystemExit("the officer could not pass the second factor")
 
-        def keep(
-            execute: Any, sql: str, params: Any, many: bool, context: Any, sent: list = sent
-        ) -> Any:
-            sent.append((sql, params))
-            return execute(sql, params, many, context)
 
-        with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(keep):
-            assert client.get(url).status_code == 200
-        queries = [q["sql"] for q in ctx.captured_queries]
-        # The rows' statement as the page sends it (its text and its values apart): the
-        # database's work for it is then the same in both, planning included.
-        rows_statement = next(
-            (sql, params)
-            for sql, params in sent
-            if sql.startswith('SELECT "applications_application"."id"')
-        )
+def measure_tab(client: Any, tab: str) -> dict[str, float]:
+    """Median milliseconds of the tab's first page and of the raw SQL of its rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-        def page(url: str = url) -> None:
-            client.get(url)
+    result: dict[str, float] = {}
+    url = f"/review/?tab={tab}"
+    # The page as it runs all day: psycopg prepares a statement on a connection once it has
+    # run there DB_PREPARE_THRESHOLD times (5), the tab counts' statement included.
+    for _warm in range(5):
+        assert client.get(url).status_code == 200
+    sent: list[tuple[str, Any]] = []
 
-        def raw(statement: tuple[str, Any] = rows_statement) -> None:
-            with connection.cursor() as cursor:
-                cursor.execute(*statement)
-                cursor.fetchall()
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
 
-        def every_query(sqls: list[str] = queries) -> None:
-            with connection.cursor() as cursor:
-                for sql in sqls:
-                    cursor.execute(sql)
-                    if cursor.description:
-                        cursor.fetchall()
+    with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(keep):
+        assert client.get(url).status_code == 200
+    queries = [q["sql"] for q in ctx.captured_queries]
+    # The rows' statement as the page sends it (its text and its values apart): the
+    # database's work for it is then the same in both, planning included.
+    rows_statement = next(
+        (sql, params)
+        for sql, params in sent
+        if sql.startswith('SELECT "applications_application"."id"')
+    )
 
-        result[f"{tab}_ms"] = median_ms_of(page, RUNS)
-        # Django's own work on the page (this process's CPU: neither PostgreSQL's nor waiting
-        # for it), which the machine's load moves much less than the wall time.
-        result[f"{tab}_cpu_ms"] = median_ms_of(page, RUNS, clock=time.process_time)
-        result[f"{tab}_raw_ms"] = median_ms_of(raw, RUNS)
-        result[f"{tab}_sql_ms"] = median_ms_of(every_query, RUNS)
-        result[f"{tab}_queries"] = float(len(queries))
+    def page() -> None:
+        client.get(url)
+
+    def raw() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(*rows_statement)
+            cursor.fetchall()
+
+    def every_query() -> None:
+        with connection.cursor() as cursor:
+            for sql in queries:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+
+    result[f"{tab}_ms"] = median_ms_of(page, RUNS)
+    # Django's own work on the page (this process's CPU: neither PostgreSQL's nor waiting
+    # for it), which the machine's load moves much less than the wall time.
+    result[f"{tab}_cpu_ms"] = median_ms_of(page, RUNS, clock=time.process_time)
+    result[f"{tab}_raw_ms"] = median_ms_of(raw, RUNS)
+    result[f"{tab}_sql_ms"] = median_ms_of(every_query, RUNS)
+    result[f"{tab}_queries"] = float(len(queries))
     return result
+
+
+def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """Each tab on this database, then at once the same tab on the small one (``small``: the
+    ``--serve`` child), so each pair is measured a few seconds apart."""
+    from applications.models import Application
+
+    assert small.stdin is not None and small.stdout is not None  # both piped
+    ask, hear = small.stdin, small.stdout
+
+    def answer() -> dict[str, float]:
+        for line in hear:
+            if line.startswith(ANSWER):
+                return dict(json.loads(line[len(ANSWER) :]))
+            print(line, end="", flush=True)  # the child's own progress
+        raise SystemExit(f"the {SMALL:,}-case process ended early ({small.wait()})")
+
+    small_figures = answer()  # its case count, once it is seeded and signed in
+    client = signed_in()
+    big: dict[str, float] = {"cases": float(Application.objects.count())}
+    for tab in TABS:
+        big.update(measure_tab(client, tab))
+        ask.write(tab + "\n")
+        ask.flush()
+        small_figures.update(answer())
+    ask.close()
+    small.wait()
+    return big, small_figures
+
+
+def serve() -> None:
+    """The ``--serve`` child: seed the small database, sign in, say its case count, then
+    measure each tab named on standard input and answer with its figures."""
+    setup_django()
+    from applications.models import Application
+    from tests.benchmarks import seed
+
+    seed.seed(apps=SMALL, events=SMALL)
+    prepare()
+    client = signed_in()
+    print(ANSWER + json.dumps({"cases": float(Application.objects.count())}), flush=True)
+    for line in sys.stdin:
+        print(ANSWER + json.dumps(measure_tab(client, line.strip())), flush=True)
 
 
 def run() -> list[Figure]:
@@ -130,9 +176,10 @@ def run() -> list[Figure]:
         print(f"seeding {seed.SEED_APPS:,} applications and {seed.SEED_EVENTS:,} events …")
         seed.seed()
     prepare()
-    big = measure()
-    print(f"{SMALL:,} cases on a second database …", flush=True)
-    small = small_database_figures("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
+    print(f"{SMALL:,} cases on a second database, each tab measured there after here …", flush=True)
+    big, small = measure_beside(
+        small_database_process("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
+    )
     n, m = int(big["cases"]), int(small["cases"])
     header = (
         *("tab", "queries", "page ms", "raw ms", "ratio", "1k ms", "ratio", "SQL ms", "1k SQL"),
@@ -178,13 +225,8 @@ def run() -> list[Figure]:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--small":
-        setup_django()
-        from tests.benchmarks import seed
-
-        seed.seed(apps=SMALL, events=SMALL)
-        prepare()
-        Path(sys.argv[2]).write_text(json.dumps(measure()))
+    if sys.argv[1:] == ["--serve"]:
+        serve()
         return
     report(run())
 

@@ -14,6 +14,7 @@ import platform
 import resource
 import secrets
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -217,6 +218,37 @@ def small_database_figures(module: str, database: str, cases: int) -> dict[str, 
             [sys.executable, "-m", module, "--small", str(out)], cwd=ROOT, env=env, check=True
         )
         return dict(json.loads(out.read_text()))
+
+
+def small_database_process(module: str, database: str, cases: int) -> subprocess.Popen[str]:
+    """``python -m <module> --serve`` in a child process on a fresh database of this cluster
+    holding ``cases`` cases (the module seeds it), its standard input and output piped as
+    text: for measurements taken in turn with this process's own, so that each pair is taken
+    a few seconds apart on one machine (its speed moves from one minute to the next)."""
+    import sys
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
+        cursor.execute(f"CREATE DATABASE {database}")
+    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BENCH_SEED_APPS": str(cases),
+        "BENCH_SEED_EVENTS": str(cases),
+        "BENCH_SEEDED": "",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", module, "--serve"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def read_emitted(path: Path) -> list[Figure]:
