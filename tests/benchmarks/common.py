@@ -190,30 +190,35 @@ def emit(figures: list[Figure]) -> None:
                 out.write(json.dumps(asdict(figure), ensure_ascii=False) + "\n")
 
 
-def small_database_figures(module: str, database: str, cases: int) -> dict[str, float]:
-    """Figures measured on a fresh database of the same cluster holding ``cases`` cases: runs
-    ``python -m <module> --small <file>`` in a child process on it (the module seeds it, measures
-    and writes its figures as JSON to the file), so "100k vs 1k" compares one machine and run."""
-    import subprocess
-    import sys
-    import tempfile
-
+def _small_database(database: str, cases: int) -> dict[str, str]:
+    """A fresh database ``database`` of this cluster; the environment of a child process that
+    seeds ``cases`` cases on it."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {database}")
         cursor.execute(f"CREATE DATABASE {database}")
-    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}",
+        "BENCH_SEED_APPS": str(cases),
+        "BENCH_SEED_EVENTS": str(cases),
+        "BENCH_SEEDED": "",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def small_database_figures(module: str, database: str, cases: int) -> dict[str, float]:
+    """Figures measured on a fresh database of the same cluster holding ``cases`` cases: runs
+    ``python -m <module> --small <file>`` in a child process on it (the module seeds it, measures
+    and writes its figures as JSON to the file), so "100k vs 1k" compares one machine and run."""
+    import sys
+    import tempfile
+
+    env = _small_database(database, cases)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "small.json"
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "BENCH_SEED_APPS": str(cases),
-            "BENCH_SEED_EVENTS": str(cases),
-            "BENCH_SEEDED": "",
-        }
-        env.pop("DJANGO_SETTINGS_MODULE", None)
         subprocess.run(
             [sys.executable, "-m", module, "--small", str(out)], cwd=ROOT, env=env, check=True
         )
@@ -227,24 +232,10 @@ def small_database_process(module: str, database: str, cases: int) -> subprocess
     a few seconds apart on one machine (its speed moves from one minute to the next)."""
     import sys
 
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {database}")
-        cursor.execute(f"CREATE DATABASE {database}")
-    url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "BENCH_SEED_APPS": str(cases),
-        "BENCH_SEED_EVENTS": str(cases),
-        "BENCH_SEEDED": "",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.Popen(
         [sys.executable, "-m", module, "--serve"],
         cwd=ROOT,
-        env=env,
+        env=_small_database(database, cases),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
