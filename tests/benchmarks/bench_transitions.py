@@ -147,10 +147,10 @@ def _machine() -> tuple[int, int]:
         lines = Path("/proc/stat").read_text().splitlines()
     except OSError:
         return 0, 0
-    ticks = [int(x) for x in lines[0].split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle, iowait
+    # user, nice, system, idle, iowait, irq, softirq; then steal, the hypervisor's time
+    ticks = [int(x) for x in lines[0].split()[1:8]]
     switches = next(int(line.split()[1]) for line in lines if line.startswith("ctxt "))
-    return sum(ticks[:8]) - idle, switches
+    return sum(ticks) - ticks[3] - ticks[4], switches
 
 
 @dataclass(frozen=True)
