@@ -171,12 +171,17 @@ class Profile:
             time.sleep(0.2)
         raise TimeoutError(f"{self.base_url}/health/ did not answer 200 within {timeout} s")
 
-    def restart_exited(self) -> None:
+    def restart_exited(self) -> list[str]:
         """Start again the task workers and the scheduler that exited (a worker ends after
-        ``--max-tasks`` tasks, so that its memory does not grow)."""
-        for name, process in list(self.processes.items()):
-            if name != "web" and process.poll() is not None:
-                self.start_one(name)
+        ``--max-tasks`` tasks, so that its memory does not grow); returns their names."""
+        exited = [
+            name
+            for name, process in list(self.processes.items())
+            if name != "web" and process.poll() is not None
+        ]
+        for name in exited:
+            self.start_one(name)
+        return exited
 
     def supervise(self) -> int:
         """Restart task workers and the scheduler when they exit; end when gunicorn ends."""

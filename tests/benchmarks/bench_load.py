@@ -625,11 +625,7 @@ class Supervisor:
 
     def _loop(self) -> None:
         while not self.stop.wait(0.5):
-            before = {name: process.pid for name, process in self.profile.processes.items()}
-            self.profile.restart_exited()
-            self.restarts += sum(
-                1 for name, process in self.profile.processes.items() if before[name] != process.pid
-            )
+            self.restarts += len(self.profile.restart_exited())
 
     def begin(self) -> None:
         self.thread = threading.Thread(target=self._loop, daemon=True)

@@ -251,11 +251,11 @@ def test_a_task_worker_that_exits_is_started_again(running):
     """A worker ends on its own after ``--max-tasks`` tasks; ``restart_exited`` (the service's
     supervising loop, and the load test's) starts it again, and leaves running ones alone."""
     web, worker = running.profile.processes["web"], running.profile.processes["tasks-1"]
-    running.profile.restart_exited()
+    assert running.profile.restart_exited() == []
     assert running.profile.processes["tasks-1"] is worker  # still running: left alone
     running.profile.kill("tasks-1", signal.SIGTERM)
     assert worker.poll() is not None
-    running.profile.restart_exited()
+    assert running.profile.restart_exited() == ["tasks-1"]
     again = running.profile.processes["tasks-1"]
     assert again is not worker and again.poll() is None
     assert running.profile.processes["web"] is web
