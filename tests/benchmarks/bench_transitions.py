@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.common import Figure, report, setup_django, stopwatch
+from tests.benchmarks.common import (
+    Figure,
+    report,
+    setup_django,
+    stopwatch,
+    two_process_scaling,
+)
 
 APPS = int(os.environ.get("BENCH_APPS", "200"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -227,7 +233,7 @@ def run() -> list[Figure]:
     from applications.models import AuditEvent
 
     cast, context = make_world()
-    rounds: list[tuple[Run, Run]] = []  # (1 client, N clients)
+    rounds: list[tuple[Run, Run, tuple[float, float]]] = []  # 1 client, N, the machine's scaling
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
@@ -235,25 +241,30 @@ def run() -> list[Figure]:
         serial_ids = make_drafts(cast, context, max(APPS // 2, 20))
         concurrent_ids = make_drafts(cast, context, APPS)
         events_before = AuditEvent.objects.count()
+        before = two_process_scaling()
         if number % 2:
             serial = run_clients(cast, warm_ups[:1], serial_ids)
             concurrent = run_clients(cast, warm_ups[1:], concurrent_ids)
         else:  # the other way round, so a drift over the round favours neither
             concurrent = run_clients(cast, warm_ups[1:], concurrent_ids)
             serial = run_clients(cast, warm_ups[:1], serial_ids)
+        after = two_process_scaling()
+        # the machine around the pair: one process, and two sharing nothing
+        scaling = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
         added += AuditEvent.objects.count() - events_before
-        rounds.append((serial, concurrent))
+        rounds.append((serial, concurrent, scaling))
         driven += warm_ups + serial_ids + concurrent_ids
         print(
-            f"round {number}: ratio {concurrent.rate / serial.rate:.2f}\n"
+            f"round {number}: ratio {concurrent.rate / serial.rate:.2f} "
+            f"(two processes sharing nothing: {scaling[1] / scaling[0]:.2f})\n"
             f"  1 client:  {serial.text()}\n  {CLIENTS} clients: {concurrent.text()}"
         )
     check_chain(driven, added)
     # The round whose ratio is the median: a pair measured a few seconds apart, so a change
     # in the machine's speed (shared cores) moves both of its figures alike.
-    serial, concurrent = sorted(rounds, key=lambda pair: pair[1].rate / pair[0].rate)[
-        len(rounds) // 2
-    ]
+    serial, concurrent, (one, two) = sorted(
+        rounds, key=lambda measured: measured[1].rate / measured[0].rate
+    )[len(rounds) // 2]
     return [
         Figure(
             "transitions",
@@ -271,6 +282,16 @@ def run() -> list[Figure]:
             "ms",
             "1 client",
             serial.machine_ms,
+        ),
+        # The ceiling of the ratio above on this machine at that moment: how much a second
+        # process gains when nothing is shared (no database, no lock, no kernel in between).
+        Figure(
+            "transitions",
+            "the machine around that round: two processes sharing nothing (pure Python loop)",
+            two / 1e6,
+            "M steps/s",
+            "one process",
+            one / 1e6,
         ),
     ]
 

@@ -141,6 +141,30 @@ def median_ms_of(
     return median_ms(samples)
 
 
+def _spin(seconds: float) -> int:
+    """Steps of a pure-Python loop (nothing shared, no I/O) done in ``seconds`` of wall time."""
+    steps = 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for _ in range(10_000):
+            steps += 1
+    return steps
+
+
+def two_process_scaling(seconds: float = 1.0) -> tuple[float, float]:
+    """What the machine gives two busy processes that share nothing, against one: steps per
+    second of a pure-Python loop run by one process, then by two at once (their sum). On two
+    dedicated cores the second is about twice the first; on shared cores it says how much of
+    the second core there is right now, the ceiling of any two-core speed-up measured beside
+    it."""
+    import multiprocessing
+
+    one = _spin(seconds) / seconds
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        two = sum(pool.map(_spin, [seconds, seconds])) / seconds
+    return one, two
+
+
 def rss_mib() -> float:
     """This process's resident set size now (Linux /proc), in MiB."""
     with open("/proc/self/statm") as statm:
