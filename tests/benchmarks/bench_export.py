@@ -25,7 +25,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.benchmarks.common import Figure, report, setup_django, test_client_environment
+from tests.benchmarks.common import (
+    Figure,
+    report,
+    setup_django,
+    test_client_environment,
+    vacuum_analyze,
+)
 
 os.environ.setdefault("BENCH_SEED_APPS", "20000")
 os.environ.setdefault("BENCH_SEED_EVENTS", "200000")
@@ -133,8 +139,7 @@ def run() -> list[Figure]:
     auditor = User.objects.filter(username="bench-auditor").first() or make_user(
         Role.AUDITOR, username="bench-auditor"
     )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE applications_auditevent")
+    vacuum_analyze("applications_auditevent")
     _, token = api_token_issue(username=auditor.username, name="bench")
     total = AuditEvent.objects.count()
     print(f"Export of {total:,} events on PostgreSQL (2 shared cores; figures vary with load)")

@@ -32,6 +32,7 @@ from tests.benchmarks.common import (
     setup_django,
     small_database_process,
     test_client_environment,
+    vacuum_analyze,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
@@ -43,10 +44,7 @@ ANSWER = "FIGURES "  # a line of the small database's process that carries its f
 def prepare() -> None:
     """Statistics and the visibility map fresh after the COPY, as on a database in service
     (autovacuum would get there on its own; a benchmark should not wait for it)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE applications_application")
+    vacuum_analyze("applications_application")
 
 
 def signed_in() -> Any:

@@ -37,6 +37,7 @@ from tests.benchmarks.common import (
     setup_django,
     small_database_figures,
     test_client_environment,
+    vacuum_analyze,
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
@@ -104,7 +105,6 @@ def add_decisions() -> int:
 
 def prepare() -> dict[str, float]:
     """Decisions, register entries and the statistics snapshot for the seeded cases (timed)."""
-    from django.db import connection
 
     from register.models import RegisterEntry
     from register.services import register_rebuild, statistics_refresh
@@ -117,9 +117,7 @@ def prepare() -> dict[str, float]:
     entries = register_rebuild()
     timings["rebuild_s"] = time.perf_counter() - start
     timings["entries"] = float(RegisterEntry.objects.count() or entries)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE register_registerentry")
-        cursor.execute("ANALYZE applications_decision")
+    vacuum_analyze("register_registerentry", "applications_decision")
     start = time.perf_counter()
     statistics_refresh()
     timings["statistics_refresh_s"] = time.perf_counter() - start

@@ -14,7 +14,7 @@ import contextlib
 import os
 import resource
 
-from tests.benchmarks.common import Figure, report, setup_django, stopwatch
+from tests.benchmarks.common import Figure, report, setup_django, stopwatch, vacuum_analyze
 
 os.environ.setdefault("BENCH_SEED_APPS", "20000")
 os.environ.setdefault("BENCH_SEED_EVENTS", "200000")
@@ -78,8 +78,7 @@ def run() -> list[Figure]:
     if not os.environ.get("BENCH_SEEDED"):
         print(f"seeding {seed.SEED_EVENTS:,} chained audit events …", flush=True)
         seed.seed()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE applications_auditevent")
+    vacuum_analyze("applications_auditevent")
     cache = audit.VERIFY_PAYLOAD_CACHE
     audit.VERIFY_SPLIT = audit.split_verification_suits_this_machine()  # as verify_audit_chain
     before_rss = peak_rss_mb()
