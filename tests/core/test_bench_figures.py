@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.benchmarks.common import Figure, write_results
+import pytest
+
+from tests.benchmarks.common import Figure, vacuum_analyze, write_results
 
 
 def test_a_ratio_goal_is_judged_on_the_ratio_to_the_same_run_baseline() -> None:
@@ -37,3 +39,26 @@ def test_the_results_files_carry_each_goal_and_whether_it_was_met(tmp_path) -> N
     table = (tmp_path / "results.md").read_text().splitlines()
     assert table[2].endswith("| 0.40 | goal ratio >= 0.5: NOT met |")
     assert table[3].endswith("|  |  |")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_benchmarks_vacuum_marks_rows_just_committed_all_visible() -> None:
+    """The test cluster commits asynchronously: a VACUUM right after the rows' commit would
+    leave their pages unmarked (and index-only scans reading the heap) without the checkpoint."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_vacuum_probe (id integer, note text)")
+        try:
+            cursor.execute(
+                "INSERT INTO bench_vacuum_probe SELECT n, repeat('x', 40) "
+                "FROM generate_series(1, 50000) AS n"
+            )
+            assert vacuum_analyze("bench_vacuum_probe") == {"bench_vacuum_probe": 0}
+            cursor.execute(
+                "SELECT relpages FROM pg_class WHERE oid = 'bench_vacuum_probe'::regclass"
+            )
+            assert cursor.fetchone()[0] > 100  # the pages it marked are there
+        finally:
+            cursor.execute("DROP TABLE bench_vacuum_probe")
