@@ -44,8 +44,9 @@ def test_the_results_files_carry_each_goal_and_whether_it_was_met(tmp_path) -> N
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_benchmarks_vacuum_marks_rows_just_committed_all_visible() -> None:
-    """The test cluster commits asynchronously: a VACUUM right after the rows' commit would
-    leave their pages unmarked (and index-only scans reading the heap) without the checkpoint."""
+    """The test cluster commits asynchronously: a plain VACUUM right after the rows' commit
+    leaves their pages unmarked (and index-only scans reading the heap); the benchmarks'
+    checkpoint-and-vacuum marks them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
