@@ -105,7 +105,6 @@ def add_decisions() -> int:
 
 def prepare() -> dict[str, float]:
     """Decisions, register entries and the statistics snapshot for the seeded cases (timed)."""
-
     from register.models import RegisterEntry
     from register.services import register_rebuild, statistics_refresh
 
