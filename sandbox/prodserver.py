@@ -176,7 +176,7 @@ class Profile:
         ``--max-tasks`` tasks, so that its memory does not grow); returns their names."""
         exited = [
             name
-            for name, process in list(self.processes.items())
+            for name, process in self.processes.items()
             if name != "web" and process.poll() is not None
         ]
         for name in exited:
