@@ -124,6 +124,11 @@ class Consultation(models.Model):
                 name="one_pending_consultation_per_ministry",
             )
         ]
+        # A ministry's consulted cases, read from the index alone: staff scopes ask for them on
+        # every queue count (``applications/visibility.py``).
+        indexes = [
+            models.Index(fields=["ministry", "application"], name="consultation_ministry_case")
+        ]
 
     def __str__(self) -> str:
         return f"consultation of ministry {self.ministry_id} on {self.application_id}"
