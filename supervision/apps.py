@@ -11,6 +11,7 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, as Django asks: models and other apps are loaded only by now.
         from applications import deadlines, effects, vocabulary
+        from applications.vocabulary import AuditAction
         from documents import letter_data
         from supervision import letters, selectors, services
         from supervision.deadlines import RULES
@@ -18,6 +19,10 @@ class SupervisionConfig(AppConfig):
 
         vocabulary.register(SupervisionAction, SUPERVISION_WORDING)
         effects.on_decision(services.schedule_on_decision)
+        effects.on_event_in_transaction(
+            services.attention_on_event,
+            wants=lambda event: event.action == AuditAction.INSURANCE_PROOF_ADDED,
+        )
         effects.on_transition_check("activate", selectors.activation_insurance_problems)
         effects.on_transition_check("extend", selectors.extension_insurance_problems)
         letter_data.register_section(letters.letter_sections)

@@ -473,3 +473,30 @@ class CoverageGap(models.Model):
 
     def __str__(self) -> str:
         return f"coverage gap of {self.application_id} until {self.covered_until}"
+
+
+# --- what awaits staff on a case (kept by the services) --------------------------------------------
+
+
+class CaseAttention(models.Model):
+    """Supervision work waiting for staff on one case, kept current by the services in the
+    transaction of each change (``services.attention_refresh``): the review queue's
+    *Supervision* tab and its count read these few rows instead of every waiver's reports,
+    incidents and filings (``selectors.attention_q``; the definition they are kept equal to is
+    ``selectors.attention_sources_q``). A case with nothing waiting has no row."""
+
+    application = models.OneToOneField(
+        Application, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A report awaiting review or flagged overdue, an incident awaiting staff or serious and
+    # open, an insurance gap not resolved for the current term end.
+    work = models.BooleanField(default=False)
+    # An insurance policy or a user notice awaiting review (counted only while the term runs).
+    filings = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("supervision work waiting")
+        verbose_name_plural = _("supervision work waiting")
+
+    def __str__(self) -> str:
+        return f"supervision work waiting on {self.application_id}"

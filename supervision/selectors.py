@@ -8,7 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +30,7 @@ from core.errors import NotVisible
 from supervision import availability
 from supervision.models import (
     OPEN_REPORT_STATUSES,
+    CaseAttention,
     ConditionRecord,
     CoverageGap,
     FilingStatus,
@@ -244,27 +256,43 @@ def policy_status(proof: InsuranceProof) -> str:
 # --- what awaits whom (queue tab, dashboard, calendar) ---------------------------------------------
 
 
+def _reports_waiting() -> Q:
+    return Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.DUE, overdue_at__isnull=False)
+
+
+def _incidents_waiting() -> Q:
+    return Q(status__in=(IncidentStatus.REPORTED, IncidentStatus.ANSWERED)) | (
+        Q(severity=Severity.SERIOUS) & ~Q(status=IncidentStatus.CLOSED)
+    )
+
+
+def _proofs_waiting() -> Q:
+    return Q(policy__isnull=True) | Q(policy__status=FilingStatus.SUBMITTED)
+
+
 def attention_q() -> Q:
     """Cases with supervision work for the lead ministry: a report to review or overdue, an
-    incident awaiting staff or serious and open, an insurance policy or user notice to review,
-    or an insurance gap not resolved."""
-    reports = Report.objects.filter(
-        Q(status=ReportStatus.SUBMITTED) | Q(status=ReportStatus.DUE, overdue_at__isnull=False)
-    ).values("application_id")
-    incidents = Incident.objects.filter(
-        Q(status__in=(IncidentStatus.REPORTED, IncidentStatus.ANSWERED))
-        | (Q(severity=Severity.SERIOUS) & ~Q(status=IncidentStatus.CLOSED))
-    ).values("application_id")
-    proofs = InsuranceProof.objects.filter(
-        Q(policy__isnull=True) | Q(policy__status=FilingStatus.SUBMITTED)
-    ).values("application_id")
+    incident awaiting staff or serious and open, an insurance gap not resolved (while the case
+    is supervised), an insurance policy or user notice to review (while the term runs). Read
+    from the summary the services keep (``CaseAttention``): its few rows, not every waiver's
+    reports and filings (the review queue's Supervision tab and count at 100k cases; issue 18)."""
+    work = CaseAttention.objects.filter(work=True).values("application_id")
+    filings = CaseAttention.objects.filter(filings=True).values("application_id")
+    return (Q(status__in=availability.SUPERVISED) & Q(pk__in=work)) | (
+        Q(status__in=availability.RUNNING) & Q(pk__in=filings)
+    )
+
+
+def attention_sources_q() -> Q:
+    """The same cases as ``attention_q``, found from the reports, incidents, gaps and filings
+    themselves: the definition the kept summary must equal (the tests hold them together)."""
+    reports = Report.objects.filter(_reports_waiting()).values("application_id")
+    incidents = Incident.objects.filter(_incidents_waiting()).values("application_id")
+    proofs = InsuranceProof.objects.filter(_proofs_waiting()).values("application_id")
     notices = UserNotice.objects.filter(status=FilingStatus.SUBMITTED).values("application_id")
     gaps = CoverageGap.objects.filter(
         resolved_at__isnull=True, term_end=F("application__term_end")
     ).values("application_id")
-    # Filings count only while the waiver runs. One "id IN (a UNION b …)" rather than an OR of
-    # five INs: PostgreSQL then starts from the few cases with supervision work instead of
-    # walking every case (the review queue's Supervision tab at 100k cases; issue 18).
     running = Q(application__status__in=availability.RUNNING)
     cases = reports.order_by().union(
         incidents.order_by(),
@@ -273,6 +301,36 @@ def attention_q() -> Q:
         gaps.order_by(),
     )
     return Q(status__in=availability.SUPERVISED) & Q(pk__in=cases)
+
+
+def attention_of(application_id: int) -> tuple[bool, bool]:
+    """(work, filings) waiting on one case now, whatever its status (``CaseAttention``), in
+    one query; (False, False) for a case that does not exist."""
+    case = OuterRef("pk")
+    work = (
+        Q(Exists(Report.objects.filter(_reports_waiting(), application=case)))
+        | Q(Exists(Incident.objects.filter(_incidents_waiting(), application=case)))
+        | Q(
+            Exists(
+                CoverageGap.objects.filter(
+                    application=case, resolved_at__isnull=True, term_end=OuterRef("term_end")
+                )
+            )
+        )
+    )
+    filings = Q(Exists(InsuranceProof.objects.filter(_proofs_waiting(), application=case))) | Q(
+        Exists(UserNotice.objects.filter(application=case, status=FilingStatus.SUBMITTED))
+    )
+    found = (
+        Application.objects.filter(pk=application_id)
+        .annotate(
+            waiting_work=ExpressionWrapper(work, output_field=BooleanField()),
+            waiting_filings=ExpressionWrapper(filings, output_field=BooleanField()),
+        )
+        .values_list("waiting_work", "waiting_filings")
+        .first()
+    )
+    return (bool(found[0]), bool(found[1])) if found else (False, False)
 
 
 def open_reports_for(applications: Iterable[Application]) -> dict[int, Report]:

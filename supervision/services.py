@@ -24,6 +24,7 @@ from documents.services import UploadedFile, document_attach, transaction_with_f
 from supervision import availability, notifications, schedule, selectors
 from supervision.models import (
     OPEN_REPORT_STATUSES,
+    CaseAttention,
     ConditionRecord,
     ConditionStatus,
     CoverageGap,
@@ -119,6 +120,7 @@ def schedule_on_decision(*, decision: Decision) -> None:
         _schedule_extension(app)
     elif decision.kind == DecisionKind.REVOCATION:
         _schedule_revocation(app, decision)
+    attention_refresh(app.pk)  # a new term end (open gaps), reports no longer required
 
 
 def _schedule_approval(app: Application, decision: Decision) -> None:
@@ -185,6 +187,29 @@ def _schedule_revocation(app: Application, decision: Decision) -> None:
             report.status = ReportStatus.CANCELLED
             report.version += 1
             report.save(update_fields=["status", "version"])
+
+
+# --- what awaits staff (the queue's Supervision tab) ---------------------------------------------------
+
+
+def attention_refresh(application_id: int) -> None:
+    """Make the case's ``CaseAttention`` say what waits on it now: the last step of every
+    service here that changes a report, incident, filing or gap, inside its transaction and
+    under the case's row lock (two changes to one case take turns)."""
+    work, filings = selectors.attention_of(application_id)
+    if work or filings:
+        CaseAttention.objects.update_or_create(
+            application_id=application_id, defaults={"work": work, "filings": filings}
+        )
+    else:
+        CaseAttention.objects.filter(application_id=application_id).delete()
+
+
+def attention_on_event(*, event: Any) -> None:
+    """Inside the transaction of a kernel change that supervision counts (``apps.py``): an
+    insurance proof added through the kernel awaits review."""
+    if event.application_id is not None:
+        attention_refresh(event.application_id)
 
 
 # --- reports -------------------------------------------------------------------------------------------
@@ -327,6 +352,7 @@ def report_file(
                 "due_on": current.due_on,
             },
         )
+        attention_refresh(app.pk)
     return filing
 
 
@@ -370,6 +396,7 @@ def report_review(
             A.REPORT_ACCEPTED if accept else A.REPORT_REVISION_REQUESTED,
             {"report": current.number, "filing": filing.number, "reasons": text},
         )
+        attention_refresh(app.pk)
     return current
 
 
@@ -441,6 +468,7 @@ def report_flag_overdue(*, report: Report, now: dt.datetime, rule: str) -> None:
             },
             at=now,
         )
+        attention_refresh(app.pk)
 
 
 # --- incidents ---------------------------------------------------------------------------------------
@@ -555,6 +583,7 @@ def incident_report(
             },
             at=now,
         )
+        attention_refresh(app.pk)
         if incident.is_serious:
             notifications.notify_after_commit(incident.pk)
     return incident
@@ -657,6 +686,7 @@ def incident_step(
             {"incident": current.number, "message": note},
             at=now,
         )
+        attention_refresh(app.pk)
     return current
 
 
@@ -774,6 +804,7 @@ def insurance_policy_file(
             )
         InsurancePolicy.objects.create(proof=proof, certificate=document)
         _resolve_gaps(app)
+        attention_refresh(app.pk)
     return proof
 
 
@@ -816,6 +847,7 @@ def _review(
         accepted if accept else returned,
         {**payload, "reasons": text},
     )
+    attention_refresh(app.pk)
 
 
 def insurance_policy_review(
@@ -907,6 +939,7 @@ def user_notice_file(
             A.USER_NOTICE_FILED,
             {"notice": notice.number, "url": notice.url},
         )
+        attention_refresh(app.pk)
     return notice
 
 
@@ -1021,6 +1054,7 @@ def coverage_gap_flag(*, application: Application, now: dt.datetime, rule: str) 
             {"rule": rule, "term_end": app.term_end, "covered_until": until},
             at=now,
         )
+        attention_refresh(app.pk)
     return gap
 
 
