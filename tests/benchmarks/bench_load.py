@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tests.benchmarks.common import Figure, report, setup_django, vacuum_analyze
+from tests.benchmarks.seed import casework_tables
 
 if TYPE_CHECKING:
     from sandbox.prodserver import Profile
@@ -854,7 +855,7 @@ def run() -> list[Figure]:
     profile.threads = WEB_THREADS or profile.threads
     print(f"gunicorn: {profile.web_workers} workers × {profile.threads} threads", flush=True)
     queued = work_off_queued_tasks(profile)
-    vacuum_analyze("applications_application", "applications_auditevent")
+    vacuum_analyze("applications_application", "applications_auditevent", *casework_tables())
     connections.close_all()
     # Stopped from outside (Ctrl-C reaches pgcluster, which sends SIGTERM): still stop the
     # profile's processes, which run in sessions of their own.

@@ -1,5 +1,6 @@
-"""Fast bulk seeding for benchmarks on PostgreSQL: applications in every status and an audit
-chain of a million events that verifies, written with COPY rather than the services.
+"""Fast bulk seeding for benchmarks on PostgreSQL: applications in every status with the
+casework their statuses imply, and an audit chain of a million events that verifies, written
+with COPY rather than the services.
 
     python -m tests.benchmarks.seed            # BENCH_SEED_APPS=100000 BENCH_SEED_EVENTS=1000000
 
@@ -7,14 +8,25 @@ The rows are what the services would leave behind in shape (statuses, references
 terms) but not in history: each case gets ``events / apps`` events whose hashes chain
 correctly (``applications.audit.chain_hash``), so ``verify_audit_chain`` passes. Seeding is
 for reading benchmarks (queue, exports, verification); transitions are measured through the
-services themselves (``bench_transitions``)."""
+services themselves (``bench_transitions``).
+
+The casework (``seed_casework``) is what the review queue's tabs read besides the cases: the
+opinions asked of another ministry (a partner ministry's programme holds one case in eleven and
+consults the seeded ministry on them), and for every waiver whose term has run its reporting
+schedule with the filings, a user notice, an insurance policy and, on some, an incident, in the
+states a programme running for years holds, with the summary of what awaits staff that the
+services keep (``supervision.models.CaseAttention``). Without it the *Consultations* and
+*Supervision* tabs of the seeded officers were empty at any size, and their figures compared an
+empty page with a query that found nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import random
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,6 +35,25 @@ from tests.benchmarks.common import setup_django, stopwatch
 SEED_APPS = int(os.environ.get("BENCH_SEED_APPS", "100000"))
 SEED_EVENTS = int(os.environ.get("BENCH_SEED_EVENTS", "1000000"))
 ORGANIZATIONS = 2000
+# Every eleventh case (confirmation-track ones aside) is the partner ministry's programme's
+# (not every tenth: the seeded officers take turns by the id's last digit).
+PARTNER_EVERY = 11
+# Statuses a case reaches once its review asked for opinions: pending under review, answered
+# after it.
+CONSULTED = frozenset(
+    {
+        "under_review",
+        "deliberation",
+        "approved",
+        "active",
+        "suspended",
+        "continuing",
+        "rejected",
+        "expired",
+        "revoked",
+        "regularized",
+    }
+)
 SEED_TAG = "BULK"
 
 # Status mix of a programme that has run for a few years.
@@ -58,6 +89,31 @@ def copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) -
                 copy.write_row(row)
                 count += 1
     return count
+
+
+def copy_objects(model: Any, now: dt.datetime, rows: Iterable[dict[str, Any]]) -> int:
+    """COPY ``rows`` (each a dict by column, ``id`` included) into ``model``'s table, every
+    other column at its default (``model_defaults``); the id sequence then goes on after them."""
+    from django.db import connection
+
+    defaults = model_defaults(model, now)
+    columns = [f.column for f in model._meta.concrete_fields]
+    count = copy_rows(
+        model, columns, (tuple({**defaults, **row}[c] for c in columns) for row in rows)
+    )
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM {table}))",
+            [table],
+        )
+    return count
+
+
+def next_ids(model: Any) -> Iterator[int]:
+    """Ids after the table's highest."""
+    first = (model.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    return itertools.count(first)
 
 
 def model_defaults(model: Any, now: dt.datetime) -> dict[str, Any]:
@@ -131,6 +187,24 @@ def reference_data() -> SimpleNamespace:
     applicant = User.objects.filter(username="bulk-applicant").first() or make_user(
         Role.APPLICANT, username="bulk-applicant"
     )
+    # Another ministry's programme, which consults the seeded ministry on its cases (and is
+    # consulted on some of the seeded ministry's): the seeded officers' *Consultations* tab.
+    partner = Ministry.objects.filter(code=f"{SEED_TAG}P").first() or MinistryFactory.create(
+        code=f"{SEED_TAG}P", name="산업통상자원부(벤치)", name_en="MOTIE (bench)"
+    )
+    partner_program = Program.objects.filter(code=f"{SEED_TAG}2").first() or ProgramFactory.create(
+        code=f"{SEED_TAG}2", lead_ministry=partner
+    )
+    partner_track = partner_program.tracks.filter(kind="exemption").first() or TrackFactory.create(
+        program=partner_program
+    )
+    partner_officers = []
+    for index in range(3):
+        name = f"bulk-partner-officer-{index}"
+        user = User.objects.filter(username=name).first() or make_user(
+            Role.CASE_OFFICER, ministry=partner, username=name
+        )
+        partner_officers.append(user.pk)
     return SimpleNamespace(
         ministry=ministry,
         program=program,
@@ -139,7 +213,288 @@ def reference_data() -> SimpleNamespace:
         organizations=orgs,
         officers=officers,
         applicant=applicant.pk,
+        partner=partner,
+        partner_program=partner_program,
+        partner_track=partner_track,
+        partner_officers=partner_officers,
     )
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the casework of a seeded case is made from."""
+
+    pk: int
+    status: str
+    partner: bool  # the partner ministry's programme
+    officer: int  # its case officer (or one of its ministry's)
+    submitted: dt.datetime | None
+    term_start: dt.date | None
+    term_end: dt.date | None
+
+
+def casework_tables() -> list[str]:
+    """The tables ``seed_casework`` fills, for the benchmarks' VACUUM."""
+    from supervision.models import CaseAttention
+
+    return [model._meta.db_table for model in (*casework_models(), CaseAttention)]
+
+
+def casework_models() -> tuple[Any, ...]:
+    """The tables of ``seed_casework`` whose rows it numbers itself."""
+    from applications.models import Consultation, InsuranceProof
+    from supervision.models import Incident, InsurancePolicy, Report, ReportSubmission, UserNotice
+
+    return (
+        Consultation,
+        Report,
+        ReportSubmission,
+        Incident,
+        UserNotice,
+        InsuranceProof,
+        InsurancePolicy,
+    )
+
+
+def seed_casework(cases: list[Case], world: SimpleNamespace, now: dt.datetime) -> dict[str, float]:
+    """What the cases' review and term left behind besides their status: the opinions asked of
+    the other ministry (pending while the case is under review), and for every waiver whose term
+    has run, the reporting schedule (``supervision.schedule.plan``, quarterly with a final
+    report) with its filings, a user notice, an insurance proof, and incidents on some — each in
+    the states a programme running for years holds (most accepted or closed, some awaiting
+    review, some overdue). Returns the row counts."""
+    from applications.models import Consultation, InsuranceProof
+    from supervision import schedule
+    from supervision.availability import AFTER_THE_TERM, RUNNING, SUPERVISED
+    from supervision.models import (
+        CaseAttention,
+        Incident,
+        InsurancePolicy,
+        Report,
+        ReportSubmission,
+        UserNotice,
+    )
+
+    rng = random.Random(2027)  # apart from the cases' and events' draws, which stay as they were
+    today = now.date()
+    rules = schedule.Rules(interval_months=3, due_days=30, final_days=30)
+    counts: dict[str, float] = {}
+    # The cases with supervision work or filings waiting, as the services keep them
+    # (``supervision.models.CaseAttention``).
+    work: set[int] = set()
+    filings: set[int] = set()
+    # Every table's next ids, read before any COPY starts (the connection runs nothing else
+    # while one runs).
+    ids = {model: next_ids(model) for model in casework_models()}
+
+    def day_time(day: dt.date, hours: int = 9) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(hours), tzinfo=dt.UTC)
+
+    def consultations() -> Iterator[dict[str, Any]]:
+        for case in cases:
+            if case.submitted is None or case.status not in CONSULTED:
+                continue
+            if not case.partner and case.pk % 3:
+                continue  # the seeded ministry asks the partner's opinion on a third of its own
+            asked, asking = (
+                (world.ministry, world.partner_officers)
+                if case.partner
+                else (world.partner, world.officers)
+            )
+            answering = world.officers if case.partner else world.partner_officers
+            # A pending opinion was asked within its 30 days (past them the deadline sweep
+            # records it as lapsed); an answered one a week after the case came in.
+            requested = (
+                now - dt.timedelta(days=rng.randint(1, 29), hours=rng.randint(0, 23))
+                if case.status == "under_review"
+                else case.submitted + dt.timedelta(days=7)
+            )
+            row = {
+                "id": next(ids[Consultation]),
+                "application_id": case.pk,
+                "ministry_id": asked.pk,
+                "requested_by_id": asking[case.pk % len(asking)],
+                "requested_at": requested,
+                "due_at": requested + dt.timedelta(days=30),
+                "question": "소관 법령상 문제가 없는지 의견을 주십시오.",
+            }
+            if case.status != "under_review":
+                row.update(
+                    status="answered",
+                    opinion="agree" if rng.random() < 0.7 else "agree_with_conditions",
+                    reasons="이견 없음",
+                    answered_by_id=answering[case.pk % len(answering)],
+                    answered_at=requested + dt.timedelta(days=rng.randint(3, 30)),
+                )
+            yield row
+
+    counts["consultations"] = copy_objects(Consultation, now, consultations())
+
+    supervised = [
+        case
+        for case in cases
+        if case.status in SUPERVISED and case.term_start is not None and case.term_start <= today
+    ]
+    submissions: list[dict[str, Any]] = []
+
+    def reports() -> Iterator[dict[str, Any]]:
+        for case in supervised:
+            assert case.term_start is not None and case.term_end is not None
+            planned = schedule.plan(
+                term_start=case.term_start, term_end=case.term_end, rules=rules, conditions=[]
+            )
+            for number, item in enumerate(planned, start=1):
+                row = {
+                    "id": next(ids[Report]),
+                    "application_id": case.pk,
+                    "number": number,
+                    "kind": item.kind,
+                    "period_start": item.period_start,
+                    "period_end": item.period_end,
+                    "due_on": item.due_on,
+                    "created_at": day_time(case.term_start),
+                    "status": "due",
+                }
+                draw = rng.random()
+                if item.period_end >= today:
+                    if case.status in AFTER_THE_TERM:
+                        row["status"] = "cancelled"  # the term ended before this period did
+                elif item.due_on >= today:
+                    if draw < 0.35:
+                        row["status"] = "submitted"
+                elif item.due_on < today - dt.timedelta(days=90):
+                    row["status"] = "accepted"  # older reports were chased and reviewed
+                elif draw < 0.05:
+                    row["overdue_at"] = day_time(item.due_on + dt.timedelta(days=1), 0)
+                elif draw < 0.12:
+                    row["status"] = "submitted"
+                else:
+                    row["status"] = "accepted"
+                if row["status"] in ("submitted", "accepted"):
+                    filed = day_time(min(item.period_end + dt.timedelta(days=20), today))
+                    filing = {
+                        "id": next(ids[ReportSubmission]),
+                        "report_id": row["id"],
+                        "period_start": item.period_start,
+                        "period_end": item.period_end,
+                        "users_served": rng.randint(10, 5000),
+                        "transactions": rng.randint(100, 100_000),
+                        "complaints": rng.randint(0, 5),
+                        "submitted_by_id": world.applicant,
+                        "submitted_at": filed,
+                    }
+                    if row["status"] == "accepted":  # reviewed: the filing says how
+                        filing.update(
+                            outcome="accepted",
+                            reviewed_by_id=case.officer,
+                            reviewed_at=filed + dt.timedelta(days=5),
+                        )
+                    submissions.append(filing)
+                if row["status"] == "submitted" or "overdue_at" in row:
+                    work.add(case.pk)
+                yield row
+
+    counts["reports"] = copy_objects(Report, now, reports())
+    counts["report_filings"] = copy_objects(ReportSubmission, now, submissions)
+
+    running = [case for case in supervised if case.status in RUNNING]
+    accepted_or_not = ("accepted",) * 19 + ("submitted",)  # one in twenty awaits review
+
+    def notices() -> Iterator[dict[str, Any]]:
+        for case in running:
+            assert case.term_start is not None
+            status = rng.choice(accepted_or_not)
+            if status == "submitted":
+                filings.add(case.pk)
+            yield {
+                "id": next(ids[UserNotice]),
+                "application_id": case.pk,
+                "number": 1,
+                "channels": "앱 공지, 이용약관",
+                "notice_text": "본 서비스는 규제특례를 받아 실증 중입니다.",
+                "filed_by_id": world.applicant,
+                "filed_at": day_time(case.term_start),
+                "status": status,
+                "reviewed_by_id": case.officer if status == "accepted" else None,
+                "reviewed_at": day_time(case.term_start, 15) if status == "accepted" else None,
+            }
+
+    counts["user_notices"] = copy_objects(UserNotice, now, notices())
+    policies: list[dict[str, Any]] = []
+
+    def proofs() -> Iterator[dict[str, Any]]:
+        for case in running:
+            assert case.term_start is not None and case.term_end is not None
+            proof = next(ids[InsuranceProof])
+            status = rng.choice(accepted_or_not)
+            if status == "submitted":
+                filings.add(case.pk)
+            policies.append(
+                {
+                    "id": next(ids[InsurancePolicy]),
+                    "proof_id": proof,
+                    "status": status,
+                    "reviewed_by_id": case.officer if status == "accepted" else None,
+                    "reviewed_at": day_time(case.term_start, 15) if status == "accepted" else None,
+                }
+            )
+            yield {
+                "id": proof,
+                "application_id": case.pk,
+                "insurer": "한국손해보험(벤치)",
+                "policy_number": f"BENCH-{case.pk:08d}",
+                "coverage_start": case.term_start,
+                "coverage_end": case.term_end,
+                "insured_amount": 1_000_000_000,
+                "coverage_per_person": 100_000_000,
+                "coverage_per_accident": 300_000_000,
+                "added_by_id": world.applicant,
+                "added_at": day_time(case.term_start),
+            }
+
+    counts["insurance_proofs"] = copy_objects(InsuranceProof, now, proofs())
+    counts["insurance_policies"] = copy_objects(InsurancePolicy, now, policies)
+
+    def incidents() -> Iterator[dict[str, Any]]:
+        for case in running:
+            if rng.random() >= 0.05:  # one waiver in twenty has had an incident
+                continue
+            assert case.term_start is not None
+            severity = rng.choices(("serious", "moderate", "minor"), weights=(15, 35, 50))[0]
+            status = rng.choices(
+                ("closed", "reported", "acknowledged", "awaiting_answer", "answered"),
+                weights=(70, 15, 5, 5, 5),
+            )[0]
+            if status in ("reported", "answered") or (severity == "serious" and status != "closed"):
+                work.add(case.pk)
+            occurred = day_time(case.term_start) + dt.timedelta(
+                hours=rng.randint(24, max(24, (today - case.term_start).days * 24))
+            )
+            yield {
+                "id": next(ids[Incident]),
+                "application_id": case.pk,
+                "number": 1,
+                "category": rng.choice(("safety", "health", "financial", "data", "other")),
+                "severity": severity,
+                "occurred_at": occurred,
+                "detected_at": occurred + dt.timedelta(hours=1),
+                "reported_at": occurred + dt.timedelta(hours=10),
+                "affected_users": rng.randint(1, 50),
+                "description": "배송 로봇이 보행자와 접촉",
+                "actions_taken": "운행 중지 후 점검",
+                "deadline_hours": 24 if severity == "serious" else 72,
+                "status": status,
+                "reported_by_id": world.applicant,
+            }
+
+    counts["incidents"] = copy_objects(Incident, now, incidents())
+    copy_rows(
+        CaseAttention,
+        ["application_id", "work", "filings"],
+        ((case, case in work, case in filings) for case in sorted(work | filings)),
+    )
+    counts["cases_with_supervision_waiting"] = len(work | filings)
+    return counts
 
 
 def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
@@ -166,10 +521,20 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
             for pk, status in zip(ids, statuses, strict=True)
         }
 
+        cases: list[Case] = []
+
         def application_rows() -> Iterator[tuple[Any, ...]]:
             for offset, (pk, status) in enumerate(zip(ids, statuses, strict=True)):
                 confirmation = status == "confirmed"
-                track = world.confirmation if confirmation else world.exemption
+                partner = not confirmation and pk % PARTNER_EVERY == 0
+                track = (
+                    world.confirmation
+                    if confirmation
+                    else world.partner_track
+                    if partner
+                    else world.exemption
+                )
+                officers = world.partner_officers if partner else world.officers
                 submitted = (
                     None
                     if status == "draft"
@@ -177,7 +542,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                 )
                 row = {**defaults, "id": pk}
                 row.update(
-                    program_id=world.program.pk,
+                    program_id=track.program_id,
                     track_id=track.pk,
                     organization_id=world.organizations[offset % len(world.organizations)],
                     created_by_id=world.applicant,
@@ -189,7 +554,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                     submitted_at=submitted,
                     due_at=None if submitted is None else submitted + dt.timedelta(days=90),
                     assigned_officer_id=(
-                        world.officers[pk % len(world.officers)]
+                        officers[pk % len(officers)]
                         if status not in ("draft", "submitted", "supplement_requested")
                         else None
                     ),
@@ -208,6 +573,17 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                         term_start=start,
                         term_end=start + dt.timedelta(days=730),
                     )
+                cases.append(
+                    Case(
+                        pk=pk,
+                        status=status,
+                        partner=partner,
+                        officer=row["assigned_officer_id"] or officers[0],
+                        submitted=submitted,
+                        term_start=row["term_start"],
+                        term_end=row["term_end"],
+                    )
+                )
                 yield tuple(
                     Jsonb(row[c]) if isinstance(row[c], dict | list) else row[c] for c in columns
                 )
@@ -222,6 +598,10 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                 f"{Application._meta.db_table}))",
                 [Application._meta.db_table],
             )
+
+        with stopwatch() as elapsed:
+            timings.update(seed_casework(cases, world, now))
+        timings["casework_s"] = elapsed()
 
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
@@ -298,8 +678,8 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
         timings["events_s"] = elapsed()
         head.save(update_fields=["seq", "hash"])
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {Application._meta.db_table}")
-        cursor.execute(f"ANALYZE {AuditEvent._meta.db_table}")
+        for table in (Application._meta.db_table, AuditEvent._meta.db_table, *casework_tables()):
+            cursor.execute(f"ANALYZE {table}")
     return timings
 
 
