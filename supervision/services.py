@@ -115,12 +115,13 @@ def schedule_on_decision(*, decision: Decision) -> None:
     decision's own event and letter say it."""
     app = decision.application
     if decision.kind == DecisionKind.APPROVAL:
-        _schedule_approval(app, decision)
+        _schedule_approval(app, decision)  # reports still to come: nothing waits yet
     elif decision.kind == DecisionKind.EXTENSION:
         _schedule_extension(app)
+        attention_refresh(app.pk)  # a gap flagged for the old term end no longer counts
     elif decision.kind == DecisionKind.REVOCATION:
         _schedule_revocation(app, decision)
-    attention_refresh(app.pk)  # a new term end (open gaps), reports no longer required
+        attention_refresh(app.pk)  # reports no longer required (an overdue one among them)
 
 
 def _schedule_approval(app: Application, decision: Decision) -> None:

@@ -184,6 +184,27 @@ def test_a_gap_counts_for_the_current_term_end_only(world, case):
     held_together()
 
 
+def test_an_extension_past_the_cover_opens_a_gap_that_waits(world, case):
+    with at(T0 + DAY):
+        supervision.insurance_policy_review(
+            proof=case.insurance_proofs.get(), by=world.officer, accept=True
+        )
+    with at(T0 + 300 * DAY):
+        request = services.extension_request_file(
+            application=case, by=world.applicant, new_end=dt.date(2029, 3, 1), reason="더 필요"
+        )
+        services.extension_request_decide(
+            extension_request=request, by=world.decider, grant=True, reason="타당"
+        )
+    assert waiting(case) == (False, False)
+    held_together()
+    with at(T0 + 300 * DAY + MINUTE):
+        deadlines.sweep()
+    assert case.coverage_gaps.get().term_end == dt.date(2029, 3, 1)
+    assert waiting(case) == (True, False)
+    held_together()
+
+
 def test_the_migration_builds_the_summary_the_services_keep(world, case):
     report = first_report(case)
     with at(seoul_midnight(report.period_end + DAY)):
