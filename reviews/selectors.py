@@ -124,10 +124,13 @@ def scope_q(user: Any, prefix: str = "") -> Q:
 
 
 def _pending_consultation_for(ministry_id: int) -> Q:
+    # A join (one pending consultation per case and ministry: no duplicates) rather than "id IN
+    # (…)": PostgreSQL can then start from the ministry's pending consultations, and the tab's
+    # capped count reads ~100 of them instead of walking the cases until it has found 100
+    # (4.2 → 1.4 ms of every queue page at 100k cases with their casework; issue 18).
     return Q(
-        pk__in=Consultation.objects.filter(
-            ministry_id=ministry_id, status=ConsultationStatus.PENDING
-        ).values("application_id")
+        consultations__ministry_id=ministry_id,
+        consultations__status=ConsultationStatus.PENDING,
     )
 
 
