@@ -121,7 +121,7 @@ def schedule_on_decision(*, decision: Decision) -> None:
         attention_refresh(app.pk)  # a gap flagged for the old term end no longer counts
     elif decision.kind == DecisionKind.REVOCATION:
         _schedule_revocation(app, decision)
-        attention_refresh(app.pk)  # reports no longer required (an overdue one among them)
+        attention_refresh(app.pk)  # reports cancelled or moved: the summary follows them
 
 
 def _schedule_approval(app: Application, decision: Decision) -> None:
