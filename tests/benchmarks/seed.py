@@ -93,14 +93,21 @@ def copy_rows(model: Any, columns: list[str], rows: Iterable[tuple[Any, ...]]) -
 
 def copy_objects(model: Any, now: dt.datetime, rows: Iterable[dict[str, Any]]) -> int:
     """COPY ``rows`` (each a dict by column, ``id`` included) into ``model``'s table, every
-    other column at its default (``model_defaults``); the id sequence then goes on after them."""
+    other column at its default (``model_defaults``), JSON values wrapped for psycopg; the id
+    sequence then goes on after them."""
     from django.db import connection
+    from psycopg.types.json import Jsonb
 
     defaults = model_defaults(model, now)
     columns = [f.column for f in model._meta.concrete_fields]
-    count = copy_rows(
-        model, columns, (tuple({**defaults, **row}[c] for c in columns) for row in rows)
-    )
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        merged = {**defaults, **row}
+        return tuple(
+            Jsonb(merged[c]) if isinstance(merged[c], dict | list) else merged[c] for c in columns
+        )
+
+    count = copy_rows(model, columns, (values(row) for row in rows))
     table = model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -510,11 +517,8 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
     world = reference_data()
     timings: dict[str, float] = {}
     with transaction.atomic():
-        first_id = (
-            Application.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        ) + 1
+        first_id = next(next_ids(Application))
         statuses = rng.choices(list(STATUS_MIX), weights=list(STATUS_MIX.values()), k=apps)
-        defaults = model_defaults(Application, now)
         ids = range(first_id, first_id + apps)
         references = {
             pk: None if status == "draft" else f"{SEED_TAG}-{pk:08d}"
@@ -523,7 +527,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
 
         cases: list[Case] = []
 
-        def application_rows() -> Iterator[tuple[Any, ...]]:
+        def application_rows() -> Iterator[dict[str, Any]]:
             for offset, (pk, status) in enumerate(zip(ids, statuses, strict=True)):
                 confirmation = status == "confirmed"
                 partner = not confirmation and pk % PARTNER_EVERY == 0
@@ -540,7 +544,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                     if status == "draft"
                     else now - dt.timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
                 )
-                row = {**defaults, "id": pk}
+                row: dict[str, Any] = {"id": pk}
                 row.update(
                     program_id=track.program_id,
                     track_id=track.pk,
@@ -580,24 +584,15 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
                         partner=partner,
                         officer=row["assigned_officer_id"] or officers[0],
                         submitted=submitted,
-                        term_start=row["term_start"],
-                        term_end=row["term_end"],
+                        term_start=row.get("term_start"),
+                        term_end=row.get("term_end"),
                     )
                 )
-                yield tuple(
-                    Jsonb(row[c]) if isinstance(row[c], dict | list) else row[c] for c in columns
-                )
+                yield row
 
-        columns = [f.column for f in Application._meta.concrete_fields]
         with stopwatch() as elapsed:
-            copy_rows(Application, columns, application_rows())
+            copy_objects(Application, now, application_rows())
         timings["applications_s"] = elapsed()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT max(id) FROM "
-                f"{Application._meta.db_table}))",
-                [Application._meta.db_table],
-            )
 
         with stopwatch() as elapsed:
             timings.update(seed_casework(cases, world, now))
