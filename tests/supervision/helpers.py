@@ -12,7 +12,7 @@ from applications import services
 from applications.models import Application, InsuranceProof
 from applications.workflow import ApplicationStatus as S
 from supervision import services as supervision
-from supervision.models import SupervisionSettings
+from supervision.models import Report, SupervisionSettings
 from tests.builders import World, draft
 
 # 10:00 in Seoul on Monday 2 March 2026; the world's programme runs on Asia/Seoul.
@@ -146,3 +146,10 @@ def file_report(world: World, report: Any, **overrides: Any) -> Any:
         **overrides,
     }
     return supervision.report_file(report=report, by=world.applicant, **values)
+
+
+def first_report(app: Application) -> Report:
+    """The waiver's report due first."""
+    report = Report.objects.filter(application=app).order_by("due_on").first()
+    assert report is not None
+    return report

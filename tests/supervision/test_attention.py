@@ -22,6 +22,7 @@ from tests.supervision.helpers import (
     active,
     at,
     file_report,
+    first_report,
     policy,
     seoul_midnight,
     supervised,
@@ -49,8 +50,9 @@ def held_together() -> None:
         Application.objects.filter(selectors.attention_sources_q()).values_list("pk")
     )
     assert from_summary == from_records
+    summary = kept()
     for pk in Application.objects.values_list("pk", flat=True):
-        assert kept().get(pk, (False, False)) == selectors.attention_of(pk), pk
+        assert summary.get(pk, (False, False)) == selectors.attention_of(pk), pk
 
 
 @pytest.fixture
@@ -58,12 +60,6 @@ def case(world):
     supervised(world)
     with at(T0):
         return active(world)
-
-
-def first_report(app: Application) -> Report:
-    report = Report.objects.filter(application=app).order_by("due_on").first()
-    assert report is not None
-    return report
 
 
 def test_each_supervision_change_keeps_the_summary_equal_to_the_records(world, case):

@@ -17,7 +17,7 @@ from supervision import services as supervision
 from supervision.models import Incident, Report, ReportStatus, ReportSubmission
 from tests.applications.test_concurrency import _race_on_locked_case, _sound_chain
 from tests.builders import World
-from tests.supervision.helpers import T0, active, file_report, supervised
+from tests.supervision.helpers import T0, active, file_report, first_report, supervised
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,18 +31,12 @@ def case(world: World) -> Any:
         return active(world)
 
 
-def first(app: Any) -> Report:
-    report = Report.objects.filter(application=app).order_by("due_on").first()
-    assert report is not None
-    return report
-
-
 def conflicts(results: list[Any]) -> list[Any]:
     return [r for r in results if isinstance(r, StaleVersion | WrongState)]
 
 
 def test_the_same_report_filed_twice_at_once_is_filed_once(world: World, case: Any) -> None:
-    report = first(case)
+    report = first_report(case)
     version = report.version
 
     def filing() -> Callable[[], Any]:
@@ -60,7 +54,7 @@ def test_the_same_report_filed_twice_at_once_is_filed_once(world: World, case: A
 
 
 def test_two_officers_reviewing_at_once_record_one_review(world: World, case: Any) -> None:
-    report = first(case)
+    report = first_report(case)
     with time_machine.travel(WHEN, tick=True):
         file_report(world, report)
         report.refresh_from_db()

@@ -25,6 +25,7 @@ from tests.supervision.helpers import (
     active,
     at,
     file_report,
+    first_report,
     policy,
     seoul_midnight,
     supervised,
@@ -52,12 +53,6 @@ def case(world):
     supervised(world)
     with at(T0):
         return active(world)
-
-
-def first_report(app) -> Report:
-    report = Report.objects.filter(application=app).order_by("due_on").first()
-    assert report is not None
-    return report
 
 
 def test_a_report_is_overdue_one_minute_after_its_due_date_ends_in_seoul(world, case, on_commit):

@@ -10,9 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from applications.models import DataItem
-from supervision.models import Report
 from tests.factories import pass_second_factor
-from tests.supervision.helpers import T0, active, at, file_report, supervised
+from tests.supervision.helpers import T0, active, at, file_report, first_report, supervised
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +33,12 @@ def case(world):
     return app
 
 
-def first(app) -> Report:
-    report = Report.objects.filter(application=app).order_by("due_on").first()
-    assert report is not None
-    return report
-
-
 def test_the_report_form_lists_each_kpi_with_the_target_the_plan_promised(world, case):
     client = Client()
     client.force_login(world.applicant)
     with at(WHEN):
         page = client.get(
-            reverse("supervision-report", args=[case.pk, first(case).pk]),
+            reverse("supervision-report", args=[case.pk, first_report(case).pk]),
             HTTP_ACCEPT_LANGUAGE="en",
         ).content.decode()
     for item in case.data_items.all():
@@ -54,7 +47,7 @@ def test_the_report_form_lists_each_kpi_with_the_target_the_plan_promised(world,
 
 
 def test_the_officer_sees_value_and_target_in_the_filing(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(WHEN):
         file_report(world, report)
     officer = Client()

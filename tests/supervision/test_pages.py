@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from applications.models import AuditEvent
 from supervision import services as supervision
-from supervision.models import ConditionRecord, Incident, Report, ReportStatus, UserNotice
+from supervision.models import ConditionRecord, Incident, ReportStatus, UserNotice
 from tests.factories import pass_second_factor
 from tests.portal import samples
-from tests.supervision.helpers import T0, active, at, file_report, supervised
+from tests.supervision.helpers import T0, active, at, file_report, first_report, supervised
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,6 @@ def case(world):
     supervised(world)
     with at(T0):
         return active(world)
-
-
-def first(app) -> Report:
-    report = Report.objects.filter(application=app).order_by("due_on").first()
-    assert report is not None
-    return report
 
 
 def staff(user) -> Client:
@@ -68,7 +62,7 @@ def test_the_company_sees_its_schedule_insurance_and_conditions_on_the_case_page
         page = applicant(world.applicant).get(reverse("application-detail", args=[case.pk]))
     text = page.content.decode()
     assert "Supervision during the term" in text
-    assert text.count(reverse("supervision-report", args=[case.pk, first(case).pk])) == 1
+    assert text.count(reverse("supervision-report", args=[case.pk, first_report(case).pk])) == 1
     assert "1 July 2026" in text  # the first report's due date
     assert "최고 속도 시속 5km 이하로 운행할 것" in text  # the conditions register
     assert "P-1" in text and "Awaiting review" in text
@@ -76,7 +70,7 @@ def test_the_company_sees_its_schedule_insurance_and_conditions_on_the_case_page
 
 
 def test_the_company_files_a_report_through_the_page(world, case):
-    report = first(case)
+    report = first_report(case)
     client = applicant(world.applicant)
     url = reverse("supervision-report", args=[case.pk, report.pk])
     with at(WHEN):
@@ -96,7 +90,7 @@ def test_the_company_files_a_report_through_the_page(world, case):
 
 
 def test_a_bad_report_keeps_the_input_and_says_what_is_wrong(world, case):
-    report = first(case)
+    report = first_report(case)
     url = reverse("supervision-report", args=[case.pk, report.pk])
     with at(WHEN):
         response = applicant(world.applicant).post(
@@ -111,7 +105,7 @@ def test_a_bad_report_keeps_the_input_and_says_what_is_wrong(world, case):
 
 
 def test_a_replayed_report_form_is_told_it_was_already_submitted(world, case):
-    report = first(case)
+    report = first_report(case)
     url = reverse("supervision-report", args=[case.pk, report.pk])
     client = applicant(world.applicant)
     data = report_form(case, report)
@@ -146,7 +140,7 @@ def test_another_organisations_pages_are_404(world, case, name):
             actions_taken="a",
         )
     args = {
-        "supervision-report": [case.pk, first(case).pk],
+        "supervision-report": [case.pk, first_report(case).pk],
         "supervision-incident": [case.pk, incident.pk],
     }.get(name, [case.pk])
     url = reverse(name, args=args)
@@ -157,7 +151,7 @@ def test_another_organisations_pages_are_404(world, case, name):
 
 
 def test_the_officer_reviews_a_report_and_asks_for_a_revision(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(WHEN):
         file_report(world, report)
         report.refresh_from_db()
@@ -181,7 +175,7 @@ def test_the_officer_reviews_a_report_and_asks_for_a_revision(world, case):
 
 
 def test_a_stale_review_keeps_the_input_and_answers_409(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(WHEN):
         file_report(world, report)
         report.refresh_from_db()
@@ -206,7 +200,7 @@ def test_a_stale_review_keeps_the_input_and_answers_409(world, case):
     ],
 )
 def test_who_may_see_and_review_a_report(world, case, persona, get_status, post_status):
-    report = first(case)
+    report = first_report(case)
     with at(WHEN):
         file_report(world, report)
         report.refresh_from_db()
@@ -220,7 +214,7 @@ def test_who_may_see_and_review_a_report(world, case, persona, get_status, post_
 
 
 def test_the_applicant_cannot_open_staff_pages(world, case):
-    report = first(case)
+    report = first_report(case)
     response = applicant(world.applicant).get(
         reverse("supervision-report-review", args=[case.pk, report.pk])
     )

@@ -19,7 +19,7 @@ from supervision import services as supervision
 from supervision.models import Report, ReportStatus, ReportSubmission
 from tests.builders import notice_ready
 from tests.portal import samples
-from tests.supervision.helpers import T0, active, at, file_report, supervised
+from tests.supervision.helpers import T0, active, at, file_report, first_report, supervised
 
 pytestmark = pytest.mark.django_db
 
@@ -33,16 +33,12 @@ def case(world):
         return active(world)
 
 
-def first(app):
-    return Report.objects.filter(application=app).order_by("due_on").first()
-
-
 def actions(app):
     return list(AuditEvent.objects.filter(application=app).values_list("action", flat=True))
 
 
 def test_the_company_files_a_report_with_a_value_per_data_item(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(FIRST_DUE):
         filing = file_report(
             world,
@@ -67,7 +63,7 @@ def test_the_company_files_a_report_with_a_value_per_data_item(world, case):
 
 
 def test_revision_then_resubmission_then_acceptance(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(FIRST_DUE):
         file_report(world, report)
         supervision.report_review(
@@ -96,7 +92,7 @@ def test_revision_then_resubmission_then_acceptance(world, case):
 
 
 def test_a_revision_needs_reasons(world, case):
-    report = first(case)
+    report = first_report(case)
     with at(FIRST_DUE):
         file_report(world, report)
         with pytest.raises(InvalidInput) as refused:
@@ -118,7 +114,7 @@ def test_a_revision_needs_reasons(world, case):
     ],
 )
 def test_bad_input_is_refused_with_a_message_and_nothing_saved(world, case, change, field):
-    report = first(case)
+    report = first_report(case)
     events = AuditEvent.objects.count()
     if change.get("values") == {}:
         field = f"value_{case.data_items.first().pk}"
@@ -130,7 +126,7 @@ def test_bad_input_is_refused_with_a_message_and_nothing_saved(world, case, chan
 
 
 def test_a_file_failing_the_upload_checks_leaves_nothing_behind(world, case):
-    report = first(case)
+    report = first_report(case)
     events = AuditEvent.objects.count()
     with at(FIRST_DUE), pytest.raises(InvalidInput) as refused:
         file_report(
@@ -145,7 +141,7 @@ def test_a_file_failing_the_upload_checks_leaves_nothing_behind(world, case):
 
 
 def test_a_replayed_report_form_files_nothing_twice(world, case):
-    report = first(case)
+    report = first_report(case)
     opened_at = report.version
     with at(FIRST_DUE):
         file_report(world, report, expected_version=opened_at)
@@ -167,7 +163,7 @@ def test_a_replayed_report_form_files_nothing_twice(world, case):
     ],
 )
 def test_only_the_company_files_reports(world, case, persona, error):
-    report = first(case)
+    report = first_report(case)
     with at(FIRST_DUE), pytest.raises(error):
         supervision.report_file(
             report=report,
@@ -192,7 +188,7 @@ def test_only_the_company_files_reports(world, case, persona, error):
     ],
 )
 def test_only_the_lead_ministrys_officers_review_reports(world, case, persona, error):
-    report = first(case)
+    report = first_report(case)
     with at(FIRST_DUE):
         file_report(world, report)
         with pytest.raises(error):
@@ -202,7 +198,7 @@ def test_only_the_lead_ministrys_officers_review_reports(world, case, persona, e
 
 
 def test_an_officer_who_declared_a_conflict_may_not_review(world, case):
-    report = first(case)
+    report = first_report(case)
     services.conflict_declare(application=case, by=world.other_officer, details="지인 회사")
     with at(FIRST_DUE):
         file_report(world, report)
@@ -253,7 +249,7 @@ def test_a_suspended_or_revoked_waiver_still_files_the_reports_it_owes(world):
 
 
 def test_a_report_is_filed_once_its_period_has_run(world, case):
-    report = first(case)  # 2 March – 1 June 2026
+    report = first_report(case)  # 2 March – 1 June 2026
     with at(T0 + dt.timedelta(days=60)), pytest.raises(WrongState) as early:
         file_report(world, report)
     assert human_date(dt.date(2026, 6, 1)) in early.value.message  # as people write it
