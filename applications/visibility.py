@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.lookups import IsNull
 
 from applications.models import Application, Consultation, Membership
 from applications.roles import Role, has_role, holds_staff_powers, ministry_of, organisations_of
@@ -30,8 +31,14 @@ class Scope:
     organisations: frozenset[int] | None = None
     ministry: int | None = None  # a ministry whose led and consulted cases are in scope (staff)
 
-    def q(self, prefix: str = "") -> Q:
-        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``)."""
+    def q(self, prefix: str = "", *, per_case: bool = False) -> Q:
+        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``).
+
+        ``per_case``: look up each case's consultation with the ministry (an index probe per
+        case) instead of building the set of every case it is consulted on. The set is right
+        for a query that reads many cases (PostgreSQL hashes it once); the lookup for one that
+        stops after a few, such as a count capped at 101 (``reviews.selectors.tab_counts``),
+        where building the set cost more than the count (issue 18)."""
         condition = Q(pk__in=[])
         if self.member is not None:
             organizations = Membership.objects.filter(user_id=self.member).values("organization_id")
@@ -40,14 +47,22 @@ class Scope:
         if self.everything:
             return condition | submitted
         if self.ministry is not None:
-            # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as one
-            # hashed subplan instead of a lookup per row (see `make bench-queue`).
-            consulted = Consultation.objects.filter(ministry_id=self.ministry).values(
-                "application_id"
-            )
+            consulted: Q
+            if per_case:
+                # A scalar subquery: PostgreSQL turns an EXISTS into the hashed set again.
+                one = Consultation.objects.filter(
+                    application_id=OuterRef(f"{prefix}pk"), ministry_id=self.ministry
+                ).values("pk")[:1]
+                consulted = Q(IsNull(Subquery(one), False))
+            else:
+                # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as
+                # one hashed subplan instead of a lookup per row (see `make bench-queue`).
+                cases = Consultation.objects.filter(ministry_id=self.ministry).values(
+                    "application_id"
+                )
+                consulted = Q(**{f"{prefix}pk__in": cases})
             condition |= submitted & (
-                Q(**{f"{prefix}program__lead_ministry_id": self.ministry})
-                | Q(**{f"{prefix}pk__in": consulted})
+                Q(**{f"{prefix}program__lead_ministry_id": self.ministry}) | consulted
             )
         return condition
 

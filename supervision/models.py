@@ -485,8 +485,9 @@ class CaseAttention(models.Model):
     incidents and filings (``selectors.attention_q``; the definition they are kept equal to is
     ``selectors.attention_sources_q``). A case with nothing waiting has no row."""
 
+    # ``attention`` from the case: the queue's condition joins it (``selectors.attention_q``).
     application = models.OneToOneField(
-        Application, primary_key=True, on_delete=models.CASCADE, related_name="+"
+        Application, primary_key=True, on_delete=models.CASCADE, related_name="attention"
     )
     # A report awaiting review or flagged overdue, an incident awaiting staff or serious and
     # open, an insurance gap not resolved for the current term end.

@@ -270,12 +270,21 @@ def _proofs_waiting() -> Q:
     return Q(policy__isnull=True) | Q(policy__status=FilingStatus.SUBMITTED)
 
 
-def attention_q() -> Q:
+def attention_q(*, joined: bool = False) -> Q:
     """Cases with supervision work for the lead ministry: a report to review or overdue, an
     incident awaiting staff or serious and open, an insurance gap not resolved (while the case
     is supervised), an insurance policy or user notice to review (while the term runs). Read
     from the summary the services keep (``CaseAttention``): its few rows, not every waiver's
-    reports and filings (the review queue's Supervision tab and count at 100k cases; issue 18)."""
+    reports and filings (the review queue's Supervision tab and count at 100k cases; issue 18).
+
+    ``joined``: a join on the summary instead of "id IN (…)". PostgreSQL can then start from
+    the summary's rows and stop at the count's cap instead of hashing all of them first (the
+    tab's count at 100k cases 2.2 → 0.4 ms), but planning the join costs 6 ms more: right for
+    a statement planned once (the kept tab counts), not for one planned on every run."""
+    if joined:
+        return Q(status__in=availability.SUPERVISED, attention__work=True) | Q(
+            status__in=availability.RUNNING, attention__filings=True
+        )
     work = CaseAttention.objects.filter(work=True).values("application_id")
     filings = CaseAttention.objects.filter(filings=True).values("application_id")
     return (Q(status__in=availability.SUPERVISED) & Q(pk__in=work)) | (

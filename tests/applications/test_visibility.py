@@ -197,9 +197,11 @@ def check_world(spec: WorldSpec) -> None:
         staff_filtered = set(Application.objects.filter(scope_q(user)).values_list("pk", flat=True))
         staff_checked = {app.pk for app in cases if staff.contains(app)}
         assert staff_checked == staff_model, person
-        assert (
-            set(Application.objects.filter(staff.q()).values_list("pk", flat=True)) == staff_model
-        )
+        for per_case in (False, True):  # the consulted cases as one set, or looked up per case
+            in_scope = Application.objects.filter(staff.q(per_case=per_case))
+            assert set(in_scope.values_list("pk", flat=True)) == staff_model, (person, per_case)
+            whole = scope_of(user).q(per_case=per_case)  # the person's scope, applicant included
+            assert set(Application.objects.filter(whole).values_list("pk", flat=True)) == model
         assert staff_filtered == staff_model, person
 
 

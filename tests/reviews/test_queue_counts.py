@@ -23,6 +23,7 @@ from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from reviews import selectors
 from sanctions import services as sanctions
+from supervision import services as supervision
 from tests.builders import World, drive
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,32 @@ def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
         ),
         ("deliberation", lambda: drive(world, S.DELIBERATION)),
         ("active", lambda: keep("active", drive(world, S.ACTIVE))),
+        # Supervision work (the summary's two kinds; the sweep below ends the term, after which
+        # a filing no longer counts and the incident still does)
+        (
+            "user notice filed",
+            lambda: supervision.user_notice_file(
+                application=active(),
+                by=world.applicant,
+                channels="앱 공지",
+                notice_text="실증특례로 운영됩니다.",
+                url="https://example.test/notice",
+            ),
+        ),
+        (
+            "serious incident reported",
+            lambda: supervision.incident_report(
+                application=keep("incident", drive(world, S.ACTIVE)),
+                by=world.applicant,
+                category="safety",
+                severity="serious",
+                occurred_at=timezone.now() - dt.timedelta(hours=3),
+                detected_at=timezone.now() - dt.timedelta(hours=2),
+                affected_users=1,
+                description="보행자와 접촉",
+                actions_taken="즉시 정지",
+            ),
+        ),
         (
             "extension requested",
             lambda: services.extension_request_file(
@@ -162,9 +189,13 @@ def _notice(world: World, app: Application, *, opinion: bool) -> Any:
 
 def _scenario(world: World) -> None:
     _check(world, "empty")
+    seen: dict[str, int] = {}
     for step, change in _changes(world):
         change()
         _check(world, step)
+        seen[step] = selectors.tab_counts(user=_fresh(world, "officer"))["supervision"]
+    # the supervision steps reached the tab (so its count was compared with cases in it)
+    assert seen["user notice filed"] == 1 and seen["serious incident reported"] == 2, seen
     # The deadline sweep moves cases set-based (``ApplicationQuerySet.transition_update``):
     # a year and a half on, clocks have run out and terms ended.
     later = timezone.now() + dt.timedelta(days=800)
