@@ -11,11 +11,11 @@ together on random worlds. Everyone else sees nothing, and a case one may not re
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
-from django.db.models.lookups import IsNull
+from django.db.models import Q
 
 from applications.models import Application, Consultation, Membership
 from applications.roles import Role, has_role, holds_staff_powers, ministry_of, organisations_of
@@ -31,14 +31,8 @@ class Scope:
     organisations: frozenset[int] | None = None
     ministry: int | None = None  # a ministry whose led and consulted cases are in scope (staff)
 
-    def q(self, prefix: str = "", *, per_case: bool = False) -> Q:
-        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``).
-
-        ``per_case``: look up each case's consultation with the ministry (an index probe per
-        case) instead of building the set of every case it is consulted on. The set is right
-        for a query that reads many cases (PostgreSQL hashes it once); the lookup for one that
-        stops after a few, such as a count capped at 101 (``reviews.selectors.tab_counts``),
-        where building the set cost more than the count (issue 18)."""
+    def q(self, prefix: str = "") -> Q:
+        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``)."""
         condition = Q(pk__in=[])
         if self.member is not None:
             organizations = Membership.objects.filter(user_id=self.member).values("organization_id")
@@ -47,24 +41,40 @@ class Scope:
         if self.everything:
             return condition | submitted
         if self.ministry is not None:
-            consulted: Q
-            if per_case:
-                # A scalar subquery: PostgreSQL turns an EXISTS into the hashed set again.
-                one = Consultation.objects.filter(
-                    application_id=OuterRef(f"{prefix}pk"), ministry_id=self.ministry
-                ).values("pk")[:1]
-                consulted = Q(IsNull(Subquery(one), False))
-            else:
-                # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as
-                # one hashed subplan instead of a lookup per row (see `make bench-queue`).
-                cases = Consultation.objects.filter(ministry_id=self.ministry).values(
-                    "application_id"
-                )
-                consulted = Q(**{f"{prefix}pk__in": cases})
+            # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as one
+            # hashed subplan instead of a lookup per row (see `make bench-queue`).
+            consulted = Consultation.objects.filter(ministry_id=self.ministry).values(
+                "application_id"
+            )
             condition |= submitted & (
-                Q(**{f"{prefix}program__lead_ministry_id": self.ministry}) | consulted
+                Q(**{f"{prefix}program__lead_ministry_id": self.ministry})
+                | Q(**{f"{prefix}pk__in": consulted})
             )
         return condition
+
+    def parts(self, led_programmes: Collection[int] | None = None) -> list[Q]:
+        """The scope as filters on cases that never hold the same case, whose union is
+        ``q()``: for staff, the ministry's led cases and the cases it is consulted on but does
+        not lead. A count can then read each part through its own index and stop once it has
+        enough (``reviews.selectors.tab_counts``); ``q()`` joins them with an OR, which
+        PostgreSQL can only test case by case. An applicant's scope stays one part.
+
+        ``led_programmes``: the programmes the ministry leads, when the caller has read them.
+        The parts then name them (none at all for a ministry that leads none) instead of
+        joining the programmes, whose estimate of one row PostgreSQL would plan for."""
+        if self.member is not None or self.everything or self.ministry is None:
+            return [self.q()]
+        submitted = ~Q(status=ApplicationStatus.DRAFT)
+        consulted = submitted & Q(
+            pk__in=Consultation.objects.filter(ministry_id=self.ministry).values("application_id")
+        )
+        if led_programmes is None:
+            led = Q(program__lead_ministry_id=self.ministry)
+        elif led_programmes:
+            led = Q(program_id__in=sorted(led_programmes))
+        else:
+            return [consulted]
+        return [submitted & led, consulted & ~led]
 
     def contains(self, application: Application) -> bool:
         """Whether one case is in the scope (at most two small queries)."""

@@ -14,13 +14,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connections, router
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -117,17 +127,14 @@ def default_tab(user: Any) -> str:
     return "all"
 
 
-def scope_q(user: Any, prefix: str = "", *, per_case: bool = False) -> Q:
+def scope_q(user: Any, prefix: str = "") -> Q:
     """Cases this user may see in the workspace: what they may read as staff (their ministry's
-    programmes and the cases it is consulted on; everything for auditors), never drafts.
-    ``per_case``: as for ``Scope.q`` (for a query that stops after a few cases)."""
-    scope = scope_of(user).as_staff().q(prefix, per_case=per_case)
-    return scope & ~Q(**{f"{prefix}status": S.DRAFT})
+    programmes and the cases it is consulted on; everything for auditors), never drafts."""
+    return scope_of(user).as_staff().q(prefix) & ~Q(**{f"{prefix}status": S.DRAFT})
 
 
-def tab_in_scope(user: Any, tab: str, condition: Q, *, counting: bool = False) -> Q:
-    """The cases of one tab (``condition``: its ``tab_q``) that the user may see. ``counting``:
-    the scope in the form for a count that stops after a few cases (``Scope.q``'s ``per_case``).
+def tab_in_scope(user: Any, tab: str, condition: Q) -> Q:
+    """The cases of one tab (``condition``: its ``tab_q``) that the user may see.
 
     A pending consultation of the user's ministry puts its case in that ministry's scope (a
     ministry reads every case it is consulted on), so the *Consultations* tab needs no test of
@@ -137,7 +144,21 @@ def tab_in_scope(user: Any, tab: str, condition: Q, *, counting: bool = False) -
     together."""
     if tab == "consultations":
         return ~Q(status=S.DRAFT) & condition
-    return scope_q(user, per_case=counting) & condition
+    return scope_q(user) & condition
+
+
+def tab_parts(
+    user: Any, tab: str, condition: Q, led_programmes: Collection[int] | None = None
+) -> list[Q]:
+    """``tab_in_scope`` as filters that never hold the same case (``Scope.parts``: the
+    ministry's led cases, then those it is consulted on but does not lead), for a count that
+    reads them in turn and stops once it has enough. ``led_programmes``: as for
+    ``Scope.parts``."""
+    if tab == "consultations":
+        return [tab_in_scope(user, tab, condition)]
+    submitted = ~Q(status=S.DRAFT)
+    parts = scope_of(user).as_staff().parts(led_programmes)
+    return [part & submitted & condition for part in parts]
 
 
 def _pending_consultation_for(ministry_id: int) -> Q:
@@ -527,21 +548,56 @@ def _compile_rows(
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------
 
 
-class CappedCount(Subquery):
-    """How many rows ``queryset`` holds, counting no further than ``cap + 1``: one scalar
-    subquery whose cost is bounded by the cap, not by the table."""
+class CappedCount(Expression):
+    """How many rows the querysets ``parts`` hold together (no row in two of them), counting
+    each no further than ``cap + 1`` and reading a part only while the parts before it hold
+    ``cap`` or fewer: one scalar expression whose cost is bounded by the cap, not by the table.
+    The figure can exceed ``cap + 1`` (two parts): ``capped`` brings it back."""
 
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
     output_field = IntegerField()
 
-    def __init__(self, queryset: QuerySet[Any], cap: int) -> None:
+    def __init__(self, parts: Sequence[QuerySet[Any]], cap: int) -> None:
+        super().__init__()
+        self.cap = cap
         # A constant, not the id: counting then reads nothing an index does not hold.
-        rows = queryset.order_by().annotate(one=Value(1)).values("one")[: cap + 1]
-        super().__init__(rows)
+        self.parts = [
+            Subquery(part.order_by().annotate(one=Value(1)).values("one")[: cap + 1])
+            for part in parts
+        ]
+
+    def get_source_expressions(self) -> list[Any]:
+        return list(self.parts)
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.parts = list(exprs)
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        compiled = [compiler.compile(part) for part in self.parts]  # each "(SELECT …)"
+        # From the last part back: "n + (the rest, counted only while n <= cap)". PostgreSQL
+        # runs an uncorrelated subquery in a CASE branch only when the branch is taken.
+        sql, params = compiled[-1]
+        sql = f"(SELECT COUNT(*) FROM {sql} capped)"
+        for index in range(len(compiled) - 2, -1, -1):
+            part_sql, part_params = compiled[index]
+            n = f"part{index}.n"
+            sql = (
+                f"(SELECT CASE WHEN {n} > {self.cap:d} THEN {n} ELSE {n} + {sql} END"
+                f" FROM (SELECT COUNT(*) AS n FROM {part_sql} capped) part{index})"
+            )
+            params = (*params, *part_params)  # in the order the text holds them
+        return sql, tuple(params)
+
+    @staticmethod
+    def capped(value: int | None, cap: int) -> int:
+        return min(int(value or 0), cap + 1)
 
 
 def tab_counts(
-    *, user: Any, cap: int | None = None, today: Mapping[int, dt.date] | None = None
+    *,
+    user: Any,
+    cap: int | None = None,
+    today: Mapping[int, dt.date] | None = None,
+    leads: Mapping[int, int] | None = None,
 ) -> dict[str, int]:
     """How many cases each tab holds, in one query: each count stops at ``cap + 1`` (default
     ``COUNT_CAP``; shown as "100+"), so the cost does not grow with the number of cases.
@@ -551,16 +607,20 @@ def tab_counts(
     compiled once per process for each key (``_COUNTS_SQL``, the least recently used dropped
     past ``COUNTS_SQL_KEPT``) and each request only runs them: building and compiling the seven
     tabs' conditions was a third of the page's Python. What the query counts is read fresh every
-    time; only its text is kept. ``today``: as for ``tab_q``."""
+    time; only its text is kept. ``today``: as for ``tab_q``; ``leads``: each programme's lead
+    ministry, if already read (``Programmes.leads``)."""
     cap = COUNT_CAP if cap is None else cap
     if today is None:
         today = programme_days(programme_zones())
+    if leads is None:
+        leads = dict(Program.objects.values_list("pk", "lead_ministry_id"))
     alias = router.db_for_read(Application)
-    key = _counts_key(user, cap, today, alias)
+    led = led_programmes(user, leads)
+    key = _counts_key(user, cap, today, alias, led)
     sql, params = kept(
         _COUNTS_SQL,
         key,
-        lambda: _compile_tab_counts(user, cap, today, alias),
+        lambda: _compile_tab_counts(user, cap, today, alias, led),
         limit=COUNTS_SQL_KEPT,
     )
     with connections[alias].cursor() as cursor:
@@ -569,18 +629,34 @@ def tab_counts(
         row = cursor.fetchone()
     values = dict(zip(names, row, strict=True)) if row is not None else {}
     # NULL: a filter that holds nothing
-    return {tab.slug: int(values.get(tab.slug) or 0) for tab in TABS}
+    return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
 _COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...] | None]] = OrderedDict()
 
 
-def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -> Hashable:
+def led_programmes(user: Any, leads: Mapping[int, int]) -> tuple[int, ...] | None:
+    """The programmes the user's ministry leads (``leads``: each programme's lead ministry),
+    or None for someone without a ministry."""
+    ministry = ministry_of(user)
+    if ministry is None:
+        return None
+    return tuple(sorted(pk for pk, lead in leads.items() if lead == ministry.pk))
+
+
+def _counts_key(
+    user: Any,
+    cap: int,
+    today: Mapping[int, dt.date],
+    alias: str,
+    led: tuple[int, ...] | None,
+) -> Hashable:
     """Everything the tab counts' SQL depends on: the database (its SQL dialect), the user
     (*Mine*; the row that carries the counts), their workspace scope (everything, or a
-    ministry's led and consulted cases), their ministry (*Consultations*), each programme's
-    current date (*Awaiting decision*: notices whose opinion deadline passed) and the cap.
+    ministry's led and consulted cases), their ministry (*Consultations*) and the programmes it
+    leads (``led``: named in the scope's parts), each programme's current date (*Awaiting
+    decision*: notices whose opinion deadline passed) and the cap.
     ``tests/reviews/test_queue_counts.py`` holds the kept SQL equal to a fresh compile."""
     ministry = ministry_of(user)
     return (
@@ -589,29 +665,36 @@ def _counts_key(user: Any, cap: int, today: Mapping[int, dt.date], alias: str) -
         user.pk,
         scope_of(user).as_staff(),
         ministry.pk if ministry is not None else None,
+        led,
         tuple(today.items()),
         cap,
     )
 
 
 def _compile_tab_counts(
-    user: Any, cap: int, today: Mapping[int, dt.date], alias: str
+    user: Any,
+    cap: int,
+    today: Mapping[int, dt.date],
+    alias: str,
+    led: tuple[int, ...] | None,
 ) -> tuple[str, tuple[Any, ...] | None]:
-    """The tab counts' query for ``_counts_key(user, cap, today, alias)``: SQL and parameters.
+    """The tab counts' query for ``_counts_key(user, cap, today, alias, led)``: SQL and
+    parameters.
 
     On PostgreSQL the values are written into the text (no parameters): the statement is one
     person's for one day, and PostgreSQL plans it for those values when it is prepared (after
     psycopg's threshold of runs on a connection: docs/performance.md, "Prepared statements").
     With the values as parameters it would plan the seven counts again on every run, since
     their plan for any values costs more than one for the values in hand."""
-    # Each count stops after cap + 1 cases: the conditions and the scope in their forms for
-    # that (``counting``), planned once here rather than on every run (issue 18).
+    # Each count stops after cap + 1 cases: the conditions in their form for that
+    # (``counting``), and the scope in its parts, each read through its own index.
     conditions = tab_conditions(user, today, counting=True)
     counts = {
         tab.slug: CappedCount(
-            Application.objects.filter(
-                tab_in_scope(user, tab.slug, conditions[tab.slug], counting=True)
-            ),
+            [
+                Application.objects.filter(part)
+                for part in tab_parts(user, tab.slug, conditions[tab.slug], led)
+            ],
             cap,
         )
         for tab in TABS
@@ -691,9 +774,9 @@ def _capped_workload(now: dt.datetime, cap: int) -> dict[str, CappedCount]:
     """An officer's three workload figures as capped subqueries on the officer's row."""
     theirs = Application.objects.filter(assigned_officer_id=OuterRef("pk"))
     return {
-        "in_review": CappedCount(theirs.filter(status__in=IN_REVIEW), cap),
-        "in_force": CappedCount(theirs.filter(status__in=TERM_RUNNING), cap),
-        "overdue": CappedCount(theirs.filter(overdue_q(now)), cap),
+        "in_review": CappedCount([theirs.filter(status__in=IN_REVIEW)], cap),
+        "in_force": CappedCount([theirs.filter(status__in=TERM_RUNNING)], cap),
+        "overdue": CappedCount([theirs.filter(overdue_q(now))], cap),
     }
 
 
@@ -759,23 +842,33 @@ class Programmes:
     choices: list[tuple[int, str]]
     tracks: list[tuple[int, str]]
     zones: tuple[tuple[int, str], ...]
+    leads: dict[int, int]  # each programme's lead ministry (``tab_counts``)
 
 
 def programmes() -> Programmes:
     """The programmes with their tracks, from one query of the columns the queue page uses."""
     rows = Program.objects.order_by("code", "tracks__code").values_list(
-        "pk", "name", "name_en", "time_zone", "tracks__pk", "tracks__name", "tracks__name_en"
+        "pk",
+        "name",
+        "name_en",
+        "time_zone",
+        "lead_ministry_id",
+        "tracks__pk",
+        "tracks__name",
+        "tracks__name_en",
     )
     programs: dict[int, tuple[int, str]] = {}
     zones: dict[int, str] = {}
+    leads: dict[int, int] = {}
     tracks: list[tuple[int, str]] = []
-    for pk, name, name_en, zone, track_pk, track_name, track_name_en in rows:
+    for pk, name, name_en, zone, lead, track_pk, track_name, track_name_en in rows:
         shown = in_active_language(name, name_en)
         programs.setdefault(pk, (pk, shown))
         zones.setdefault(pk, zone)
+        leads.setdefault(pk, lead)
         if track_pk is not None:
             tracks.append((track_pk, f"{shown} / {in_active_language(track_name, track_name_en)}"))
-    return Programmes(list(programs.values()), tracks, tuple(zones.items()))
+    return Programmes(list(programs.values()), tracks, tuple(zones.items()), leads)
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

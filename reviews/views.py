@@ -119,7 +119,7 @@ class QueueView(StaffMixin):
         params = request.GET.copy()
         params.pop("cursor", None)
         params.pop("page", None)
-        counts = selectors.tab_counts(user=user, today=today)
+        counts = selectors.tab_counts(user=user, today=today, leads=programmes.leads)
         narrowed = any(
             (filters.status, filters.track, filters.program, filters.assignee, filters.overdue)
         ) or bool(filters.q.strip())

@@ -197,11 +197,21 @@ def check_world(spec: WorldSpec) -> None:
         staff_filtered = set(Application.objects.filter(scope_q(user)).values_list("pk", flat=True))
         staff_checked = {app.pk for app in cases if staff.contains(app)}
         assert staff_checked == staff_model, person
-        for per_case in (False, True):  # the consulted cases as one set, or looked up per case
-            in_scope = Application.objects.filter(staff.q(per_case=per_case))
-            assert set(in_scope.values_list("pk", flat=True)) == staff_model, (person, per_case)
-            whole = scope_of(user).q(per_case=per_case)  # the person's scope, applicant included
-            assert set(Application.objects.filter(whole).values_list("pk", flat=True)) == model
+        assert (
+            set(Application.objects.filter(staff.q()).values_list("pk", flat=True)) == staff_model
+        )
+        # the parts a count reads one by one: together the scope, no case in two of them,
+        # whether the ministry's programmes are joined or named
+        named = None
+        if person.ministry is not None:
+            named = [p.pk for p in programs if p.lead_ministry_id == ministries[person.ministry].pk]
+        for led in (None, named):
+            parts = [
+                list(Application.objects.filter(part).values_list("pk", flat=True))
+                for part in staff.parts(led)
+            ]
+            every = [pk for part in parts for pk in part]
+            assert sorted(every) == sorted(staff_model), (person, led)
         assert staff_filtered == staff_model, person
 
 

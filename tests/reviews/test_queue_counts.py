@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.deadlines import sweep
-from applications.models import Application
+from applications.models import Application, Program
 from applications.workflow import ApplicationStatus as S
 from reviews import selectors
 from sanctions import services as sanctions
@@ -43,6 +43,10 @@ def _exact(user: Any, cap: int) -> dict[str, int]:
         condition = selectors.scope_q(user) & selectors.tab_q(user, tab.slug)
         counts[tab.slug] = min(Application.objects.filter(condition).count(), cap + 1)
     return counts
+
+
+def _leads() -> dict[int, int]:
+    return dict(Program.objects.values_list("pk", "lead_ministry_id"))
 
 
 def _figures(workload: list[selectors.Workload]) -> list[tuple[int, int, int, int]]:
@@ -207,6 +211,10 @@ def _scenario(world: World) -> None:
     profile.ministry = world.other_ministry
     profile.save()
     _check(world, "moved ministry")
+    # A programme passes to another ministry: its cases leave one scope and enter the other
+    # (the counts name the programmes a ministry leads, so this is in their key).
+    Program.objects.filter(pk=world.program.pk).update(lead_ministry=world.other_ministry)
+    _check(world, "programme passed to another ministry")
 
 
 def test_tab_counts_follow_every_kind_of_change(world: World) -> None:
@@ -254,8 +262,9 @@ def test_the_kept_sql_is_what_a_fresh_compile_writes(world: World) -> None:
         for name in PERSONAS:
             user = _fresh(world, name)
             selectors.tab_counts(user=user, today=today)
-            key = selectors._counts_key(user, selectors.COUNT_CAP, today, "default")
-            fresh = selectors._compile_tab_counts(user, selectors.COUNT_CAP, today, "default")
+            led = selectors.led_programmes(user, _leads())
+            key = selectors._counts_key(user, selectors.COUNT_CAP, today, "default", led)
+            fresh = selectors._compile_tab_counts(user, selectors.COUNT_CAP, today, "default", led)
             assert selectors._COUNTS_SQL[key] == fresh, name
     # one per person and day: the officers of one ministry do not share SQL (their Mine tab)
     assert len(selectors._COUNTS_SQL) == len(PERSONAS) * len(moments)
@@ -284,7 +293,8 @@ def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
     assert len(selectors._COUNTS_SQL) == 2
     last = _fresh(world, PERSONAS[-1])
     today = selectors.programme_days(selectors.programme_zones())
-    assert selectors._counts_key(last, selectors.COUNT_CAP, today, "default") in (
+    led = selectors.led_programmes(last, _leads())
+    assert selectors._counts_key(last, selectors.COUNT_CAP, today, "default", led) in (
         selectors._COUNTS_SQL
     )
 
