@@ -111,7 +111,7 @@ class OfficerChoiceField(NumberedChoicesMixin, forms.ModelChoiceField):  # type:
 
 class MinistriesField(NumberedChoicesMixin, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} — {obj.name_en or obj.name}"
+        return str(obj.display_name)
 
 
 class AssignForm(VersionForm):

@@ -975,7 +975,10 @@ def deadlines_for(*, user: Any, days: int, now: dt.datetime | None = None) -> li
             Deadline(
                 app.program.local_date(consultation.due_at),
                 "consultation",
-                str(_("Opinion due from %(ministry)s") % {"ministry": consultation.ministry.code}),
+                str(
+                    _("Opinion due from %(ministry)s")
+                    % {"ministry": consultation.ministry.display_name}
+                ),
                 app,
                 consultation.due_at < now,
             )

@@ -71,7 +71,9 @@ def build_world() -> World:
     lead = MinistryFactory.create(
         code="MSIT", name="과학기술정보통신부", name_en="Ministry of Science and ICT"
     )
-    other = MinistryFactory.create(code="MOLIT", name="국토교통부", name_en="MOLIT")
+    other = MinistryFactory.create(
+        code="MOLIT", name="국토교통부", name_en="Ministry of Land, Infrastructure and Transport"
+    )
     program = ProgramFactory.create(code="ICT", lead_ministry=lead)
     exemption = TrackFactory.create(program=program)
     confirmation = ConfirmationTrackFactory.create(program=program)

@@ -182,7 +182,7 @@ def application_recommend(
                     {
                         "consultations": _("The opinion of %(ministry)s is awaited until %(due)s.")
                         % {
-                            "ministry": item.ministry.code,
+                            "ministry": item.ministry.display_name,
                             "due": human_date(app.program.local_date(item.due_at)),
                         }
                     }

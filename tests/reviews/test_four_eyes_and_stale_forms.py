@@ -161,6 +161,9 @@ def test_recommending_after_the_deadline_records_open_consultations_as_lapsed(
     )
     assert early.status_code == 400
     assert "is awaited until" in early.content.decode()
+    # the ministry by its name, never its code
+    assert world.other_ministry.display_name in early.content.decode()
+    assert world.other_ministry.code not in early.content.decode()
     with time_machine.travel(consultation.due_at + dt.timedelta(days=1)):
         client = signed_in(world.officer)  # sessions last hours (SESSION_COOKIE_AGE), not days
         response = client.post(

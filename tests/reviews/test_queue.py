@@ -5,6 +5,7 @@ queries whatever the size."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
 from tests.builders import World, draft, drive
 from tests.factories import MinistryFactory, ProgramFactory, TrackFactory, make_user
+from tests.i18n.test_pages import visible_text
 from tests.reviews.helpers import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -273,6 +275,16 @@ def test_the_deadlines_page_groups_deadlines_by_date(world: World) -> None:
     assert ("statutory", submitted_case.reference) in kinds
     assert ("supplement", supplement.reference) in kinds
     assert ("consultation", consulted.reference) in kinds
+    # the consulted ministry by its name, never its code
+    opinion = next(
+        str(item.label)
+        for day in response.context["calendar"]
+        for item in day.items
+        if item.kind == "consultation"
+    )
+    ministry = world.other_ministry
+    assert ministry.display_name in opinion and ministry.code not in opinion, opinion
+    assert ministry.display_name in visible_text(response.content.decode())
     assert all(ref != theirs.reference for _kind, ref in kinds)  # out of scope
     assert all(ref != active.reference for _kind, ref in kinds)  # ends in two years
     dates = [day.date for day in response.context["calendar"]]
@@ -304,3 +316,19 @@ def test_the_programme_filter_names_programmes_never_by_their_code(world: World)
         options = re.findall(r"<option[^>]*>([^<]*)</option>", select.group(0))
         assert name in options
         assert world.program.code not in options
+
+
+def test_the_consultation_form_names_ministries_in_the_page_language(world: World) -> None:
+    from django.utils import translation
+
+    from applications.models import Ministry
+    from reviews.forms import ConsultationRequestForm
+
+    ministry = world.other_ministry
+    for language, name in (("ko", ministry.name), ("en", ministry.name_en)):
+        with translation.override(language):
+            form = ConsultationRequestForm(ministries=Ministry.objects.filter(pk=ministry.pk))
+            field: Any = form.fields["ministries"]
+            labels = [str(label) for _value, label in field.choices]
+        assert labels == [name], (language, labels)
+        assert ministry.code not in labels[0]
