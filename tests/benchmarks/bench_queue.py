@@ -88,7 +88,10 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
         return execute(sql, params, many, context)
 
     with CaptureQueriesContext(connection) as ctx, connection.execute_wrapper(keep):
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+        assert response.status_code == 200
+    # The rows the page shows: a tab that holds less than a page at 1k renders fewer rows there.
+    result[f"{tab}_rows"] = float(len(response.context["rows"]))
     queries = [q["sql"] for q in ctx.captured_queries]
     # The rows' statement as the page sends it (its text and its values apart): the
     # database's work for it is then the same in both, planning included.
@@ -182,8 +185,8 @@ def run() -> list[Figure]:
     )
     n, m = int(big["cases"]), int(small["cases"])
     header = (
-        *("tab", "queries", "page ms", "raw ms", "ratio", "1k ms", "ratio", "SQL ms", "1k SQL"),
-        "CPU ms",
+        *("tab", "queries", "rows", "1k rows", "page ms", "raw ms", "ratio", "1k ms", "ratio"),
+        *("SQL ms", "1k SQL", "CPU ms"),
     )
     print(f"{header[0]:<16}" + "".join(f"{h:>9}" for h in header[1:]))
     figures: list[Figure] = []
@@ -192,7 +195,8 @@ def run() -> list[Figure]:
         sql, small_sql = big[f"{tab}_sql_ms"], small[f"{tab}_sql_ms"]
         queries = big[f"{tab}_queries"]
         print(
-            f"{tab:<16}{queries:>9.0f}{page:>9.1f}{raw:>9.2f}{page / raw:>9.1f}{base:>9.1f}"
+            f"{tab:<16}{queries:>9.0f}{big[f'{tab}_rows']:>9.0f}{small[f'{tab}_rows']:>9.0f}"
+            f"{page:>9.1f}{raw:>9.2f}{page / raw:>9.1f}{base:>9.1f}"
             f"{page / base:>9.2f}{sql:>9.1f}{small_sql:>9.1f}{big[f'{tab}_cpu_ms']:>9.1f}"
         )
         name = f"{tab} tab first page at {n:,} cases"
@@ -212,6 +216,14 @@ def run() -> list[Figure]:
                 small_sql,
             ),
             Figure("queue", f"{tab} tab queries", queries, "queries"),
+            Figure(
+                "queue",
+                f"{tab} tab rows on the page at {n:,} cases",
+                big[f"{tab}_rows"],
+                "rows",
+                f"at {m:,} cases",
+                small[f"{tab}_rows"],
+            ),
             Figure(
                 "queue",
                 f"{tab} tab page's Python CPU at {n:,} cases",
