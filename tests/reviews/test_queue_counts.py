@@ -136,7 +136,7 @@ def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
         (
             "serious incident reported",
             lambda: supervision.incident_report(
-                application=keep("incident", drive(world, S.ACTIVE)),
+                application=drive(world, S.ACTIVE),
                 by=world.applicant,
                 category="safety",
                 severity="serious",
