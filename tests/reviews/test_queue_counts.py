@@ -23,8 +23,8 @@ from applications.models import Application, Program
 from applications.workflow import ApplicationStatus as S
 from reviews import selectors
 from sanctions import services as sanctions
-from supervision import services as supervision
 from tests.builders import World, drive
+from tests.supervision.helpers import file_notice, report_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -123,29 +123,10 @@ def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
         ("active", lambda: keep("active", drive(world, S.ACTIVE))),
         # Supervision work (the summary's two kinds; the sweep below ends the term, after which
         # a filing no longer counts and the incident still does)
-        (
-            "user notice filed",
-            lambda: supervision.user_notice_file(
-                application=active(),
-                by=world.applicant,
-                channels="앱 공지",
-                notice_text="실증특례로 운영됩니다.",
-                url="https://example.test/notice",
-            ),
-        ),
+        ("user notice filed", lambda: file_notice(world, active())),
         (
             "serious incident reported",
-            lambda: supervision.incident_report(
-                application=drive(world, S.ACTIVE),
-                by=world.applicant,
-                category="safety",
-                severity="serious",
-                occurred_at=timezone.now() - dt.timedelta(hours=3),
-                detected_at=timezone.now() - dt.timedelta(hours=2),
-                affected_users=1,
-                description="보행자와 접촉",
-                actions_taken="즉시 정지",
-            ),
+            lambda: report_incident(world, drive(world, S.ACTIVE), moment=timezone.now()),
         ),
         (
             "extension requested",

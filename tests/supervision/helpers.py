@@ -12,7 +12,7 @@ from applications import services
 from applications.models import Application, InsuranceProof
 from applications.workflow import ApplicationStatus as S
 from supervision import services as supervision
-from supervision.models import Report, SupervisionSettings
+from supervision.models import Incident, Report, SupervisionSettings, UserNotice
 from tests.builders import World, draft
 
 # 10:00 in Seoul on Monday 2 March 2026; the world's programme runs on Asia/Seoul.
@@ -146,6 +146,36 @@ def file_report(world: World, report: Any, **overrides: Any) -> Any:
         **overrides,
     }
     return supervision.report_file(report=report, by=world.applicant, **values)
+
+
+def file_notice(world: World, app: Application, **overrides: Any) -> UserNotice:
+    """The company's user-notice evidence: channels, the notice text and where it is shown."""
+    values: dict[str, Any] = {
+        "channels": "앱 가입 화면, 현장 안내문",
+        "notice_text": "이 서비스는 실증특례로 운영됩니다.",
+        "url": "https://example.test/notice",
+        **overrides,
+    }
+    return supervision.user_notice_file(application=app, by=world.applicant, **values)
+
+
+def report_incident(
+    world: World, app: Application, *, moment: dt.datetime, by: Any = None, **overrides: Any
+) -> Incident:
+    """An incident the company reports at ``moment`` (serious unless overridden), detected two
+    hours and happened three hours before."""
+    values: dict[str, Any] = {
+        "category": "safety",
+        "severity": "serious",
+        "occurred_at": moment - dt.timedelta(hours=3),
+        "detected_at": moment - dt.timedelta(hours=2),
+        "affected_users": 1,
+        "description": "로봇이 보행자와 충돌",
+        "actions_taken": "즉시 정지",
+        **overrides,
+    }
+    with at(moment):
+        return supervision.incident_report(application=app, by=by or world.applicant, **values)
 
 
 def first_report(app: Application) -> Report:

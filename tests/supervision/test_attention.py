@@ -21,9 +21,11 @@ from tests.supervision.helpers import (
     T0,
     active,
     at,
+    file_notice,
     file_report,
     first_report,
     policy,
+    report_incident,
     seoul_midnight,
     supervised,
 )
@@ -75,13 +77,7 @@ def test_each_supervision_change_keeps_the_summary_equal_to_the_records(world, c
     held_together()
 
     with at(T0 + 2 * DAY):
-        notice = supervision.user_notice_file(
-            application=case,
-            by=world.applicant,
-            channels="앱 공지",
-            notice_text="실증특례로 운영됩니다.",
-            url="https://example.test/notice",
-        )
+        notice = file_notice(world, case)
     assert waiting(case) == (False, True)
     with at(T0 + 3 * DAY):
         supervision.user_notice_review(
@@ -115,18 +111,7 @@ def test_each_supervision_change_keeps_the_summary_equal_to_the_records(world, c
 
     # A serious incident waits for staff until it is closed.
     moment = seoul_midnight(second.due_on + 3 * DAY)
-    with at(moment):
-        incident = supervision.incident_report(
-            application=case,
-            by=world.applicant,
-            category="safety",
-            severity="serious",
-            occurred_at=moment - 3 * dt.timedelta(hours=1),
-            detected_at=moment - 2 * dt.timedelta(hours=1),
-            affected_users=1,
-            description="보행자와 접촉",
-            actions_taken="즉시 정지",
-        )
+    incident = report_incident(world, case, moment=moment)
     assert waiting(case) == (True, False)
     with at(moment + MINUTE):
         supervision.incident_step(incident=incident, by=world.officer, step="acknowledge")

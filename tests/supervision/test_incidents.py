@@ -21,7 +21,7 @@ from supervision import services as supervision
 from supervision.models import Incident, IncidentStatus
 from tests.builders import notice_ready
 from tests.portal import samples
-from tests.supervision.helpers import T0, active, at, supervised
+from tests.supervision.helpers import T0, active, at, report_incident, supervised
 
 pytestmark = pytest.mark.django_db
 
@@ -42,18 +42,7 @@ def case(world):
 
 
 def report(world, app, *, by=None, **overrides: Any) -> Incident:
-    values: dict[str, Any] = {
-        "category": "safety",
-        "severity": "serious",
-        "occurred_at": NOW - 3 * HOUR,
-        "detected_at": NOW - 2 * HOUR,
-        "affected_users": 1,
-        "description": "로봇이 보행자와 충돌",
-        "actions_taken": "즉시 정지",
-        **overrides,
-    }
-    with at(NOW):
-        return supervision.incident_report(application=app, by=by or world.applicant, **values)
+    return report_incident(world, app, moment=NOW, by=by, **overrides)
 
 
 def test_a_serious_incident_emails_the_lead_ministry_at_once_each_in_their_language(

@@ -11,7 +11,7 @@ from core.errors import InvalidInput, NotPermitted, NotVisible, StaleVersion, Wr
 from supervision import services as supervision
 from supervision.models import ConditionRecord, FilingStatus, UserNotice
 from tests.portal import samples
-from tests.supervision.helpers import T0, active, at, supervised
+from tests.supervision.helpers import T0, active, at, file_notice, supervised
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +23,15 @@ def case(world):
         return active(world)
 
 
-def notice(world, app, **overrides):
-    values = {
-        "channels": "앱 가입 화면, 현장 안내문",
-        "notice_text": "이 서비스는 실증특례로 운영됩니다.",
-        "url": "https://example.test/notice",
-        **overrides,
-    }
-    return supervision.user_notice_file(application=app, by=world.applicant, **values)
-
-
 def test_the_company_files_notice_evidence_and_the_officer_returns_then_accepts(world, case):
-    first = notice(world, case, attachments=[("screen.png", [samples.PNG])])
+    first = file_notice(world, case, attachments=[("screen.png", [samples.PNG])])
     assert [d.doc_type for d in first.attachments.all()] == ["user_notice"]
     supervision.user_notice_review(
         notice=first, by=world.officer, accept=False, reasons="기간 누락"
     )
-    second = notice(world, case, notice_text="실증특례, 기간 2026-03-02 ~ 2028-03-01, 문의 1588")
+    second = file_notice(
+        world, case, notice_text="실증특례, 기간 2026-03-02 ~ 2028-03-01, 문의 1588"
+    )
     supervision.user_notice_review(notice=second, by=world.officer, accept=True)
     statuses = list(UserNotice.objects.order_by("number").values_list("status", "review_reasons"))
     assert statuses == [(FilingStatus.RETURNED, "기간 누락"), (FilingStatus.ACCEPTED, "")]
@@ -67,13 +59,13 @@ def test_the_company_files_notice_evidence_and_the_officer_returns_then_accepts(
 )
 def test_bad_notice_evidence_is_refused(world, case, change, field):
     with pytest.raises(InvalidInput) as refused:
-        notice(world, case, **change)
+        file_notice(world, case, **change)
     assert field in refused.value.errors
     assert not UserNotice.objects.exists()
 
 
 def test_a_returned_notice_needs_reasons_and_the_company_cannot_review(world, case):
-    filed = notice(world, case)
+    filed = file_notice(world, case)
     with pytest.raises(InvalidInput):
         supervision.user_notice_review(notice=filed, by=world.officer, accept=False)
     with pytest.raises(NotPermitted):
@@ -87,7 +79,7 @@ def test_a_returned_notice_needs_reasons_and_the_company_cannot_review(world, ca
             url="https://x.test",
         )
     with pytest.raises(StaleVersion):
-        notice(world, case, expected_count=0)
+        file_notice(world, case, expected_count=0)
 
 
 def test_the_conditions_register_is_kept_by_the_officer(world, case):
@@ -146,4 +138,4 @@ def test_no_notice_is_filed_once_the_waiver_has_ended(world, case):
     with at(T0.replace(year=2029)):
         services.application_expire(application=case)
     with pytest.raises(WrongState):
-        notice(world, case)
+        file_notice(world, case)

@@ -17,7 +17,16 @@ from supervision import services as supervision
 from supervision.models import ConditionRecord, Incident, ReportStatus, UserNotice
 from tests.factories import pass_second_factor
 from tests.portal import samples
-from tests.supervision.helpers import T0, active, at, file_report, first_report, supervised
+from tests.supervision.helpers import (
+    T0,
+    active,
+    at,
+    file_notice,
+    file_report,
+    first_report,
+    report_incident,
+    supervised,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,18 +136,7 @@ def test_a_replayed_report_form_is_told_it_was_already_submitted(world, case):
     ],
 )
 def test_another_organisations_pages_are_404(world, case, name):
-    with at(WHEN):
-        incident = supervision.incident_report(
-            application=case,
-            by=world.applicant,
-            category="safety",
-            severity="minor",
-            occurred_at=WHEN - dt.timedelta(hours=2),
-            detected_at=WHEN - dt.timedelta(hours=1),
-            affected_users=0,
-            description="d",
-            actions_taken="a",
-        )
+    incident = report_incident(world, case, moment=WHEN, severity="minor", affected_users=0)
     args = {
         "supervision-report": [case.pk, first_report(case).pk],
         "supervision-incident": [case.pk, incident.pk],
@@ -291,13 +289,7 @@ def test_incident_times_out_of_order_are_shown_next_to_the_field(world, case):
 def test_the_officer_keeps_the_conditions_register_and_reviews_the_notice(world, case):
     record = ConditionRecord.objects.filter(application=case).first()
     assert record is not None
-    notice = supervision.user_notice_file(
-        application=case,
-        by=world.applicant,
-        channels="앱",
-        notice_text="실증특례",
-        url="https://example.test",
-    )
+    notice = file_notice(world, case)
     officer = staff(world.officer)
     updated = officer.post(
         reverse("supervision-condition", args=[case.pk, record.pk]),
@@ -316,18 +308,8 @@ def test_the_officer_keeps_the_conditions_register_and_reviews_the_notice(world,
 
 
 def test_the_prior_notice_form_offers_the_cases_incidents(world, case):
+    incident = report_incident(world, case, moment=WHEN)
     with at(WHEN):
-        incident = supervision.incident_report(
-            application=case,
-            by=world.applicant,
-            category="safety",
-            severity="serious",
-            occurred_at=WHEN - dt.timedelta(hours=2),
-            detected_at=WHEN - dt.timedelta(hours=1),
-            affected_users=1,
-            description="d",
-            actions_taken="a",
-        )
         client = staff(world.decider)
         # Suspension goes through the prior notice (sanctions), which cites the incident.
         url = reverse("sanctions-notice-new", args=[case.pk])
