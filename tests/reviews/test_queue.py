@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 import time_machine
 from django.test import Client
+from django.utils import translation
 
 from applications import services
-from applications.models import Application
+from applications.models import Application, Ministry
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
+from reviews.forms import ConsultationRequestForm
 from tests.builders import World, draft, drive
 from tests.factories import MinistryFactory, ProgramFactory, TrackFactory, make_user
 from tests.i18n.test_pages import visible_text
@@ -319,11 +321,6 @@ def test_the_programme_filter_names_programmes_never_by_their_code(world: World)
 
 
 def test_the_consultation_form_names_ministries_in_the_page_language(world: World) -> None:
-    from django.utils import translation
-
-    from applications.models import Ministry
-    from reviews.forms import ConsultationRequestForm
-
     ministry = world.other_ministry
     for language, name in (("ko", ministry.name), ("en", ministry.name_en)):
         with translation.override(language):
