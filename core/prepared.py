@@ -30,9 +30,10 @@ model objects whose values (a page's cursor, the moment) change between runs: th
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -181,16 +182,24 @@ class KeptRows(Generic[M]):
         missing = set(marks.values()) - {name for _index, name in places}
         if missing:  # the ORM wrote the value some other way: the marks would be wrong
             raise AssertionError(f"marks not among the compiled parameters: {sorted(missing)}")
+        self._sql, self._params = self._compiled.sql, self._compiled.params
         self._places = tuple(places)
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            self._sql = with_values_written_in(
+                self._sql, self._params, {index for index, _name in places}, connection
+            )
+            self._params = tuple(self._params[index] for index, _name in places)
+            self._places = tuple((at, name) for at, (_index, name) in enumerate(places))
 
     def statement(self, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
         """The SQL and the parameters with ``values`` in the marks' places (None: empty)."""
         if self._compiled is None:
             return None
-        params = list(self._compiled.params)
+        params = list(self._params)
         for index, name in self._places:
             params[index] = values[name]
-        return self._compiled.sql, tuple(params)
+        return self._sql, tuple(params)
 
     def objects(self, values: Mapping[str, Any]) -> list[M]:
         """The rows, with ``values`` (already adapted for the database) in the marks' places."""
@@ -204,6 +213,43 @@ class KeptRows(Generic[M]):
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         return [_instance(compiled, row, self.using) for row in rows]
+
+
+# A parameter's place in SQL compiled for psycopg, or a percent sign written as two.
+_PLACEHOLDER = re.compile(r"%s|%%")
+
+
+def with_values_written_in(
+    sql: str, params: Sequence[Any], keep: Collection[int], connection: Any
+) -> str:
+    """``sql`` with every parameter but those at the indexes ``keep`` written into its text as
+    a literal, quoted by psycopg (``compose_sql``): PostgreSQL only.
+
+    A statement PostgreSQL runs prepared (psycopg prepares one run five times on a connection)
+    is planned once for all values ("generic plan") only where that plan does not look
+    dearer than one made for the values at hand; otherwise every run plans it again. The
+    queue's rows are a wide join whose values but a page's cursor are the same on every run
+    of one kept query, and at 100k cases PostgreSQL planned it on every page (1.4-2.5 ms;
+    docs/performance.md, "The queue's rows planned once"). Written into the text, those
+    values are known when the statement is first planned, and a first page (no cursor, no
+    filter value) has no parameter left: its plan is made once per connection."""
+    at = 0
+
+    def written(match: re.Match[str]) -> str:
+        nonlocal at
+        if match.group() == "%%":
+            return "%%"
+        index, at = at, at + 1
+        if index in keep:
+            return "%s"
+        # The literal goes back into SQL that psycopg formats: its own percent signs doubled.
+        literal = str(connection.ops.compose_sql("%s", [params[index]]))
+        return literal.replace("%", "%%")
+
+    text = _PLACEHOLDER.sub(written, sql)
+    if at != len(params):  # the SQL's places and the parameters do not match
+        raise AssertionError(f"{at} places in the SQL for {len(params)} parameters")
+    return text
 
 
 class PreparedValues:

@@ -3,6 +3,7 @@ with the same related objects loaded, while compiling its SQL once (docs/perform
 
 from __future__ import annotations
 
+import datetime as dt
 from unittest import mock
 
 import pytest
@@ -137,3 +138,50 @@ def test_roles_and_organisations_are_read_together_once(world):
     officer = get_user_model().objects.get(pk=world.officer.pk)
     assert organisations_of(officer) == frozenset()
     assert roles_of(officer) == {Role.CASE_OFFICER}
+
+
+# --- KeptRows: the values that never change written into the SQL (PostgreSQL) ---------------
+
+_MARK = -2_013_265_999
+
+
+def test_kept_rows_run_with_the_marked_values_alone_and_find_what_the_queryset_finds(world):
+    """The constant values go into the SQL's text on PostgreSQL (quoted by psycopg: a quote, a
+    percent sign and a backslash in them change nothing), so only the marked ones travel as
+    parameters; the rows are the queryset's for every value put in the mark's place."""
+    from core.prepared import KeptRows
+
+    awkward = "50% 할인 — it's \\ 'quoted' %s %%"
+    matching = [draft(world, title=awkward) for _ in range(3)]
+    draft(world, title="다른 사건")
+
+    def queryset(pk):
+        return Application.objects.filter(title=awkward, pk__gte=pk).order_by("pk")
+
+    rows = KeptRows(queryset(_MARK), "default", {_MARK: "pk"})
+    sql, params = rows.statement({"pk": matching[1].pk})
+    if connection.vendor == "postgresql":
+        assert params == (matching[1].pk,)  # the title is in the text, the mark is not
+        assert "50%% " in sql and "it''s" in sql
+    else:
+        assert params == (matching[1].pk, awkward)
+    for start in (matching[0].pk, matching[1].pk, matching[2].pk + 1):
+        with CaptureQueriesContext(connection) as captured:
+            found = rows.objects({"pk": start})
+        assert len(captured.captured_queries) == 1
+        assert [app.pk for app in found] == list(queryset(start).values_list("pk", flat=True))
+        assert all(app.title == awkward for app in found)
+
+
+@pytest.mark.postgres
+def test_values_written_in_keep_the_places_asked_for_and_refuse_a_mismatch(db):
+    from core.prepared import with_values_written_in
+
+    sql = "SELECT %s, %s, '100%%', %s"
+    text = with_values_written_in(sql, ["a'b", 7, dt.date(2026, 12, 3)], {1}, connection)
+    assert text.startswith("SELECT 'a''b', %s, '100%%', '2026-12-03'::date")
+    with connection.cursor() as cursor:
+        cursor.execute(text, [8])
+        assert cursor.fetchone() == ("a'b", 8, "100%", dt.date(2026, 12, 3))
+    with pytest.raises(AssertionError, match="2 places in the SQL for 3 parameters"):
+        with_values_written_in("SELECT %s, %s", [1, 2, 3], set(), connection)
