@@ -10,8 +10,10 @@ baselines of the same run:
 
 * the raw SQL of the same rows (the page's own row query, run on a cursor): goal ≤ 10×;
 * the same page on a database of 1k cases of the same cluster (a child process,
-  ``common.small_database_process``), measured right after this tab here, so each pair is taken
-  a few seconds apart: goal ≤ 1.2×, i.e. the page does not grow with the data.
+  ``common.small_database_process``): goal ≤ 1.2×, i.e. the page does not grow with the data.
+  The two are timed in turn, one request here and one there (each pair in the other order
+  from the last), so both medians are taken over the same seconds of a machine whose speed
+  moves from one second to the next (shared cores).
 
 Also prints the number of queries per page.
 """
@@ -27,6 +29,7 @@ from typing import Any
 
 from tests.benchmarks.common import (
     Figure,
+    median_ms,
     median_ms_of,
     report,
     setup_django,
@@ -36,6 +39,8 @@ from tests.benchmarks.common import (
 )
 
 RUNS = int(os.environ.get("BENCH_RUNS", "9"))
+# Requests of each tab timed here and on the small database in turn (the page and its CPU).
+PAIRS = int(os.environ.get("BENCH_PAIRS", "15"))
 SMALL = 1000
 TABS = ("new", "mine", "consultations", "decision", "active", "supervision", "all")
 ANSWER = "FIGURES "  # a line of the small database's process that carries its figures
@@ -70,13 +75,19 @@ def signed_in() -> Any:
     raise SystemExit("the officer could not pass the second factor")
 
 
+def tab_url(tab: str) -> str:
+    return f"/review/?tab={tab}"
+
+
 def measure_tab(client: Any, tab: str) -> dict[str, float]:
-    """Median milliseconds of the tab's first page and of the raw SQL of its rows."""
+    """What the tab's first page is made of: its rows, its queries, the median milliseconds of
+    the raw SQL of its rows and of every query it runs (the page itself is timed in turn with
+    the small database's: ``time_page``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     result: dict[str, float] = {}
-    url = f"/review/?tab={tab}"
+    url = tab_url(tab)
     # The page as it runs all day: psycopg prepares a statement on a connection once it has
     # run there DB_PREPARE_THRESHOLD times (5), the tab counts' statement included.
     for _warm in range(5):
@@ -101,9 +112,6 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
         if sql.startswith('SELECT "applications_application"."id"')
     )
 
-    def page() -> None:
-        client.get(url)
-
     def raw() -> None:
         with connection.cursor() as cursor:
             cursor.execute(*rows_statement)
@@ -116,25 +124,36 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
                 if cursor.description:
                     cursor.fetchall()
 
-    result[f"{tab}_ms"] = median_ms_of(page, RUNS)
-    # Django's own work on the page (this process's CPU: neither PostgreSQL's nor waiting
-    # for it), which the machine's load moves much less than the wall time.
-    result[f"{tab}_cpu_ms"] = median_ms_of(page, RUNS, clock=time.process_time)
     result[f"{tab}_raw_ms"] = median_ms_of(raw, RUNS)
     result[f"{tab}_sql_ms"] = median_ms_of(every_query, RUNS)
     result[f"{tab}_queries"] = float(len(queries))
     return result
 
 
+def time_page(client: Any, tab: str) -> tuple[float, float]:
+    """One request of the tab's first page: its wall time and this process's CPU (Django's own
+    work: neither PostgreSQL's nor waiting for it), in seconds."""
+    url = tab_url(tab)
+    wall, cpu = time.perf_counter(), time.process_time()
+    response = client.get(url)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    assert response.status_code == 200
+    return wall, cpu
+
+
 def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict[str, float]]:
-    """Each tab on this database, then at once the same tab on the small one (``small``: the
-    ``--serve`` child), so each pair is measured a few seconds apart."""
+    """Each tab on this database and on the small one (``small``: the ``--serve`` child): what
+    its page is made of on each, then ``PAIRS`` requests of it on each in turn, one here and
+    one there, so the two medians are taken over the same seconds."""
     from applications.models import Application
 
     assert small.stdin is not None and small.stdout is not None  # both piped
     ask, hear = small.stdin, small.stdout
 
-    def answer() -> dict[str, float]:
+    def answer(question: str | None = None) -> dict[str, Any]:
+        if question is not None:
+            ask.write(question + "\n")
+            ask.flush()
         for line in hear:
             if line.startswith(ANSWER):
                 return dict(json.loads(line[len(ANSWER) :]))
@@ -146,17 +165,28 @@ def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict
     big: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
         big.update(measure_tab(client, tab))
-        ask.write(tab + "\n")
-        ask.flush()
-        small_figures.update(answer())
+        small_figures.update(answer(f"measure {tab}"))
+        here: list[tuple[float, ...]] = []
+        there: list[tuple[float, ...]] = []
+        for turn in range(PAIRS):
+            if turn % 2:  # the other one first in every other pair
+                there.append(tuple(answer(f"time {tab}")["sample"]))
+                here.append(time_page(client, tab))
+            else:
+                here.append(time_page(client, tab))
+                there.append(tuple(answer(f"time {tab}")["sample"]))
+        for figures, samples in ((big, here), (small_figures, there)):
+            figures[f"{tab}_ms"] = median_ms([wall for wall, _cpu in samples])
+            figures[f"{tab}_cpu_ms"] = median_ms([cpu for _wall, cpu in samples])
     ask.close()
     small.wait()
     return big, small_figures
 
 
 def serve() -> None:
-    """The ``--serve`` child: seed the small database, sign in, say its case count, then
-    measure each tab named on standard input and answer with its figures."""
+    """The ``--serve`` child: seed the small database, sign in, say its case count, then answer
+    each line of standard input: ``measure <tab>`` with the tab's ``measure_tab`` figures,
+    ``time <tab>`` with one request of it (``time_page``)."""
     setup_django()
     from applications.models import Application
     from tests.benchmarks import seed
@@ -166,7 +196,11 @@ def serve() -> None:
     client = signed_in()
     print(ANSWER + json.dumps({"cases": float(Application.objects.count())}), flush=True)
     for line in sys.stdin:
-        print(ANSWER + json.dumps(measure_tab(client, line.strip())), flush=True)
+        what, tab = line.split()
+        figures = (
+            measure_tab(client, tab) if what == "measure" else {"sample": time_page(client, tab)}
+        )
+        print(ANSWER + json.dumps(figures), flush=True)
 
 
 def run() -> list[Figure]:
@@ -179,7 +213,9 @@ def run() -> list[Figure]:
         print(f"seeding {seed.SEED_APPS:,} applications and {seed.SEED_EVENTS:,} events …")
         seed.seed()
     prepare()
-    print(f"{SMALL:,} cases on a second database, each tab measured there after here …", flush=True)
+    print(
+        f"{SMALL:,} cases on a second database, each tab timed there and here in turn …", flush=True
+    )
     big, small = measure_beside(
         small_database_process("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
     )

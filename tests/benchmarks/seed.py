@@ -11,13 +11,13 @@ for reading benchmarks (queue, exports, verification); transitions are measured 
 services themselves (``bench_transitions``).
 
 The casework (``seed_casework``) is what the review queue's tabs read besides the cases: the
-opinions asked of another ministry (a partner ministry's programme holds one case in eleven and
-consults the seeded ministry on them), and for every waiver whose term has run its reporting
-schedule with the filings, a user notice, an insurance policy and, on some, an incident, in the
-states a programme running for years holds, with the summary of what awaits staff that the
-services keep (``supervision.models.CaseAttention``). Without it the *Consultations* and
-*Supervision* tabs of the seeded officers were empty at any size, and their figures compared an
-empty page with a query that found nothing."""
+opinions asked of another ministry (a partner ministry's programme holds one case in eleven, one
+in three in a small seed, and consults the seeded ministry on them), and for every waiver whose
+term has run its reporting schedule with the filings, a user notice, an insurance policy and,
+on some, an incident, in the states a programme running for years holds, with the summary of
+what awaits staff that the services keep (``supervision.models.CaseAttention``). Without it the
+*Consultations* and *Supervision* tabs of the seeded officers were empty at any size, and their
+figures compared an empty page with a query that found nothing."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ ORGANIZATIONS = 2000
 # Every eleventh case (confirmation-track ones aside) is the partner ministry's programme's
 # (not every tenth: the seeded officers take turns by the id's last digit).
 PARTNER_EVERY = 11
+# ... and every third in a seed of fewer than SMALL_SEED cases (the queue's 1k database), so
+# that the seeded officers' *Consultations* tab holds more than a page there too (18 cases
+# with one in eleven): "the same page at 1k" then shows as many rows as at 100k.
+SMALL_SEED, SMALL_PARTNER_EVERY = 10_000, 3
 # Statuses a case reaches once its review asked for opinions: pending under review, answered
 # after it.
 CONSULTED = frozenset(
@@ -519,6 +523,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
     with transaction.atomic():
         first_id = next(next_ids(Application))
         statuses = rng.choices(list(STATUS_MIX), weights=list(STATUS_MIX.values()), k=apps)
+        every = PARTNER_EVERY if apps >= SMALL_SEED else SMALL_PARTNER_EVERY
         ids = range(first_id, first_id + apps)
         references = {
             pk: None if status == "draft" else f"{SEED_TAG}-{pk:08d}"
@@ -530,7 +535,7 @@ def seed(apps: int = SEED_APPS, events: int = SEED_EVENTS) -> dict[str, float]:
         def application_rows() -> Iterator[dict[str, Any]]:
             for offset, (pk, status) in enumerate(zip(ids, statuses, strict=True)):
                 confirmation = status == "confirmed"
-                partner = not confirmation and pk % PARTNER_EVERY == 0
+                partner = not confirmation and pk % every == 0
                 track = (
                     world.confirmation
                     if confirmation
