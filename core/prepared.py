@@ -164,9 +164,9 @@ class KeptRows(Generic[M]):
     The caller builds the queryset with the marks in place of the values that change between
     runs and keeps one ``KeptRows`` per everything else the SQL text depends on (``kept``).
     The objects are built as ``QuerySet`` builds them (``from_db``, converters, the
-    ``select_related`` populators; deferred fields stay deferred); no prefetching, no
-    annotations. A queryset the ORM answers empty without a query (``EmptyResultSet``) runs
-    nothing and answers ``[]``."""
+    ``select_related`` populators, the annotations set as attributes; deferred fields stay
+    deferred); no prefetching. A queryset the ORM answers empty without a query
+    (``EmptyResultSet``) runs nothing and answers ``[]``."""
 
     def __init__(self, queryset: QuerySet[M], using: str, marks: Mapping[Hashable, str]) -> None:
         self.using = using
@@ -212,7 +212,13 @@ class KeptRows(Generic[M]):
         compiled = self._compiled
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        return [_instance(compiled, row, self.using) for row in rows]
+        objects = []
+        for row in rows:
+            obj = _instance(compiled, row, self.using)
+            for name, index in compiled.annotations.items():  # as QuerySet sets them
+                setattr(obj, name, row[index])
+            objects.append(obj)
+        return objects
 
 
 # A parameter's place in SQL compiled for psycopg, or a percent sign written as two.

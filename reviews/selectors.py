@@ -224,10 +224,23 @@ def overdue_q(now: dt.datetime) -> Q:
     return Q(status__in=RUNNING_CLOCK, due_at__lt=now, clock_paused_at__isnull=True)
 
 
+# The *Consultations* tab's deadline: when the ministry's own opinion is due (the pending
+# consultation's ``due_at``), annotated on each of its cases (``review_queue_for``).
+OPINION_DUE = "opinion_due"
+
+
+def deadline_column(tab: str) -> str:
+    """The deadline a tab's rows show and are first ordered by: the waiver's term end on
+    *Active waivers*, the ministry's opinion's due date on *Consultations to answer* (what the
+    consulted ministry has to meet; and read from its own index, 26 entries for a first page
+    at any size: issue 18), the statutory clock's elsewhere."""
+    return {"active": "term_end", "consultations": OPINION_DUE}.get(tab, "due_at")
+
+
 def sort_key(tab: str, sort: str) -> tuple[str, bool]:
     """The column a queue view is ordered by and whether descending (the id breaks ties in the
     same direction; empty values come last either way)."""
-    deadline = "term_end" if tab == "active" else "due_at"
+    deadline = deadline_column(tab)
     return {
         "-deadline": (deadline, True),
         "-submitted": ("submitted_at", True),
@@ -259,6 +272,9 @@ def review_queue_for(
     tab = tab if tab in TAB_SLUGS else "all"
     condition = conditions[tab] if conditions is not None else tab_q(user, tab, today)
     qs = Application.objects.filter(tab_in_scope(user, tab, condition))
+    if tab == "consultations":
+        # the pending consultation the tab's condition joined (one per case and ministry)
+        qs = qs.annotate(**{OPINION_DUE: F("consultations__due_at")})
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.track:
@@ -318,6 +334,7 @@ def shown_columns(queue: QuerySet[Application]) -> QuerySet[Application]:
 _CURSOR_KINDS: dict[str, ValueKind] = {
     "term_end": "date",
     "due_at": "moment",
+    OPINION_DUE: "moment",
     "submitted_at": "moment",
 }
 

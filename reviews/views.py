@@ -45,6 +45,12 @@ HIGHLIGHT_DAYS = 7
 
 
 def _days_left(app: Application, tab: str, now: Any) -> int | None:
+    """The days the row's deadline column shows (``selectors.deadline_column``): to the end of
+    the term on *Active waivers* and for a waiver in force, to the ministry's opinion's due date
+    on *Consultations to answer*, else on the statutory clock."""
+    opinion_due = getattr(app, selectors.OPINION_DUE, None)
+    if tab == "consultations" and opinion_due is not None:
+        return (opinion_due - now).days
     if tab == "active" or app.status in TERM_RUNNING:
         if app.term_end is None:
             return None
@@ -170,7 +176,11 @@ def queue_csv(queue: Any, *, tab: str, now: Any) -> HttpResponse:
             _("Programme"),
             _("Track"),
             _("Status"),
-            _("Days to term end") if tab == "active" else _("Days left"),
+            _("Days to term end")
+            if tab == "active"
+            else _("Days left to give the opinion")
+            if tab == "consultations"
+            else _("Days left"),
             _("Assignee"),
             _("Submitted"),
         ]

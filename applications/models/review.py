@@ -127,7 +127,14 @@ class Consultation(models.Model):
         # A ministry's consulted cases, read from the index alone: staff scopes ask for them on
         # every queue count (``applications/visibility.py``).
         indexes = [
-            models.Index(fields=["ministry", "application"], name="consultation_ministry_case")
+            models.Index(fields=["ministry", "application"], name="consultation_ministry_case"),
+            # A ministry's opinions to give, soonest due first: the queue's *Consultations* tab
+            # (``reviews.selectors``) reads its first page from here, 26 entries at any size.
+            models.Index(
+                fields=["ministry", "due_at"],
+                condition=models.Q(status="pending"),
+                name="consultation_pending_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -96,6 +96,54 @@ def test_a_ministry_sees_its_own_cases_and_others_only_when_consulted(world: Wor
     assert refs(signed_in(world.foreign_decider).get(f"/review/?tab=all&q={ours.reference}")) == []
 
 
+def test_the_consulted_ministry_sees_its_opinions_soonest_due_first_with_their_days_left(
+    world: World,
+) -> None:
+    """On *Consultations to answer* the deadline is the consulted ministry's own: when its
+    opinion is due, not the lead ministry's statutory clock. The case that came in first was
+    consulted on last, so the two orders differ."""
+    now = dt.datetime.now(dt.UTC)
+    with time_machine.travel(now - dt.timedelta(days=20), tick=False):
+        came_first = drive(world, S.UNDER_REVIEW)
+    with time_machine.travel(now - dt.timedelta(days=10), tick=False):
+        came_later = drive(world, S.UNDER_REVIEW)
+        services.consultation_request(
+            application=came_later,
+            by=world.officer,
+            ministries=[world.other_ministry],
+            question="?",
+        )
+    with time_machine.travel(now - dt.timedelta(days=2), tick=False):
+        services.consultation_request(
+            application=came_first,
+            by=world.officer,
+            ministries=[world.other_ministry],
+            question="?",
+        )
+    came_first.refresh_from_db()
+    came_later.refresh_from_db()
+    assert came_first.due_at and came_later.due_at
+    assert came_first.due_at < came_later.due_at  # the statutory clock's order
+    days = world.program.tracks.get(pk=came_first.track_id).consultation_days
+
+    consultee = signed_in(world.consultee)
+    for language, header in (("en", "Days left to give the opinion"), ("ko", "의견 회신 기한까지")):
+        with translation.override(language), time_machine.travel(now, tick=False):
+            response = consultee.get("/review/?tab=consultations", HTTP_ACCEPT_LANGUAGE=language)
+        assert refs(response) == [came_later.reference, came_first.reference]
+        assert [row["days"] for row in response.context["rows"]] == [days - 10, days - 2]
+        assert header in visible_text(response.content.decode())
+    descending = consultee.get("/review/?tab=consultations&sort=-deadline")
+    assert refs(descending) == [came_first.reference, came_later.reference]
+    with time_machine.travel(now, tick=False):
+        csv = consultee.get("/review/?tab=consultations&format=csv").content.decode("utf-8-sig")
+    assert "Days left to give the opinion" in csv.splitlines()[0]
+    assert [line.split(",")[6] for line in csv.splitlines()[1:]] == [str(days - 10), str(days - 2)]
+    # The lead ministry's officer still reads the statutory clock on the same cases.
+    mine = signed_in(world.officer).get("/review/?tab=all")
+    assert refs(mine)[:2] == [came_first.reference, came_later.reference]
+
+
 def test_tabs_hold_what_their_names_say(world: World) -> None:
     new = submitted(world)
     mine = drive(world, S.UNDER_REVIEW)

@@ -54,6 +54,7 @@ def _shown(page: KeysetPage[Application]) -> Any:
             app.track.name_en,
             app.organization.name,
             app.assigned_officer.email if app.assigned_officer else None,
+            getattr(app, selectors.OPINION_DUE, None),  # the Consultations tab's deadline
             sorted(app.get_deferred_fields()),
         )
         for app in page.rows
