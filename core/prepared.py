@@ -231,9 +231,9 @@ def with_values_written_in(
     """``sql`` with every parameter but those at the indexes ``keep`` written into its text as
     a literal, quoted by psycopg (``compose_sql``): PostgreSQL only.
 
-    A statement PostgreSQL runs prepared (psycopg prepares one run five times on a connection)
-    is planned once for all values ("generic plan") only where that plan does not look
-    dearer than one made for the values at hand; otherwise every run plans it again. The
+    A prepared statement (psycopg prepares one once it has run five times on a connection) is
+    planned once for all values (a "generic plan") only where that plan does not look dearer
+    than one made for the values at hand; otherwise PostgreSQL plans it again on every run. The
     queue's rows are a wide join whose values but a page's cursor are the same on every run
     of one kept query, and at 100k cases PostgreSQL planned it on every page (1.4-2.5 ms;
     docs/performance.md, "The queue's rows planned once"). Written into the text, those
