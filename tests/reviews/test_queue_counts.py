@@ -2,7 +2,8 @@
 for everything it depends on (``reviews.selectors._counts_key``). What is kept is only the
 query's text: after every kind of change (services, bulk assignment, the deadline sweep, a
 person moving ministry, a programme's day turning) the counts equal a plain count of each
-tab's condition built afresh, on both databases (the PostgreSQL run is marked ``postgres``)."""
+tab's condition built afresh, on both databases (each test runs in both passes of ``make
+test``)."""
 
 from __future__ import annotations
 
@@ -202,11 +203,6 @@ def test_tab_counts_follow_every_kind_of_change(world: World) -> None:
     _scenario(world)
 
 
-@pytest.mark.postgres
-def test_tab_counts_follow_every_kind_of_change_on_postgresql(world: World) -> None:
-    _scenario(world)
-
-
 def _midnight_scenario(world: World) -> None:
     """A notice whose opinion deadline passes without an opinion waits on the decision maker
     from the next day in the programme's zone: the kept SQL (the programme's date is in its
@@ -226,11 +222,6 @@ def _midnight_scenario(world: World) -> None:
 
 
 def test_a_programme_day_turning_is_counted_from_its_midnight(world: World) -> None:
-    _midnight_scenario(world)
-
-
-@pytest.mark.postgres
-def test_a_programme_day_turning_is_counted_from_its_midnight_on_postgresql(world: World) -> None:
     _midnight_scenario(world)
 
 

@@ -1,6 +1,6 @@
 """The queue at scale (issue 18): keyset pages and capped counts show what a straightforward
 COUNT and ordering of the same scope show, after a sequence of service calls, on both
-databases (the PostgreSQL run is marked ``postgres``)."""
+databases (each test runs in both passes of ``make test``)."""
 
 from __future__ import annotations
 
@@ -164,11 +164,6 @@ def _scenario(world: World) -> None:
 
 
 def test_keyset_pages_and_capped_counts_match_a_plain_count_and_ordering(world: World) -> None:
-    _scenario(world)
-
-
-@pytest.mark.postgres
-def test_keyset_pages_and_capped_counts_match_on_postgresql(world: World) -> None:
     _scenario(world)
 
 
