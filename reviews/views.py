@@ -58,6 +58,15 @@ def _days_left(app: Application, tab: str, now: Any) -> int | None:
     return app.days_remaining(now)
 
 
+def _days_heading(tab: str) -> str:
+    """The heading of the days column (``_days_left``), on the page and in the CSV."""
+    if tab == "active":
+        return _("Days to term end")
+    if tab == "consultations":
+        return _("Days left to give the opinion")
+    return _("Days left")
+
+
 def _urgency(days: int | None) -> str:
     if days is None:
         return ""
@@ -140,6 +149,7 @@ class QueueView(StaffMixin):
         )
         context = {
             "tab": tab,
+            "days_heading": _days_heading(tab),
             "tabs": [
                 {"slug": t.slug, "label": t.label, "count": counts.get(t.slug, 0)}
                 for t in selectors.TABS
@@ -176,11 +186,7 @@ def queue_csv(queue: Any, *, tab: str, now: Any) -> HttpResponse:
             _("Programme"),
             _("Track"),
             _("Status"),
-            _("Days to term end")
-            if tab == "active"
-            else _("Days left to give the opinion")
-            if tab == "consultations"
-            else _("Days left"),
+            _days_heading(tab),
             _("Assignee"),
             _("Submitted"),
         ]

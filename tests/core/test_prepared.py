@@ -16,7 +16,7 @@ from applications.models import Application
 from applications.selectors import application_get_for
 from applications.services.kernel import application_row_lock
 from applications.workflow import ApplicationStatus as S
-from core.prepared import PreparedGet
+from core.prepared import _MARK, PreparedGet
 from tests.builders import draft, drive
 
 RELATED = ("program", "track", "organization", "assigned_officer")
@@ -141,8 +141,6 @@ def test_roles_and_organisations_are_read_together_once(world):
 
 
 # --- KeptRows: the values that never change written into the SQL (PostgreSQL) ---------------
-
-_MARK = -2_013_265_999
 
 
 def test_kept_rows_run_with_the_marked_values_alone_and_find_what_the_queryset_finds(world):
