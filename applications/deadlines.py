@@ -294,8 +294,8 @@ CAP_REMINDERS = "continuation_reminders_sent"
 
 def due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
     """Waivers in force whose term ends within 90/30/7 days and that have not had that
-    reminder yet (``expiry_reminders_sent``: any term's reminder of that stage counts, as the
-    trail's events did before the column)."""
+    reminder yet for that end (``expiry_reminders_sent``, cleared when an extension moves the
+    end: ``Application.extend``)."""
 
     def window(program: Program, today: dt.date) -> Q:
         condition = Q(pk__in=[])

@@ -230,7 +230,8 @@ class Application(ConcurrentTransitionMixin, models.Model):
     continuation_until = models.DateField(_("continuation until"), null=True, blank=True)
     # The deadline sweep's reminders this case has had (``deadlines.REMINDER_DAYS``: one bit per
     # stage, 90 days → 1, 30 → 2, 7 → 4), set by the reminder's service in the transaction that
-    # records its audit event, so the sweep asks an index instead of reading the trail.
+    # records its audit event, so the sweep asks an index instead of reading the trail. An
+    # extension clears the expiry reminders (``extend``): the new end has its own.
     expiry_reminders_sent = models.PositiveSmallIntegerField(
         _("expiry reminders sent"), default=0, editable=False
     )
@@ -484,9 +485,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
         permission=perms.as_fsm(perms.can_decide_in_force),
     )
     def extend(self, *, new_end: dt.date) -> None:
-        """Decision maker grants a pending extension request: the term end moves."""
+        """Decision maker grants a pending extension request: the term end moves, and the
+        reminders before the end start again for the new one."""
         self.term_end = new_end
         self.extensions_used += 1
+        self.expiry_reminders_sent = 0
 
     @transition(
         field=status,

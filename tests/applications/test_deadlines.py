@@ -341,6 +341,48 @@ def test_reminders_go_out_90_30_and_7_days_before_the_end_each_once(world, on_co
     )
 
 
+def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commit):
+    """Reminded 30 and 7 days before its end, then extended by a year: the new end gets its
+    own 90-, 30- and 7-day reminders, each once, and they give the new date."""
+    world.applicant.email = "applicant@example.test"
+    world.applicant.save()
+    app = active(world, language="en")
+    for days in (30, 7):
+        with on_commit():
+            assert (
+                sweep(seoul_midnight(TERM_END - days * DAY) + MINUTE).done[
+                    deadlines.EXPIRY_REMINDER
+                ]
+                == 1
+            )
+    new_end = TERM_END + 365 * DAY
+    with at(seoul_midnight(TERM_END - 3 * DAY)):
+        request = services.extension_request_file(
+            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
+        )
+        services.extension_request_decide(
+            extension_request=request, by=world.decider, grant=True, reason="타당"
+        )
+    for days in (90, 30, 7):
+        edge = seoul_midnight(new_end - dt.timedelta(days=days))
+        mail.outbox.clear()
+        with on_commit():
+            assert sweep(edge - MINUTE).done[deadlines.EXPIRY_REMINDER] == 0
+            assert sweep(edge + MINUTE).done[deadlines.EXPIRY_REMINDER] == 1
+            assert sweep(edge + 2 * MINUTE).total == 0
+        (message,) = mail.outbox
+        assert message.subject == f"Reminder: your waiver {app.reference} ends in {days} days"
+        assert "2029" in message.body and "2028" not in message.body
+    events = system_events(app, deadlines.EXPIRY_REMINDER)
+    assert [(e.payload["days_before"], e.payload["term_end"]) for e in events] == [
+        (30, TERM_END.isoformat()),
+        (7, TERM_END.isoformat()),
+        (90, new_end.isoformat()),
+        (30, new_end.isoformat()),
+        (7, new_end.isoformat()),
+    ]
+
+
 def test_a_late_sweep_sends_only_the_reminder_that_is_due_now(world, on_commit):
     app = active(world, language="ko")
     with on_commit():

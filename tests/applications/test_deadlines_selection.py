@@ -12,7 +12,9 @@ from collections.abc import Iterator
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from applications import deadlines, services
 from applications.models import Application, AuditEvent, Program
@@ -37,12 +39,17 @@ pytestmark = pytest.mark.django_db
 # --- the old selectors, from the trail (as they were before the columns), as the oracle ---------
 
 
-def _trail_says_reminded(action: str, days: int) -> Exists:
-    return Exists(
-        AuditEvent.objects.filter(
-            application=OuterRef("pk"), action=action, payload__days_before=days
-        )
+def _trail_says_reminded(action: str, days: int, *, end: str = "") -> Exists:
+    """The case's trail has that stage's reminder; with ``end``, one sent for the case's
+    current value of that field (its payload's copy of it)."""
+    events = AuditEvent.objects.filter(
+        application=OuterRef("pk"), action=action, payload__days_before=days
     )
+    if end:
+        events = events.annotate(end=KeyTextTransform(end, "payload")).filter(
+            end=Cast(OuterRef(end), CharField())
+        )
+    return Exists(events)
 
 
 def old_due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
@@ -52,7 +59,7 @@ def old_due_expiry_reminders(*, now: dt.datetime) -> QuerySet[Application]:
         for days in sorted(deadlines.REMINDER_DAYS):
             upper = today + dt.timedelta(days=days)
             condition |= Q(term_end__gte=lower, term_end__lte=upper) & Q(
-                ~_trail_says_reminded(deadlines.EXPIRY_REMINDER, days)
+                ~_trail_says_reminded(deadlines.EXPIRY_REMINDER, days, end="term_end")
             )
             lower = upper + dt.timedelta(days=1)
         return condition
@@ -133,10 +140,10 @@ def test_a_late_sweep_marks_only_the_stage_it_sent(world):
     assert assert_reminders_as_before(moment + MINUTE) == []
 
 
-def test_reminded_for_an_earlier_term_then_extended_is_found_as_the_trail_found_it(world):
+def test_reminded_for_an_earlier_term_then_extended_is_found_as_the_trail_finds_it(world):
     """Reminded at 30 and 7 days (the sweep missed the 90-day mark), then extended by a year:
-    at the new term's 90-day mark the case is due (never reminded at 90), at its 30- and
-    7-day marks it is not (the trail has those stages: any term's reminder counted)."""
+    the extension clears the reminders, and at each of the new term's marks the case is due
+    (the trail has no reminder for the new end)."""
     app = active(world)
     for days in (30, 7):
         assert (
@@ -145,6 +152,7 @@ def test_reminded_for_an_earlier_term_then_extended_is_found_as_the_trail_found_
             ]
             == 1
         )
+    assert Application.objects.get(pk=app.pk).expiry_reminders_sent == 2 | 4
     new_end = TERM_END + 365 * DAY
     with at(seoul_midnight(TERM_END - dt.timedelta(days=3))):  # after the 7-day reminder
         request = services.extension_request_file(
@@ -153,22 +161,17 @@ def test_reminded_for_an_earlier_term_then_extended_is_found_as_the_trail_found_
         services.extension_request_decide(
             extension_request=request, by=world.decider, grant=True, reason="타당"
         )
-    assert Application.objects.get(pk=app.pk).term_end == new_end
-    # Before each mark and after it (with nothing sent meanwhile): the 90-day stage is due
-    # from its mark until the 30-day one, whose stage (like the 7-day one) was sent already.
-    expected = {90: ([], [app.pk]), 30: ([app.pk], []), 7: ([], [])}
-    for days, (before, after) in expected.items():
+    stored = Application.objects.get(pk=app.pk)
+    assert (stored.term_end, stored.expiry_reminders_sent) == (new_end, 0)
+    # Just before each mark the case is not due (the previous stage was sent), just after it
+    # is; each reminder is then sent, so the next mark starts clean.
+    for days in (90, 30, 7):
         edge = seoul_midnight(new_end - dt.timedelta(days=days))
         with at(edge - MINUTE):
-            assert assert_reminders_as_before(edge - MINUTE) == before
+            assert assert_reminders_as_before(edge - MINUTE) == []
         with at(edge + MINUTE):
-            assert assert_reminders_as_before(edge + MINUTE) == after
-    assert (
-        sweep(seoul_midnight(new_end - dt.timedelta(days=90)) + MINUTE).done[
-            deadlines.EXPIRY_REMINDER
-        ]
-        == 1
-    )
+            assert assert_reminders_as_before(edge + MINUTE) == [app.pk]
+        assert sweep(edge + MINUTE).done[deadlines.EXPIRY_REMINDER] == 1
     stored = Application.objects.get(pk=app.pk)
     assert stored.expiry_reminders_sent == 1 | 2 | 4
 
@@ -318,3 +321,29 @@ def test_the_sweep_puts_the_sessions_planner_settings_back(world):
             assert cursor.fetchone() == ("off", "off")
         cursor.execute("SELECT current_setting('jit'), current_setting('enable_indexscan')")
         assert cursor.fetchone() == before
+
+
+def test_the_migration_keeps_only_the_reminders_of_each_extended_cases_current_end(world):
+    """0018, run on cases as the code before it left them (an extended case's reminders of its
+    earlier end still counted): the extended case keeps only what was sent for its new end;
+    a case never extended keeps everything."""
+    migration = importlib.import_module(
+        "applications.migrations.0018_expiry_reminders_of_the_current_end"
+    )
+    extended, kept = active(world), active(world)
+    for days in (30, 7):
+        sweep(seoul_midnight(TERM_END - dt.timedelta(days=days)) + MINUTE)
+    new_end = TERM_END + 365 * DAY
+    with at(seoul_midnight(TERM_END - dt.timedelta(days=3))):
+        request = services.extension_request_file(
+            application=extended, by=world.applicant, new_end=new_end, reason="추가 실증"
+        )
+        services.extension_request_decide(
+            extension_request=request, by=world.decider, grant=True, reason="타당"
+        )
+    sweep(seoul_midnight(new_end - dt.timedelta(days=90)) + MINUTE)  # the new end's first
+    assert Application.objects.get(pk=extended.pk).expiry_reminders_sent == 1
+    Application.objects.filter(pk=extended.pk).update(expiry_reminders_sent=1 | 2 | 4)
+    migration.keep_reminders_of_the_current_end(django_apps, None)
+    assert Application.objects.get(pk=extended.pk).expiry_reminders_sent == 1
+    assert Application.objects.get(pk=kept.pk).expiry_reminders_sent == 2 | 4
