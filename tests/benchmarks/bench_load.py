@@ -858,8 +858,9 @@ def run() -> list[Figure]:
     vacuum_analyze("applications_application", "applications_auditevent", *casework_tables())
     connections.close_all()
     # Stopped from outside (Ctrl-C reaches pgcluster, which sends SIGTERM): still stop the
-    # profile's processes, which run in sessions of their own.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    # profile's processes, which run in sessions of their own. Only while they run: the
+    # benchmarks after this one in the same process fork workers that must die on SIGTERM.
+    previous_sigterm = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     supervisor: Supervisor | None = None
     profile.start()
     try:
@@ -911,6 +912,7 @@ def run() -> list[Figure]:
         if supervisor is not None:
             supervisor.end()
         profile.stop()
+        signal.signal(signal.SIGTERM, previous_sigterm)
     _summary("baseline", baseline, 1, 0)
     _summary("people", people, THINK_USERS, THINK_SECONDS)
     _summary("stress", stress, USERS, 0)

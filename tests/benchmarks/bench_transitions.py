@@ -29,6 +29,7 @@ from typing import Any
 
 from tests.benchmarks.common import (
     Figure,
+    dies_on_sigterm,
     report,
     setup_django,
     stopwatch,
@@ -97,6 +98,7 @@ _START: Any = None  # the clients' starting line (a Barrier the pool's processes
 
 def _set_start(barrier: Any) -> None:
     global _START
+    dies_on_sigterm()
     _START = barrier
 
 

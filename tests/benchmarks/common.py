@@ -13,6 +13,7 @@ import os
 import platform
 import resource
 import secrets
+import signal
 import statistics
 import subprocess
 import time
@@ -183,6 +184,15 @@ def _spin(seconds: float) -> int:
     return steps
 
 
+def dies_on_sigterm() -> None:
+    """A forked pool worker's first step: SIGTERM ends it, as it ends any process, whatever
+    handler the parent had installed. ``Pool.terminate`` (its ``with`` block's end) stops its
+    workers with SIGTERM; a Python handler inherited from the parent runs instead, and a worker
+    it does not end keeps the pool's ``join`` waiting for ever (a ``make bench`` hung so, in the
+    transition benchmark, after the load test's handler)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def two_process_scaling(seconds: float = 1.0) -> tuple[float, float]:
     """What the machine gives two busy processes that share nothing, against one: steps per
     second of a pure-Python loop run by one process, then by two at once (their sum). On two
@@ -192,7 +202,7 @@ def two_process_scaling(seconds: float = 1.0) -> tuple[float, float]:
     import multiprocessing
 
     one = _spin(seconds) / seconds
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    with multiprocessing.get_context("fork").Pool(2, initializer=dies_on_sigterm) as pool:
         two = sum(pool.map(_spin, [seconds, seconds])) / seconds
     return one, two
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.common import Figure, vacuum_analyze, write_results
+from tests.benchmarks.common import Figure, dies_on_sigterm, vacuum_analyze, write_results
 
 
 def test_a_ratio_goal_is_judged_on_the_ratio_to_the_same_run_baseline() -> None:
@@ -63,3 +69,29 @@ def test_the_benchmarks_vacuum_marks_rows_just_committed_all_visible() -> None:
             assert cursor.fetchone()[0] > 100  # the pages it marked are there
         finally:
             cursor.execute("DROP TABLE bench_vacuum_probe")
+
+
+def _wait_for_a_start_that_never_comes(_: int) -> None:
+    time.sleep(600)
+
+
+def test_a_benchmarks_pool_ends_although_the_parent_handles_sigterm() -> None:
+    """``Pool.terminate`` stops workers still at work with SIGTERM. Forked workers inherit the
+    parent's handler (the load test has one while its servers run); one that does not end the
+    process kept a whole ``make bench`` waiting for a worker blocked at the transition
+    benchmark's start. ``dies_on_sigterm``, the workers' first step, gives them the default."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # ends nothing
+    try:
+        pool = multiprocessing.get_context("fork").Pool(2, initializer=dies_on_sigterm)
+        workers = [process.pid for process in pool._pool]  # type: ignore[attr-defined]
+        pool.map_async(_wait_for_a_start_that_never_comes, range(2))
+        time.sleep(0.5)  # both at work
+        ending = threading.Thread(target=pool.terminate, daemon=True)
+        ending.start()
+        ending.join(timeout=20)
+        alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        for pid in alive:  # the failure's own clean-up: nothing is left behind
+            os.kill(pid, signal.SIGKILL)
+        assert not ending.is_alive() and not alive
+    finally:
+        signal.signal(signal.SIGTERM, previous)
