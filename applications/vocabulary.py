@@ -537,3 +537,12 @@ KERNEL_WORDING: dict[str, Wording] = {
         None,
     ),
 }
+
+
+# The expiry reminder's first paragraph for a waiver with no extension left (the track's
+# maximum used, or none allowed): asking for one would be refused (``notifications``).
+EXPIRY_REMINDER_NO_EXTENSION_LEFT = _(
+    "The term of your waiver ends soon, and it has no extension left. If the service can "
+    "continue only once the law changes, request a law amendment by the date shown on your case "
+    "page; otherwise the service must stop at the end date."
+)

@@ -30,6 +30,7 @@ from applications.models import (
     DecisionKind,
     Opinion,
     SupplementRequest,
+    Track,
 )
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import ConfirmationOutcome
@@ -342,12 +343,15 @@ def test_reminders_go_out_90_30_and_7_days_before_the_end_each_once(world, on_co
 
 
 def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commit):
-    """Reminded 30 and 7 days before its end, then extended by a year: the new end gets its
-    own 90-, 30- and 7-day reminders, each once, and they give the new date."""
+    """Reminded 30 and 7 days before its end, then extended by a year (the track's one
+    extension): the new end gets its own 90-, 30- and 7-day reminders, each once; they give the
+    new date, and no longer suggest an extension the track does not allow."""
     world.applicant.email = "applicant@example.test"
     world.applicant.save()
     app = active(world, language="en")
+    assert app.track.max_extensions == 1
     for days in (30, 7):
+        mail.outbox.clear()
         with on_commit():
             assert (
                 sweep(seoul_midnight(TERM_END - days * DAY) + MINUTE).done[
@@ -355,6 +359,8 @@ def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commi
                 ]
                 == 1
             )
+        (message,) = mail.outbox
+        assert "request an extension" in message.body and "no extension left" not in message.body
     new_end = TERM_END + 365 * DAY
     with at(seoul_midnight(TERM_END - 3 * DAY)):
         request = services.extension_request_file(
@@ -373,6 +379,8 @@ def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commi
         (message,) = mail.outbox
         assert message.subject == f"Reminder: your waiver {app.reference} ends in {days} days"
         assert "2029" in message.body and "2028" not in message.body
+        assert "no extension left" in message.body
+        assert "request an extension" not in message.body
     events = system_events(app, deadlines.EXPIRY_REMINDER)
     assert [(e.payload["days_before"], e.payload["term_end"]) for e in events] == [
         (30, TERM_END.isoformat()),
@@ -381,6 +389,18 @@ def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commi
         (30, new_end.isoformat()),
         (7, new_end.isoformat()),
     ]
+
+
+def test_a_waiver_whose_track_allows_no_extension_is_not_told_to_ask_for_one(world, on_commit):
+    world.applicant.email = "applicant@example.test"
+    world.applicant.save()
+    app = active(world, language="ko")
+    Track.objects.filter(pk=app.track_id).update(max_extensions=0)
+    with on_commit():
+        sweep(seoul_midnight(TERM_END - 30 * DAY) + MINUTE)
+    (message,) = mail.outbox
+    assert "남은 기간 연장 기회가 없습니다" in message.body
+    assert "기간 연장을 신청해 주십시오" not in message.body
 
 
 def test_a_late_sweep_sends_only_the_reminder_that_is_due_now(world, on_commit):
