@@ -18,8 +18,7 @@ from django_tasks import task
 
 from applications import vocabulary
 from applications.models import Application, AuditEvent, Organization
-from applications.vocabulary import AuditAction
-from applications.workflow import ApplicationStatus
+from applications.workflow import ApplicationStatus, extensions_left
 from core.mail import send_templated, site_link
 
 # Events whose email says when the review must end (a similarity answer moves or keeps it).
@@ -77,7 +76,7 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
     elif payload.get("due_on"):  # events of higher apps that name a due date (a report's)
         due = formats.date_format(dt.date.fromisoformat(str(payload["due_on"])), "DATE_FORMAT")
     lead = notice.lead
-    if event.action == AuditAction.EXPIRY_REMINDER and no_extension_left(app):
+    if event.action == vocabulary.AuditAction.EXPIRY_REMINDER and not extensions_left(app):
         lead = vocabulary.EXPIRY_REMINDER_NO_EXTENSION_LEFT
     return {
         "subject": str(notice.subject)
@@ -93,12 +92,6 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
         "term_end": formats.date_format(app.term_end, "DATE_FORMAT") if app.term_end else "",
         "case_url": site_link(reverse("application-detail", args=[app.pk])),
     }
-
-
-def no_extension_left(app: Application) -> bool:
-    """Whether the waiver has used every extension its track allows (or the track allows
-    none): a reminder before its end then does not suggest asking for one."""
-    return app.extensions_used >= app.track.max_extensions
 
 
 def emails_applicant(event: AuditEvent) -> bool:
