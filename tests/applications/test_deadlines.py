@@ -83,6 +83,17 @@ def active(world: World, *, when: dt.datetime = DAY0, **draft_fields: Any) -> Ap
     return fresh(app)
 
 
+def extended(world: World, app: Application, new_end: dt.date, *, when: dt.datetime) -> None:
+    """``app``'s term moved to ``new_end`` at ``when``: the applicant's request, granted."""
+    with at(when):
+        request = services.extension_request_file(
+            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
+        )
+        services.extension_request_decide(
+            extension_request=request, by=world.decider, grant=True, reason="타당"
+        )
+
+
 # --- deemed confirmation ---------------------------------------------------------------------
 
 
@@ -286,13 +297,7 @@ def test_a_pending_extension_request_keeps_the_waiver_in_force_until_decided(wor
 def test_a_granted_extension_moves_the_expiry(world):
     app = active(world)
     new_end = TERM_END + 365 * DAY
-    with at(END_OF_TERM - 10 * DAY):
-        request = services.extension_request_file(
-            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
-        )
-        services.extension_request_decide(
-            extension_request=request, by=world.decider, grant=True, reason="타당"
-        )
+    extended(world, app, new_end, when=END_OF_TERM - 10 * DAY)
     assert sweep(END_OF_TERM + MINUTE).done["expiry"] == 0
     new_end_moment = dt.datetime.combine(new_end, dt.time(15, 0), tzinfo=dt.UTC)
     assert sweep(new_end_moment - MINUTE).done["expiry"] == 0
@@ -362,13 +367,7 @@ def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commi
         (message,) = mail.outbox
         assert "request an extension" in message.body and "no extension left" not in message.body
     new_end = TERM_END + 365 * DAY
-    with at(seoul_midnight(TERM_END - 3 * DAY)):
-        request = services.extension_request_file(
-            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
-        )
-        services.extension_request_decide(
-            extension_request=request, by=world.decider, grant=True, reason="타당"
-        )
+    extended(world, app, new_end, when=seoul_midnight(TERM_END - 3 * DAY))
     for days in (90, 30, 7):
         edge = seoul_midnight(new_end - dt.timedelta(days=days))
         mail.outbox.clear()

@@ -16,7 +16,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from applications import deadlines, services
+from applications import deadlines
 from applications.models import Application, AuditEvent, Program
 from applications.workflow import IN_FORCE
 from applications.workflow import ApplicationStatus as S
@@ -28,6 +28,7 @@ from tests.applications.test_deadlines import (
     a_case_of_every_rule,
     active,
     at,
+    extended,
     seoul_midnight,
     sweep,
 )
@@ -154,13 +155,8 @@ def test_reminded_for_an_earlier_term_then_extended_is_found_as_the_trail_finds_
         )
     assert Application.objects.get(pk=app.pk).expiry_reminders_sent == 2 | 4
     new_end = TERM_END + 365 * DAY
-    with at(seoul_midnight(TERM_END - dt.timedelta(days=3))):  # after the 7-day reminder
-        request = services.extension_request_file(
-            application=app, by=world.applicant, new_end=new_end, reason="추가 실증"
-        )
-        services.extension_request_decide(
-            extension_request=request, by=world.decider, grant=True, reason="타당"
-        )
+    after_the_7_day_reminder = seoul_midnight(TERM_END - dt.timedelta(days=3))
+    extended(world, app, new_end, when=after_the_7_day_reminder)
     stored = Application.objects.get(pk=app.pk)
     assert (stored.term_end, stored.expiry_reminders_sent) == (new_end, 0)
     # Just before each mark the case is not due (the previous stage was sent), just after it
@@ -330,20 +326,14 @@ def test_the_migration_keeps_only_the_reminders_of_each_extended_cases_current_e
     migration = importlib.import_module(
         "applications.migrations.0018_expiry_reminders_of_the_current_end"
     )
-    extended, kept = active(world), active(world)
+    case, kept = active(world), active(world)
     for days in (30, 7):
         sweep(seoul_midnight(TERM_END - dt.timedelta(days=days)) + MINUTE)
     new_end = TERM_END + 365 * DAY
-    with at(seoul_midnight(TERM_END - dt.timedelta(days=3))):
-        request = services.extension_request_file(
-            application=extended, by=world.applicant, new_end=new_end, reason="추가 실증"
-        )
-        services.extension_request_decide(
-            extension_request=request, by=world.decider, grant=True, reason="타당"
-        )
+    extended(world, case, new_end, when=seoul_midnight(TERM_END - dt.timedelta(days=3)))
     sweep(seoul_midnight(new_end - dt.timedelta(days=90)) + MINUTE)  # the new end's first
-    assert Application.objects.get(pk=extended.pk).expiry_reminders_sent == 1
-    Application.objects.filter(pk=extended.pk).update(expiry_reminders_sent=1 | 2 | 4)
+    assert Application.objects.get(pk=case.pk).expiry_reminders_sent == 1
+    Application.objects.filter(pk=case.pk).update(expiry_reminders_sent=1 | 2 | 4)
     migration.keep_reminders_of_the_current_end(django_apps, None)
-    assert Application.objects.get(pk=extended.pk).expiry_reminders_sent == 1
+    assert Application.objects.get(pk=case.pk).expiry_reminders_sent == 1
     assert Application.objects.get(pk=kept.pk).expiry_reminders_sent == 2 | 4
