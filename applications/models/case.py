@@ -250,12 +250,16 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("applications")
         indexes = [
             models.Index(fields=["status", "due_at"], name="application_status_due"),
+            # The queue's tab counts (issue 18): a status's cases in a ministry's led
+            # programmes, read from the index alone on PostgreSQL (*New*, *Active waivers*,
+            # *All*), where a scan of the table read ten times the cases it counted.
+            models.Index(fields=["status", "program"], name="application_status_program"),
             # The review queue (issue 18): an officer's cases by status and deadline, for the
             # "mine" tab and the workload panel's capped counts (read from the index alone on
-            # PostgreSQL: the overdue test needs the pause too).
+            # PostgreSQL: the overdue test needs the pause too, *Mine*'s count the programme).
             models.Index(
                 fields=["assigned_officer", "status", "due_at"],
-                include=["clock_paused_at"],
+                include=["clock_paused_at", "program"],
                 name="application_officer_status_due",
             ),
             # The deadline sweep's term rules, on waivers in force only (partial: an expired
