@@ -15,7 +15,10 @@ baselines of the same run:
   from the last), so both medians are taken over the same seconds of a machine whose speed
   moves from one second to the next (shared cores).
 
-Also prints the number of queries per page.
+Also prints the number of queries per page and, timed in the same turns, an empty staff page
+(``floor_urls``: the same sign-in, middleware and header as the queue, no content): what any
+workspace page costs before its content, against the same raw SQL. Where that alone is more
+than ten times a tab's rows, no page with a header meets the first goal on that tab.
 """
 
 from __future__ import annotations
@@ -133,7 +136,11 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
 def time_page(client: Any, tab: str) -> tuple[float, float]:
     """One request of the tab's first page: its wall time and this process's CPU (Django's own
     work: neither PostgreSQL's nor waiting for it), in seconds."""
-    url = tab_url(tab)
+    return time_url(client, tab_url(tab))
+
+
+def time_url(client: Any, url: str) -> tuple[float, float]:
+    """One request of ``url`` (answered 200), as ``time_page``."""
     wall, cpu = time.perf_counter(), time.process_time()
     response = client.get(url)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -160,14 +167,19 @@ def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict
             print(line, end="", flush=True)  # the child's own progress
         raise SystemExit(f"the {SMALL:,}-case process ended early ({small.wait()})")
 
+    from tests.benchmarks.floor_urls import EMPTY_PAGE_URL
+
     small_figures = answer()  # its case count, once it is seeded and signed in
     client = signed_in()
+    for _warm in range(5):
+        time_url(client, EMPTY_PAGE_URL)
     big: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
         big.update(measure_tab(client, tab))
         small_figures.update(answer(f"measure {tab}"))
         here: list[tuple[float, ...]] = []
         there: list[tuple[float, ...]] = []
+        empty: list[tuple[float, ...]] = []
         for turn in range(PAIRS):
             if turn % 2:  # the other one first in every other pair
                 there.append(tuple(answer(f"time {tab}")["sample"]))
@@ -175,9 +187,11 @@ def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict
             else:
                 here.append(time_page(client, tab))
                 there.append(tuple(answer(f"time {tab}")["sample"]))
+            empty.append(time_url(client, EMPTY_PAGE_URL))
         for figures, samples in ((big, here), (small_figures, there)):
             figures[f"{tab}_ms"] = median_ms([wall for wall, _cpu in samples])
             figures[f"{tab}_cpu_ms"] = median_ms([cpu for _wall, cpu in samples])
+        big[f"{tab}_empty_ms"] = median_ms([wall for wall, _cpu in empty])
     ask.close()
     small.wait()
     return big, small_figures
@@ -216,24 +230,28 @@ def run() -> list[Figure]:
     print(
         f"{SMALL:,} cases on a second database, each tab timed there and here in turn …", flush=True
     )
-    big, small = measure_beside(
-        small_database_process("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
-    )
+    from django.test import override_settings
+
+    with override_settings(ROOT_URLCONF="tests.benchmarks.floor_urls"):  # and the empty page
+        big, small = measure_beside(
+            small_database_process("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
+        )
     n, m = int(big["cases"]), int(small["cases"])
     header = (
         *("tab", "queries", "rows", "1k rows", "page ms", "raw ms", "ratio", "1k ms", "ratio"),
-        *("SQL ms", "1k SQL", "CPU ms"),
+        *("SQL ms", "1k SQL", "CPU ms", "empty ms", "ratio"),
     )
     print(f"{header[0]:<16}" + "".join(f"{h:>9}" for h in header[1:]))
     figures: list[Figure] = []
     for tab in TABS:
         page, raw, base = big[f"{tab}_ms"], big[f"{tab}_raw_ms"], small[f"{tab}_ms"]
         sql, small_sql = big[f"{tab}_sql_ms"], small[f"{tab}_sql_ms"]
-        queries = big[f"{tab}_queries"]
+        queries, empty = big[f"{tab}_queries"], big[f"{tab}_empty_ms"]
         print(
             f"{tab:<16}{queries:>9.0f}{big[f'{tab}_rows']:>9.0f}{small[f'{tab}_rows']:>9.0f}"
             f"{page:>9.1f}{raw:>9.2f}{page / raw:>9.1f}{base:>9.1f}"
             f"{page / base:>9.2f}{sql:>9.1f}{small_sql:>9.1f}{big[f'{tab}_cpu_ms']:>9.1f}"
+            f"{empty:>9.1f}{empty / raw:>9.1f}"
         )
         name = f"{tab} tab first page at {n:,} cases"
         figures += [
@@ -252,6 +270,15 @@ def run() -> list[Figure]:
                 small_sql,
             ),
             Figure("queue", f"{tab} tab queries", queries, "queries"),
+            # The floor under the first goal: an empty staff page, timed in the same turns.
+            Figure(
+                "queue",
+                f"empty staff page (header only), timed beside the {tab} tab",
+                empty,
+                "ms",
+                "raw SQL of the tab's rows",
+                raw,
+            ),
             Figure(
                 "queue",
                 f"{tab} tab rows on the page at {n:,} cases",
