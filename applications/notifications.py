@@ -76,8 +76,14 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
     elif payload.get("due_on"):  # events of higher apps that name a due date (a report's)
         due = formats.date_format(dt.date.fromisoformat(str(payload["due_on"])), "DATE_FORMAT")
     lead = notice.lead
-    if event.action == vocabulary.AuditAction.EXPIRY_REMINDER and not extensions_left(app):
-        lead = vocabulary.EXPIRY_REMINDER_NO_EXTENSION_LEFT
+    term_end = app.term_end
+    if event.action == vocabulary.AuditAction.EXPIRY_REMINDER:
+        if not extensions_left(app):
+            lead = vocabulary.EXPIRY_REMINDER_NO_EXTENSION_LEFT
+        if payload.get("term_end"):
+            # The end its days were counted to: an extension granted before the email left
+            # the queue moved the case's own (its new end gets reminders of its own).
+            term_end = dt.date.fromisoformat(str(payload["term_end"]))
     return {
         "subject": str(notice.subject)
         % {"reference": reference, "days": payload.get("days_left", "")},
@@ -89,7 +95,7 @@ def event_email_context(event: AuditEvent) -> dict[str, Any] | None:
         "due": due,
         "action": event.action,
         "reason": payload.get("reason") or payload.get("reasons") or payload.get("grounds") or "",
-        "term_end": formats.date_format(app.term_end, "DATE_FORMAT") if app.term_end else "",
+        "term_end": formats.date_format(term_end, "DATE_FORMAT") if term_end else "",
         "case_url": site_link(reverse("application-detail", args=[app.pk])),
     }
 

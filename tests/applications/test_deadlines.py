@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from applications import deadlines, services, workflow
+from applications import deadlines, notifications, services, workflow
 from applications.audit import audit_verify, chain_head
 from applications.models import (
     Application,
@@ -388,6 +388,23 @@ def test_an_extended_waiver_is_reminded_again_before_its_new_end(world, on_commi
         (30, new_end.isoformat()),
         (7, new_end.isoformat()),
     ]
+
+
+def test_a_reminder_that_leaves_after_an_extension_gives_the_end_it_counted_to(world):
+    """The email goes out after commit, from the task queue: an extension granted before it
+    left does not change the date it gives, which its subject's days were counted to."""
+    world.applicant.email = "applicant@example.test"
+    world.applicant.save()
+    app = active(world, language="en")
+    assert sweep(seoul_midnight(TERM_END - 30 * DAY) + MINUTE).done[deadlines.EXPIRY_REMINDER] == 1
+    (event,) = system_events(app, deadlines.EXPIRY_REMINDER)  # its email not sent yet
+    extended(world, app, TERM_END + 365 * DAY, when=seoul_midnight(TERM_END - 29 * DAY))
+    assert fresh(app).term_end == TERM_END + 365 * DAY
+    mail.outbox.clear()
+    assert notifications.notify_event(event_id=event.pk) == 1
+    (message,) = mail.outbox
+    assert message.subject == f"Reminder: your waiver {app.reference} ends in 30 days"
+    assert "1 March 2028" in message.body and "2029" not in message.body
 
 
 def test_a_waiver_whose_track_allows_no_extension_is_not_told_to_ask_for_one(world, on_commit):
