@@ -5,7 +5,7 @@ production settings (``DEBUG=0``, database task queue) on PostgreSQL.
 
 The requests are the load test's (``bench_load``): an applicant starting a draft, every form
 page and its save, the regulation, the upload, the check page and the submit; a case officer's
-queue page (18q's to cut: reported only); an auditor's NDJSON pull of the newest thousand
+queue page; an auditor's NDJSON pull of the newest thousand
 events. ``ROUNDS`` applicants go through the whole form; every figure is the mean per
 request of its kind (PostgreSQL's CPU is counted in clock ticks of 10 ms, so only a mean over
 many requests says anything).
@@ -163,7 +163,7 @@ def measure(rounds: int) -> Costs:
         applicant_round(client, meter, accounts.track)
         officer = Client(enforce_csrf_checks=True)
         officer.cookies["sessionid"] = accounts.reviewers[index % len(accounts.reviewers)]
-        meter("queue (18q)", partial(officer.get, accounts.queue_path))
+        meter("queue page", partial(officer.get, accounts.queue_path))
         auditor = Client(HTTP_AUTHORIZATION=f"Bearer {accounts.api_token}")
         meter("NDJSON pull", partial(auditor.get, accounts.export_path))
     return costs
