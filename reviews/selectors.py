@@ -63,6 +63,7 @@ from core.keyset import (
     page_of,
 )
 from core.prepared import KeptRows, kept
+from core.queries import pk_among
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
 from supervision import selectors as supervision_selectors
@@ -173,23 +174,23 @@ def _pending_consultation_for(ministry_id: int) -> Q:
 
 
 def _pending_request() -> Q:
-    return Q(
-        pk__in=ExtensionRequest.objects.filter(status=RequestStatus.PENDING).values(
-            "application_id"
-        )
-    ) | Q(
-        pk__in=LawAmendmentRequest.objects.filter(status=RequestStatus.PENDING).values(
-            "application_id"
-        )
+    return pk_among(
+        ExtensionRequest.objects.filter(status=RequestStatus.PENDING).values("application_id"),
+        model=Application,
+    ) | pk_among(
+        LawAmendmentRequest.objects.filter(status=RequestStatus.PENDING).values("application_id"),
+        model=Application,
     )
 
 
-def tab_q(
-    user: Any, tab: str, today: Mapping[int, dt.date] | None = None, *, counting: bool = False
-) -> Q:
+def tab_q(user: Any, tab: str, today: Mapping[int, dt.date] | None = None) -> Q:
     """What each tab holds (within the user's scope). ``today``: each programme's current date
     (``programme_days``) if already known; the *Awaiting decision* condition reads it.
-    ``counting``: the same cases in the form for the kept, capped counts (``tab_counts``)."""
+
+    Every condition can be read from an index, or from a small table first, whether the tab
+    holds few cases or many (a condition PostgreSQL can only test case by case reads the whole
+    scope when the tab holds fewer than a page or a count's cap: ``pk_among``,
+    ``supervision.selectors.attention_q``; docs/performance.md, "Tabs that hold few cases")."""
     ministry = ministry_of(user)
     if tab == "new":
         return Q(status=S.SUBMITTED)
@@ -206,17 +207,15 @@ def tab_q(
     if tab == "active":
         return Q(status__in=TERM_RUNNING)
     if tab == "supervision":
-        return supervision_selectors.attention_q(joined=counting)
+        return supervision_selectors.attention_q()
     return Q()
 
 
-def tab_conditions(
-    user: Any, today: Mapping[int, dt.date] | None = None, *, counting: bool = False
-) -> dict[str, Q]:
-    """Every tab's condition for this user (``today`` and ``counting`` as for ``tab_q``)."""
+def tab_conditions(user: Any, today: Mapping[int, dt.date] | None = None) -> dict[str, Q]:
+    """Every tab's condition for this user (``today`` as for ``tab_q``)."""
     if today is None:
         today = programme_days(programme_zones())
-    return {tab.slug: tab_q(user, tab.slug, today, counting=counting) for tab in TABS}
+    return {tab.slug: tab_q(user, tab.slug, today) for tab in TABS}
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -703,9 +702,9 @@ def _compile_tab_counts(
     psycopg's threshold of runs on a connection: docs/performance.md, "Prepared statements").
     With the values as parameters it would plan the seven counts again on every run, since
     their plan for any values costs more than one for the values in hand."""
-    # Each count stops after cap + 1 cases: the conditions in their form for that
-    # (``counting``), and the scope in its parts, each read through its own index.
-    conditions = tab_conditions(user, today, counting=True)
+    # Each count stops after cap + 1 cases, the scope in its parts, each read through its own
+    # index.
+    conditions = tab_conditions(user, today)
     counts = {
         tab.slug: CappedCount(
             [

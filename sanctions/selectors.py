@@ -22,6 +22,7 @@ from applications.selectors import programme_days, programme_zones
 from applications.visibility import can_view_application
 from applications.workflow import ApplicationStatus as S
 from core.errors import NotVisible, WrongState
+from core.queries import pk_among
 from sanctions.models import (
     Hearing,
     Measure,
@@ -239,5 +240,7 @@ def awaiting_decision_q(today: Mapping[int, dt.date] | None = None) -> Q:
         suspensions__status=SuspensionStatus.IN_FORCE,
     ).values("application_id")
     return Q(status__in=SANCTIONABLE_STATUSES) & (
-        Q(pk__in=suspensions) | Q(pk__in=notices) | Q(pk__in=urgent)
+        pk_among(suspensions, model=Application)
+        | pk_among(notices, model=Application)
+        | pk_among(urgent, model=Application)
     )

@@ -52,9 +52,6 @@ def held_together() -> None:
         Application.objects.filter(selectors.attention_sources_q()).values_list("pk")
     )
     assert from_summary == from_records
-    # the counts' form, joined on the summary: the same cases, each once
-    joined = list(Application.objects.filter(selectors.attention_q(joined=True)).values_list("pk"))
-    assert sorted(joined) == sorted(from_records)
     summary = kept()
     for pk in Application.objects.values_list("pk", flat=True):
         assert summary.get(pk, (False, False)) == selectors.attention_of(pk), pk

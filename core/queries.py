@@ -1,0 +1,33 @@
+"""Conditions the ORM would write in a form PostgreSQL plans badly at scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
+
+
+class _EqualsAny(Func):
+    """``<left> = ANY(<array>)``."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def pk_among(ids: QuerySet[Any], *, model: type[Model]) -> Q:
+    """``model``'s rows whose id is among ``ids`` (a queryset of one column of ids: a few rows
+    of a small table, e.g. the pending requests).
+
+    On PostgreSQL this is ``id = ANY(ARRAY(<ids>))``: the subquery runs once, before any row of
+    ``model`` is read, and the test is then one the primary key answers, also as one arm of an
+    OR (PostgreSQL reads each arm from its index and joins the bitmaps). Written as ``id IN
+    (<ids>)`` inside an OR, PostgreSQL can only test it on each row found some other way (a
+    hashed subplan): when the OR holds few rows, it read the whole table to find them (the
+    review queue's *Awaiting decision* tab, issue 18). Elsewhere it is ``id IN (<ids>)``."""
+    if connections[router.db_for_read(model)].vendor != "postgresql":
+        return Q(pk__in=ids)
+    from django.contrib.postgres.expressions import ArraySubquery
+
+    return Q(_EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
