@@ -15,6 +15,13 @@ baselines of the same run:
   from the last), so both medians are taken over the same seconds of a machine whose speed
   moves from one second to the next (shared cores).
 
+The same turns also time each tab on a third database (``--serve-few``): as many cases as this
+one, the tabs that hold few cases in service (*New*, *Consultations*, *Awaiting decision*,
+*Supervision*, the officer's own) thinned to one case in ``FEW`` (``thin_out``). A condition
+PostgreSQL can only test case by case stops early when the tab holds many cases and reads the
+whole scope when it holds few, which the seed's proportions alone would never show (issue 18,
+thirteenth round: docs/performance.md, "Tabs that hold few cases").
+
 Also prints the number of queries per page and, timed in the same turns, an empty staff page
 (``floor_urls``: the same sign-in, middleware and header as the queue, no content): what any
 workspace page costs before its content, against the same raw SQL. Where that alone is more
@@ -45,6 +52,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "9"))
 # Requests of each tab timed here and on the small database in turn (the page and its CPU).
 PAIRS = int(os.environ.get("BENCH_PAIRS", "15"))
 SMALL = 1000
+# The third database keeps one case in FEW in the tabs thinned out (``thin_out``).
+FEW = 200
 TABS = ("new", "mine", "consultations", "decision", "active", "supervision", "all")
 ANSWER = "FIGURES "  # a line of the small database's process that carries its figures
 
@@ -106,6 +115,7 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
         assert response.status_code == 200
     # The rows the page shows: a tab that holds less than a page at 1k renders fewer rows there.
     result[f"{tab}_rows"] = float(len(response.context["rows"]))
+    result[f"{tab}_held"] = float(response.context["count"])  # the tab's count, 101 for "100+"
     queries = [q["sql"] for q in ctx.captured_queries]
     # The rows' statement as the page sends it (its text and its values apart): the
     # database's work for it is then the same in both, planning included.
@@ -148,64 +158,122 @@ def time_url(client: Any, url: str) -> tuple[float, float]:
     return wall, cpu
 
 
-def measure_beside(small: subprocess.Popen[str]) -> tuple[dict[str, float], dict[str, float]]:
-    """Each tab on this database and on the small one (``small``: the ``--serve`` child): what
-    its page is made of on each, then ``PAIRS`` requests of it on each in turn, one here and
-    one there, so the two medians are taken over the same seconds."""
-    from applications.models import Application
+class Child:
+    """A ``--serve`` child process (``small_database_process``) and its answers."""
 
-    assert small.stdin is not None and small.stdout is not None  # both piped
-    ask, hear = small.stdin, small.stdout
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        assert process.stdin is not None and process.stdout is not None  # both piped
+        self.process, self.ask, self.hear = process, process.stdin, process.stdout
 
-    def answer(question: str | None = None) -> dict[str, Any]:
+    def answer(self, question: str | None = None) -> dict[str, Any]:
+        """The figures it answers ``question`` with (or its first: its case count)."""
         if question is not None:
-            ask.write(question + "\n")
-            ask.flush()
-        for line in hear:
+            self.ask.write(question + "\n")
+            self.ask.flush()
+        for line in self.hear:
             if line.startswith(ANSWER):
                 return dict(json.loads(line[len(ANSWER) :]))
             print(line, end="", flush=True)  # the child's own progress
-        raise SystemExit(f"the {SMALL:,}-case process ended early ({small.wait()})")
+        raise SystemExit(f"a benchmark's child process ended early ({self.process.wait()})")
 
+    def sample(self, tab: str) -> tuple[float, ...]:
+        return tuple(self.answer(f"time {tab}")["sample"])
+
+    def close(self) -> None:
+        self.ask.close()
+        self.process.wait()
+
+
+def measure_beside(
+    small: Child, few: Child
+) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+    """Each tab on this database, on the small one and on the one whose tabs hold few cases
+    (``small``, ``few``: the ``--serve`` and ``--serve-few`` children): what its page is made
+    of on each, then ``PAIRS`` requests of it on each in turn, one here and one there (the
+    first two in the other order every other turn), so the medians are taken over the same
+    seconds."""
+    from applications.models import Application
     from tests.benchmarks.floor_urls import EMPTY_PAGE_URL
 
-    small_figures = answer()  # its case count, once it is seeded and signed in
+    small_figures = small.answer()  # its case count, once it is seeded and signed in
+    few_figures = few.answer()
     client = signed_in()
     for _warm in range(5):
         time_url(client, EMPTY_PAGE_URL)
     big: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
         big.update(measure_tab(client, tab))
-        small_figures.update(answer(f"measure {tab}"))
+        small_figures.update(small.answer(f"measure {tab}"))
+        few_figures.update(few.answer(f"measure {tab}"))
         here: list[tuple[float, ...]] = []
         there: list[tuple[float, ...]] = []
+        thinned: list[tuple[float, ...]] = []
         empty: list[tuple[float, ...]] = []
         for turn in range(PAIRS):
             if turn % 2:  # the other one first in every other pair
-                there.append(tuple(answer(f"time {tab}")["sample"]))
+                there.append(small.sample(tab))
                 here.append(time_page(client, tab))
             else:
                 here.append(time_page(client, tab))
-                there.append(tuple(answer(f"time {tab}")["sample"]))
+                there.append(small.sample(tab))
+            thinned.append(few.sample(tab))
             empty.append(time_url(client, EMPTY_PAGE_URL))
-        for figures, samples in ((big, here), (small_figures, there)):
+        for figures, samples in ((big, here), (small_figures, there), (few_figures, thinned)):
             figures[f"{tab}_ms"] = median_ms([wall for wall, _cpu in samples])
             figures[f"{tab}_cpu_ms"] = median_ms([cpu for _wall, cpu in samples])
         big[f"{tab}_empty_ms"] = median_ms([wall for wall, _cpu in empty])
-    ask.close()
-    small.wait()
-    return big, small_figures
+    small.close()
+    few.close()
+    return big, small_figures, few_figures
 
 
-def serve() -> None:
-    """The ``--serve`` child: seed the small database, sign in, say its case count, then answer
-    each line of standard input: ``measure <tab>`` with the tab's ``measure_tab`` figures,
-    ``time <tab>`` with one request of it (``time_page``)."""
+def thin_out() -> None:
+    """The ``--serve-few`` database as a programme in service has it: one case in ``FEW`` kept
+    in the tabs that hold few cases there (the submissions not yet accepted, the cases
+    awaiting decision, the seeded ministry's pending consultations, the supervision flags and
+    the first officer's open cases), the others moved out; waivers in force and the rest stay
+    as seeded. Benchmark data, written past the services."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.db.models import F
+
+    from applications.models import Application, Consultation, ConsultationStatus
+    from applications.workflow import OPEN_FOR_OFFICER
+    from applications.workflow import ApplicationStatus as S
+    from supervision.models import CaseAttention
+    from tests.benchmarks.seed import SEED_TAG
+
+    moved = Application.objects.alias(kept=F("pk") % FEW).exclude(kept=0)
+    with connection.cursor() as cursor:  # the model lets no status be written but by a service
+        cursor.execute(
+            f"UPDATE {Application._meta.db_table} SET status = %s"
+            " WHERE status IN (%s, %s) AND id %% %s <> 0",
+            [S.UNDER_REVIEW, S.SUBMITTED, S.DELIBERATION, FEW],
+        )
+    first, second = (User.objects.get(username=f"bulk-officer-{index}") for index in (0, 1))
+    moved.filter(assigned_officer=first, status__in=OPEN_FOR_OFFICER).update(
+        assigned_officer=second
+    )
+    Consultation.objects.alias(kept=F("application_id") % FEW).exclude(kept=0).filter(
+        ministry__code=f"{SEED_TAG}M", status=ConsultationStatus.PENDING
+    ).update(status=ConsultationStatus.ANSWERED)
+    CaseAttention.objects.alias(kept=F("application_id") % FEW).exclude(kept=0).delete()
+
+
+def serve(*, few: bool = False) -> None:
+    """The ``--serve`` child: seed the small database (``few``: as many cases as the seeded one,
+    ``thin_out``), sign in, say its case count, then answer each line of standard input:
+    ``measure <tab>`` with the tab's ``measure_tab`` figures, ``time <tab>`` with one request
+    of it (``time_page``)."""
     setup_django()
     from applications.models import Application
     from tests.benchmarks import seed
 
-    seed.seed(apps=SMALL, events=SMALL)
+    if few:
+        seed.seed(apps=int(os.environ["BENCH_SEED_APPS"]), events=SMALL)
+        thin_out()
+    else:
+        seed.seed(apps=SMALL, events=SMALL)
     prepare()
     client = signed_in()
     print(ANSWER + json.dumps({"cases": float(Application.objects.count())}), flush=True)
@@ -232,9 +300,11 @@ def run() -> list[Figure]:
     )
     from django.test import override_settings
 
+    module = "tests.benchmarks.bench_queue"
     with override_settings(ROOT_URLCONF="tests.benchmarks.floor_urls"):  # and the empty page
-        big, small = measure_beside(
-            small_database_process("tests.benchmarks.bench_queue", "bench_queue_small", SMALL)
+        big, small, few = measure_beside(
+            Child(small_database_process(module, "bench_queue_small", SMALL)),
+            Child(small_database_process(module, "bench_queue_few", seed.SEED_APPS, "--serve-few")),
         )
     n, m = int(big["cases"]), int(small["cases"])
     header = (
@@ -296,12 +366,41 @@ def run() -> list[Figure]:
                 small[f"{tab}_cpu_ms"],
             ),
         ]
+    print(
+        f"The same tabs at {int(few['cases']):,} cases, one in {FEW} kept in the tabs thinned out:"
+    )
+    columns = ("tab", "in tab", "page ms", "seeded", "ratio", "1k ms", "ratio")
+    print(f"{columns[0]:<16}" + "".join(f"{h:>9}" for h in columns[1:]))
+    for tab in TABS:
+        thinned, page, base = few[f"{tab}_ms"], big[f"{tab}_ms"], small[f"{tab}_ms"]
+        held = _held(few[f"{tab}_held"])
+        print(
+            f"{tab:<16}{held:>9}{thinned:>9.1f}{page:>9.1f}{thinned / page:>9.2f}"
+            f"{base:>9.1f}{thinned / base:>9.2f}"
+        )
+        figures.append(
+            Figure(
+                "queue",
+                f"{tab} tab first page at {int(few['cases']):,} cases, {held} in the tab",
+                thinned,
+                "ms",
+                f"same page with {_held(big[f'{tab}_held'])} in the tab",
+                page,
+            )
+        )
     return figures
 
 
+def _held(count: float) -> str:
+    """A tab's count as the page shows it ("100+" past the cap)."""
+    from reviews.selectors import COUNT_CAP
+
+    return f"{COUNT_CAP}+" if count > COUNT_CAP else f"{count:.0f}"
+
+
 def main() -> None:
-    if sys.argv[1:] == ["--serve"]:
-        serve()
+    if sys.argv[1:] in (["--serve"], ["--serve-few"]):
+        serve(few=sys.argv[1] == "--serve-few")
         return
     report(run())
 

@@ -291,15 +291,17 @@ def small_database_figures(module: str, database: str, cases: int) -> dict[str, 
         return dict(json.loads(out.read_text()))
 
 
-def small_database_process(module: str, database: str, cases: int) -> subprocess.Popen[str]:
-    """``python -m <module> --serve`` in a child process on a fresh database of this cluster
+def small_database_process(
+    module: str, database: str, cases: int, flag: str = "--serve"
+) -> subprocess.Popen[str]:
+    """``python -m <module> <flag>`` in a child process on a fresh database of this cluster
     holding ``cases`` cases (the module seeds it), its standard input and output piped as
     text: for measurements taken in turn with this process's own, so that each pair is taken
     a few seconds apart on one machine (its speed moves from one minute to the next)."""
     import sys
 
     return subprocess.Popen(
-        [sys.executable, "-m", module, "--serve"],
+        [sys.executable, "-m", module, flag],
         cwd=ROOT,
         env=_small_database(database, cases),
         stdin=subprocess.PIPE,
