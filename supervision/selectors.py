@@ -283,8 +283,8 @@ def attention_q() -> Q:
     Two tests together. "Its id is among the summary's" (``id IN (…)``, on its own in the
     condition) lets PostgreSQL start from the summary's rows when they are few, and walk the
     cases in the page's order when they are many: a queue where few cases wait read every
-    waiver in force to find them (the tab's first page 182 → 4 ms, its count 70 → 0.7 ms at
-    100k cases with 30 waiting; issue 18). Then each found case's own flag for its status: a
+    waiver in force to find them (the tab's first page's rows 182–231 → 4 ms at 100k cases with
+    30 waiting; issue 18). Then each found case's own flag for its status: a
     scalar subquery through the summary's primary key (as a second ``id IN (…)`` inside the OR
     PostgreSQL hashed both of the summary's sets before testing the first case)."""
 
