@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, router
 from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
 
@@ -28,6 +29,4 @@ def pk_among(ids: QuerySet[Any], *, model: type[Model]) -> Q:
     review queue's *Awaiting decision* tab, issue 18). Elsewhere it is ``id IN (<ids>)``."""
     if connections[router.db_for_read(model)].vendor != "postgresql":
         return Q(pk__in=ids)
-    from django.contrib.postgres.expressions import ArraySubquery
-
     return Q(_EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
