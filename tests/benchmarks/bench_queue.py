@@ -244,7 +244,10 @@ def thin_out() -> None:
     from supervision.models import CaseAttention
     from tests.benchmarks.seed import SEED_TAG
 
-    moved = Application.objects.alias(kept=F("pk") % FEW).exclude(kept=0)
+    def moved(rows: Any, key: str = "pk") -> Any:
+        """``rows`` but the one in ``FEW`` kept (by ``key``, as the status update below)."""
+        return rows.alias(kept=F(key) % FEW).exclude(kept=0)
+
     with connection.cursor() as cursor:  # the model lets no status be written but by a service
         cursor.execute(
             f"UPDATE {Application._meta.db_table} SET status = %s"
@@ -252,13 +255,13 @@ def thin_out() -> None:
             [S.UNDER_REVIEW, S.SUBMITTED, S.DELIBERATION, FEW],
         )
     first, second = (User.objects.get(username=f"bulk-officer-{index}") for index in (0, 1))
-    moved.filter(assigned_officer=first, status__in=OPEN_FOR_OFFICER).update(
+    moved(Application.objects).filter(assigned_officer=first, status__in=OPEN_FOR_OFFICER).update(
         assigned_officer=second
     )
-    Consultation.objects.alias(kept=F("application_id") % FEW).exclude(kept=0).filter(
+    moved(Consultation.objects, "application_id").filter(
         ministry__code=f"{SEED_TAG}M", status=ConsultationStatus.PENDING
     ).update(status=ConsultationStatus.ANSWERED)
-    CaseAttention.objects.alias(kept=F("application_id") % FEW).exclude(kept=0).delete()
+    moved(CaseAttention.objects, "application_id").delete()
 
 
 def serve(*, few: bool = False) -> None:
