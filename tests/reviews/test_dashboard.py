@@ -6,15 +6,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import defaultdict
 
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.models import Application
+from applications import services
+from applications.models import Application, AuditEvent
 from applications.workflow import ApplicationStatus as S
+from applications.workflow import ConfirmationOutcome
 from reviews import dashboard
-from tests.builders import drive
+from tests.builders import draft, drive
 from tests.reviews.helpers import signed_in
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -40,6 +45,125 @@ def test_the_dashboard_counts_open_cases_and_the_clock(world):
     assert total.cases == 1 and total.statutory == str(world.exemption.review_days)
     decision = next(s for s in board.stages if s.stage.slug == "decision")
     assert decision.cases == 1 and decision.median is not None
+
+
+def walked(world, steps: list[tuple[float, str]], *, confirmation: bool = False) -> Application:
+    """A case whose actions happen the given number of days after a start 400 days ago."""
+    start = timezone.now() - dt.timedelta(days=400)
+    app = draft(world, track=world.confirmation if confirmation else world.exemption)
+    for days, action in steps:
+        with time_machine.travel(start + dt.timedelta(days=days)):
+            app.refresh_from_db()
+            if action == "submit":
+                services.application_submit(application=app, by=world.applicant)
+            elif action == "accept":
+                services.application_accept(
+                    application=app, by=world.officer, no_conflict_declared=True
+                )
+            elif action == "recommend":
+                services.application_recommend(
+                    application=app,
+                    by=world.officer,
+                    outcome="approve",
+                    proposed_term_days=730,
+                    proposed_conditions=["시속 5km 이하"],
+                )
+            elif action == "remand":
+                services.application_remand(application=app, by=world.decider, reason="재검토")
+            elif action == "reject":
+                services.application_reject(application=app, by=world.decider, reasons="근거 부족")
+            elif action == "answer_confirmation":
+                services.application_answer_confirmation(
+                    application=app, by=world.officer, outcome=ConfirmationOutcome.NO_REGULATION
+                )
+            else:
+                raise AssertionError(action)
+    return app
+
+
+def reference_stage_times(
+    cases: list[Application],
+) -> dict[str, tuple[int, float | None, float | None]]:
+    """The stage times as the dashboard first computed them, in Python from every marker event
+    of the cases read in the trail's order: the oracle for the figures now computed where the
+    rows are."""
+    moments: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
+    events = (
+        AuditEvent.objects.filter(application__in=cases, action__in=dashboard.MARKERS)
+        .order_by("seq")
+        .values_list("application_id", "action", "occurred_at")
+    )
+    for app_id, action, at in events:
+        moments[app_id].setdefault(action, at)
+    figures = {}
+    for stage in dashboard.STAGES:
+        days = []
+        for case in cases:
+            seen = moments.get(case.pk, {})
+            start = next((seen[a] for a in stage.start if a in seen), None)
+            end = next((seen[a] for a in stage.end if a in seen), None)
+            if start is not None and end is not None and end >= start:
+                days.append(round((end - start).total_seconds() / 86400, 1))
+        figures[stage.slug] = (
+            len(days),
+            dashboard.percentile(days, 0.5),
+            dashboard.percentile(days, 0.9),
+        )
+    return figures
+
+
+def test_stage_times_are_the_first_moments_of_each_case(world):
+    cases = [
+        walked(world, [(0, "submit"), (2.5, "accept"), (40, "recommend"), (55, "reject")]),
+        # remanded: the review stage ends at the first recommendation, the decision stage
+        # begins there too
+        walked(
+            world,
+            [
+                (0, "submit"),
+                (7.25, "accept"),
+                (30, "recommend"),
+                (44, "remand"),
+                (80.5, "recommend"),
+                (91, "reject"),
+            ],
+        ),
+        walked(world, [(0, "submit"), (11, "accept"), (60.75, "recommend")]),
+        walked(world, [(0, "submit"), (1.05, "accept")]),
+        walked(world, [(0, "submit")]),
+        # the confirmation track: the whole wait ends at the answer
+        walked(
+            world, [(0, "submit"), (4, "accept"), (12.3, "answer_confirmation")], confirmation=True
+        ),
+    ]
+    board = dashboard.dashboard_for(user=world.decider, program_id=None)
+    got = {s.stage.slug: (s.cases, s.median, s.p90) for s in board.stages}
+    assert got == reference_stage_times(cases)
+    # and the figures the cases above give, worked by hand
+    assert got["intake"] == (5, 4.0, 11.0)  # of 1.1, 2.5, 4, 7.2, 11
+    assert got["review"] == (3, 37.5, 49.8)  # of 22.8, 37.5, 49.8 (the first recommendation)
+    assert got["decision"] == (2, 15.0, 61.0)  # from the first recommendation
+    assert got["total"] == (3, 55.0, 91.0)  # of 12.3, 55, 91
+    # one programme chosen: its cases only (here, all of them)
+    chosen = dashboard.dashboard_for(user=world.decider, program_id=world.program.pk)
+    assert [(s.cases, s.median, s.p90) for s in chosen.stages] == list(got.values())
+
+
+def test_the_dashboards_statements_do_not_grow_with_the_cases(world):
+    """The cases in view are named in SQL, never listed: a ministry with more than 65,535
+    submitted cases once got an error page (PostgreSQL's limit of parameters a statement)."""
+    drive(world, S.UNDER_REVIEW)
+    drive(world, S.REJECTED)
+
+    def statements() -> list[tuple[int, int]]:
+        with CaptureQueriesContext(connection) as run:
+            dashboard.dashboard_for(user=world.decider, program_id=None)
+        return [(q["sql"].count("%s") + q["sql"].count("?"), len(q["sql"])) for q in run]
+
+    before = statements()
+    for status in (S.UNDER_REVIEW, S.DELIBERATION, S.REJECTED, S.SUBMITTED):
+        drive(world, status)
+    assert statements() == before
 
 
 def test_another_ministry_sees_none_of_it(world):
