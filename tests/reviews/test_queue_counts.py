@@ -127,7 +127,7 @@ def _changes(world: World) -> list[tuple[str, Callable[[], Any]]]:
         ("user notice filed", lambda: file_notice(world, active())),
         (
             "serious incident reported",
-            lambda: report_incident(world, drive(world, S.ACTIVE), moment=timezone.now()),
+            lambda: _incident_on_the_first_day(world, drive(world, S.ACTIVE)),
         ),
         (
             "extension requested",
@@ -171,6 +171,17 @@ def _notice(world: World, app: Application, *, opinion: bool) -> Any:
     if opinion:
         sanctions.opinion_submit(notice=notice, by=world.applicant, text="의견")
     return notice
+
+
+def _incident_on_the_first_day(world: World, app: Application) -> Any:
+    """A serious incident reported now on a waiver whose term began today in its programme's
+    time zone: it happened no earlier than that day's start (three hours before now falls on
+    the day before in Seoul from 15:00 to 18:00 UTC, and the service rightly refuses it)."""
+    assert app.term_start is not None
+    now = timezone.now()
+    first_day = dt.datetime.combine(app.term_start, dt.time(0), app.program.tz)
+    began = max(now - dt.timedelta(hours=3), first_day)
+    return report_incident(world, app, moment=now, occurred_at=began, detected_at=began)
 
 
 def _scenario(world: World) -> None:
