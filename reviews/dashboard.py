@@ -21,11 +21,9 @@ from django.db.models import (
     Case,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     Min,
-    OuterRef,
     Q,
     QuerySet,
     When,
@@ -125,6 +123,7 @@ def _stage_durations(submitted: QuerySet[Application]) -> QuerySet[AuditEvent, A
     trail is written in order, so the first time is the earliest ``occurred_at``."""
     per_case = (
         AuditEvent.objects.filter(application__in=submitted.values("pk"), action__in=MARKERS)
+        # what the milestones' index holds (``MILESTONE_ACTIONS``): read from it alone
         .values("application_id")
         .annotate(**{_first(a): Min("occurred_at", filter=Q(action=a)) for a in MARKERS})
     )
@@ -149,7 +148,7 @@ def _in_days(duration: dt.timedelta) -> float:
     return round(duration.total_seconds() / 86400, 1)
 
 
-def _stage_times(cases: QuerySet[Application]) -> list[StageTime]:
+def _stage_times(cases: QuerySet[Application], statutory: str) -> list[StageTime]:
     """Each stage's number of cases, median and 90th percentile (calendar days, one decimal)
     over ``cases`` (the submitted cases in view), computed where the rows are: on PostgreSQL
     the database picks the percentiles (one statement, a row back); elsewhere the durations
@@ -185,15 +184,6 @@ def _stage_times(cases: QuerySet[Application]) -> list[StageTime]:
                     days[stage.slug].append(_in_days(duration))
         for slug, values in days.items():
             figures[slug] = (len(values), percentile(values, 0.5), percentile(values, 0.9))
-    limits = sorted(
-        Track.objects.filter(Exists(cases.filter(track=OuterRef("pk"))), review_days__gt=0)
-        .order_by()
-        .values_list("review_days", flat=True)
-        .distinct()
-    )
-    statutory = ""
-    if limits:
-        statutory = str(limits[0]) if len(limits) == 1 else f"{limits[0]}–{limits[-1]}"
     return [
         StageTime(
             stage=stage,
@@ -206,40 +196,64 @@ def _stage_times(cases: QuerySet[Application]) -> list[StageTime]:
     ]
 
 
+def _statutory_days(track_ids: set[int]) -> str:
+    """The tracks' statutory review periods: "90", or "30–120" when they differ; "" for none."""
+    limits = sorted(
+        set(
+            Track.objects.filter(pk__in=sorted(track_ids), review_days__gt=0).values_list(
+                "review_days", flat=True
+            )
+        )
+    )
+    if not limits:
+        return ""
+    return str(limits[0]) if len(limits) == 1 else f"{limits[0]}–{limits[-1]}"
+
+
 def dashboard_for(
     *, user: Any, program_id: int | None, now: dt.datetime | None = None
 ) -> Dashboard:
+    """The dashboard's figures. The cases in scope are read once, grouped by programme, track
+    and status with the clock's counts in each group: the programmes to choose from, the open
+    cases by status, the clock and the tracks whose statutory days apply all come from those
+    few rows (they were four statements, each reading the scope). Then the stage times and the
+    workload."""
     now = now or timezone.now()
     scoped = Application.objects.filter(selectors.scope_q(user))
-    programs = list(
-        Program.objects.filter(Exists(scoped.filter(program=OuterRef("pk")))).order_by("code")
+    running = Q(status__in=RUNNING_CLOCK, clock_paused_at__isnull=True)
+    soon = now + dt.timedelta(days=DUE_SOON_DAYS)
+    groups = list(
+        scoped.values("program_id", "track_id", "status")
+        .annotate(
+            n=Count("pk"),
+            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+            overdue=Count("pk", filter=running & Q(due_at__lt=now)),
+            soon=Count("pk", filter=running & Q(due_at__gte=now, due_at__lt=soon)),
+        )
+        .order_by()
     )
+    # A few programmes at most: the list of their ids does not grow with the cases.
+    in_scope = sorted({group["program_id"] for group in groups})
+    programs = list(Program.objects.filter(pk__in=in_scope).order_by("code"))
     program = next((p for p in programs if p.pk == program_id), None)
     if program is not None:
         scoped = scoped.filter(program=program)
+        groups = [group for group in groups if group["program_id"] == program.pk]
     board = Dashboard(program=program, programs=programs)
-    counts = dict(
-        scoped.filter(status__in=OPEN_FOR_OFFICER)
-        .values("status")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("status", "n")
-    )
+    counts: dict[str, int] = {}
+    for group in groups:
+        if group["status"] in OPEN_FOR_OFFICER:
+            counts[group["status"]] = counts.get(group["status"], 0) + group["n"]
     board.by_status = [
         Bar(label=str(status.label), value=counts[status.value])
         for status in S
         if counts.get(status.value)
     ]
     board.open_total = sum(counts.values())
-    running = Q(status__in=RUNNING_CLOCK, clock_paused_at__isnull=True)
-    clock = scoped.filter(running).aggregate(
-        overdue=Count("pk", filter=Q(due_at__lt=now)),
-        soon=Count(
-            "pk", filter=Q(due_at__gte=now, due_at__lt=now + dt.timedelta(days=DUE_SOON_DAYS))
-        ),
-    )
-    board.overdue, board.due_this_week = clock["overdue"], clock["soon"]
-    board.stages = _stage_times(scoped.exclude(submitted_at=None))
+    board.overdue = sum(group["overdue"] for group in groups)
+    board.due_this_week = sum(group["soon"] for group in groups)
+    statutory = _statutory_days({group["track_id"] for group in groups if group["submitted"]})
+    board.stages = _stage_times(scoped.exclude(submitted_at=None), statutory)
     board.workload = selectors.officer_workload(
         officers=list(selectors.officers_of_ministry(user=user)), now=now
     )

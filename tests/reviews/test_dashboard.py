@@ -8,6 +8,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 
+import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -164,6 +165,22 @@ def test_the_dashboards_statements_do_not_grow_with_the_cases(world):
     for status in (S.UNDER_REVIEW, S.DELIBERATION, S.REJECTED, S.SUBMITTED):
         drive(world, status)
     assert statements() == before
+
+
+@pytest.mark.postgres
+def test_the_stage_times_read_the_milestones_index(world):
+    """Every action the stage times ask for is one the partial index holds, so PostgreSQL can
+    read the cases' milestones from it alone (a stage action missing from the index's condition
+    would send it back to the whole trail)."""
+    walked(world, [(0, "submit"), (2, "accept"), (9, "recommend"), (12, "reject")])
+    durations = dashboard._stage_durations(Application.objects.exclude(submitted_at=None))
+    sql, params = durations.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "auditevent_milestones" in plan, plan
 
 
 def test_another_ministry_sees_none_of_it(world):
