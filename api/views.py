@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -59,7 +59,7 @@ from api.serializers import (
 )
 from applications.models import Application, AuditEvent, Decision, DecisionKind
 from applications.roles import Role
-from applications.selectors import application_as_of, application_get_for
+from applications.selectors import application_as_of, application_get_for, case_text_q
 from applications.workflow import ApplicationStatus
 from core.drf import error_responses
 
@@ -105,11 +105,7 @@ class ApplicationFilter(StrictFilterSet):
 
     def search_text(self, queryset: QuerySet[Application], name: str, value: str) -> Any:
         for word in value.split():
-            queryset = queryset.filter(
-                Q(reference__icontains=word)
-                | Q(title__icontains=word)
-                | Q(organization__name__icontains=word)
-            )
+            queryset = queryset.filter(case_text_q(word))
         return queryset
 
 

@@ -7,6 +7,9 @@ from typing import Any
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections, router
 from django.db.models import BooleanField, F, Func, Model, Q, QuerySet
+from django.db.models.lookups import IContains
+
+from core.prepared import with_values_written_in
 
 
 class _EqualsAny(Func):
@@ -30,3 +33,24 @@ def pk_among(ids: QuerySet[Any], *, model: type[Model]) -> Q:
     if connections[router.db_for_read(model)].vendor != "postgresql":
         return Q(pk__in=ids)
     return Q(_EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
+
+
+class _IContainsWrittenIn(IContains):
+    """``icontains`` whose pattern PostgreSQL receives written into the statement's text."""
+
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
+        sql, params = super().process_rhs(compiler, connection)
+        if connection.vendor != "postgresql":
+            return sql, params
+        return with_values_written_in(sql, params, (), connection), ()
+
+
+def contains_text(field: str, text: str) -> Q:
+    """``<field>__icontains=<text>``, the same rows; on PostgreSQL the pattern is written into
+    the SQL instead of sent as a parameter. A search's statement is then a text of its own,
+    planned for its pattern: sent as a parameter, the statement is the same for every search,
+    psycopg prepares it once it has run five times, and PostgreSQL may then plan it once for
+    any pattern. For a page in a given order that plan walks the order testing each row, which
+    reads every row for a word nothing holds (the review queue's search at 100k cases: 445 ms
+    against 5 ms planned for the word; issue 18)."""
+    return Q(_IContainsWrittenIn(F(field), text))

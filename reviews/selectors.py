@@ -7,7 +7,8 @@ OFFSET, no count of the scope) and every count it shows stops at ``COUNT_CAP`` (
 the public register's (docs/review.md, "The queue at scale"). The tab counts' SQL depends only
 on who asks and on the programmes' dates, so it is compiled once per process for each of those
 (``tab_counts``) and run with nothing else built; so is a page's rows' SQL (``queue_page_for``),
-with the cursor's and filters' values put in as parameters.
+with the cursor's and filters' values put in as parameters (a search's text excepted: it is
+written into its SQL, ``case_text_q``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from applications.models import (
     in_active_language,
 )
 from applications.roles import Role, has_role, ministry_of
-from applications.selectors import programme_days, programme_zones
+from applications.selectors import case_text_q, programme_days, programme_zones
 from applications.visibility import scope_of
 from applications.workflow import IN_FORCE, OPEN_FOR_OFFICER, RUNNING_CLOCK, TERM_RUNNING
 from applications.workflow import ApplicationStatus as S
@@ -289,11 +290,7 @@ def review_queue_for(
         qs = qs.filter(overdue_q(now))
     text = filters.q.strip()
     if text:
-        qs = qs.filter(
-            Q(reference__icontains=text)
-            | Q(title__icontains=text)
-            | Q(organization__name__icontains=text)
-        )
+        qs = qs.filter(case_text_q(text))
     return qs.select_related("program", "track", "organization", "assigned_officer").order_by(
         *_ordering(*sort_key(tab, filters.sort))
     )
@@ -393,8 +390,10 @@ def queue_page_for(
     per everything its text depends on (``_rows_key``: the database, the scope, the tab, the
     sort, which filters are set, the cursor's direction) with the values as parameters (the
     cursor's, the filters', the moment): building and compiling the rows' query was a sixth of
-    the queue page's Python. ``today``: the programmes' dates (``programme_days``). Raises
-    ``core.keyset.BadCursor`` for a link no page wrote."""
+    the queue page's Python. A search is the exception: its text is written into its SQL
+    (``applications.selectors.case_text_q``), so it is compiled for each search. ``today``:
+    the programmes' dates (``programme_days``). Raises ``core.keyset.BadCursor`` for a link no
+    page wrote."""
     now = now or timezone.now()
     tab = tab if tab in TAB_SLUGS else "all"
     column, descending = sort_key(tab, filters.sort)
@@ -414,12 +413,13 @@ def queue_page_for(
             values["value"] = _adapted(connection, kind, value)
     if filters.overdue:
         values["now"] = connection.ops.adapt_datetimefield_value(now)
-    text = filters.q.strip()
-    if text:
-        values["q"] = f"%{connection.ops.prep_for_like_query(text)}%"
     set_, filter_values = _filters_shape(filters)
-    if any(not low <= filter_values.get(name, 0) <= high for name in _MARK_IDS):
-        # an id no row has (not one the filter form offers): the ORM writes other SQL for it
+    if filters.q.strip() or any(
+        not low <= filter_values.get(name, 0) <= high for name in _MARK_IDS
+    ):
+        # A search: its text is written into the SQL (``case_text_q``), which is then its own
+        # and compiled for it. An id no row has (not one the filter form offers): the ORM
+        # writes other SQL for it.
         queue = shown_columns(
             review_queue_for(user=user, tab=tab, filters=filters, now=now, today=today)
         )
@@ -448,7 +448,6 @@ _MARK_DATE = dt.date(1901, 2, 3)
 _MARK_MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 424243, tzinfo=dt.UTC)
 _MARK_NOW = dt.datetime(1902, 3, 4, 5, 6, 7, 424244, tzinfo=dt.UTC)
 _MARK_STATUS = "\x00queue-mark-status"
-_MARK_SEARCH = "queue-mark-search"
 _MARK_IDS = {"track": 2_013_265_902, "program": 2_013_265_903, "assignee": 2_013_265_904}
 _CURSOR_MARKS: dict[ValueKind, Any] = {
     "text": _MARK_TEXT,
@@ -485,8 +484,6 @@ def _filters_shape(filters: QueueFilters) -> tuple[tuple[str, ...], dict[str, An
         values["assignee"] = plain_int(filters.assignee)
     if filters.overdue:
         set_.append("overdue")
-    if filters.q.strip():
-        set_.append("q")
     return tuple(set_), values
 
 
@@ -536,7 +533,6 @@ def _compile_rows(
             else ""
         ),
         overdue="overdue" in set_,
-        q=_MARK_SEARCH if "q" in set_ else "",
         sort=sort,
     )
     marks: dict[Hashable, str] = {}
@@ -547,8 +543,6 @@ def _compile_rows(
             marks[_MARK_IDS[name]] = name
     if "overdue" in set_:
         marks[connection.ops.adapt_datetimefield_value(_MARK_NOW)] = "now"
-    if "q" in set_:
-        marks[f"%{connection.ops.prep_for_like_query(_MARK_SEARCH)}%"] = "q"
     cursor = ""
     if beyond is not None:
         direction, empty = beyond

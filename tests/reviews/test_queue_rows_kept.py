@@ -142,10 +142,10 @@ def test_a_second_page_compiles_nothing(world: World) -> None:
     officer = _fresh_user(world, "officer")
     now = timezone.now() + dt.timedelta(days=365)  # every one of them overdue
     today = selectors.programme_days(selectors.programme_zones(), now)
-    text = (cases[0].reference or "")[:3]
-    assert text and all(text in (case.reference or "") for case in cases)
+    assert len(cases) == 5
     for sort in SORTS:
-        filters = QueueFilters(sort=sort, overdue=True, q=text, assignee="none", status=S.SUBMITTED)
+        # every filter whose value is a parameter (a search's text is written into its SQL)
+        filters = QueueFilters(sort=sort, overdue=True, assignee="none", status=S.SUBMITTED)
         page = functools.partial(
             selectors.queue_page_for,
             user=officer,
