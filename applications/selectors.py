@@ -91,9 +91,9 @@ def case_text_q(text: str) -> Q:
       when they are many (more than ``SEARCH_ORGANISATIONS``), the name is tested through the
       join, and PostgreSQL, knowing the text common, walks the page's order.
 
-    At 100k cases: a word nothing holds 1,098 → 43–62 ms on the queue page, an organisation's
-    name 430–680 → 78–126 ms, a word every case holds 46–66 ms before and after
-    (docs/performance.md, "The search")."""
+    At 100k cases, on the queue page: a word nothing holds 875–1,268 → 55–70 ms, an
+    organisation's name 430–679 → 84–132 ms, a word every organisation's name holds 46–66 →
+    68–104 ms (docs/performance.md, "The search")."""
     organisations = list(
         Organization.objects.filter(contains_text("name", text))
         .order_by()

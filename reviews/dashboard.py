@@ -121,9 +121,10 @@ def _stage_durations(submitted: QuerySet[Application]) -> QuerySet[AuditEvent, A
     the first of its start actions (in the stage's order) that the case's record holds, the
     first time it happened; it ends likewise: a remand does not restart it. Within one case the
     trail is written in order, so the first time is the earliest ``occurred_at``."""
+    # The markers are among the actions the milestones' index holds (``MILESTONE_ACTIONS``):
+    # the cases' first moments are read from it alone, in case order.
     per_case = (
         AuditEvent.objects.filter(application__in=submitted.values("pk"), action__in=MARKERS)
-        # what the milestones' index holds (``MILESTONE_ACTIONS``): read from it alone
         .values("application_id")
         .annotate(**{_first(a): Min("occurred_at", filter=Q(action=a)) for a in MARKERS})
     )
