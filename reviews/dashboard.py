@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,6 +268,17 @@ CHART_WIDTH = 480
 LABEL_WIDTH = 210
 BAR_HEIGHT = 22
 GAP = 8
+VALUE_GAP = 5  # between a bar's end and its value text
+FONT_SIZE = 11  # the labels' and values' size in the drawing's units (review.css)
+
+
+def text_width(text: str) -> float:
+    """About how wide ``text`` is drawn at ``FONT_SIZE``: a full-width (Hangul, CJK) character
+    takes the whole size, any other about 0.6 of it (a generous average for the site's fonts'
+    Latin letters and digits)."""
+    return sum(
+        FONT_SIZE * (1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6) for char in text
+    )
 
 
 @dataclass
@@ -280,7 +292,7 @@ class ChartBar:
 
     @property
     def text_x(self) -> float:
-        return LABEL_WIDTH + self.width + 5
+        return LABEL_WIDTH + self.width + VALUE_GAP
 
 
 @dataclass
@@ -289,13 +301,22 @@ class Chart:
     bars: list[ChartBar]
     marker: float | None = None  # x of a reference line (the statutory deadline)
     marker_text: str = ""
+    width: float = CHART_WIDTH
 
 
 def bar_chart(rows: list[tuple[str, float, str, str]], marker: float | None = None) -> Chart:
     """Horizontal bars: (label, value, value as text, css class) each; ``marker``: a value
-    drawn as a vertical line. Geometry only: the template draws it."""
+    drawn as a vertical line. Geometry only: the template draws it. The bars share one scale,
+    as long as it lets every bar's value text end inside the drawing (it was cut off at the
+    drawing's edge: "61 days (90th percentile)" after the longest bar); the drawing keeps its
+    width, so every chart's text is drawn at one size."""
     top = max([value for _l, value, _t, _c in rows] + [marker or 0, 1])
-    span = CHART_WIDTH - LABEL_WIDTH - 50
+    span: float = CHART_WIDTH - LABEL_WIDTH - 50
+    for _label, value, text, _css in rows:
+        room = CHART_WIDTH - LABEL_WIDTH - VALUE_GAP - text_width(text) - 4
+        if value > 0:
+            span = min(span, room * top / value)
+    span = max(span, 0)
     bars = [
         ChartBar(
             label=label,

@@ -20,6 +20,7 @@ from applications.workflow import ApplicationStatus as S
 from tests.browser import chromium
 from tests.builders import build_world, drive
 from tests.e2e.test_applicant_journey import accessible
+from tests.reviews.test_dashboard import walked
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,6 +46,18 @@ CONTRAST_JS = """
   const fg = lum(rgb(getComputedStyle(el).color)), bg = lum(background(el));
   return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
 }
+"""
+
+
+# The value texts of the dashboard's charts that end past their drawing's right edge (drawn,
+# not estimated: the browser's own measure of each text).
+VALUES_INSIDE_JS = """
+() => [...document.querySelectorAll("svg.chart")].flatMap((svg) => {
+  const width = svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll("text.chart-value")]
+    .filter((text) => { const box = text.getBBox(); return box.x + box.width > width; })
+    .map((text) => text.textContent);
+})
 """
 
 
@@ -158,6 +171,8 @@ def test_a_decision_maker_sees_the_dashboard(browser, live_server):
     drive(world, S.UNDER_REVIEW)
     drive(world, S.DELIBERATION)
     drive(world, S.APPROVED)
+    # a decision that took longer than the statutory deadline: its bar is the chart's longest
+    walked(world, [(0, "submit"), (4, "accept"), (60, "recommend"), (95, "reject")])
     checked: list[str] = []
     decider = new_page(browser, width=320)
     sign_in(decider, base, "decider")  # a code is good once: one session, two widths
@@ -167,6 +182,7 @@ def test_a_decision_maker_sees_the_dashboard(browser, live_server):
         decider.click(".site-header a:has-text('Dashboard')")
         decider.wait_for_url(re.compile(r"/review/dashboard/$"))
         accessible(decider, checked)
+        assert decider.evaluate(VALUES_INSIDE_JS) == [], "a bar's value is cut off"
         chart = decider.locator("svg.chart[role=img]").first
         expect(chart).to_be_visible()
         assert "Open cases by status" in (chart.locator("title").text_content() or "")
