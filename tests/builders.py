@@ -146,6 +146,17 @@ def term(world: World, days: int = 730, offset: int = 0) -> tuple[dt.date, dt.da
     return start, start + dt.timedelta(days=days)
 
 
+def recommend(world: World, app: Application) -> None:
+    """The officer recommends approving the case for two years, with one condition."""
+    services.application_recommend(
+        application=app,
+        by=world.officer,
+        outcome="approve",
+        proposed_term_days=730,
+        proposed_conditions=["시속 5km 이하"],
+    )
+
+
 # Each status and the shortest path of actions that reaches it.
 def drive(
     world: World, status: str, *, track: str = "exemption", term_days: int = 730
@@ -190,13 +201,7 @@ def drive(
             application=app, by=world.officer, outcome=ConfirmationOutcome.NO_REGULATION
         )
         return app
-    services.application_recommend(
-        application=app,
-        by=world.officer,
-        outcome="approve",
-        proposed_term_days=730,
-        proposed_conditions=["시속 5km 이하"],
-    )
+    recommend(world, app)
     if status == S.DELIBERATION:
         return app
     if status == S.REJECTED:

@@ -20,7 +20,7 @@ from applications.models import Application, AuditEvent
 from applications.workflow import ApplicationStatus as S
 from applications.workflow import ConfirmationOutcome
 from reviews import dashboard
-from tests.builders import draft, drive
+from tests.builders import draft, drive, recommend
 from tests.reviews.helpers import signed_in
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
@@ -62,13 +62,7 @@ def walked(world, steps: list[tuple[float, str]], *, confirmation: bool = False)
                     application=app, by=world.officer, no_conflict_declared=True
                 )
             elif action == "recommend":
-                services.application_recommend(
-                    application=app,
-                    by=world.officer,
-                    outcome="approve",
-                    proposed_term_days=730,
-                    proposed_conditions=["시속 5km 이하"],
-                )
+                recommend(world, app)
             elif action == "remand":
                 services.application_remand(application=app, by=world.decider, reason="재검토")
             elif action == "reject":
