@@ -165,39 +165,24 @@ def test_the_dashboards_statements_do_not_grow_with_the_cases(world):
 def test_the_stage_times_read_the_milestones_index(world):
     """Every action the stage times ask for is one the partial index holds, so PostgreSQL can
     read the cases' milestones from it alone (a stage action missing from the index's condition
-    would send it back to the whole trail)."""
+    would send it back to the whole trail). Which index a plan takes over a few rows depends on
+    their statistics, so the test leaves the planner no other index in the cases' order (the
+    drops are undone with the test's transaction) and no sequential scan it would not pay for."""
     walked(world, [(0, "submit"), (2, "accept"), (9, "recommend"), (12, "reject")])
     durations = dashboard._stage_durations(Application.objects.exclude(submitted_at=None))
     sql, params = durations.query.sql_with_params()
     with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'applications_auditevent' "
+            "AND indexdef LIKE '%%(application_id%%' AND indexname <> 'auditevent_milestones'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "auditevent_milestones" in plan, plan
-
-
-def test_a_charts_bars_leave_room_for_their_values_and_keep_one_scale():
-    short = dashboard.bar_chart([("Submitted", 3, "3", "bar"), ("Under review", 6, "6", "bar")])
-    full = dashboard.CHART_WIDTH - dashboard.LABEL_WIDTH - 50  # the bars' room with short texts
-    assert short.bars[1].width == full
-    rows = [
-        ("Submission to decision", 55, "55 days (median)", "bar"),
-        ("", 91, "91 days (90th percentile)", "bar bar-p90"),
-        ("", 91, "91일 (90번째 백분위수)", "bar bar-p90"),
-    ]
-    chart = dashboard.bar_chart(rows, marker=30)
-    assert chart.width == dashboard.CHART_WIDTH  # one size of text on every chart
-    for bar in chart.bars:
-        assert bar.text_x + dashboard.text_width(bar.text) <= chart.width, bar
-    assert chart.bars[1].width < full  # shortened to leave its text room
-    # the Korean text of the same bar is the wider: full-width characters count whole
-    assert dashboard.text_width(rows[2][2]) > dashboard.text_width("91 days (90th")
-    # one scale: the same value is the same length whatever its text; the marker on it too
-    assert chart.bars[1].width == chart.bars[2].width
-    assert abs(chart.bars[0].width - chart.bars[1].width * 55 / 91) <= 0.1
-    assert chart.marker is not None
-    assert abs(chart.marker - (dashboard.LABEL_WIDTH + chart.bars[1].width * 30 / 91)) <= 0.1
 
 
 def test_another_ministry_sees_none_of_it(world):
