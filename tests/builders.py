@@ -146,14 +146,16 @@ def term(world: World, days: int = 730, offset: int = 0) -> tuple[dt.date, dt.da
     return start, start + dt.timedelta(days=days)
 
 
-def recommend(world: World, app: Application) -> None:
-    """The officer recommends approving the case for two years, with one condition."""
+def recommend(world: World, app: Application, **more: Any) -> None:
+    """The officer recommends approving the case for two years, with one condition (``more``:
+    other arguments of the service, e.g. ``reasons``)."""
     services.application_recommend(
         application=app,
         by=world.officer,
         outcome="approve",
         proposed_term_days=730,
         proposed_conditions=["시속 5km 이하"],
+        **more,
     )
 
 

@@ -13,7 +13,7 @@ from django.test import Client
 from api.auth import api_token_issue
 from applications import services
 from applications.workflow import ApplicationStatus as S
-from tests.builders import drive, term
+from tests.builders import drive, recommend, term
 from tests.urlwalk import concrete_urls
 
 OPINION = "OPINION-PHRASE-7Q"
@@ -37,23 +37,9 @@ def deliberated_case(world, django_capture_on_commit_callbacks):
         services.consultation_answer(
             consultation=consultation, by=world.consultee, opinion="object", reasons=OPINION
         )
-        services.application_recommend(
-            application=app,
-            by=world.officer,
-            outcome="approve",
-            proposed_term_days=730,
-            proposed_conditions=["시속 5km 이하"],
-            reasons=RECOMMENDATION,
-        )
+        recommend(world, app, reasons=RECOMMENDATION)
         services.application_remand(application=app, by=world.decider, reason=REMAND)
-        services.application_recommend(
-            application=app,
-            by=world.officer,
-            outcome="approve",
-            proposed_term_days=730,
-            proposed_conditions=["시속 5km 이하"],
-            reasons=RECOMMENDATION,
-        )
+        recommend(world, app, reasons=RECOMMENDATION)
         start, end = term(world)
         services.application_approve(
             application=app,
