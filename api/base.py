@@ -16,7 +16,9 @@ from typing import Any
 import django_filters
 from django import forms
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import pagination, renderers, serializers
@@ -180,10 +182,61 @@ class MomentFilter(django_filters.Filter):
 
 
 @extend_schema_field(OpenApiTypes.DATE)
-class DateFilter(django_filters.Filter):
-    """A calendar date filter: ``YYYY-MM-DD`` only."""
+class LocalDayFilter(django_filters.Filter):
+    """A calendar date filter (``YYYY-MM-DD`` only) on a moment column (``field_name``):
+    ``lookup_expr`` "gte" keeps the moments on or after the day's start, "lte" those before the
+    next day's start, the day in the current time zone. That is what ``<moment>__date`` tests,
+    as a range on the column itself, which an index can serve; the date of each moment is
+    computed row by row, so an answer with few cases read every case (at 100k cases, 105-148 ms
+    for an empty one). A day whose bound no moment can hold (the calendar's first or last)
+    bounds nothing."""
 
     field_class = _DateFormField
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        if self.lookup_expr == "gte":
+            bound, lookup = day_start(value), "gte"
+        else:
+            bound, lookup = day_start(value, days_after=1), "lt"
+        if bound is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__{lookup}": bound})
+
+
+def day_start(day: dt.date, *, days_after: int = 0) -> dt.datetime | None:
+    """The first moment of ``day`` (plus ``days_after`` days) in the current time zone, in UTC;
+    None past the calendar's ends."""
+    try:
+        start = dt.datetime.combine(day + dt.timedelta(days=days_after), dt.time.min)
+        return timezone.make_aware(start).astimezone(dt.UTC)
+    except OverflowError:
+        return None
+
+
+class KeyFilter(django_filters.CharFilter):
+    """A filter by a small table's key (a programme's code, its ministry's, an organisation's
+    registration number): the rows of ``table`` whose ``key`` is the value are read first, and
+    the records are tested by ``field_name`` among their ids. A value that names nothing answers
+    nothing without a query of the records; tested through a join (``program__code``), such an
+    answer read every case (at 100k cases, 56-115 ms for an empty one)."""
+
+    def __init__(self, *, table: Any, key: str, **kwargs: Any) -> None:
+        self.table, self.key = table, key
+        super().__init__(**kwargs)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        if value in EMPTY_VALUES:
+            return qs
+        ids = list(
+            self.table._default_manager.filter(**{self.key: value})
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return qs.none()
+        return qs.filter(**{f"{self.field_name}__in": ids})
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -441,7 +494,7 @@ def filter_parameters(filterset: type[django_filters.FilterSet]) -> list[OpenApi
             schema = {"type": "string", "enum": [value for value, _label in choices]}
         elif isinstance(item, MomentFilter):
             schema = {"type": "string", "format": "date-time"}
-        elif isinstance(item, DateFilter):
+        elif isinstance(item, LocalDayFilter):
             schema = {"type": "string", "format": "date"}
         elif isinstance(item, IntegerFilter):
             schema = {

@@ -22,6 +22,7 @@ from api import selectors
 from api.base import (
     READ_ERRORS,
     ApiView,
+    KeyFilter,
     MomentFilter,
     NewestFirst,
     StrictFilterSet,
@@ -29,7 +30,7 @@ from api.base import (
 )
 from api.serializers import LetterSerializer
 from api.zips import letters_zip
-from applications.models import Language
+from applications.models import Language, Program
 from core.drf import error_responses
 from core.errors import NotVisible
 from documents.models import Letter, LetterKind, LetterStatus
@@ -86,8 +87,8 @@ class LetterFilter(StrictFilterSet):
     application = django_filters.CharFilter(
         field_name="application__reference", help_text="Case reference."
     )
-    program = django_filters.CharFilter(
-        field_name="application__program__code", help_text="Programme code."
+    program = KeyFilter(
+        table=Program, key="code", field_name="application__program", help_text="Programme code."
     )
     kind = django_filters.ChoiceFilter(choices=LetterKind.choices, help_text="Kind of letter.")
     status = django_filters.ChoiceFilter(choices=LetterStatus.choices, help_text="Issued or not.")

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from api.base import (
     READ_ERRORS,
     ApiView,
-    DateFilter,
+    LocalDayFilter,
     NewestFirst,
     StrictFilterSet,
     filter_parameters,
@@ -208,8 +208,8 @@ def meeting_detail_for(*, user: Any, pk: str) -> Meeting:
 
 class MeetingFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
-    starts_from = DateFilter(field_name="starts_at__date", lookup_expr="gte")
-    starts_to = DateFilter(field_name="starts_at__date", lookup_expr="lte")
+    starts_from = LocalDayFilter(field_name="starts_at", lookup_expr="gte")
+    starts_to = LocalDayFilter(field_name="starts_at", lookup_expr="lte")
 
     class Meta:
         model = Meeting

@@ -30,7 +30,8 @@ from api.base import (
     PAGE_LIMIT,
     READ_ERRORS,
     ApiView,
-    DateFilter,
+    KeyFilter,
+    LocalDayFilter,
     MomentField,
     MomentFilter,
     NewestFirst,
@@ -57,7 +58,15 @@ from api.serializers import (
     HistorySerializer,
     action_choices,
 )
-from applications.models import Application, AuditEvent, Decision, DecisionKind
+from applications.models import (
+    Application,
+    AuditEvent,
+    Decision,
+    DecisionKind,
+    Organization,
+    Program,
+    Track,
+)
 from applications.roles import Role
 from applications.selectors import application_as_of, application_get_for, case_text_q
 from applications.workflow import ApplicationStatus
@@ -72,28 +81,38 @@ REFERENCE_EXAMPLE = OpenApiExample(
 
 class ApplicationFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    program = django_filters.CharFilter(field_name="program__code", help_text="Programme code.")
-    track = django_filters.CharFilter(
-        field_name="track__code", help_text="Track code, e.g. demonstration."
+    program = KeyFilter(
+        table=Program, key="code", field_name="program", help_text="Programme code."
     )
-    ministry = django_filters.CharFilter(
-        field_name="program__lead_ministry__code", help_text="Lead ministry code, e.g. MSIT."
+    track = KeyFilter(
+        table=Track,
+        key="code",
+        field_name="track",
+        help_text="Track code, e.g. demonstration.",
     )
-    organization = django_filters.CharFilter(
-        field_name="organization__registration_number",
+    ministry = KeyFilter(
+        table=Program,
+        key="lead_ministry__code",
+        field_name="program",
+        help_text="Lead ministry code, e.g. MSIT.",
+    )
+    organization = KeyFilter(
+        table=Organization,
+        key="registration_number",
+        field_name="organization",
         help_text="Business registration number of the applying organisation.",
     )
-    submitted_from = DateFilter(
-        field_name="submitted_at__date", lookup_expr="gte", help_text="Submitted on or after."
+    submitted_from = LocalDayFilter(
+        field_name="submitted_at", lookup_expr="gte", help_text="Submitted on or after."
     )
-    submitted_to = DateFilter(
-        field_name="submitted_at__date", lookup_expr="lte", help_text="Submitted on or before."
+    submitted_to = LocalDayFilter(
+        field_name="submitted_at", lookup_expr="lte", help_text="Submitted on or before."
     )
-    decided_from = DateFilter(
-        field_name="decided_at__date", lookup_expr="gte", help_text="Decided on or after."
+    decided_from = LocalDayFilter(
+        field_name="decided_at", lookup_expr="gte", help_text="Decided on or after."
     )
-    decided_to = DateFilter(
-        field_name="decided_at__date", lookup_expr="lte", help_text="Decided on or before."
+    decided_to = LocalDayFilter(
+        field_name="decided_at", lookup_expr="lte", help_text="Decided on or before."
     )
     search = django_filters.CharFilter(
         method="search_text", help_text="Words in the reference, title or organisation name."
@@ -266,14 +285,14 @@ class ApplicationApi(ApiView, viewsets.ReadOnlyModelViewSet[Application]):
 
 class DecisionFilter(StrictFilterSet):
     outcome = django_filters.ChoiceFilter(field_name="kind", choices=DecisionKind.choices)
-    program = django_filters.CharFilter(
-        field_name="application__program__code", help_text="Programme code."
+    program = KeyFilter(
+        table=Program, key="code", field_name="application__program", help_text="Programme code."
     )
-    decided_from = DateFilter(
-        field_name="decided_at__date", lookup_expr="gte", help_text="Decided on or after."
+    decided_from = LocalDayFilter(
+        field_name="decided_at", lookup_expr="gte", help_text="Decided on or after."
     )
-    decided_to = DateFilter(
-        field_name="decided_at__date", lookup_expr="lte", help_text="Decided on or before."
+    decided_to = LocalDayFilter(
+        field_name="decided_at", lookup_expr="lte", help_text="Decided on or before."
     )
     decider = django_filters.CharFilter(
         field_name="decided_by__username", help_text="Username of the decision maker."

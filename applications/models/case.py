@@ -251,6 +251,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("applications")
         indexes = [
             models.Index(fields=["status", "due_at"], name="application_status_due"),
+            # The API's date filters (submitted, decided on or after / before a day): a range
+            # of moments, so a narrow one reads only its cases (``api.base.LocalDayFilter``).
+            models.Index(fields=["submitted_at"], name="application_submitted_at"),
+            models.Index(fields=["decided_at"], name="application_decided_at"),
             # The queue's tab counts (issue 18): a status's cases in a ministry's led
             # programmes, read from the index alone on PostgreSQL (*New*, *Active waivers*,
             # *All*), where a scan of the table read ten times the cases it counted.
