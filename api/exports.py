@@ -23,9 +23,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Max, QuerySet, TextField
 from django.db.models.functions import Cast
@@ -230,9 +231,17 @@ def _csv_sql(source: str) -> str:
     return f"COPY (SELECT {cells} {source}) TO STDOUT WITH (FORMAT csv)"
 
 
-def _copy_rows(sql: str, params: tuple[Any, ...]) -> Iterator[memoryview]:
-    """The rows ``COPY … TO STDOUT`` writes, one at a time (libpq hands over whole rows)."""
-    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+def _copy_rows(
+    statement: Callable[[str], str], events: QuerySet[AuditEvent], newest_first: bool
+) -> Iterator[memoryview]:
+    """The rows ``COPY … TO STDOUT`` writes for ``statement`` of the events, one at a time
+    (libpq hands over whole rows); none where the filters leave nothing to ask the database
+    (the ORM's empty answer, e.g. a programme code that names none: ``api.base.KeyFilter``)."""
+    try:
+        source, params = _copy_source(events, newest_first)
+    except EmptyResultSet:
+        return
+    with connection.cursor() as cursor, cursor.cursor.copy(statement(source), params) as copy:
         yield from copy
 
 
@@ -240,9 +249,8 @@ def copy_ndjson_chunks(
     events: QuerySet[AuditEvent], *, newest_first: bool = False
 ) -> Generator[bytes, None, None]:
     """The NDJSON export written by PostgreSQL (the bytes of ``ndjson_chunks``)."""
-    source, params = _copy_source(events, newest_first)
     buffer = bytearray()
-    for row in _copy_rows(_ndjson_sql(source), params):
+    for row in _copy_rows(_ndjson_sql, events, newest_first):
         buffer += row
         if len(buffer) >= COPY_CHUNK:
             yield bytes(buffer)
@@ -257,11 +265,10 @@ def copy_csv_chunks(
     """The CSV export written by PostgreSQL (the bytes of ``csv_chunks``): its CSV writer
     quotes as Python's does; only the line ends differ (LF), so each row's last byte becomes
     CR LF (line breaks inside a cell are inside quotes and stay as they are)."""
-    source, params = _copy_source(events, newest_first)
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(EVENT_COLUMNS)
     buffer = bytearray(CSV_BOM + header.getvalue().encode("utf-8"))
-    for row in _copy_rows(_csv_sql(source), params):
+    for row in _copy_rows(_csv_sql, events, newest_first):
         buffer += row[:-1]
         buffer += b"\r\n"
         if len(buffer) >= COPY_CHUNK:

@@ -348,11 +348,16 @@ class EventFilter(StrictFilterSet):
     )
     actor = django_filters.CharFilter(field_name="actor_name", help_text="Username or system.")
     actor_role = django_filters.ChoiceFilter(choices=Role.choices, help_text="The actor's role.")
-    program = django_filters.CharFilter(
-        field_name="application__program__code", help_text="Programme code of the case."
+    program = KeyFilter(
+        table=Program,
+        key="code",
+        field_name="application__program",
+        help_text="Programme code of the case.",
     )
-    ministry = django_filters.CharFilter(
-        field_name="application__program__lead_ministry__code",
+    ministry = KeyFilter(
+        table=Program,
+        key="lead_ministry__code",
+        field_name="application__program",
         help_text="Lead ministry code of the case's programme.",
     )
     from_status = django_filters.ChoiceFilter(
