@@ -1,8 +1,9 @@
 """The API's date and key filters (``api.base.LocalDayFilter``, ``api.base.KeyFilter``): the
 same records as the conditions they replaced (``<moment>__date`` in the current time zone, and
 the code tested through a join), on both databases; a key that names nothing answers without a
-query of the records; on PostgreSQL a date range and the decisions' order are read from their
-indexes (migration ``applications.0024``), not by reading every record."""
+query of the records; on PostgreSQL a date range, the decisions' order and the events' actor
+and moments are read from their indexes (migrations ``applications.0024`` and ``0025``), not
+by reading every record."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.base import KeyFilter, LocalDayFilter
-from api.views import ApplicationFilter, DecisionFilter
-from applications.models import Application, Decision, Program
+from api.views import ApplicationFilter, DecisionFilter, EventFilter
+from applications.models import Application, AuditEvent, Decision, Program
 from applications.workflow import ApplicationStatus as S
 from tests.builders import drive
 
@@ -147,13 +148,16 @@ def test_a_key_that_names_nothing_reads_no_record(world, api_as, url, params):
         )
 
 
-def plan_of(queryset: QuerySet[Any]) -> str:
-    """The plan PostgreSQL makes when reading a whole table or sorting it costs it the most:
-    with a few rows its own choice would follow their statistics."""
+def plan_of(queryset: QuerySet[Any], *, walks: bool = True) -> str:
+    """The plan PostgreSQL makes when reading a whole table or sorting it costs it the most
+    (and, without ``walks``, walking an index with the condition as a filter): with a few rows
+    its own choice would follow their statistics."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        if not walks:
+            cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -204,3 +208,15 @@ def test_an_export_for_a_key_that_names_nothing_is_an_empty_export(world, api_as
     nothing = export(program="NOPE")
     assert nothing == export(actor="nobody-at-all")
     assert b"approve" in export(program=world.program.code)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_events_by_actor_and_by_moment_are_read_from_indexes(world):
+    drive(world, S.APPROVED)
+    events = AuditEvent.objects.order_by("seq")
+    by_actor = EventFilter({"actor": "nobody-at-all"}, queryset=events).qs.values("pk")[:100]
+    plan = plan_of(by_actor)
+    assert "auditevent_actor_seq" in plan and "Sort" not in plan, plan
+    later = EventFilter({"occurred_from": "2030-01-01T00:00:00Z"}, queryset=events).qs
+    plan = plan_of(later.values("pk")[:100], walks=False)
+    assert "auditevent_occurred_brin" in plan, plan
