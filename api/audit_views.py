@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from api.base import (
     READ_ERRORS,
     ApiView,
     IntegerFilter,
+    KeyFilter,
     MomentFilter,
     NewestFirst,
     StrictFilterSet,
@@ -194,7 +196,7 @@ class CheckpointApi(
 
 
 class AccessLogFilter(StrictFilterSet):
-    user = django_filters.CharFilter(field_name="user__username", help_text="Username.")
+    user = KeyFilter(table=User, key="username", field_name="user", help_text="Username.")
     token = django_filters.CharFilter(
         field_name="token__prefix", help_text="Token prefix (the 8 characters after sbx_)."
     )
