@@ -289,6 +289,11 @@ def _sentence(action: str) -> str | None:
     return str(words.applicant) if words.applicant is not None else None
 
 
+def internal_actions() -> set[str]:
+    """The actions the applicant's timeline leaves out (``_sentence`` has none for them)."""
+    return {action for action, words in vocabulary.registered().items() if words.applicant is None}
+
+
 def timeline(events: list[AuditEvent]) -> list[TimelineEntry]:
     """The case's events as sentences, newest first (internal working events left out)."""
     entries = [

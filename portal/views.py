@@ -36,9 +36,10 @@ from applications.models import (
 )
 from applications.roles import Role, has_role
 from applications.selectors import (
-    application_history,
     application_submission_problems,
     applications_visible_to,
+    history_page,
+    history_seq,
 )
 from applications.workflow import ApplicationStatus as S
 from core.dates import human_date
@@ -708,12 +709,19 @@ class ApplicationDetailView(LoginRequiredMixin, View):
         supplement = app.supplement_requests.filter(
             answered_at__isnull=True, lapsed_at__isnull=True
         ).first()
+        history = history_page(
+            application=app,
+            before=history_seq(request.GET.get("before", "")),
+            after=history_seq(request.GET.get("after", "")),
+            hidden=presentation.internal_actions(),
+        )
         context = {
             "application": app,
             "next": presentation.next_step(app, now=now),
             "deadline": presentation.current_deadline(app),
             "actions": presentation.open_actions(request.user, app, now=now),
-            "timeline": presentation.timeline(list(application_history(application=app))),
+            "timeline": presentation.timeline(history.events),
+            "history": history,
             "documents": documents_of(application=app),
             "letters": letters_of(application=app),
             "supplement": supplement,

@@ -22,7 +22,7 @@ from applications import services as app_services
 from applications.availability import CaseFacts
 from applications.models import Application
 from applications.roles import Role, has_role
-from applications.selectors import application_history
+from applications.selectors import history_page, history_seq
 from applications.workflow import IN_REVIEW, TERM_RUNNING
 from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, StaleVersion
 from core.forms import plain_int
@@ -337,6 +337,11 @@ class CaseView(StaffMixin):
         state = availability.case_facts(request.user, app)
         available = actions.available_actions(request.user, app, state)
         days = _days_left(app, "", timezone.now())
+        history = history_page(
+            application=app,
+            before=history_seq(request.GET.get("before", "")),
+            after=history_seq(request.GET.get("after", "")),
+        )
         context = {
             "application": app,
             "conflicted": perms.declared_conflict(request.user, app),
@@ -346,7 +351,8 @@ class CaseView(StaffMixin):
             "co_applicants": list(app.co_applicants.all()),
             "regulations": app.regulations.select_related("competent_ministry"),
             "documents": documents_of(application=app),
-            "timeline": staff_timeline(list(application_history(application=app))),
+            "timeline": staff_timeline(history.events),
+            "history": history,
             "consultations": app.consultations.select_related("ministry", "answered_by"),
             "recommendation": state.recommendation,
             "decisions": app.decisions.select_related("decided_by"),
