@@ -1,4 +1,4 @@
-"""The unread count in every staff page's header."""
+"""The unread count in every staff page's header (up to "99+": ``unread_count``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.twofactor import works_in_review
-from notifications.selectors import unread_count
+from notifications.selectors import unread_count, unread_text
 
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
@@ -15,4 +15,5 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     is_verified = getattr(user, "is_verified", None)
     if not (works_in_review(user) and callable(is_verified) and is_verified()):
         return {}
-    return {"inbox_unread": unread_count(user)}
+    count = unread_count(user)
+    return {"inbox_unread": count, "inbox_unread_text": unread_text(count)}

@@ -63,6 +63,14 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The inbox's pages, newest first, for everything and for the unread only: read in
+            # their order from the first row to the page's last whatever the inbox holds.
+            models.Index(fields=["recipient", "created_at", "id"], name="notification_inbox"),
+            models.Index(
+                fields=["recipient", "created_at", "id"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_inbox_unread",
+            ),
         ]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")

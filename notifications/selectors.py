@@ -8,9 +8,11 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import formats
 
 from applications.visibility import scope_of
+from core.keyset import PREVIOUS, KeysetPage, decode_cursor, keyset_page
 from core.prepared import kept
 from notifications import rules
 from notifications.models import InboxSetting, Notification
@@ -25,14 +27,20 @@ def inbox_of(user: Any) -> QuerySet[Notification]:
     )
 
 
+UNREAD_CAP = 99  # past it the header says "99+": counting further read every unread one
+
+
 def unread_count(user: Any) -> int:
-    """How many of ``inbox_of(user)`` are unread: the staff header asks on every page.
+    """How many of ``inbox_of(user)`` are unread, counted up to ``UNREAD_CAP + 1`` (more than
+    the cap reads as "99+"): the staff header asks on every page, so it reads at most a
+    hundred notifications whoever asks (an officer with 45,715 unread once paid 98 ms on every
+    page for the exact number).
 
     Its SQL depends only on the database, the user and their scope, so it is compiled once per
     process for each (``_UNREAD_SQL``, the least recently used dropped past ``UNREAD_SQL_KEPT``)
     and each page only runs it; building the scope's filter and compiling it was a tenth of the
     queue page's Python. ``tests/notifications/test_unread_count.py`` holds it to
-    ``inbox_of(user).filter(read_at__isnull=True).count()``."""
+    ``inbox_of(user).filter(read_at__isnull=True).count()`` (up to the cap)."""
     alias = router.db_for_read(Notification)
     connection = connections[alias]
     key = (alias, connection.vendor, user.pk, scope_of(user))
@@ -59,7 +67,41 @@ def _compile_unread(user: Any, alias: str) -> tuple[str, tuple[Any, ...]] | None
         sql, params = unread.query.get_compiler(using=alias).as_sql()
     except EmptyResultSet:
         return None
-    return f"SELECT COUNT(*) FROM ({sql}) unread", tuple(params)
+    return f"SELECT COUNT(*) FROM ({sql} LIMIT {UNREAD_CAP + 1}) unread", tuple(params)
+
+
+def unread_text(count: int) -> str:
+    """An unread count as the header shows it: grouped in the reader's locale; "99+" past the
+    cap."""
+    if count > UNREAD_CAP:
+        return formats.number_format(UNREAD_CAP) + "+"
+    return formats.number_format(count, force_grouping=True)
+
+
+PAGE_SIZE = 25
+
+
+def inbox_page(
+    user: Any, *, only_unread: bool = False, cursor: str = "", size: int = PAGE_SIZE
+) -> KeysetPage[Notification]:
+    """One page of the inbox, newest first, after ``cursor`` (keyset, ``core.keyset``: the same
+    cost on the first page and the thousandth, and no count; numbered pages counted every
+    notification and skipped the ones before: 293 ms for the first page of 45,715, 472 ms for
+    the 300th). Raises ``BadCursor`` for a link no page wrote."""
+    inbox = inbox_of(user)
+    if only_unread:
+        inbox = inbox.filter(read_at__isnull=True)
+    backwards = False
+    if cursor:
+        moment, pk, direction = decode_cursor(cursor, "moment")
+        backwards = direction == PREVIOUS
+        op = "gt" if backwards else "lt"
+        inbox = inbox.filter(
+            Q(**{f"created_at__{op}": moment}) | Q(created_at=moment, **{f"pk__{op}": pk})
+        )
+    prefix = "" if backwards else "-"
+    walked = inbox.order_by(f"{prefix}created_at", f"{prefix}pk")
+    return keyset_page(walked, column="created_at", size=size, cursor=cursor, backwards=backwards)
 
 
 def rows(notifications: list[Notification]) -> list[dict[str, Any]]:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from accounts.access import StaffMixin
 from core.errors import NotVisible
+from core.keyset import BadCursor
 from notifications import selectors, services
 from notifications.forms import InboxSettingForm
-
-PER_PAGE = 25
 
 
 class InboxView(StaffMixin):
@@ -22,14 +20,16 @@ class InboxView(StaffMixin):
     def _render(
         self, request: HttpRequest, form: InboxSettingForm, status: int = 200
     ) -> HttpResponse:
-        inbox = selectors.inbox_of(request.user)
         only_unread = request.GET.get("show") == "unread"
-        if only_unread:
-            inbox = inbox.filter(read_at__isnull=True)
-        page = Paginator(inbox, PER_PAGE).get_page(request.GET.get("page"))
+        cursor = request.GET.get("cursor", "")
+        try:
+            page = selectors.inbox_page(request.user, only_unread=only_unread, cursor=cursor)
+        except BadCursor:
+            messages.error(request, _("This page link is not valid; here is the first page."))
+            page = selectors.inbox_page(request.user, only_unread=only_unread)
         context = {
             "page": page,
-            "rows": selectors.rows(list(page.object_list)),
+            "rows": selectors.rows(page.rows),
             "only_unread": only_unread,
             "form": form,
         }
