@@ -219,5 +219,6 @@ def test_on_postgresql_the_events_by_actor_and_by_moment_are_read_from_indexes(w
     plan = plan_of(by_actor, walks=False)
     assert "auditevent_actor_seq" in plan, plan
     later = EventFilter({"occurred_from": "2030-01-01T00:00:00Z"}, queryset=events).qs
-    plan = plan_of(later.values("pk")[:100], walks=False)
+    # the range alone (in chain order it needs a sort, which the plan is told to shun)
+    plan = plan_of(later.order_by().values("pk"), walks=False)
     assert "auditevent_occurred_brin" in plan, plan
