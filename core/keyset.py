@@ -3,9 +3,9 @@
 
 A keyset page is "the rows after (value, id) in the view's order", fetched as ``LIMIT size + 1``
 (the extra row only says whether there is a next page): the same cost on the first page and the
-thousandth, and no count. Each caller keeps what is its own (the condition "after this row" and
-the walking order, which depend on whether its sort column may be empty) and hands the walked
-rows to ``keyset_page``, which turns a backwards walk round and writes the two page links'
+thousandth, and no count. Each caller whose sort column is never empty has the condition "after
+this row" and the walking order written by ``walk_past``; the queue, whose column may be
+empty, writes its own. The walked rows go to ``keyset_page``, which turns a backwards walk round and writes the two page links'
 cursors. A cursor is the row's sort value, its id and the direction, as unpadded base64 JSON;
 ``decode_cursor`` refuses anything a page did not write with ``BadCursor``, never a 500.
 """
@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 NEXT, PREVIOUS = "n", "p"
 ValueKind = Literal["text", "date", "moment"]
@@ -70,6 +70,27 @@ def decode_cursor(
         return value, pk, direction
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
         raise BadCursor(cursor) from error
+
+
+def walk_past(
+    rows: QuerySet[Any, T],
+    *,
+    column: str,
+    descending: bool,
+    position: tuple[Any, int, str] | None,
+) -> tuple[QuerySet[Any, T], bool]:
+    """``rows`` in the view's order (``column``, then the id the same way), or for a previous
+    page its reverse, beyond the row ``position`` (a decoded cursor: value, id, direction;
+    None for the first page), and whether the walk goes backwards: what ``keyset_page`` takes.
+    For a column no row leaves empty (the queue's may be: it writes its own)."""
+    backwards = False
+    if position is not None:
+        value, pk, direction = position
+        backwards = direction == PREVIOUS
+        op = "lt" if descending != backwards else "gt"  # walking towards smaller values
+        rows = rows.filter(Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk}))
+    prefix = "-" if descending != backwards else ""
+    return rows.order_by(f"{prefix}{column}", f"{prefix}pk"), backwards
 
 
 def keyset_page(

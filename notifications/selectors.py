@@ -8,11 +8,11 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import formats
 
 from applications.visibility import scope_of
-from core.keyset import PREVIOUS, KeysetPage, decode_cursor, keyset_page
+from core.keyset import KeysetPage, decode_cursor, keyset_page, walk_past
 from core.prepared import kept
 from notifications import rules
 from notifications.models import InboxSetting, Notification
@@ -91,16 +91,8 @@ def inbox_page(
     inbox = inbox_of(user)
     if only_unread:
         inbox = inbox.filter(read_at__isnull=True)
-    backwards = False
-    if cursor:
-        moment, pk, direction = decode_cursor(cursor, "moment")
-        backwards = direction == PREVIOUS
-        op = "gt" if backwards else "lt"
-        inbox = inbox.filter(
-            Q(**{f"created_at__{op}": moment}) | Q(created_at=moment, **{f"pk__{op}": pk})
-        )
-    prefix = "" if backwards else "-"
-    walked = inbox.order_by(f"{prefix}created_at", f"{prefix}pk")
+    position = decode_cursor(cursor, "moment") if cursor else None
+    walked, backwards = walk_past(inbox, column="created_at", descending=True, position=position)
     return keyset_page(walked, column="created_at", size=size, cursor=cursor, backwards=backwards)
 
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Max, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Max, QuerySet
 from django.utils.translation import gettext as _
 
 from applications.models import Application, Decision, DecisionKind
 from core.errors import InvalidInput, NotVisible
-from core.keyset import PREVIOUS, BadCursor, decode_cursor, keyset_page
+from core.keyset import BadCursor, decode_cursor, keyset_page, walk_past
 from register import search
 from register.models import RegisterEntry, StatisticsSnapshot, TradeSecretClaim
 from register.publication import Publication, publication_of
@@ -112,18 +112,8 @@ def register_page(query: RegisterQuery, *, size: int = PAGE_SIZE) -> RegisterPag
     column, descending = SORTS.get(query.sort, SORTS["newest"])
     filtered = register_filtered(query)
     entries = filtered.select_related("program", "track", "ministry")
-    backwards = False
-    if query.cursor:
-        value, pk, direction = _decode(query.cursor, column)
-        backwards = direction == PREVIOUS
-        after = descending != backwards  # walking towards smaller values
-        op = "lt" if after else "gt"
-        entries = entries.filter(
-            Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"pk__{op}": pk})
-        )
-    walk_descending = descending != backwards
-    prefix = "-" if walk_descending else ""
-    walked = entries.order_by(f"{prefix}{column}", f"{prefix}id")
+    position = _decode(query.cursor, column) if query.cursor else None
+    walked, backwards = walk_past(entries, column=column, descending=descending, position=position)
     page = keyset_page(walked, column=column, size=size, cursor=query.cursor, backwards=backwards)
     counted = filtered.order_by()[: COUNT_CAP + 1].count()
     return RegisterPage(
