@@ -7,7 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from accounts.twofactor import works_in_review
-from notifications.selectors import unread_count, unread_text
+from core.counts import capped_text
+from notifications.selectors import UNREAD_CAP, unread_count
 
 
 def inbox(request: HttpRequest) -> dict[str, Any]:
@@ -16,4 +17,4 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     if not (works_in_review(user) and callable(is_verified) and is_verified()):
         return {}
     count = unread_count(user)
-    return {"inbox_unread": count, "inbox_unread_text": unread_text(count)}
+    return {"inbox_unread": count, "inbox_unread_text": capped_text(count, UNREAD_CAP)}

@@ -9,7 +9,6 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.utils import formats
 
 from applications.visibility import scope_of
 from core.keyset import KeysetPage, decode_cursor, keyset_page, walk_past
@@ -68,14 +67,6 @@ def _compile_unread(user: Any, alias: str) -> tuple[str, tuple[Any, ...]] | None
     except EmptyResultSet:
         return None
     return f"SELECT COUNT(*) FROM ({sql} LIMIT {UNREAD_CAP + 1}) unread", tuple(params)
-
-
-def unread_text(count: int) -> str:
-    """An unread count as the header shows it: grouped in the reader's locale; "99+" past the
-    cap."""
-    if count > UNREAD_CAP:
-        return formats.number_format(UNREAD_CAP) + "+"
-    return formats.number_format(count, force_grouping=True)
 
 
 PAGE_SIZE = 25

@@ -17,6 +17,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from core.counts import capped_text
 from core.people import person_name
 from reviews.selectors import COUNT_CAP
 
@@ -27,10 +28,7 @@ register = template.Library()
 def capped(value: int, cap: int | None = None) -> str:
     """A count from the queue page: grouped in the reader's locale, and "100+" past the cap
     (the count stopped there; ``reviews.selectors.COUNT_CAP`` unless another is given)."""
-    cap = COUNT_CAP if cap is None else cap
-    if value > cap:
-        return formats.number_format(cap, force_grouping=True) + "+"
-    return formats.number_format(value, force_grouping=True)
+    return capped_text(value, COUNT_CAP if cap is None else cap)
 
 
 class _Days:
