@@ -1,8 +1,8 @@
 """The set-based sweep (``Rule.act_many``) leaves exactly what the one-item-at-a-time sweep
 leaves: the same due items swept both ways (each from the same database state, rolled back in
 between) give the same cases field by field, the same child rows, decisions, letters, staff
-notifications, audit events (every column but the chain's seq and hashes) and emails, and the
-chain verifies. Also: a second sweep does nothing, items changed by someone else between the
+notifications, public register entries, audit events (every column but the chain's seq and
+hashes) and emails, and the chain verifies. Also: a second sweep does nothing, items changed by someone else between the
 selection and the lock are skipped, a failing item is reported alone.
 
 These run on SQLite and, in the PostgreSQL pass, on PostgreSQL (two sweeps at once on
@@ -31,6 +31,7 @@ from applications.models import (
 from applications.workflow import ApplicationStatus as S
 from documents.models import Letter
 from notifications.models import Notification
+from register.models import RegisterEntry
 from tests.applications.test_deadlines import DAY, DAY0, a_case_of_every_rule, at
 from tests.applications.test_deadlines_concurrency import (
     EMAILED,
@@ -66,6 +67,7 @@ VOLATILE: dict[type[models.Model], set[str]] = {
     Notification: {"id", "event_id", "key", "created_at"},
     Consultation: set(),
     SupplementRequest: {"id"},
+    RegisterEntry: {"id", "updated_at"},
 }
 # A letter's event names its decision's id and its PDF's digest (the PDF carries a random
 # verification code): the rest of its payload is compared.
@@ -75,6 +77,7 @@ ORDER: dict[type[models.Model], tuple[str, ...]] = {
     Decision: ("application_id", "kind", "id"),
     Letter: ("application_id", "kind", "number"),
     Notification: ("recipient_id", "application_id", "kind", "id"),
+    RegisterEntry: ("application_id",),
 }
 
 
@@ -152,6 +155,8 @@ def test_every_rule_set_based_leaves_what_one_by_one_leaves(
     assert any(ch.isascii() and ch.isalpha() for ch in subjects)  # and English ones
     letters = [row for row in seen[True]["state"]["Letter"] if row["kind"] in ("expiry",)]
     assert len(letters) == 3
+    ended = [row for row in seen[True]["state"]["RegisterEntry"] if row["status"] == "expired"]
+    assert len(ended) == 3  # the expired waivers' public entries, compared above, say so
 
 
 def _continuing(world: World) -> Application:

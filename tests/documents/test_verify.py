@@ -131,6 +131,14 @@ def test_codes_are_random_and_forgiving_to_read():
     assert not verification.matches("anything", "")
 
 
+def test_every_character_of_a_code_takes_every_letter_of_the_alphabet():
+    """Each of the twelve characters is drawn from all 32 letters (five bits each of one random
+    number): over 2,000 codes a letter missing at some place would be a 1-in-10^26 chance."""
+    raws = [verification.new_code().replace("-", "") for _ in range(2000)]
+    for place in range(verification.LENGTH):
+        assert {raw[place] for raw in raws} == set(verification.ALPHABET), place
+
+
 def test_after_a_revocation_the_approval_letter_says_it_ended_with_the_date_and_letter(
     world, client
 ):
