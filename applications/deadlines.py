@@ -54,7 +54,6 @@ from applications.models import (
     LawAmendmentRequest,
     Program,
     RequestStatus,
-    Track,
 )
 from applications.models.case import REMINDER_STAGES, not_reminded_values, reminder_bit
 from applications.roles import Role
@@ -988,32 +987,13 @@ def _lock_cases(application_ids: Sequence[int]) -> set[int]:
     return set(query.values_list("pk", flat=True))
 
 
-CASE_RELATED = ("program", "track")
-
-
 def _items_under_lock(rule: Rule, pks: Sequence[int], now: dt.datetime) -> list[Any]:
     """A chunk's items still due, read again under their cases' locks, with the related rows the
-    rule's action uses. For a rule on cases the programmes and tracks are not joined to every
-    row: the sweep reads them all once (a few dozen rows, as its selectors read the programmes
-    once) and gives each case its programme and track from there; the cases themselves are
-    read here, under the locks, as always. (Joined, each of a chunk's 500 cases built its own
-    copies: an eighth of a large sweep's time.)"""
+    rule's action uses. The related rows are read by id in a query each (``prefetch_related``),
+    not joined: a chunk's 500 cases share a few programmes and tracks, and joined, each case
+    built its own copies of them (an eighth of a large sweep's time)."""
     query = rule.due(now=now).filter(pk__in=pks).order_by("pk")
-    if query.model is not Application or rule.related != CASE_RELATED:
-        return list(query.select_related(*rule.related))
-    programs, tracks = sweep_read(
-        "programmes and tracks",
-        lambda: (
-            {program.pk: program for program in Program.objects.all()},
-            {track.pk: track for track in Track.objects.all()},
-        ),
-    )
-    items = list(query)
-    if any(app.program_id not in programs or app.track_id not in tracks for app in items):
-        return list(query.select_related(*rule.related))  # one made since the sweep began
-    for app in items:
-        app.program, app.track = programs[app.program_id], tracks[app.track_id]
-    return items
+    return list(query.prefetch_related(*rule.related))
 
 
 def _sweep_set(rule: Rule, pks: Sequence[int], *, now: dt.datetime) -> list[tuple[str, str]]:
