@@ -2,8 +2,8 @@
 leaves: the same due items swept both ways (each from the same database state, rolled back in
 between) give the same cases field by field, the same child rows, decisions, letters, staff
 notifications, public register entries, audit events (every column but the chain's seq and
-hashes) and emails, and the chain verifies. Also: a second sweep does nothing, items changed by someone else between the
-selection and the lock are skipped, a failing item is reported alone.
+hashes) and emails, and the chain verifies. Also: a second sweep does nothing, items changed by
+someone else between the selection and the lock are skipped, a failing item is reported alone.
 
 These run on SQLite and, in the PostgreSQL pass, on PostgreSQL (two sweeps at once on
 PostgreSQL: ``test_deadlines_concurrency.py``)."""

@@ -32,7 +32,7 @@ def setup_django() -> None:
     # As in production: emails are queued for the db_worker processes, not sent by the sweep.
     os.environ["TASKS_BACKEND"] = os.environ.get("BENCH_DEADLINES_TASKS", "database")
     # As the production cron job runs: DEBUG off (with DEBUG on Django renders and keeps every
-    # SQL statement, a tenth of a large sweep's time). `make bench` set it already;
+    # SQL statement, an eighth of a large sweep's time). `make bench` set it already;
     # `make bench-deadlines` alone did not.
     os.environ["DEBUG"] = "0"
     os.environ.setdefault("SECRET_KEY", "bench-deadlines-" + os.urandom(16).hex())

@@ -133,7 +133,7 @@ def test_codes_are_random_and_forgiving_to_read():
 
 def test_every_character_of_a_code_takes_every_letter_of_the_alphabet():
     """Each of the twelve characters is drawn from all 32 letters (five bits each of one random
-    number): over 2,000 codes a letter missing at some place would be a 1-in-10^26 chance."""
+    number): over 2,000 codes a letter missing at any place has a chance of 1 in 10^25."""
     raws = [verification.new_code().replace("-", "") for _ in range(2000)]
     for place in range(verification.LENGTH):
         assert {raw[place] for raw in raws} == set(verification.ALPHABET), place
