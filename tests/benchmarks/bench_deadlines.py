@@ -23,26 +23,19 @@ import sys
 import time
 from typing import Any
 
+from tests.benchmarks.common import Figure, emit
+from tests.benchmarks.common import setup_django as production_settings
+
 SECOND_SWEEPS = 5
 
 
 def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sandbox.settings")
+    """The benchmarks' production settings (``common.setup_django``: DEBUG off, as the cron job
+    runs), with the applicants' emails kept in memory to be counted."""
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     # As in production: emails are queued for the db_worker processes, not sent by the sweep.
     os.environ["TASKS_BACKEND"] = os.environ.get("BENCH_DEADLINES_TASKS", "database")
-    # As the production cron job runs: DEBUG off (with DEBUG on Django renders and keeps every
-    # SQL statement, an eighth of a large sweep's time). `make bench` set it already;
-    # `make bench-deadlines` alone did not.
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-deadlines-" + os.urandom(16).hex())
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    production_settings()
 
 
 def insert_finished_cases(cases: list[Any]) -> None:
@@ -250,8 +243,6 @@ def main() -> int:
         f"compiled afresh (a new process): {fresh.total} actions in {fresh.seconds * 1000:.1f} ms"
     )
     print(f"  selecting what is due (all rules, nothing left): {select_seconds * 1000:.0f} ms")
-    from tests.benchmarks.common import Figure, emit
-
     per_100k, baseline_per_100k = 100_000 / first_rate, 100_000 / baseline_rate
     emit(
         [
