@@ -1,13 +1,15 @@
-"""Keyset pages: what the review queue (``reviews.selectors.queue_page``) and the public register
-(``register.selectors.register_page``) share.
+"""Keyset pages: what the review queue (``reviews.selectors.queue_page``), the public register
+(``register.selectors.register_page``) and the staff inbox (``notifications.selectors.inbox_page``)
+share.
 
 A keyset page is "the rows after (value, id) in the view's order", fetched as ``LIMIT size + 1``
 (the extra row only says whether there is a next page): the same cost on the first page and the
 thousandth, and no count. Each caller whose sort column is never empty has the condition "after
-this row" and the walking order written by ``walk_past``; the queue, whose column may be
-empty, writes its own. The walked rows go to ``keyset_page``, which turns a backwards walk round and writes the two page links'
-cursors. A cursor is the row's sort value, its id and the direction, as unpadded base64 JSON;
-``decode_cursor`` refuses anything a page did not write with ``BadCursor``, never a 500.
+this row" and the walking order written by ``walk_past``; the queue, whose column may be empty,
+writes its own. The walked rows go to ``keyset_page``, which turns a backwards walk round and
+writes the two page links' cursors. A cursor is the row's sort value, its id and the direction,
+as unpadded base64 JSON; ``decode_cursor`` refuses anything a page did not write with
+``BadCursor``, never a 500.
 """
 
 from __future__ import annotations
