@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import (
     Count,
@@ -64,7 +65,7 @@ from core.keyset import (
     keyset_page,
     page_of,
 )
-from core.prepared import KeptRows, kept
+from core.prepared import KeptRows, kept, with_values_written_in
 from core.queries import pk_among
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
@@ -185,9 +186,13 @@ def _pending_request() -> Q:
     )
 
 
-def tab_q(user: Any, tab: str, today: Mapping[int, dt.date] | None = None) -> Q:
+def tab_q(
+    user: Any, tab: str, today: Mapping[int, dt.date] | None = None, *, officer: int | None = None
+) -> Q:
     """What each tab holds (within the user's scope). ``today``: each programme's current date
     (``programme_days``) if already known; the *Awaiting decision* condition reads it.
+    ``officer``: the id *Mine* compares with, the user's unless given (the kept SQL is compiled
+    with a mark there, ``_MARK_OFFICER``, and the user's id is sent as a parameter).
 
     Every condition can be read from an index, or from a small table first, whether the tab
     holds few cases or many (a condition PostgreSQL can only test case by case reads the whole
@@ -197,7 +202,8 @@ def tab_q(user: Any, tab: str, today: Mapping[int, dt.date] | None = None) -> Q:
     if tab == "new":
         return Q(status=S.SUBMITTED)
     if tab == "mine":
-        return Q(assigned_officer_id=user.pk, status__in=OPEN_FOR_OFFICER)
+        mine = user.pk if officer is None else officer
+        return Q(assigned_officer_id=mine, status__in=OPEN_FOR_OFFICER)
     if tab == "consultations":
         return _pending_consultation_for(ministry.pk) if ministry else Q(pk__in=[])
     if tab == "decision":
@@ -213,11 +219,13 @@ def tab_q(user: Any, tab: str, today: Mapping[int, dt.date] | None = None) -> Q:
     return Q()
 
 
-def tab_conditions(user: Any, today: Mapping[int, dt.date] | None = None) -> dict[str, Q]:
-    """Every tab's condition for this user (``today`` as for ``tab_q``)."""
+def tab_conditions(
+    user: Any, today: Mapping[int, dt.date] | None = None, *, officer: int | None = None
+) -> dict[str, Q]:
+    """Every tab's condition for this user (``today`` and ``officer`` as for ``tab_q``)."""
     if today is None:
         today = programme_days(programme_zones())
-    return {tab.slug: tab_q(user, tab.slug, today) for tab in TABS}
+    return {tab.slug: tab_q(user, tab.slug, today, officer=officer) for tab in TABS}
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -389,7 +397,7 @@ def queue_page_for(
     """``queue_page(shown_columns(review_queue_for(...)), ...)``, the same rows, from SQL kept
     per everything its text depends on (``_rows_key``: the database, the scope, the tab, the
     sort, which filters are set, the cursor's direction) with the values as parameters (the
-    cursor's, the filters', the moment): building and compiling the rows' query was a sixth of
+    cursor's, the filters', the moment, *Mine*'s officer): building and compiling the rows' query was a sixth of
     the queue page's Python. A search is the exception: its text is written into its SQL
     (``applications.selectors.case_text_q``), so it is compiled for each search. ``today``:
     the programmes' dates (``programme_days``). Raises ``core.keyset.BadCursor`` for a link no
@@ -425,6 +433,7 @@ def queue_page_for(
         )
         return queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size)
     values.update(filter_values)
+    values["officer"] = user.pk  # *Mine*'s (``_compile_rows``)
     key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, set_))
     rows = kept(
         _ROWS_SQL,
@@ -443,6 +452,7 @@ ROWS_SQL_KEPT = 256
 _ROWS_SQL: OrderedDict[Hashable, KeptRows[Application]] = OrderedDict()
 # The marks the rows' query is compiled with, each in place of a value a page puts in afresh.
 _MARK_PK = -2_013_265_901  # within a 32-bit key's range, as the ORM checks ids
+_MARK_OFFICER = -2_013_265_905  # *Mine*'s officer, in the rows' and the counts' SQL
 _MARK_TEXT = "\x00queue-mark-value"
 _MARK_DATE = dt.date(1901, 2, 3)
 _MARK_MOMENT = dt.datetime(1901, 2, 3, 4, 5, 6, 424243, tzinfo=dt.UTC)
@@ -492,15 +502,16 @@ def _rows_key(
 ) -> Hashable:
     """Everything the rows' SQL depends on besides the view (order, size, cursor's shape,
     filters set): the database, the workspace scope, and what the tab's condition reads — the
-    user (*Mine*), their ministry (*Consultations*), the programmes' dates (*Awaiting
-    decision*). ``tests/reviews/test_queue_rows_kept.py`` holds it equal to a fresh compile."""
+    ministry (*Consultations*), the programmes' dates (*Awaiting decision*). Not the user:
+    *Mine*'s officer is a parameter, so the officers of one ministry share its text (and on
+    PostgreSQL its prepared statement). ``tests/reviews/test_queue_rows_kept.py`` holds it
+    equal to a fresh compile."""
     ministry = ministry_of(user)
     return (
         alias,
         connections[alias].vendor,
         scope_of(user).as_staff(),
         tab,
-        user.pk if tab == "mine" else None,
         ministry.pk if tab == "consultations" and ministry is not None else None,
         tuple(today.items()) if tab == "decision" else None,
         view,
@@ -551,7 +562,12 @@ def _compile_rows(
         marks[_MARK_PK] = "pk"
         if not empty:
             marks[_adapted(connection, kind, value)] = "value"
-    queue = review_queue_for(user=user, tab=tab, filters=filters, now=_MARK_NOW, today=today)
+    if tab == "mine":
+        marks[_MARK_OFFICER] = "officer"
+    conditions = {tab: tab_q(user, tab, today, officer=_MARK_OFFICER)}
+    queue = review_queue_for(
+        user=user, tab=tab, filters=filters, now=_MARK_NOW, conditions=conditions, today=today
+    )
     walked = _walked(shown_columns(queue), tab=tab, sort=sort, cursor=cursor)[0]
     return KeptRows(walked.using(alias)[: size + 1], alias, marks)
 
@@ -610,16 +626,18 @@ def tab_counts(
     today: Mapping[int, dt.date] | None = None,
     leads: Mapping[int, int] | None = None,
 ) -> dict[str, int]:
-    """How many cases each tab holds, in one query: each count stops at ``cap + 1`` (default
+    """How many cases each tab holds, in two queries: each count stops at ``cap + 1`` (default
     ``COUNT_CAP``; shown as "100+"), so the cost does not grow with the number of cases.
 
-    The query's SQL and parameters are a function of ``_counts_key`` alone (the database, the
-    user, their scope and ministry, each programme's current date, the cap), so they are
-    compiled once per process for each key (``_COUNTS_SQL``, the least recently used dropped
-    past ``COUNTS_SQL_KEPT``) and each request only runs them: building and compiling the seven
-    tabs' conditions was a third of the page's Python. What the query counts is read fresh every
-    time; only its text is kept. ``today``: as for ``tab_q``; ``leads``: each programme's lead
-    ministry, if already read (``Programmes.leads``)."""
+    The queries' SQL is a function of ``_counts_key`` alone (the database, the user's scope and
+    ministry, each programme's current date, the cap), so it is compiled once per process for
+    each key (``_COUNTS_SQL``, the least recently used dropped past ``COUNTS_SQL_KEPT``) and
+    each request only runs it: building and compiling the seven tabs' conditions was a third of
+    the page's Python. One query counts every tab but *Mine* and is the same for everyone of
+    one scope; the other counts *Mine*, with the user's id as its parameter
+    (``_compile_tab_counts``). What they count is read fresh every time; only their text is
+    kept. ``today``: as for ``tab_q``; ``leads``: each programme's lead ministry, if already
+    read (``Programmes.leads``)."""
     cap = COUNT_CAP if cap is None else cap
     if today is None:
         today = programme_days(programme_zones())
@@ -628,23 +646,31 @@ def tab_counts(
     alias = router.db_for_read(Application)
     led = led_programmes(user, leads)
     key = _counts_key(user, cap, today, alias, led)
-    sql, params = kept(
+    statements = kept(
         _COUNTS_SQL,
         key,
         lambda: _compile_tab_counts(user, cap, today, alias, led),
         limit=COUNTS_SQL_KEPT,
     )
+    values: dict[str, Any] = {}
     with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        row = cursor.fetchone()
-    values = dict(zip(names, row, strict=True)) if row is not None else {}
+        for sql, params, officer_at in statements:
+            cursor.execute(
+                sql,
+                [user.pk if index in officer_at else value for index, value in enumerate(params)],
+            )
+            names = [column[0] for column in cursor.description]
+            row = cursor.fetchone()
+            if row is not None:
+                values.update(zip(names, row, strict=True))
     # NULL: a filter that holds nothing
     return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
 
 
+# A kept statement: SQL, parameters, and which of them is the user's id (``_MARK_OFFICER``).
+KeptStatement = tuple[str, tuple[Any, ...], frozenset[int]]
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...] | None]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, tuple[KeptStatement, ...]] = OrderedDict()
 
 
 def led_programmes(user: Any, leads: Mapping[int, int]) -> tuple[int, ...] | None:
@@ -663,17 +689,17 @@ def _counts_key(
     alias: str,
     led: tuple[int, ...] | None,
 ) -> Hashable:
-    """Everything the tab counts' SQL depends on: the database (its SQL dialect), the user
-    (*Mine*; the row that carries the counts), their workspace scope (everything, or a
-    ministry's led and consulted cases), their ministry (*Consultations*) and the programmes it
-    leads (``led``: named in the scope's parts), each programme's current date (*Awaiting
-    decision*: notices whose opinion deadline passed) and the cap.
+    """Everything the tab counts' SQL depends on: the database (its SQL dialect), the user's
+    workspace scope (everything, or a ministry's led and consulted cases), their ministry
+    (*Consultations*) and the programmes it leads (``led``: named in the scope's parts), each
+    programme's current date (*Awaiting decision*: notices whose opinion deadline passed) and
+    the cap. Not the user: *Mine*'s officer is a parameter, so everyone of one scope shares
+    the text.
     ``tests/reviews/test_queue_counts.py`` holds the kept SQL equal to a fresh compile."""
     ministry = ministry_of(user)
     return (
         alias,
         connections[alias].vendor,
-        user.pk,
         scope_of(user).as_staff(),
         ministry.pk if ministry is not None else None,
         led,
@@ -688,18 +714,24 @@ def _compile_tab_counts(
     today: Mapping[int, dt.date],
     alias: str,
     led: tuple[int, ...] | None,
-) -> tuple[str, tuple[Any, ...] | None]:
-    """The tab counts' query for ``_counts_key(user, cap, today, alias, led)``: SQL and
-    parameters.
+) -> tuple[KeptStatement, ...]:
+    """The tab counts' queries for ``_counts_key(user, cap, today, alias, led)``: every tab but
+    *Mine*, then *Mine* (its officer ``_MARK_OFFICER`` here; the user's id when run).
 
-    On PostgreSQL the values are written into the text (no parameters): the statement is one
-    person's for one day, and PostgreSQL plans it for those values when it is prepared (after
-    psycopg's threshold of runs on a connection: docs/performance.md, "Prepared statements").
-    With the values as parameters it would plan the seven counts again on every run, since
-    their plan for any values costs more than one for the values in hand."""
+    On PostgreSQL every value but *Mine*'s officer is written into the text. The first query
+    then has no parameter and is the same for everyone of one scope on one day: psycopg
+    prepares it on a connection after its threshold of runs, whoever asked, and PostgreSQL
+    plans it once there (planning its six counts costs 17-30 ms at 100k cases, running them
+    2-4 ms: docs/performance.md, "The tab counts shared by a ministry's officers"). With the
+    officer's id written in too, the text was one person's, and a connection of a server with
+    many officers rarely ran one text often enough to prepare it; with the id as a parameter
+    of the whole query, PostgreSQL plans it again on every run for an officer with few cases
+    (its plan for any officer looks dearer). With every value as a parameter it plans them on
+    every run too ("The counts' statement with parameters: tried and taken back"). *Mine* is a
+    small query of its own, whose planning costs little."""
     # Each count stops after cap + 1 cases, the scope in its parts, each read through its own
     # index.
-    conditions = tab_conditions(user, today)
+    conditions = tab_conditions(user, today, officer=_MARK_OFFICER)
     counts = {
         tab.slug: CappedCount(
             [
@@ -710,13 +742,30 @@ def _compile_tab_counts(
         )
         for tab in TABS
     }
-    # The user's own row carries the counts (a query needs a FROM; the row is always there).
-    query = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).query
-    sql, params = query.get_compiler(using=alias).as_sql()
+    # No row carries the counts: each query is a SELECT of its counts alone.
+    query = User.objects.annotate(**counts).query
+    compiler = query.get_compiler(using=alias)
     connection: Any = connections[alias]
-    if connection.vendor == "postgresql":
-        return connection.ops.compose_sql(sql, params), None  # no "%s" left to fill in
-    return sql, tuple(params)
+    statements = []
+    for slugs in ([slug for slug in counts if slug != "mine"], ["mine"]):
+        columns, params = [], []
+        for slug in slugs:
+            try:
+                sql, expression_params = compiler.compile(query.annotations[slug])
+            except EmptyResultSet:  # a condition that holds nothing (no ministry to consult)
+                sql, expression_params = "NULL", []
+            columns.append(f"{sql} AS {connection.ops.quote_name(slug)}")
+            params.extend(expression_params)
+        sql = "SELECT " + ", ".join(columns)
+        officer_at = {index for index, value in enumerate(params) if value == _MARK_OFFICER}
+        if (slugs == ["mine"]) != bool(officer_at):  # only Mine holds the officer
+            raise AssertionError(f"the user's id {len(officer_at)} times in the counts {slugs}")
+        if connection.vendor == "postgresql":
+            sql = with_values_written_in(sql, params, officer_at, connection)
+            params = [_MARK_OFFICER] * len(officer_at)
+            officer_at = set(range(len(params)))
+        statements.append((sql, tuple(params), frozenset(officer_at)))
+    return tuple(statements)
 
 
 def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:

@@ -237,20 +237,29 @@ def test_a_programme_day_turning_is_counted_from_its_midnight(world: World) -> N
 
 
 def test_the_kept_sql_is_what_a_fresh_compile_writes(world: World) -> None:
-    drive(world, S.DELIBERATION)
+    app = drive(world, S.DELIBERATION)
+    assert app.assigned_officer == world.officer
     selectors._COUNTS_SQL.clear()
     moments = (timezone.now(), timezone.now() + dt.timedelta(days=3))
     for moment in moments:
         today = selectors.programme_days(selectors.programme_zones(), moment)
+        keys = {}
         for name in PERSONAS:
             user = _fresh(world, name)
-            selectors.tab_counts(user=user, today=today)
+            counts = selectors.tab_counts(user=user, today=today)
+            assert counts == _exact(user, selectors.COUNT_CAP), name
             led = selectors.led_programmes(user, _leads())
-            key = selectors._counts_key(user, selectors.COUNT_CAP, today, "default", led)
+            keys[name] = selectors._counts_key(user, selectors.COUNT_CAP, today, "default", led)
             fresh = selectors._compile_tab_counts(user, selectors.COUNT_CAP, today, "default", led)
-            assert selectors._COUNTS_SQL[key] == fresh, name
-    # one per person and day: the officers of one ministry do not share SQL (their Mine tab)
-    assert len(selectors._COUNTS_SQL) == len(PERSONAS) * len(moments)
+            assert selectors._COUNTS_SQL[keys[name]] == fresh, name
+        # The people of one ministry's scope share the SQL, each with their own *Mine*: the
+        # lead ministry's two officers and its decision maker, the other ministry's consultee
+        # and officer; the auditor reads everything.
+        assert keys["officer"] == keys["other_officer"] == keys["decider"]
+        assert keys["consultee"] == keys["foreign_officer"]
+    assert len(selectors._COUNTS_SQL) == 3 * len(moments)
+    assert selectors.tab_counts(user=_fresh(world, "officer"))["mine"] == 1
+    assert selectors.tab_counts(user=_fresh(world, "other_officer"))["mine"] == 0
 
 
 def test_the_workload_panel_follows_the_clock_with_its_sql_kept(world: World) -> None:
@@ -283,40 +292,52 @@ def test_the_kept_sql_is_bounded(world: World, monkeypatch: Any) -> None:
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_counts_are_one_text_that_psycopg_prepares_on_its_connection(
+def test_on_postgresql_a_ministrys_officers_share_one_prepared_counts_statement(
     world: World,
 ) -> None:
-    """The values are written into the counts' text once, when it is compiled: every later run
-    sends that same text, which psycopg prepares once it has run ``prepare_threshold`` times on
-    the connection, and PostgreSQL runs that statement (planned once) from then on."""
+    """The counts of every tab but *Mine* are one text with every value written in when it is
+    compiled: two officers of one ministry asking in turn send that same text, which psycopg
+    prepares once it has run ``prepare_threshold`` times on the connection, whoever asked, and
+    PostgreSQL runs from the one plan it made then. *Mine* is a text of its own, also the same
+    for both, with the officer's id as its one parameter."""
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     drive(world, S.SUBMITTED)
-    officer = _fresh(world, "officer")
-    with CaptureQueriesContext(connection) as first:
-        counts = selectors.tab_counts(user=officer)
+    under_review = drive(world, S.UNDER_REVIEW)
+    assert under_review.assigned_officer == world.officer
+    officers = [_fresh(world, "officer"), _fresh(world, "other_officer")]
+    expected = [_exact(officer, selectors.COUNT_CAP) for officer in officers]
+    assert expected[0]["mine"] == 1 and expected[1]["mine"] == 0
     threshold = connection.connection.prepare_threshold
     assert threshold is not None
+    sent: list[tuple[str, Any]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if sql.startswith("SELECT (SELECT"):
+            sent.append((sql, tuple(params)))
+        return execute(sql, params, many, context)
+
     compile_ = mock.Mock(wraps=selectors._compile_tab_counts)
     with (
         mock.patch.object(selectors, "_compile_tab_counts", compile_),
-        CaptureQueriesContext(connection) as again,
+        connection.execute_wrapper(keep),
     ):
-        runs = [selectors.tab_counts(user=officer) for _run in range(threshold + 2)]
-    compile_.assert_not_called()  # the text is kept, not compiled and written again
-    assert counts == _exact(officer, selectors.COUNT_CAP)
-    assert all(run == counts for run in runs)
-    sent = [q["sql"] for q in first.captured_queries + again.captured_queries]
-    texts = {sql for sql in sent if " capped) AS " in sql}
-    assert len(texts) == 1, texts
-    (text,) = texts
-    assert "%s" not in text and "$1" not in text  # the values are in the text
+        for run in range(threshold + 4):
+            officer = officers[run % 2]
+            assert selectors.tab_counts(user=officer) == expected[run % 2], run
+    assert compile_.call_count == 1  # one text for both, compiled once
+    everyone = {(sql, params) for sql, params in sent if ' AS "mine"' not in sql}
+    assert len(everyone) == 1, everyone
+    ((text, params),) = everyone
+    assert params == () and "%s" not in text  # every value in the text
+    mine = {(sql, params) for sql, params in sent if ' AS "mine"' in sql}
+    assert len({sql for sql, _params in mine}) == 1
+    assert {params[0] for _sql, params in mine} == {officer.pk for officer in officers}
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
-            [text],
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE strpos(statement, ' capped) AS ') > 0 AND strpos(statement, 'mine') = 0"
         )
         prepared = cursor.fetchall()
-    # One statement, planned once (no parameters: its one plan is reused) and run since.
+    # One statement for both officers, planned once (no parameters: its one plan is reused).
     assert len(prepared) == 1 and prepared[0][0] >= 1 and prepared[0][1] == 0, prepared

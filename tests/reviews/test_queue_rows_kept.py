@@ -207,3 +207,20 @@ def test_the_kept_rows_are_bounded(world: World, monkeypatch: Any) -> None:
     for sort in SORTS:  # five keys through a store of two, each page still the fresh one's
         _both(officer, "all", QueueFilters(sort=sort), today, now, "")
         assert len(selectors._ROWS_SQL) <= 2
+
+
+def test_the_officers_of_one_ministry_share_the_mine_tabs_sql(world: World) -> None:
+    """*Mine*'s officer is a parameter of the kept rows' SQL, not part of its text: the lead
+    ministry's two officers each see their own cases from one compiled query."""
+    app = drive(world, S.UNDER_REVIEW)
+    assert app.assigned_officer == world.officer
+    selectors._ROWS_SQL.clear()
+    today = selectors.programme_days(selectors.programme_zones())
+    shown = {}
+    for name in ("officer", "other_officer", "officer"):
+        page = selectors.queue_page_for(
+            user=_fresh_user(world, name), tab="mine", filters=QueueFilters(), today=today
+        )
+        shown[name] = [case.pk for case in page.rows]
+    assert shown == {"officer": [app.pk], "other_officer": []}
+    assert len(selectors._ROWS_SQL) == 1
