@@ -397,8 +397,8 @@ def queue_page_for(
     """``queue_page(shown_columns(review_queue_for(...)), ...)``, the same rows, from SQL kept
     per everything its text depends on (``_rows_key``: the database, the scope, the tab, the
     sort, which filters are set, the cursor's direction) with the values as parameters (the
-    cursor's, the filters', the moment, *Mine*'s officer): building and compiling the rows' query was a sixth of
-    the queue page's Python. A search is the exception: its text is written into its SQL
+    cursor's, the filters', the moment, *Mine*'s officer): building and compiling the rows'
+    query was a sixth of the queue page's Python. A search is the exception: its text is written into its SQL
     (``applications.selectors.case_text_q``), so it is compiled for each search. ``today``:
     the programmes' dates (``programme_days``). Raises ``core.keyset.BadCursor`` for a link no
     page wrote."""
@@ -758,8 +758,8 @@ def _compile_tab_counts(
             params.extend(expression_params)
         sql = "SELECT " + ", ".join(columns)
         officer_at = {index for index, value in enumerate(params) if value == _MARK_OFFICER}
-        if (slugs == ["mine"]) != bool(officer_at):  # only Mine holds the officer
-            raise AssertionError(f"the user's id {len(officer_at)} times in the counts {slugs}")
+        if officer_at and slugs != ["mine"]:  # the statement everyone of the scope shares
+            raise AssertionError(f"the user's id in the counts of {slugs}")
         if connection.vendor == "postgresql":
             sql = with_values_written_in(sql, params, officer_at, connection)
             params = [_MARK_OFFICER] * len(officer_at)

@@ -341,3 +341,16 @@ def test_on_postgresql_a_ministrys_officers_share_one_prepared_counts_statement(
         prepared = cursor.fetchall()
     # One statement for both officers, planned once (no parameters: its one plan is reused).
     assert len(prepared) == 1 and prepared[0][0] >= 1 and prepared[0][1] == 0, prepared
+
+
+def test_a_staff_member_without_a_ministry_counts_nothing(world: World) -> None:
+    """Someone given a staff role before a ministry: every tab's condition holds nothing in
+    their scope, and the counts say so without an error."""
+    from applications.roles import Role
+    from tests.factories import make_user
+
+    drive(world, S.UNDER_REVIEW)
+    selectors._COUNTS_SQL.clear()
+    loose = make_user(Role.CASE_OFFICER, username="no_ministry_yet")
+    counts = selectors.tab_counts(user=User.objects.get(pk=loose.pk))
+    assert counts == _exact(loose, selectors.COUNT_CAP) == dict.fromkeys(counts, 0)
