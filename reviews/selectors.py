@@ -398,10 +398,10 @@ def queue_page_for(
     per everything its text depends on (``_rows_key``: the database, the scope, the tab, the
     sort, which filters are set, the cursor's direction) with the values as parameters (the
     cursor's, the filters', the moment, *Mine*'s officer): building and compiling the rows'
-    query was a sixth of the queue page's Python. A search is the exception: its text is written into its SQL
-    (``applications.selectors.case_text_q``), so it is compiled for each search. ``today``:
-    the programmes' dates (``programme_days``). Raises ``core.keyset.BadCursor`` for a link no
-    page wrote."""
+    query was a sixth of the queue page's Python. A search is the exception: its text is
+    written into its SQL (``applications.selectors.case_text_q``), so it is compiled for each
+    search. ``today``: the programmes' dates (``programme_days``). Raises
+    ``core.keyset.BadCursor`` for a link no page wrote."""
     now = now or timezone.now()
     tab = tab if tab in TAB_SLUGS else "all"
     column, descending = sort_key(tab, filters.sort)
