@@ -21,8 +21,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+# ``Template._render`` as Django defines it, before the test set-up wraps it.
+_production_render: Any = None
 
 
 def setup_django() -> None:
@@ -50,11 +53,34 @@ def setup_django() -> None:
 
 
 def test_client_environment() -> None:
-    """What Django's test client needs (``testserver`` allowed, …), once per process."""
+    """What Django's test client needs (``testserver`` allowed, …), once per process, with
+    templates rendered as in production: Django's test set-up wraps every template's render to
+    record it for ``response.context``, a signal sent for each template and include (about a
+    millisecond of a queue page), which no server pays. A benchmark that reads
+    ``response.context`` asks for it around that request (``templates_recorded``)."""
+    from django.template import Template
     from django.test.utils import setup_test_environment
 
+    global _production_render
     with contextlib.suppress(RuntimeError):  # another benchmark of this run set it up already
+        _production_render = Template._render
         setup_test_environment()
+        Template._render = _production_render  # type: ignore[method-assign]
+
+
+@contextmanager
+def templates_recorded() -> Iterator[None]:
+    """Templates rendered as Django's tests render them (``response.context`` filled), inside
+    the block only."""
+    from django.template import Template
+    from django.test.utils import instrumented_test_render
+
+    assert _production_render is not None, "test_client_environment() first"
+    Template._render = instrumented_test_render  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Template._render = _production_render  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
