@@ -63,9 +63,9 @@ def test_client_environment() -> None:
 
     global _production_render
     with contextlib.suppress(RuntimeError):  # another benchmark of this run set it up already
-        _production_render = Template._render
+        _production_render = Template._render  # type: ignore[attr-defined]
         setup_test_environment()
-        Template._render = _production_render  # type: ignore[method-assign]
+        Template._render = _production_render  # type: ignore[attr-defined]
 
 
 @contextmanager
@@ -73,14 +73,14 @@ def templates_recorded() -> Iterator[None]:
     """Templates rendered as Django's tests render them (``response.context`` filled), inside
     the block only."""
     from django.template import Template
-    from django.test.utils import instrumented_test_render
+    from django.test.utils import instrumented_test_render  # type: ignore[attr-defined]
 
     assert _production_render is not None, "test_client_environment() first"
-    Template._render = instrumented_test_render  # type: ignore[method-assign]
+    Template._render = instrumented_test_render  # type: ignore[attr-defined]
     try:
         yield
     finally:
-        Template._render = _production_render  # type: ignore[method-assign]
+        Template._render = _production_render  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
