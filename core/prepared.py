@@ -26,6 +26,9 @@ translated text, no filter but the primary key.
 workload panel and rows, the staff header's unread count: compiled once per key (everything the
 text is made of), the least recently used dropped past a limit. ``KeptRows`` is such SQL for
 model objects whose values (a page's cursor, the moment) change between runs: the queue's rows.
+``MarkedStatement`` is what they share: compiled SQL whose marked parameters take a run's
+values (a page's cursor, the moment, *Mine*'s officer), every other value written into the
+text on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -175,31 +179,15 @@ class KeptRows(Generic[M]):
         except EmptyResultSet:
             self._compiled = None
             return
-        places = []
-        for index, param in enumerate(self._compiled.params):
-            if isinstance(param, Hashable) and param in marks:
-                places.append((index, marks[param]))
-        missing = set(marks.values()) - {name for _index, name in places}
-        if missing:  # the ORM wrote the value some other way: the marks would be wrong
-            raise AssertionError(f"marks not among the compiled parameters: {sorted(missing)}")
-        self._sql, self._params = self._compiled.sql, self._compiled.params
-        self._places = tuple(places)
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            self._sql = with_values_written_in(
-                self._sql, self._params, {index for index, _name in places}, connection
-            )
-            self._params = tuple(self._params[index] for index, _name in places)
-            self._places = tuple((at, name) for at, (_index, name) in enumerate(places))
+        self._statement = MarkedStatement.of(
+            self._compiled.sql, self._compiled.params, marks, connections[using]
+        )
 
     def statement(self, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
         """The SQL and the parameters with ``values`` in the marks' places (None: empty)."""
         if self._compiled is None:
             return None
-        params = list(self._params)
-        for index, name in self._places:
-            params[index] = values[name]
-        return self._sql, tuple(params)
+        return self._statement.sql, self._statement.params_with(values)
 
     def objects(self, values: Mapping[str, Any]) -> list[M]:
         """The rows, with ``values`` (already adapted for the database) in the marks' places."""
@@ -219,6 +207,54 @@ class KeptRows(Generic[M]):
                 setattr(obj, name, row[index])
             objects.append(obj)
         return objects
+
+
+@dataclass(frozen=True)
+class MarkedStatement:
+    """Compiled SQL kept to be run again with other values in the places of marked parameters
+    (``of``), each run's values put there by name (``params_with``)."""
+
+    sql: str
+    params: tuple[Any, ...]
+    places: tuple[tuple[int, str], ...]  # (index among ``params``, name of the value put there)
+
+    @classmethod
+    def of(
+        cls,
+        sql: str,
+        params: Sequence[Any],
+        marks: Mapping[Hashable, str],
+        connection: Any,
+        *,
+        all_marks: bool = True,
+        write_in: bool = True,
+    ) -> MarkedStatement:
+        """``sql`` with the places of the parameters that are marks (``marks``: each mark, as
+        the compiled parameters hold it, adapted for the database as the ORM adapts it, to the
+        name of the value a run puts there). Every mark must be found unless ``all_marks`` is
+        false (an ORM that wrote a value some other way would make the marks wrong). With
+        ``write_in``, on PostgreSQL every other value is written into the text
+        (``with_values_written_in``), so that only the marks' places remain parameters."""
+        places = [
+            (index, marks[param])
+            for index, param in enumerate(params)
+            if isinstance(param, Hashable) and param in marks
+        ]
+        missing = set(marks.values()) - {name for _index, name in places}
+        if missing and all_marks:
+            raise AssertionError(f"marks not among the compiled parameters: {sorted(missing)}")
+        if write_in and connection.vendor == "postgresql":
+            sql = with_values_written_in(sql, params, {index for index, _ in places}, connection)
+            params = [params[index] for index, _name in places]
+            places = [(at, name) for at, (_index, name) in enumerate(places)]
+        return cls(sql, tuple(params), tuple(places))
+
+    def params_with(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The parameters with ``values`` (by name, already adapted) in the marks' places."""
+        params = list(self.params)
+        for index, name in self.places:
+            params[index] = values[name]
+        return tuple(params)
 
 
 # A parameter's place in SQL compiled for psycopg, or a percent sign written as two.

@@ -65,7 +65,7 @@ from core.keyset import (
     keyset_page,
     page_of,
 )
-from core.prepared import KeptRows, kept, with_values_written_in
+from core.prepared import KeptRows, MarkedStatement, kept
 from core.queries import pk_among
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
@@ -654,11 +654,8 @@ def tab_counts(
     )
     values: dict[str, Any] = {}
     with connections[alias].cursor() as cursor:
-        for sql, params, officer_at in statements:
-            cursor.execute(
-                sql,
-                [user.pk if index in officer_at else value for index, value in enumerate(params)],
-            )
+        for statement in statements:
+            cursor.execute(statement.sql, statement.params_with({"officer": user.pk}))
             names = [column[0] for column in cursor.description]
             row = cursor.fetchone()
             if row is not None:
@@ -667,10 +664,8 @@ def tab_counts(
     return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
 
 
-# A kept statement: SQL, parameters, and which of them is the user's id (``_MARK_OFFICER``).
-KeptStatement = tuple[str, tuple[Any, ...], frozenset[int]]
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[KeptStatement, ...]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, tuple[MarkedStatement, ...]] = OrderedDict()
 
 
 def led_programmes(user: Any, leads: Mapping[int, int]) -> tuple[int, ...] | None:
@@ -714,7 +709,7 @@ def _compile_tab_counts(
     today: Mapping[int, dt.date],
     alias: str,
     led: tuple[int, ...] | None,
-) -> tuple[KeptStatement, ...]:
+) -> tuple[MarkedStatement, ...]:
     """The tab counts' queries for ``_counts_key(user, cap, today, alias, led)``: every tab but
     *Mine*, then *Mine* (its officer ``_MARK_OFFICER`` here; the user's id when run).
 
@@ -756,15 +751,17 @@ def _compile_tab_counts(
                 sql, expression_params = "NULL", []
             columns.append(f"{sql} AS {connection.ops.quote_name(slug)}")
             params.extend(expression_params)
-        sql = "SELECT " + ", ".join(columns)
-        officer_at = {index for index, value in enumerate(params) if value == _MARK_OFFICER}
-        if officer_at and slugs != ["mine"]:  # the statement everyone of the scope shares
+        # *Mine* of someone without a ministry holds no officer: its condition holds nothing.
+        statement = MarkedStatement.of(
+            "SELECT " + ", ".join(columns),
+            params,
+            {_MARK_OFFICER: "officer"},
+            connection,
+            all_marks=False,
+        )
+        if statement.places and slugs != ["mine"]:  # the statement everyone of the scope shares
             raise AssertionError(f"the user's id in the counts of {slugs}")
-        if connection.vendor == "postgresql":
-            sql = with_values_written_in(sql, params, officer_at, connection)
-            params = [_MARK_OFFICER] * len(officer_at)
-            officer_at = set(range(len(params)))
-        statements.append((sql, tuple(params), frozenset(officer_at)))
+        statements.append(statement)
     return tuple(statements)
 
 
@@ -855,12 +852,12 @@ def officers_with_workload(
         return [], []
     alias = router.db_for_read(User)
     key = (alias, connections[alias].vendor, ministry.pk, cap)
-    sql, params, moment_at = kept(
+    statement = kept(
         _WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias), limit=COUNTS_SQL_KEPT
     )
     moment = connections[alias].ops.adapt_datetimefield_value(now)
-    params = tuple(moment if index in moment_at else value for index, value in enumerate(params))
-    officers = list(User.objects.db_manager(alias).raw(sql, params))
+    params = statement.params_with({"now": moment})
+    officers = list(User.objects.db_manager(alias).raw(statement.sql, params))
     workload = [
         Workload(
             officer=o,
@@ -874,23 +871,22 @@ def officers_with_workload(
     return officers, workload
 
 
-_WORKLOAD_SQL: OrderedDict[Hashable, tuple[str, tuple[Any, ...], frozenset[int]]] = OrderedDict()
+_WORKLOAD_SQL: OrderedDict[Hashable, MarkedStatement] = OrderedDict()
 # The moment the workload's SQL is compiled with, to find its place among the parameters.
 _SOME_MOMENT = dt.datetime(2000, 1, 1, 0, 0, 0, 424242, tzinfo=dt.UTC)
 
 
-def _compile_workload(
-    user: Any, cap: int, alias: str
-) -> tuple[str, tuple[Any, ...], frozenset[int]]:
-    """The workload panel's query for ``user``'s ministry: SQL, parameters, and which of them is
-    the moment (``_SOME_MOMENT`` here; the request's own when run)."""
+def _compile_workload(user: Any, cap: int, alias: str) -> MarkedStatement:
+    """The workload panel's query for ``user``'s ministry, its moment (``_SOME_MOMENT`` here)
+    marked: the request's own is put there when it runs."""
     officers = officers_of_ministry(user=user).annotate(**_capped_workload(_SOME_MOMENT, cap))
     sql, params = officers.query.get_compiler(using=alias).as_sql()
-    marker = connections[alias].ops.adapt_datetimefield_value(_SOME_MOMENT)
-    moment_at = frozenset(index for index, value in enumerate(params) if value == marker)
-    if len(moment_at) != 1:  # the overdue figure's one comparison with now
-        raise AssertionError(f"the workload query holds the moment {len(moment_at)} times")
-    return sql, tuple(params), moment_at
+    connection = connections[alias]
+    marker = connection.ops.adapt_datetimefield_value(_SOME_MOMENT)
+    statement = MarkedStatement.of(sql, params, {marker: "now"}, connection, write_in=False)
+    if len(statement.places) != 1:  # the overdue figure's one comparison with now
+        raise AssertionError(f"the workload query holds the moment {len(statement.places)} times")
+    return statement
 
 
 @dataclass(frozen=True)

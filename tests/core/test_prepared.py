@@ -183,3 +183,30 @@ def test_values_written_in_keep_the_places_asked_for_and_refuse_a_mismatch(db):
         assert cursor.fetchone() == ("a'b", 8, "100%", dt.date(2026, 12, 3))
     with pytest.raises(AssertionError, match="2 places in the SQL for 3 parameters"):
         with_values_written_in("SELECT %s, %s", [1, 2, 3], set(), connection)
+
+
+def test_a_marked_statement_puts_each_runs_values_in_its_marks_places(db):
+    """``MarkedStatement``: the marks found among the parameters wherever they are, each run's
+    values put there by name; a mark the SQL lacks is an error unless the caller allows it; on
+    PostgreSQL only the marks' places stay parameters (unless asked not to write values in)."""
+    from core.prepared import MarkedStatement
+
+    sql, params = "SELECT %s, %s, %s, %s", ["x", _MARK, 7, _MARK]
+    statement = MarkedStatement.of(sql, params, {_MARK: "officer"}, connection)
+    with connection.cursor() as cursor:
+        for officer in (11, 12):
+            cursor.execute(statement.sql, statement.params_with({"officer": officer}))
+            assert cursor.fetchone() == ("x", officer, 7, officer)
+    if connection.vendor == "postgresql":
+        assert statement.params == (_MARK, _MARK) and "'x'" in statement.sql
+    else:
+        assert statement.params == ("x", _MARK, 7, _MARK)
+    kept_apart = MarkedStatement.of(sql, params, {_MARK: "officer"}, connection, write_in=False)
+    assert kept_apart.sql == sql and kept_apart.params_with({"officer": 3}) == ("x", 3, 7, 3)
+    with pytest.raises(AssertionError, match="marks not among the compiled parameters"):
+        MarkedStatement.of("SELECT %s", ["x"], {_MARK: "officer"}, connection)
+    none_marked = MarkedStatement.of(
+        "SELECT %s", ["x"], {_MARK: "officer"}, connection, all_marks=False
+    )
+    assert none_marked.places == ()
+    assert none_marked.params_with({}) == (() if connection.vendor == "postgresql" else ("x",))
