@@ -55,9 +55,10 @@ def setup_django() -> None:
 def test_client_environment() -> None:
     """What Django's test client needs (``testserver`` allowed, …), once per process, with
     templates rendered as in production: Django's test set-up wraps every template's render to
-    record it for ``response.context``, a signal sent for each template and include (about a
-    millisecond of a queue page), which no server pays. A benchmark that reads
-    ``response.context`` asks for it around that request (``templates_recorded``)."""
+    record it for ``response.context``, a signal sent for each template and include, which no
+    server pays (on the queue page it measured within the noise: docs/performance.md, "The
+    benchmarks measured as a server runs"). A benchmark that reads ``response.context`` asks
+    for it around that request (``templates_recorded``)."""
     from django.template import Template
     from django.test.utils import setup_test_environment
 
