@@ -13,15 +13,20 @@ from typing import Any
 from django import template
 from django.urls import reverse
 from django.utils import formats
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
+from applications.workflow import ApplicationStatus
 from core.counts import capped_text
 from core.people import person_name
+from core.rendering import escaped
 from reviews.selectors import COUNT_CAP
 
 register = template.Library()
+
+# Each status's label (lazy: translated when shown). ``get_status_display`` would build the
+# field's whole list of choices again for every status of every page.
+_STATUS_LABELS = dict(ApplicationStatus.choices)
 
 
 @register.filter
@@ -47,7 +52,7 @@ class _Days:
 
     @staticmethod
     def _words(urgency: str, n: int) -> str:
-        shown = {"n": conditional_escape(formats.localize(n))}
+        shown = {"n": escaped(formats.localize(n))}
         if urgency == "overdue":
             text = ngettext("%(n)s day overdue", "%(n)s days overdue", n) % shown
             return f'<span class="tag tag-overdue">{text}</span>\n'
@@ -62,19 +67,17 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
     """The queue table's ``<tbody>`` content: one ``<tr>`` per row of the view (see above)."""
     marker = 987654321
     case_url = reverse("review-case", args=[marker]).split(str(marker))
-    unassigned = (
-        f'<span class="hint">{conditional_escape(gettext("Unassigned"))}</span>'  # once a page
-    )
+    unassigned = f'<span class="hint">{escaped(gettext("Unassigned"))}</span>'  # once a page
     select = gettext("Select %(reference)s")
     days_html = _Days()
     statuses: dict[str, str] = {}  # each status's label looked up (and translated) once
     parts = ["\n  "]
     for row in rows:
         app = row["app"]
-        pk = conditional_escape(app.pk)
-        reference = conditional_escape(app.reference)
+        pk = escaped(app.pk)
+        reference = escaped(app.reference)
         urgency = row["urgency"]
-        css = f"row-{conditional_escape(urgency)}" if urgency else ""
+        css = f"row-{escaped(urgency)}" if urgency else ""
         bulk = ""
         if may_bulk_assign:
             label = select % {"reference": reference}
@@ -83,17 +86,17 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
                 f'id="select-{pk}" aria-label="{label}"></td>'
             )
         officer = app.assigned_officer
-        assignee = conditional_escape(person_name(officer)) if officer else unassigned
-        status = conditional_escape(app.status)
+        assignee = escaped(person_name(officer)) if officer else unassigned
+        status = escaped(app.status)
         if app.status not in statuses:
-            statuses[app.status] = conditional_escape(app.get_status_display())
+            statuses[app.status] = escaped(_STATUS_LABELS.get(app.status, app.status))
         parts.append(
             f'\n  <tr class="{css}">\n    {bulk}\n'
             f'    <td class="nowrap"><a href="{case_url[0]}{pk}{case_url[1]}">{reference}</a></td>\n'
-            f"    <td>{conditional_escape(app.title)}</td>\n"
-            f'    <td class="nowrap">{conditional_escape(app.organization.name)}</td>\n'
-            f"    <td>{conditional_escape(app.program.display_name)} / "
-            f"{conditional_escape(app.track.display_name)}</td>\n"
+            f"    <td>{escaped(app.title)}</td>\n"
+            f'    <td class="nowrap">{escaped(app.organization.name)}</td>\n'
+            f"    <td>{escaped(app.program.display_name)} / "
+            f"{escaped(app.track.display_name)}</td>\n"
             f'    <td><span class="tag tag-{status}">'
             f"{statuses[app.status]}</span>\n</td>\n"
             f"    <td>{days_html(row['days'], urgency, row['late'])}</td>\n"

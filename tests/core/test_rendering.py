@@ -15,6 +15,8 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.template import engines
 from django.utils import translation
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy
 
 from core.forms import AccessibleForm
 from core.rendering import WidgetRenderer, field_html
@@ -201,3 +203,27 @@ def test_the_review_queues_filter_form_renders_as_the_templates_did(language):
             new_form.is_valid() if data else None
             for name in old_form.fields:
                 assert str(new_form[name]) == str(old_form[name]), name
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "<b>\"Tom\" & 'Jerry'</b>",
+        "한국어 <i>",
+        SafeString("<b>already escaped</b>"),
+        gettext_lazy("Any status"),
+        7,
+        None,
+        dt.date(2026, 12, 4),
+    ],
+)
+def test_escaped_writes_what_conditional_escape_writes(value):
+    from django.utils.html import conditional_escape
+
+    from core.rendering import escaped
+
+    for language in ("ko", "en"):
+        with translation.override(language):
+            assert escaped(value) == conditional_escape(value)
