@@ -28,7 +28,8 @@ text is made of), the least recently used dropped past a limit. ``KeptRows`` is 
 model objects whose values (a page's cursor, the moment) change between runs: the queue's rows.
 ``MarkedStatement`` is what they share: compiled SQL whose marked parameters take a run's
 values (a page's cursor, the moment, *Mine*'s officer), every other value written into the
-text on PostgreSQL.
+text on PostgreSQL. ``KeptValues`` is a ``values_list`` query with no value that changes
+between runs, kept the same way: the queue's programmes and tracks.
 """
 
 from __future__ import annotations
@@ -328,6 +329,26 @@ class PreparedValues:
             rows = cursor.fetchall()
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
+        return [tuple(row) for row in rows]
+
+
+class KeptValues:
+    """A ``values_list`` queryset's SQL compiled once (it holds no value that changes between
+    runs; keep one per everything its text depends on, ``kept``): its rows as tuples, the
+    columns' converters applied as Django applies them."""
+
+    def __init__(self, queryset: QuerySet[Any], using: str) -> None:
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        self.sql, self.params, self.using, self._compiler = sql, tuple(params), using, compiler
+        self._converters = compiler.get_converters([column[0] for column in compiler.select])
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            rows = cursor.fetchall()
+        if self._converters:
+            rows = list(self._compiler.apply_converters(rows, self._converters))
         return [tuple(row) for row in rows]
 
 

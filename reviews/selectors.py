@@ -65,7 +65,7 @@ from core.keyset import (
     keyset_page,
     page_of,
 )
-from core.prepared import KeptRows, MarkedStatement, kept
+from core.prepared import KeptRows, KeptValues, MarkedStatement, kept
 from core.queries import pk_among
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
@@ -901,9 +901,11 @@ class Programmes:
     leads: dict[int, int]  # each programme's lead ministry (``tab_counts``)
 
 
-def programmes() -> Programmes:
-    """The programmes with their tracks, from one query of the columns the queue page uses."""
-    rows = Program.objects.order_by("code", "tracks__code").values_list(
+_PROGRAMMES_SQL: OrderedDict[Hashable, KeptValues] = OrderedDict()
+
+
+def _programme_rows() -> QuerySet[Program, tuple[Any, ...]]:
+    return Program.objects.order_by("code", "tracks__code").values_list(
         "pk",
         "name",
         "name_en",
@@ -913,6 +915,15 @@ def programmes() -> Programmes:
         "tracks__name",
         "tracks__name_en",
     )
+
+
+def programmes() -> Programmes:
+    """The programmes with their tracks, from one query of the columns the queue page uses
+    (its SQL kept per database, not compiled again on every page)."""
+    alias = router.db_for_read(Program)
+    key = (alias, connections[alias].vendor)
+    query = kept(_PROGRAMMES_SQL, key, lambda: KeptValues(_programme_rows(), alias), limit=4)
+    rows = query.rows()
     programs: dict[int, tuple[int, str]] = {}
     zones: dict[int, str] = {}
     leads: dict[int, int] = {}
@@ -933,9 +944,24 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     return found.choices, found.tracks
 
 
-def saved_filters_of(*, user: Any) -> QuerySet[SavedFilter]:
-    """The user's own saved queue views, by name."""
-    return SavedFilter.objects.filter(user_id=user.pk)
+def saved_filters_of(*, user: Any) -> list[SavedFilter]:
+    """The user's own saved queue views, by name (the query's SQL kept per database, the
+    user's id its one parameter: the queue page reads them on every visit)."""
+    alias = router.db_for_read(SavedFilter)
+    key = (alias, connections[alias].vendor)
+    query = kept(
+        _SAVED_FILTERS_SQL,
+        key,
+        lambda: KeptRows(
+            SavedFilter.objects.filter(user_id=_MARK_USER), alias, {_MARK_USER: "user"}
+        ),
+        limit=4,
+    )
+    return query.objects({"user": user.pk})
+
+
+_SAVED_FILTERS_SQL: OrderedDict[Hashable, KeptRows[SavedFilter]] = OrderedDict()
+_MARK_USER = -2_013_265_906  # the user whose saved filters are read
 
 
 def officers_of_ministry(*, user: Any) -> QuerySet[User]:

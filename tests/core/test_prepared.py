@@ -124,6 +124,25 @@ def test_prepared_values_return_what_values_list_returns(world):
     assert prepared.rows(10**25) == [] == list(build().filter(pk=10**25))
 
 
+def test_kept_values_return_what_values_list_returns_run_after_run(world):
+    """``KeptValues``: compiled once, each run reads the rows as they are then, converted as
+    ``values_list`` converts them (dates and decimals included)."""
+    from core.prepared import KeptValues
+
+    def build():
+        return Application.objects.order_by("pk").values_list(
+            "pk", "title", "created_at", "status", "program__code"
+        )
+
+    query = KeptValues(build(), "default")
+    assert query.rows() == list(build())
+    draft(world, title="50% 할인 — it's")
+    with CaptureQueriesContext(connection) as captured:
+        rows = query.rows()
+    assert len(captured.captured_queries) == 1
+    assert rows == list(build()) and rows[-1][1] == "50% 할인 — it's"
+
+
 def test_roles_and_organisations_are_read_together_once(world):
     from django.contrib.auth import get_user_model
 

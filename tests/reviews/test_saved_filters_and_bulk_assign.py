@@ -41,6 +41,27 @@ def test_a_saved_filter_keeps_the_view_and_only_its_owner_sees_it(world):
     assert SavedFilter.objects.count() == 0
 
 
+def test_the_queue_lists_ones_own_filters_by_name_read_as_the_orm_reads_them(world):
+    """``saved_filters_of`` runs SQL kept per database with the user's id as its parameter:
+    each user gets their own filters, by name, as ``SavedFilter.objects`` has them."""
+    from reviews.selectors import saved_filters_of
+
+    for user, names in ((world.officer, ["zeta", "Alpha", "가나"]), (world.other_officer, ["b"])):
+        for name in names:
+            SavedFilter.objects.create(user=user, name=name, query="tab=all")
+    for user in (world.officer, world.other_officer, world.applicant):
+        expected = list(SavedFilter.objects.filter(user=user))
+        found = saved_filters_of(user=user)
+        assert [(f.pk, f.name, f.query) for f in found] == [
+            (f.pk, f.name, f.query) for f in expected
+        ]
+    assert [f.name for f in saved_filters_of(user=world.other_officer)] == ["b"]
+    assert saved_filters_of(user=world.applicant) == []
+    page = signed_in(world.officer).get(reverse("review-queue"), **EN).content.decode()
+    shown = [page.index(f">{name}</a>") for name in ("Alpha", "zeta", "가나")]
+    assert shown == sorted(shown)
+
+
 def test_a_filter_needs_a_name(world):
     client = signed_in(world.officer)
     response = client.post(reverse("review-saved-filters"), {"name": "  ", "query": "tab=all"})
