@@ -173,16 +173,25 @@ class KeptRows(Generic[M]):
     deferred); no prefetching. A queryset the ORM answers empty without a query
     (``EmptyResultSet``) runs nothing and answers ``[]``."""
 
-    def __init__(self, queryset: QuerySet[M], using: str, marks: Mapping[Hashable, str]) -> None:
+    def __init__(
+        self,
+        queryset: QuerySet[M],
+        using: str,
+        marks: Mapping[Hashable, str],
+        *,
+        write_in: bool = True,
+    ) -> None:
         self.using = using
+        self.places: tuple[tuple[int, str], ...] = ()  # the marks' places (``MarkedStatement``)
         try:
             self._compiled: _Compiled | None = _Compiled(queryset, using)
         except EmptyResultSet:
             self._compiled = None
             return
         self._statement = MarkedStatement.of(
-            self._compiled.sql, self._compiled.params, marks, connections[using]
+            self._compiled.sql, self._compiled.params, marks, connections[using], write_in=write_in
         )
+        self.places = self._statement.places
 
     def statement(self, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]] | None:
         """The SQL and the parameters with ``values`` in the marks' places (None: empty)."""

@@ -852,12 +852,10 @@ def officers_with_workload(
         return [], []
     alias = router.db_for_read(User)
     key = (alias, connections[alias].vendor, ministry.pk, cap)
-    statement = kept(
+    rows = kept(
         _WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias), limit=COUNTS_SQL_KEPT
     )
-    moment = connections[alias].ops.adapt_datetimefield_value(now)
-    params = statement.params_with({"now": moment})
-    officers = list(User.objects.db_manager(alias).raw(statement.sql, params))
+    officers = rows.objects({"now": connections[alias].ops.adapt_datetimefield_value(now)})
     workload = [
         Workload(
             officer=o,
@@ -871,22 +869,20 @@ def officers_with_workload(
     return officers, workload
 
 
-_WORKLOAD_SQL: OrderedDict[Hashable, MarkedStatement] = OrderedDict()
+_WORKLOAD_SQL: OrderedDict[Hashable, KeptRows[User]] = OrderedDict()
 # The moment the workload's SQL is compiled with, to find its place among the parameters.
 _SOME_MOMENT = dt.datetime(2000, 1, 1, 0, 0, 0, 424242, tzinfo=dt.UTC)
 
 
-def _compile_workload(user: Any, cap: int, alias: str) -> MarkedStatement:
+def _compile_workload(user: Any, cap: int, alias: str) -> KeptRows[User]:
     """The workload panel's query for ``user``'s ministry, its moment (``_SOME_MOMENT`` here)
     marked: the request's own is put there when it runs."""
     officers = officers_of_ministry(user=user).annotate(**_capped_workload(_SOME_MOMENT, cap))
-    sql, params = officers.query.get_compiler(using=alias).as_sql()
-    connection = connections[alias]
-    marker = connection.ops.adapt_datetimefield_value(_SOME_MOMENT)
-    statement = MarkedStatement.of(sql, params, {marker: "now"}, connection, write_in=False)
-    if len(statement.places) != 1:  # the overdue figure's one comparison with now
-        raise AssertionError(f"the workload query holds the moment {len(statement.places)} times")
-    return statement
+    marker = connections[alias].ops.adapt_datetimefield_value(_SOME_MOMENT)
+    rows = KeptRows(officers, alias, {marker: "now"}, write_in=False)
+    if len(rows.places) != 1:  # the overdue figure's one comparison with now
+        raise AssertionError(f"the workload query holds the moment {len(rows.places)} times")
+    return rows
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,12 @@ def test_kept_rows_run_with_the_marked_values_alone_and_find_what_the_queryset_f
         assert len(captured.captured_queries) == 1
         assert [app.pk for app in found] == list(queryset(start).values_list("pk", flat=True))
         assert all(app.title == awkward for app in found)
+    # Asked not to, it writes nothing in: every value stays a parameter, the rows the same.
+    apart = KeptRows(queryset(_MARK), "default", {_MARK: "pk"}, write_in=False)
+    assert apart.places == ((0, "pk"),) and apart.statement({"pk": 1})[1] == (1, awkward)
+    assert [app.pk for app in apart.objects({"pk": matching[1].pk})] == [
+        app.pk for app in matching[1:]
+    ]
 
 
 @pytest.mark.postgres
