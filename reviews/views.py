@@ -155,6 +155,7 @@ class QueueView(StaffMixin):
                 for t in selectors.TABS
             ],
             "form": form,
+            "filter_key": form.rendering_key(),
             "page": page,
             "count": shown,  # past COUNT_CAP: "100+" (the count stopped there)
             "rows": rows,

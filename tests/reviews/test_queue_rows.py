@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.template import engines
@@ -74,3 +75,91 @@ def test_the_queue_page_shows_the_rows_the_template_loop_wrote(world: World, lan
         )
     assert body == expected
     assert len(response.context["rows"]) == 4
+
+
+# The workload panel's and the bulk assignment's loops as the page had them.
+REFERENCE_WORKLOAD = (
+    "{% load people queue %}{% for o in workload %}<tr><td>{{ o.officer|person }}</td>"
+    "<td>{{ o.in_review|capped:workload_cap }}</td><td>{{ o.in_force|capped:workload_cap }}</td>"
+    "<td>{{ o.overdue|capped:workload_cap }}</td></tr>{% endfor %}"
+)
+REFERENCE_OFFICERS = (
+    '{% load people %}{% for o in officers %}<option value="{{ o.pk }}">{{ o|person }}</option>'
+    "{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_workload_and_the_officers_are_the_bytes_the_template_loops_wrote(
+    world: World, language: str
+) -> None:
+    from django.contrib.auth.models import User
+
+    from reviews.selectors import Workload
+
+    nameless = User.objects.create_user("nameless-officer", email="")
+    world.officer.first_name, world.officer.last_name = TRICKY, "김"
+    officers = [world.officer, world.other_officer, nameless]
+    workload = [
+        Workload(officer=officers[0], in_review=0, in_force=5, overdue=101),
+        Workload(officer=officers[1], in_review=100, in_force=1234, overdue=7),
+        Workload(officer=officers[2], in_review=12_345, in_force=0, overdue=0),
+    ]
+    context = {"workload": workload, "workload_cap": 100, "officers": officers}
+    render = engines["django"].from_string
+    with translation.override(language):
+        for reference, new in (
+            (REFERENCE_WORKLOAD, "{% load queue %}{% workload_rows workload workload_cap %}"),
+            (REFERENCE_OFFICERS, "{% load queue %}{% officer_options officers %}"),
+        ):
+            expected = render(reference).render(context)
+            assert render(new).render(context) == expected
+            assert "&lt;script&gt;" in expected and "<script>" not in expected
+        assert render("{% load queue %}{% workload_rows w 100 %}").render({"w": []}) == ""
+    assert "100+" in render(REFERENCE_WORKLOAD).render(context)
+
+
+def _filter_fields(html: str) -> str:
+    """The filter form's fields as the page shows them (after its hidden tab field)."""
+    start = html.index(">", html.index('<input type="hidden" name="tab"')) + 1
+    return html[start : html.index('<button type="submit">', start)].strip()
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_filter_forms_kept_html_is_what_rendering_it_writes(world: World, language) -> None:
+    """The page keeps the filter form's rendered fields (``{% cache %}`` under the language
+    and ``QueueFilterForm.rendering_key``): served again, they are what rendering the page's
+    own form writes, for every kind of request (none, values, values the form refuses), and a
+    renamed programme or officer shows at once."""
+    client = signed_in(world.officer)
+    client.cookies["django_language"] = language
+    fields = engines["django"].from_string('{% include "core/_fields.html" %}')
+    asks = (
+        "",
+        "?"
+        + urlencode(
+            {
+                "tab": "all",
+                "q": TRICKY,
+                "program": world.program.pk,
+                "assignee": "none",
+                "sort": "reference",
+            }
+        ),
+        "?tab=all&program=x&assignee=99&overdue=on",
+    )
+    for _round in range(2):  # rendered, then served from the cache
+        for ask in asks:
+            response = client.get(f"/review/{ask}")
+            with translation.override(language):
+                expected = fields.render({"form": response.context["form"]})
+            assert _filter_fields(response.content.decode()) == expected.strip()
+    refused = _filter_fields(client.get(f"/review/{asks[2]}").content.decode())
+    assert 'class="error-message"' in refused and "&lt;script&gt;" not in refused
+    assert "&lt;script&gt;" in _filter_fields(client.get(f"/review/{asks[1]}").content.decode())
+    world.program.name = world.program.name_en = "새 이름 New name"
+    world.program.save()
+    world.other_officer.first_name, world.other_officer.last_name = "Renamed", "Officer"
+    world.other_officer.save()
+    shown = _filter_fields(client.get("/review/").content.decode())
+    assert "새 이름 New name" in shown and "Renamed Officer" in shown
