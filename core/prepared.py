@@ -11,6 +11,13 @@ and builds the instances exactly as ``QuerySet.get`` does (``from_db``, the row'
 the ``select_related`` populators), so what comes back is the same object, field for field
 (``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
 
+The objects are built as ``Model.from_db`` builds them, without its walk over every field of
+the model (``_built``): a queue row reads 16 of the 128 columns of its case and related rows,
+and ``from_db`` and ``Model.__init__`` went through all 128 for each of a page's 125 objects,
+most of the cost of reading the page's rows (docs/performance.md, twentieth round). A model
+that overrides ``from_db``, an ``__init__`` this module does not know, or a model with
+``pre_init``/``post_init`` receivers is built by ``from_db`` itself.
+
 ``PreparedValues`` does the same for a ``values_list`` query keyed by an id (the user's roles
 and organisations where the user was not read through the session: an API token's owner).
 
@@ -34,6 +41,7 @@ between runs, kept the same way: the queue's programmes and tracks.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -44,8 +52,11 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.base import ModelState
+from django.db.models.query import RelatedPopulator, get_related_populators
+from django.db.models.signals import post_init, pre_init
 from django.db.transaction import TransactionManagementError
+from django_fsm import ConcurrentTransitionMixin
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
@@ -155,9 +166,68 @@ class PreparedGet(Generic[M]):
 
 def _instance(compiled: _Compiled, row: Any, using: str) -> Any:
     """The row's object and its ``select_related`` objects, built as ``QuerySet`` builds them."""
-    obj = compiled.model.from_db(using, compiled.init_list, row[compiled.start : compiled.end])
+    obj = _built(compiled.model, using, compiled.init_list, row[compiled.start : compiled.end])
     for populator in compiled.populators:
-        populator.populate(row, obj)
+        _populate(populator, row, obj, using)
+    return obj
+
+
+def _populate(populator: RelatedPopulator, row: Any, from_obj: Model, using: str) -> None:
+    """``RelatedPopulator.populate`` (Django 5.2), its object made by ``_built``."""
+    if populator.reorder_for_init:
+        values = populator.reorder_for_init(row)
+    else:
+        values = row[populator.cols_start : populator.cols_end]
+    obj = None
+    if values[populator.pk_idx] is not None:
+        obj = _built(populator.model_cls, using, populator.init_list, values)
+        for related in populator.related_populators:
+            _populate(related, row, obj, using)
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+# ``__init__``s besides ``Model.__init__`` whose only other work is a method they call on the
+# object once its fields are set (django-fsm's records the state it was read in, for the
+# concurrent-transition check on save).
+_KNOWN_INITS: dict[Any, str] = {ConcurrentTransitionMixin.__init__: "_update_initial_state"}
+
+
+@functools.cache
+def _after_init(model: type[Model]) -> tuple[str, ...] | None:
+    """The methods ``model``'s ``__init__`` calls after ``Model.__init__`` (``_KNOWN_INITS``),
+    or None where ``from_db`` must build it: an ``__init__`` or ``from_db`` of its own."""
+    if model.from_db.__func__ is not Model.from_db.__func__:  # type: ignore[attr-defined]
+        return None
+    after: list[str] = []
+    for klass in model.__mro__:
+        if klass is Model:
+            return tuple(reversed(after))  # the innermost's first, as the ``super()`` calls run
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        if init not in _KNOWN_INITS:
+            return None
+        after.append(_KNOWN_INITS[init])
+    return None  # not a model
+
+
+def _built(model: type[M], using: str, names: Sequence[str], values: Sequence[Any]) -> M:
+    """``model.from_db(using, names, values)``: the same object (its ``_state``, the fields
+    read set through their descriptors in the model's order, the others deferred), without
+    walking the model's every field twice (``from_db`` and ``Model.__init__`` each do)."""
+    after = _after_init(model)
+    if after is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(using, names, values)
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    for name, value in zip(names, values, strict=True):
+        setattr(obj, name, value)
+    for method in after:
+        getattr(obj, method)()
+    obj._state.adding = False
+    obj._state.db = using
     return obj
 
 

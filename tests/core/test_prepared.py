@@ -235,3 +235,91 @@ def test_a_marked_statement_puts_each_runs_values_in_its_marks_places(db):
     )
     assert none_marked.places == ()
     assert none_marked.params_with({}) == (() if connection.vendor == "postgresql" else ("x",))
+
+
+# --- the objects: built as ``from_db`` builds them, without its walk over every field ---------
+
+
+def _own(obj):
+    """Everything an object holds but its state (compared apart) and its cached relations."""
+    return {name: value for name, value in obj.__dict__.items() if name != "_state"}
+
+
+def _built_alike(mine, theirs):
+    assert type(mine) is type(theirs)
+    assert _own(mine) == _own(theirs)
+    assert mine.get_deferred_fields() == theirs.get_deferred_fields()
+    assert (mine._state.adding, mine._state.db) == (theirs._state.adding, theirs._state.db)
+    assert mine._state.fields_cache.keys() == theirs._state.fields_cache.keys()
+    for name, related in theirs._state.fields_cache.items():
+        if related is None:
+            assert mine._state.fields_cache[name] is None
+        else:
+            _built_alike(mine._state.fields_cache[name], related)
+
+
+def test_objects_hold_what_the_querysets_objects_hold(world):
+    """Rows read with most fields deferred (as the queue reads them) and whole (as the case
+    lookups read them), with and without an officer: every attribute the queryset's own
+    objects have, django-fsm's record of the state read included, the same fields deferred,
+    the related objects the same way."""
+    from core.prepared import KeptRows
+    from reviews.selectors import TABLE_COLUMNS
+
+    apps = [draft(world), drive(world, S.UNDER_REVIEW), drive(world, S.APPROVED)]
+    pks = [app.pk for app in apps]
+    narrow = _with_links().only(*TABLE_COLUMNS).filter(pk__gte=_MARK).order_by("pk")
+    kept = KeptRows(narrow, "default", {_MARK: "pk"}).objects({"pk": min(pks)})
+    ordinary = list(narrow.filter(pk__gte=min(pks)))
+    assert [app.pk for app in kept] == pks and len(ordinary) == 3
+    for mine, theirs in zip(kept, ordinary, strict=True):
+        _built_alike(mine, theirs)
+        assert "business_model" in mine.get_deferred_fields()
+    assert "_ConcurrentTransitionMixin__initial_states" in _own(kept[1])
+    whole = PreparedGet(_with_links)
+    for pk in pks:
+        _built_alike(whole.get(pk), _with_links().get(pk=pk))
+
+
+def test_a_case_read_so_still_refuses_a_save_over_a_change_it_did_not_see(world):
+    """django-fsm's concurrent-transition check needs the state the object was read in."""
+    from django_fsm import ConcurrentTransition
+
+    from applications import services
+
+    app = draft(world)
+    stale = PreparedGet(_with_links).get(app.pk)
+    services.application_submit(application=app, by=world.applicant)
+    stale.title = "읽은 뒤에 바뀐 사본"
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        stale.save()
+    fresh = Application.objects.get(pk=app.pk)
+    assert (fresh.status, fresh.title) == (S.SUBMITTED, app.title)
+
+
+def test_init_signal_receivers_still_hear_of_every_object(world):
+    """A model with ``pre_init`` or ``post_init`` receivers is built by ``from_db`` itself."""
+    from django.db.models.signals import post_init, pre_init
+
+    from applications.models import Program
+
+    app = drive(world, S.UNDER_REVIEW)
+    heard = []
+
+    def before(sender, **kwargs):
+        heard.append(("pre", sender))
+
+    def after(sender, instance, **kwargs):
+        heard.append(("post", sender, instance.pk))
+
+    for signal, receiver in ((pre_init, before), (post_init, after)):
+        signal.connect(receiver, sender=Program)
+        try:
+            heard.clear()
+            read = PreparedGet(_with_links).get(app.pk)
+            # The programme alone: the case and the others have no receivers.
+            expected = ("pre", Program) if signal is pre_init else ("post", Program, app.program_id)
+            assert heard == [expected]
+            _built_alike(read, _with_links().get(pk=app.pk))
+        finally:
+            signal.disconnect(receiver, sender=Program)
