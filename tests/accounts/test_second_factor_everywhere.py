@@ -77,6 +77,7 @@ def site(world: World) -> dict[str, Any]:
     values = {
         "pk": str(app.pk),
         "document_pk": str(document.pk),
+        "document-download:pk": str(document.pk),  # the route's ``pk`` is the document's
         "regulation_pk": str(app.regulations.get().pk),
         "number": letter.number,
         "slug": "approve",

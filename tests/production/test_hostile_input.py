@@ -75,6 +75,7 @@ def urls_for(cases) -> list[str]:
         values = {
             "pk": str(case.pk),
             "document_pk": str(cases["document"].pk),
+            "document-download:pk": str(cases["document"].pk),
             "regulation_pk": str(case.regulations.first().pk),
             "number": cases["letter"].number,
             "reference": str(case.reference or "x"),
