@@ -71,10 +71,11 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
     select = gettext("Select %(reference)s")
     days_html = _Days()
     statuses: dict[str, str] = {}  # each status's label looked up (and translated) once
+    places: dict[tuple[int, int], str] = {}  # each programme / track written once
     parts = ["\n  "]
     for row in rows:
         app = row["app"]
-        pk = escaped(app.pk)
+        pk = str(int(app.pk))  # digits: nothing to escape
         reference = escaped(app.reference)
         urgency = row["urgency"]
         css = f"row-{escaped(urgency)}" if urgency else ""
@@ -90,13 +91,16 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
         status = escaped(app.status)
         if app.status not in statuses:
             statuses[app.status] = escaped(_STATUS_LABELS.get(app.status, app.status))
+        place = places.get((app.program_id, app.track_id))
+        if place is None:
+            place = f"{escaped(app.program.display_name)} / {escaped(app.track.display_name)}"
+            places[app.program_id, app.track_id] = place
         parts.append(
             f'\n  <tr class="{css}">\n    {bulk}\n'
             f'    <td class="nowrap"><a href="{case_url[0]}{pk}{case_url[1]}">{reference}</a></td>\n'
             f"    <td>{escaped(app.title)}</td>\n"
             f'    <td class="nowrap">{escaped(app.organization.name)}</td>\n'
-            f"    <td>{escaped(app.program.display_name)} / "
-            f"{escaped(app.track.display_name)}</td>\n"
+            f"    <td>{place}</td>\n"
             f'    <td><span class="tag tag-{status}">'
             f"{statuses[app.status]}</span>\n</td>\n"
             f"    <td>{days_html(row['days'], urgency, row['late'])}</td>\n"

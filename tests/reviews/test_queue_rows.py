@@ -29,7 +29,11 @@ TRICKY = 'Tom & "Jerry" <script>alert(1)</script>'
 def _cases(world: World) -> list:
     tricky = draft(world, title=TRICKY)
     services.application_submit(application=tricky, by=world.applicant)
-    cases = [tricky] + [drive(world, s) for s in (S.UNDER_REVIEW, S.DELIBERATION, S.ACTIVE)]
+    other_track = draft(world, track=world.confirmation)  # its row names another track
+    services.application_submit(application=other_track, by=world.applicant)
+    cases = [tricky, other_track] + [
+        drive(world, s) for s in (S.UNDER_REVIEW, S.DELIBERATION, S.ACTIVE)
+    ]
     return [
         type(case)
         .objects.select_related("program", "track", "organization", "assigned_officer")
@@ -55,13 +59,14 @@ def test_the_rows_are_the_bytes_the_template_loop_wrote(world: World, language: 
             expected = old.render(context)
             assert new.render(context) == expected
             assert ("&lt;script&gt;" in expected) and ("<script>" not in expected)
+            assert all(c.track.display_name in expected for c in cases[:2])
             assert ('type="checkbox"' in expected) == bulk
         assert new.render({"rows": [], "may_bulk_assign": True}) == old.render({"rows": []})
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_the_queue_page_shows_the_rows_the_template_loop_wrote(world: World, language) -> None:
-    _cases(world)
+    cases = _cases(world)
     client = signed_in(world.officer)
     client.cookies["django_language"] = language
     response = client.get("/review/?tab=all")
@@ -74,7 +79,7 @@ def test_the_queue_page_shows_the_rows_the_template_loop_wrote(world: World, lan
             .render({"rows": response.context["rows"], "may_bulk_assign": True})
         )
     assert body == expected
-    assert len(response.context["rows"]) == 4
+    assert len(response.context["rows"]) == len(cases)
 
 
 # The workload panel's and the bulk assignment's loops as the page had them.
