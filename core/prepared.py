@@ -84,6 +84,7 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in select[self.start : self.end]]
         # (django-stubs describe Django 6, whose version takes a fetch mode too)
         self.populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
+        self.models = _models_of(klass_info)  # every model a row builds an object of
         self.converters = compiler.get_converters([column[0] for column in select])
         # Where each annotation sits in a row (``annotate``), in the queryset's order.
         self.annotations = dict(compiler.annotation_col_map or {})
@@ -161,18 +162,47 @@ class PreparedGet(Generic[M]):
             )
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
-        return _instance(compiled, rows[0], using), rows, compiled
+        return _instance(compiled, rows[0], using, _ways(compiled)), rows, compiled
 
 
-def _instance(compiled: _Compiled, row: Any, using: str) -> Any:
+def _models_of(klass_info: Mapping[str, Any]) -> tuple[type[Model], ...]:
+    """The model of ``klass_info`` and of every ``select_related`` one under it."""
+    models: tuple[type[Model], ...] = (klass_info["model"],)
+    for related in klass_info.get("related_klass_infos", ()):
+        models += _models_of(related)
+    return models
+
+
+# How ``_built`` makes each model's objects: the methods to call after the fields are set
+# (``_after_init``), or None for ``from_db`` itself.
+_Ways = Mapping[type[Model], "tuple[str, ...] | None"]
+
+
+def _ways(compiled: _Compiled) -> _Ways:
+    """How each model of a read is built, decided once a read: ``from_db`` for a model
+    ``_after_init`` does not know or one with ``pre_init``/``post_init`` receivers (asked at
+    every read, so a receiver connected later is heard at the next)."""
+    return {
+        model: None
+        if pre_init.has_listeners(model) or post_init.has_listeners(model)
+        else _after_init(model)
+        for model in compiled.models
+    }
+
+
+def _instance(compiled: _Compiled, row: Any, using: str, ways: _Ways) -> Any:
     """The row's object and its ``select_related`` objects, built as ``QuerySet`` builds them."""
-    obj = _built(compiled.model, using, compiled.init_list, row[compiled.start : compiled.end])
+    obj = _built(
+        compiled.model, using, compiled.init_list, row[compiled.start : compiled.end], ways
+    )
     for populator in compiled.populators:
-        _populate(populator, row, obj, using)
+        _populate(populator, row, obj, using, ways)
     return obj
 
 
-def _populate(populator: RelatedPopulator, row: Any, from_obj: Model, using: str) -> None:
+def _populate(
+    populator: RelatedPopulator, row: Any, from_obj: Model, using: str, ways: _Ways
+) -> None:
     """``RelatedPopulator.populate`` (Django 5.2), its object made by ``_built``."""
     if populator.reorder_for_init:
         values = populator.reorder_for_init(row)
@@ -180,9 +210,9 @@ def _populate(populator: RelatedPopulator, row: Any, from_obj: Model, using: str
         values = row[populator.cols_start : populator.cols_end]
     obj = None
     if values[populator.pk_idx] is not None:
-        obj = _built(populator.model_cls, using, populator.init_list, values)
+        obj = _built(populator.model_cls, using, populator.init_list, values, ways)
         for related in populator.related_populators:
-            _populate(related, row, obj, using)
+            _populate(related, row, obj, using, ways)
     populator.local_setter(from_obj, obj)
     if obj is not None:
         populator.remote_setter(obj, from_obj)
@@ -213,12 +243,15 @@ def _after_init(model: type[Model]) -> tuple[str, ...] | None:
     return None  # not a model
 
 
-def _built(model: type[M], using: str, names: Sequence[str], values: Sequence[Any]) -> M:
+def _built(
+    model: type[M], using: str, names: Sequence[str], values: Sequence[Any], ways: _Ways
+) -> M:
     """``model.from_db(using, names, values)``: the same object (its ``_state``, the fields
     read set through their descriptors in the model's order, the others deferred), without
-    walking the model's every field twice (``from_db`` and ``Model.__init__`` each do)."""
-    after = _after_init(model)
-    if after is None or pre_init.has_listeners(model) or post_init.has_listeners(model):
+    walking the model's every field twice (``from_db`` and ``Model.__init__`` each do);
+    ``from_db`` itself where ``ways`` says so."""
+    after = ways[model]
+    if after is None:
         return model.from_db(using, names, values)
     obj = model.__new__(model)
     obj._state = ModelState()
@@ -281,8 +314,9 @@ class KeptRows(Generic[M]):
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         objects = []
+        ways = _ways(compiled)
         for row in rows:
-            obj = _instance(compiled, row, self.using)
+            obj = _instance(compiled, row, self.using, ways)
             for name, index in compiled.annotations.items():  # as QuerySet sets them
                 setattr(obj, name, row[index])
             objects.append(obj)
