@@ -23,7 +23,7 @@ def _filler(values: dict[str, str], route: str | None) -> Callable[[re.Match[str
         return (
             values.get(f"{route}:{m['name']}")
             or values.get(m["name"])
-            or SAMPLE[m["kind"] or "str"]
+            or SAMPLE[m.groupdict().get("kind") or "str"]  # a regex group: "x"
         )
 
     return filled
@@ -34,10 +34,11 @@ def concrete_urls(values: dict[str, str], patterns: Any = None, prefix: str = ""
     found: list[str] = []
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         text = str(entry.pattern)
+        filled = _filler(values, getattr(entry, "name", None))
         if isinstance(entry.pattern, RoutePattern):
-            text = CONVERTER.sub(_filler(values, getattr(entry, "name", None)), text)
+            text = CONVERTER.sub(filled, text)
         else:
-            text = GROUP.sub(lambda m: values.get(m["name"]) or "x", text)
+            text = GROUP.sub(filled, text)
             text = text.removeprefix("^").removesuffix("$").replace("\\", "")
         if isinstance(entry, URLResolver):
             found += concrete_urls(values, entry.url_patterns, prefix + text)
