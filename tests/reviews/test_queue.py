@@ -419,3 +419,54 @@ def test_the_consultation_form_names_ministries_in_the_page_language(world: Worl
             labels = [str(label) for _value, label in field.choices]
         assert labels == [name], (language, labels)
         assert ministry.code not in labels[0]
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_filter_form_offers_checks_and_cleans_each_forms_own_choices(language: str) -> None:
+    """The filter form's choices are functions, called when read: each form offers, accepts
+    and cleans exactly the programmes, tracks and officers it was built with (two forms built
+    one after the other do not share them), and refuses a value it did not offer."""
+    from django.utils.html import escape
+
+    from reviews.forms import QueueFilterForm
+    from reviews.selectors import SORTS
+
+    offers: list[dict[str, Any]] = [
+        {"programs": [(1, "금융")], "tracks": [(3, "신속확인")], "officers": [("7", "김 담당")]},
+        {"programs": [(2, "ICT")], "tracks": [(4, "실증")], "officers": [("8", "Lee <Min>")]},
+    ]
+    with translation.override(language):
+        forms = [QueueFilterForm({"tab": "new"}, **offer) for offer in offers]
+        for form, offer, other in zip(forms, offers, reversed(offers), strict=True):
+            html = str(form["program"]) + str(form["track"]) + str(form["assignee"])
+            (program, _p), (track, _t), (officer, name) = (
+                offer["programs"][0],
+                offer["tracks"][0],
+                offer["officers"][0],
+            )
+            assert f'value="{program}"' in html and f'value="{track}"' in html
+            assert f'value="{officer}">{escape(name)}</option>' in html
+            assert f'value="{other["officers"][0][0]}"' not in html
+            accepted = QueueFilterForm(
+                {"program": str(program), "track": str(track), "assignee": officer}, **offer
+            )
+            assert accepted.is_valid(), accepted.errors
+            assert accepted.cleaned_data["program"] == program  # coerced to a number
+            assert accepted.cleaned_data["track"] == track
+            assert accepted.cleaned_data["assignee"] == officer
+            refused = QueueFilterForm(
+                {
+                    "program": str(other["programs"][0][0]),
+                    "track": str(other["tracks"][0][0]),
+                    "assignee": other["officers"][0][0],
+                    "status": "draft",  # never offered: the queue holds no drafts
+                    "sort": "nothing",
+                },
+                **offer,
+            )
+            assert not refused.is_valid()
+            assert set(refused.errors) == {"program", "track", "assignee", "status", "sort"}
+        statuses = str(forms[0]["status"])
+        assert 'value="submitted"' in statuses and 'value="draft"' not in statuses
+        assert all(f'value="{key}"' in str(forms[0]["sort"]) for key in SORTS)
+        assert QueueFilterForm({"status": "submitted", "sort": "reference"}, **offers[0]).is_valid()
