@@ -135,3 +135,46 @@ def test_an_expired_session_is_signed_out(world):
     )
     response = client.get(reverse("review-queue"))
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_request_user_is_the_user_itself_once_read_and_nothing_is_read_before(world, rf):
+    """Django's and django-otp's middleware each wrap the user in a lazy object; after its first
+    read ``request.user`` is the user itself (no proxy on each attribute read), verified as
+    before, and a request that never asks reads neither the session nor the user."""
+    from django.contrib.auth.middleware import AuthenticationMiddleware
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.utils.functional import SimpleLazyObject
+
+    from accounts.backends import SessionDeviceMiddleware
+
+    client = signed_in(world.officer)
+    session_key = client.session.session_key
+    seen = {}
+
+    def view(request):
+        with CaptureQueriesContext(connection) as before:
+            seen["lazy"] = isinstance(request.user, SimpleLazyObject)
+        with CaptureQueriesContext(connection) as first:
+            seen["verified"] = request.user.is_verified()
+        with CaptureQueriesContext(connection) as after:
+            seen["user"] = request.user
+            seen["again"] = (request.user.is_authenticated, request.user.otp_device)
+        seen["queries"] = (len(before), len(first), len(after))
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    chain = SessionMiddleware(AuthenticationMiddleware(SessionDeviceMiddleware(view)))
+    request = rf.get("/review/")
+    request.COOKIES["sessionid"] = session_key
+    chain(request)
+    assert seen["lazy"] and seen["queries"][0] == 0  # nothing read before the first ask
+    assert seen["verified"] is True and seen["queries"][1] >= 1
+    assert type(seen["user"]) is get_user_model() and seen["user"].pk == world.officer.pk
+    assert seen["queries"][2] == 0 and seen["again"][0] is True
+    assert type(seen["again"][1]) is TOTPDevice
+
+    anonymous = rf.get("/register/")
+    chain(anonymous)
+    assert type(seen["user"]) is AnonymousUser and seen["verified"] is False
