@@ -59,6 +59,7 @@ TEXT: dict[str, dict[str, str]] = {
     "meeting_number": {"ko": "제{n}차 회의", "en": "{nth} meeting"},
     "in_person": {"ko": "대면 회의", "en": "In person"},
     "online": {"ko": "온라인 회의", "en": "Online"},
+    "day": {"ko": "{n}일", "en": "{n} day"},
     "days": {"ko": "{n}일", "en": "{n} days"},
     "users_max": {"ko": "최대 {n}명", "en": "At most {n}"},
     "not_stated": {"ko": "해당 없음", "en": "Not stated"},
@@ -135,6 +136,11 @@ def text(key: str, language: str, **values: object) -> str:
     entry = TEXT[key]
     phrase = entry.get(language, entry["ko"])
     return phrase.format(**values) if values else phrase
+
+
+def days(n: int, language: str) -> str:
+    """A number of days: "1 day", "30 days", "30일"."""
+    return text("day" if n == 1 else "days", language, n=n)
 
 
 def heading(key: str, language: str) -> dict[str, str]:

@@ -121,7 +121,7 @@ def _case_block(item: AgendaItem, number: int, language: str) -> dict[str, Any]:
         )
     period = ""
     if app.requested_term_days:
-        period = w.text("days", language, n=app.requested_term_days)
+        period = w.days(app.requested_term_days, language)
         if app.requested_start:
             period = f"{long_date(app.requested_start, language)} — {period}"
     carried = item.carried_from
@@ -143,7 +143,7 @@ def _case_block(item: AgendaItem, number: int, language: str) -> dict[str, Any]:
         if recommendation is None
         else {
             "outcome": w.text(f"recommend_{recommendation.outcome}", language),
-            "term": w.text("days", language, n=recommendation.proposed_term_days)
+            "term": w.days(recommendation.proposed_term_days, language)
             if recommendation.proposed_term_days
             else "",
             "conditions": list(recommendation.proposed_conditions or []),

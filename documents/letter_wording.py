@@ -346,7 +346,9 @@ def duration(days: int, language: str) -> str:
         years, months = years + 1, 0
     exact = abs(days - years * 365 - months * _MONTH_DAYS) <= 3
     if days < 60 or not exact:
-        return f"{days}일" if language == "ko" else f"{days} days"
+        if language == "ko":
+            return f"{days}일"
+        return f"{days} day" if days == 1 else f"{days} days"
     if language == "ko":
         return " ".join(
             part

@@ -115,3 +115,13 @@ def test_an_english_committee_writes_its_papers_in_english(world):
     assert "2 of 5 members present (quorum 3): no quorum, no decision could be taken" in minutes
     assert "Deferred to a later meeting" in minutes
     assert "Approved as a true record on" in minutes and "by 김위원장, Chair." in minutes
+
+
+@pytest.mark.parametrize(
+    ("n", "korean", "english"),
+    [(1, "1일", "1 day"), (2, "2일", "2 days"), (365, "365일", "365 days")],
+)
+def test_a_number_of_days_on_a_paper_reads_as_one_day_or_many(n, korean, english):
+    from committees import paper_wording
+
+    assert (paper_wording.days(n, "ko"), paper_wording.days(n, "en")) == (korean, english)

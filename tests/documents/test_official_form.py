@@ -126,6 +126,7 @@ def test_the_extension_letter_after_the_last_allowed_extension_offers_no_other(o
 @pytest.mark.parametrize(
     ("days", "korean", "english"),
     [
+        (1, "1일", "1 day"),
         (30, "30일", "30 days"),
         (60, "2개월", "2 months"),
         (180, "6개월", "6 months"),

@@ -470,3 +470,19 @@ def test_the_filter_form_offers_checks_and_cleans_each_forms_own_choices(languag
         assert 'value="submitted"' in statuses and 'value="draft"' not in statuses
         assert all(f'value="{key}"' in str(forms[0]["sort"]) for key in SORTS)
         assert QueueFilterForm({"status": "submitted", "sort": "reference"}, **offers[0]).is_valid()
+
+
+def test_the_tables_caption_counts_one_case_and_many_in_each_language(world: World) -> None:
+    """ "1 case", not "1 cases"; Korean has one form ("1건")."""
+    client = signed_in(world.officer)
+
+    def caption(language: str) -> str:
+        client.cookies["django_language"] = language
+        page = client.get("/review/?tab=new").content.decode()
+        start = page.index('<caption id="queue-caption">') + len('<caption id="queue-caption">')
+        return page[start : page.index("</caption>", start)]
+
+    submitted(world)
+    assert caption("en") == "1 case" and caption("ko") == "1건"
+    submitted(world, title="드론 배송")
+    assert caption("en") == "2 cases" and caption("ko") == "2건"
