@@ -7,15 +7,19 @@ before."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.backends import SandboxModelBackend
+from accounts.backends import SandboxModelBackend, SessionDeviceMiddleware
 from applications.models import Membership, StaffProfile
 from applications.roles import Role, organisations_of, roles_of
 from applications.workflow import ApplicationStatus as S
@@ -141,13 +145,6 @@ def test_request_user_is_the_user_itself_once_read_and_nothing_is_read_before(wo
     """Django's and django-otp's middleware each wrap the user in a lazy object; after its first
     read ``request.user`` is the user itself (no proxy on each attribute read), verified as
     before, and a request that never asks reads neither the session nor the user."""
-    from django.contrib.auth.middleware import AuthenticationMiddleware
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.sessions.middleware import SessionMiddleware
-    from django.utils.functional import SimpleLazyObject
-
-    from accounts.backends import SessionDeviceMiddleware
-
     client = signed_in(world.officer)
     session_key = client.session.session_key
     seen = {}
@@ -161,8 +158,6 @@ def test_request_user_is_the_user_itself_once_read_and_nothing_is_read_before(wo
             seen["user"] = request.user
             seen["again"] = (request.user.is_authenticated, request.user.otp_device)
         seen["queries"] = (len(before), len(first), len(after))
-        from django.http import HttpResponse
-
         return HttpResponse("ok")
 
     chain = SessionMiddleware(AuthenticationMiddleware(SessionDeviceMiddleware(view)))

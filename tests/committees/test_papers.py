@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from applications.models import AuditEvent
-from committees import services
+from committees import paper_wording, services
 from committees.models import Result
 from committees.vocabulary import CommitteeAction
 from documents.storage import paper_pdf_path
@@ -122,6 +122,4 @@ def test_an_english_committee_writes_its_papers_in_english(world):
     [(1, "1일", "1 day"), (2, "2일", "2 days"), (365, "365일", "365 days")],
 )
 def test_a_number_of_days_on_a_paper_reads_as_one_day_or_many(n, korean, english):
-    from committees import paper_wording
-
     assert (paper_wording.days(n, "ko"), paper_wording.days(n, "en")) == (korean, english)

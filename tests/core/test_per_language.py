@@ -2,7 +2,7 @@
 language gives what rendering it every time gives, follows the language, the URL configuration,
 the script prefix and the settings, and refuses, when the template is compiled, anything that
 could differ between two people or two requests. The site's header and footer are built from
-such parts: two people's pages still each show their own name, unread count and address."""
+such parts: two people's pages still each show their own name, language and return address."""
 
 from __future__ import annotations
 

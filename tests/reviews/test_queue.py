@@ -11,12 +11,14 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import translation
+from django.utils.html import escape
 
 from applications import services
 from applications.models import Application, Ministry
 from applications.roles import Role
 from applications.workflow import ApplicationStatus as S
-from reviews.forms import ConsultationRequestForm
+from reviews.forms import ConsultationRequestForm, QueueFilterForm
+from reviews.selectors import SORTS
 from tests.builders import World, draft, drive
 from tests.factories import MinistryFactory, ProgramFactory, TrackFactory, make_user
 from tests.i18n.test_pages import visible_text
@@ -426,11 +428,6 @@ def test_the_filter_form_offers_checks_and_cleans_each_forms_own_choices(languag
     """The filter form's choices are functions, called when read: each form offers, accepts
     and cleans exactly the programmes, tracks and officers it was built with (two forms built
     one after the other do not share them), and refuses a value it did not offer."""
-    from django.utils.html import escape
-
-    from reviews.forms import QueueFilterForm
-    from reviews.selectors import SORTS
-
     offers: list[dict[str, Any]] = [
         {"programs": [(1, "금융")], "tracks": [(3, "신속확인")], "officers": [("7", "김 담당")]},
         {"programs": [(2, "ICT")], "tracks": [(4, "실증")], "officers": [("8", "Lee <Min>")]},
