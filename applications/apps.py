@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +21,12 @@ class ApplicationsConfig(AppConfig):
             many=notifications.email_applicants_about,
             wants=notifications.emails_applicant,
         )
+        post_migrate.connect(_ensure_tally, sender=self)
+
+
+def _ensure_tally(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate`` (and a test database's flush): the case tally's triggers in place and
+    its counts exact (``applications.tally``)."""
+    from applications import tally
+
+    tally.ensure(using)

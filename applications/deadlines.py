@@ -43,11 +43,12 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications import services, workflow
+from applications import services, tally, workflow
 from applications.audit import appends_at_end
 from applications.models import (
     Application,
     AuditEvent,
+    CaseTally,
     Consultation,
     ConsultationStatus,
     ExtensionRequest,
@@ -911,6 +912,9 @@ def sweep(
             finished += len(chunk)
             if progress is not None:
                 progress(finished, total)
+        # The case tally's rows of this sweep's changes and users' since the last, folded
+        # (``applications.tally``: a count reads one row per combination plus those).
+        tally.compact()
         if set_based and result.total >= SET_BASED_FROM:
             refresh_started = time.monotonic()
             _refresh_statistics()
@@ -925,7 +929,7 @@ def sweep(
 # after thousands of rows changed status at once, and their indexes hold an entry for every
 # row's version before the change until a vacuum.
 _SELECTOR_TABLES = (Application, AuditEvent, Consultation)
-_REWRITTEN_TABLES = (Application, Consultation)
+_REWRITTEN_TABLES = (Application, Consultation, CaseTally)
 
 
 def _refresh_statistics() -> None:

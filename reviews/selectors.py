@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from applications import tally
 from applications.models import (
     Application,
     Consultation,
@@ -576,19 +577,24 @@ def _compile_rows(
 
 
 class CappedCount(Expression):
-    """How many rows the querysets ``parts`` hold together (no row in two of them), counting
-    each no further than ``cap + 1`` and reading a part only while the parts before it hold
-    ``cap`` or fewer: one scalar expression whose cost is bounded by the cap, not by the table.
-    The figure can exceed ``cap + 1`` (two parts): ``capped`` brings it back."""
+    """How many rows the parts hold together (no row in two of them), counting each no further
+    than ``cap + 1`` and reading a part only while the parts before it hold ``cap`` or fewer:
+    one scalar expression whose cost is bounded by the cap, not by the table. A part is a
+    queryset (its rows counted up to the cap) or an expression that is already the number
+    (``applications.tally.total``). The figure can exceed ``cap + 1`` (two parts): ``capped``
+    brings it back."""
 
     output_field = IntegerField()
 
-    def __init__(self, parts: Sequence[QuerySet[Any]], cap: int) -> None:
+    def __init__(self, parts: Sequence[QuerySet[Any] | Expression | Subquery], cap: int) -> None:
         super().__init__()
         self.cap = cap
         # A constant, not the id: counting then reads nothing an index does not hold.
+        self.counted = [isinstance(part, QuerySet) for part in parts]
         self.parts = [
             Subquery(part.order_by().annotate(one=Value(1)).values("one")[: cap + 1])
+            if isinstance(part, QuerySet)
+            else part
             for part in parts
         ]
 
@@ -599,19 +605,23 @@ class CappedCount(Expression):
         self.parts = list(exprs)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        compiled = [compiler.compile(part) for part in self.parts]  # each "(SELECT …)"
+        # Each "(SELECT …)": the rows to count, or the number itself.
+        compiled = [compiler.compile(part) for part in self.parts]
+        numbers = [
+            f"(SELECT COUNT(*) AS n FROM {sql} capped)" if counted else f"(SELECT {sql} AS n)"
+            for (sql, _params), counted in zip(compiled, self.counted, strict=True)
+        ]
         # From the last part back: "n + (the rest, counted only while n <= cap)". PostgreSQL
         # runs an uncorrelated subquery in a CASE branch only when the branch is taken.
-        sql, params = compiled[-1]
-        sql = f"(SELECT COUNT(*) FROM {sql} capped)"
+        last_sql, params = compiled[-1]
+        sql = f"(SELECT COUNT(*) FROM {last_sql} capped)" if self.counted[-1] else last_sql
         for index in range(len(compiled) - 2, -1, -1):
-            part_sql, part_params = compiled[index]
             n = f"part{index}.n"
             sql = (
                 f"(SELECT CASE WHEN {n} > {self.cap:d} THEN {n} ELSE {n} + {sql} END"
-                f" FROM (SELECT COUNT(*) AS n FROM {part_sql} capped) part{index})"
+                f" FROM {numbers[index]} part{index})"
             )
-            params = (*params, *part_params)  # in the order the text holds them
+            params = (*params, *compiled[index][1])  # in the order the text holds them
         return sql, tuple(params)
 
     @staticmethod
@@ -725,16 +735,10 @@ def _compile_tab_counts(
     every run too ("The counts' statement with parameters: tried and taken back"). *Mine* is a
     small query of its own, whose planning costs little."""
     # Each count stops after cap + 1 cases, the scope in its parts, each read through its own
-    # index.
+    # index or from the case tally (``_count_parts``).
     conditions = tab_conditions(user, today, officer=_MARK_OFFICER)
     counts = {
-        tab.slug: CappedCount(
-            [
-                Application.objects.filter(part)
-                for part in tab_parts(user, tab.slug, conditions[tab.slug], led)
-            ],
-            cap,
-        )
+        tab.slug: CappedCount(_count_parts(user, tab.slug, conditions[tab.slug], led), cap)
         for tab in TABS
     }
     # No row carries the counts: each query is a SELECT of its counts alone.
@@ -763,6 +767,44 @@ def _compile_tab_counts(
             raise AssertionError(f"the user's id in the counts of {slugs}")
         statements.append(statement)
     return tuple(statements)
+
+
+# The tabs whose condition is a set of statuses (and for *Mine* its officer): their cases in
+# the programmes a scope holds whole are counted from the case tally (``applications.tally``),
+# a few rows whatever the number of cases, not by reading up to ``cap + 1`` of them.
+_TALLIED: dict[str, Q] = {
+    "new": Q(status=S.SUBMITTED),
+    "mine": Q(status__in=OPEN_FOR_OFFICER),
+    "decision": Q(status=S.DELIBERATION),
+    "active": Q(status__in=TERM_RUNNING),
+    "all": ~Q(status=S.DRAFT),
+}
+
+
+def _count_parts(
+    user: Any, tab: str, condition: Q, led: tuple[int, ...] | None
+) -> list[QuerySet[Application] | Subquery]:
+    """What ``CappedCount`` adds up for one tab: ``tab_parts`` read from the cases, except that
+    a tallied tab (``_TALLIED``) takes its cases in the programmes the scope holds whole (every
+    programme for someone who sees everything; the led programmes for a ministry) from the
+    tally, and reads from the cases only the rest: *Awaiting decision*'s cases that are not
+    in deliberation there, and the cases the ministry is consulted on but does not lead."""
+    parts = tab_parts(user, tab, condition, led)
+    statuses = _TALLIED.get(tab)
+    scope = scope_of(user).as_staff()
+    if statuses is None or not (scope.everything or (scope.ministry is not None and led)):
+        return [Application.objects.filter(part) for part in parts]
+    programmes, others = (None, []) if scope.everything else (led, parts[1:])
+    officer = _MARK_OFFICER if tab == "mine" else None
+    counted: list[QuerySet[Application] | Subquery] = [
+        tally.total(statuses, programmes=programmes, officer=officer)
+    ]
+    if tab == "decision":  # its other conditions, on cases not in deliberation
+        whole = Q() if programmes is None else Q(program_id__in=programmes)
+        counted.append(
+            Application.objects.filter(whole & ~Q(status=S.DRAFT) & condition & ~statuses)
+        )
+    return counted + [Application.objects.filter(part) for part in others]
 
 
 def filtered_count(queue: QuerySet[Application], cap: int | None = None) -> int:
@@ -812,7 +854,10 @@ def officer_workload(
             .values("pk", "in_review", "in_force", "overdue")  # type: ignore[misc]
         )
         counts = {
-            row["pk"]: {key: int(row[key] or 0) for key in ("in_review", "in_force", "overdue")}
+            row["pk"]: {
+                key: CappedCount.capped(row[key], cap)
+                for key in ("in_review", "in_force", "overdue")
+            }
             for row in capped
         }
     result = [
@@ -829,10 +874,12 @@ def officer_workload(
 
 def _capped_workload(now: dt.datetime, cap: int) -> dict[str, CappedCount]:
     """An officer's three workload figures as capped subqueries on the officer's row."""
-    theirs = Application.objects.filter(assigned_officer_id=OuterRef("pk"))
+    officer = OuterRef("pk")
+    theirs = Application.objects.filter(assigned_officer_id=officer)
     return {
-        "in_review": CappedCount([theirs.filter(status__in=IN_REVIEW)], cap),
-        "in_force": CappedCount([theirs.filter(status__in=TERM_RUNNING)], cap),
+        # From the case tally (exact: a few rows); *overdue* from the cases (its deadline).
+        "in_review": CappedCount([tally.total(Q(status__in=IN_REVIEW), officer=officer)], cap),
+        "in_force": CappedCount([tally.total(Q(status__in=TERM_RUNNING), officer=officer)], cap),
         "overdue": CappedCount([theirs.filter(overdue_q(now))], cap),
     }
 
@@ -859,9 +906,9 @@ def officers_with_workload(
     workload = [
         Workload(
             officer=o,
-            in_review=int(o.in_review or 0),  # type: ignore[attr-defined]
-            in_force=int(o.in_force or 0),  # type: ignore[attr-defined]
-            overdue=int(o.overdue or 0),  # type: ignore[attr-defined]
+            in_review=CappedCount.capped(o.in_review, cap),  # type: ignore[attr-defined]
+            in_force=CappedCount.capped(o.in_force, cap),  # type: ignore[attr-defined]
+            overdue=CappedCount.capped(o.overdue, cap),  # type: ignore[attr-defined]
         )
         for o in officers
     ]

@@ -8,6 +8,7 @@
                 co-applicants (partners running the service jointly)
     decisions   decisions, extension and law-amendment requests, insurance proof
     audit       the audit chain's events and head
+    tally       the number of cases by programme, status and officer, kept by the database
 
 Models hold fields, constraints and the django-fsm transitions (which only change fields); the
 rules live in ``workflow.py`` and ``permissions.py``, every write in ``services/``.
@@ -49,6 +50,7 @@ from applications.models.review import (
     RegulationGround,
     SupplementRequest,
 )
+from applications.models.tally import CaseTally
 
 __all__ = [
     "CLOCKED",
@@ -58,6 +60,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuditEventQuerySet",
+    "CaseTally",
     "CoApplicant",
     "CompanySize",
     "Consultation",
