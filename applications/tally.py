@@ -101,6 +101,37 @@ GROUP BY program_id, status, officer_id HAVING SUM(n) <> 0
 """
 
 
+_POSTGRESQL_DROP = (
+    f"DROP TRIGGER IF EXISTS {TALLY}_insert_delete ON {CASES}",
+    f"DROP TRIGGER IF EXISTS {TALLY}_update ON {CASES}",
+    f"DROP FUNCTION IF EXISTS {TALLY}_count()",
+)
+_SQLITE_DROP = tuple(
+    f"DROP TRIGGER IF EXISTS {TALLY}_{name}" for name in ("insert", "delete", "update")
+)
+
+
+def install(cursor: CursorWrapper) -> None:
+    """Create the triggers, or leave those in place as they are (the tally's migration and
+    ``ensure``)."""
+    vendor = cursor.db.vendor
+    if vendor == "postgresql":
+        cursor.execute(_POSTGRESQL_TRIGGERS)
+    elif vendor == "sqlite":
+        for statement in _SQLITE_TRIGGERS:
+            cursor.execute(statement)
+    else:  # pragma: no cover - the project runs on these two
+        raise NotImplementedError(f"no case tally triggers for {vendor}")
+
+
+def uninstall(cursor: CursorWrapper) -> None:
+    """Drop the triggers (the tally's migration, undone: before its table goes, which
+    SQLite's triggers would otherwise name and every later change of the cases' table fail
+    on)."""
+    for statement in _POSTGRESQL_DROP if cursor.db.vendor == "postgresql" else _SQLITE_DROP:
+        cursor.execute(statement)
+
+
 def ensure(using: str = "default") -> None:
     """Install the triggers if they are missing and count every case afresh (after
     ``migrate``: the ``post_migrate`` handler in ``applications.apps``)."""
@@ -108,23 +139,18 @@ def ensure(using: str = "default") -> None:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if not {CASES, TALLY} <= set(connection.introspection.table_names(cursor)):
             return  # migrated back to before the tally (or the cases)
-        if connection.vendor == "postgresql":
-            cursor.execute(_POSTGRESQL_TRIGGERS)
-        elif connection.vendor == "sqlite":
-            for statement in _SQLITE_TRIGGERS:
-                cursor.execute(statement)
-        else:  # pragma: no cover - the project runs on these two
-            raise NotImplementedError(f"no case tally triggers for {connection.vendor}")
-        _rebuild(cursor)
+        install(cursor)
+        recount(cursor)
 
 
 def rebuild(using: str = "default") -> None:
     """Count every case afresh (after a bulk load that went around the triggers)."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        _rebuild(cursor)
+        recount(cursor)
 
 
-def _rebuild(cursor: CursorWrapper) -> None:
+def recount(cursor: CursorWrapper) -> None:
+    """Delete every row and count the cases afresh, one row per combination."""
     # The cases are locked for the recount: a change committed between the deletion and the
     # recount would otherwise be counted twice (its row kept, and the case counted again).
     if cursor.db.vendor == "postgresql":
@@ -142,7 +168,7 @@ def compact(using: str = "default") -> None:
         else:
             # SQLite writes one transaction at a time: the recount's deletion holds the
             # database's write lock until the commit, so nothing changes in between.
-            _rebuild(cursor)
+            recount(cursor)
 
 
 def total(

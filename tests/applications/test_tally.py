@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, Q, Sum
 
 from applications import services, tally
@@ -122,6 +124,36 @@ def test_migrate_installs_missing_triggers_and_recounts(world: World):
     call_command("migrate", verbosity=0)
     assert tallied() == counted()
     drive(world, S.UNDER_REVIEW)
+    assert tallied() == counted()
+
+
+def _migrate(target: tuple[str, str] | None) -> None:
+    """To ``target``, or (None) to the latest state of every app again."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target] if target else executor.loader.graph.leaf_nodes())
+
+
+@pytest.fixture
+def back_to_the_latest_state() -> Iterator[None]:
+    yield
+    _migrate(None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tally_migration_undone_leaves_no_trigger_and_done_again_counts_every_case(
+    world: World, back_to_the_latest_state: None
+):
+    drive(world, S.SUBMITTED)
+    _migrate(("applications", "0025_event_actor_and_moment_indexes"))
+    with connection.cursor() as cursor:
+        assert tally.TALLY not in connection.introspection.table_names(cursor)
+        # A trigger left behind would name the missing table and fail this.
+        cursor.execute(f"UPDATE {tally.CASES} SET status = %s", [S.UNDER_REVIEW])
+    _migrate(None)
+    assert tallied() == counted()
+    assert counted()[(world.program.pk, S.UNDER_REVIEW, None)] == Application.objects.count()
+    drive(world, S.SUBMITTED)
     assert tallied() == counted()
 
 
