@@ -15,7 +15,7 @@ last sweep. ``total`` is the count as one expression for a query.
 
 On SQLite, Django remakes a table to alter it, which drops its triggers: ``ensure``, run after
 every ``migrate`` (and after a test database is flushed), installs them again if needed and
-counts every case afresh (``rebuild``). ``tests/applications/test_tally.py`` holds the sums equal
+counts every case afresh (``recount``). ``tests/applications/test_tally.py`` holds the sums equal
 to a count of the cases after every kind of write.
 """
 
@@ -112,8 +112,8 @@ _SQLITE_DROP = tuple(
 
 
 def install(cursor: CursorWrapper) -> None:
-    """Create the triggers, or leave those in place as they are (the tally's migration and
-    ``ensure``)."""
+    """Create the triggers: on PostgreSQL in place of those there, on SQLite where missing
+    (the tally's migration and ``ensure``)."""
     vendor = cursor.db.vendor
     if vendor == "postgresql":
         cursor.execute(_POSTGRESQL_TRIGGERS)
@@ -140,12 +140,6 @@ def ensure(using: str = "default") -> None:
         if not {CASES, TALLY} <= set(connection.introspection.table_names(cursor)):
             return  # migrated back to before the tally (or the cases)
         install(cursor)
-        recount(cursor)
-
-
-def rebuild(using: str = "default") -> None:
-    """Count every case afresh (after a bulk load that went around the triggers)."""
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         recount(cursor)
 
 
