@@ -187,6 +187,20 @@ def _pending_request() -> Q:
     )
 
 
+# The statuses a tab holds, where that is its whole condition or a part of it on its own: what
+# ``tab_q`` tests on the cases (*Mine* with its officer besides, *Awaiting decision* ORed with its
+# pending requests and sanctions), and what ``_count_parts`` counts from the case tally
+# (``applications.tally``, whose status field has the same name) in the programmes a scope holds
+# whole, a few rows whatever the number of cases. *All*'s is the scope's own (never a draft).
+_TAB_STATUSES: dict[str, Q] = {
+    "new": Q(status=S.SUBMITTED),
+    "mine": Q(status__in=OPEN_FOR_OFFICER),
+    "decision": Q(status=S.DELIBERATION),
+    "active": Q(status__in=TERM_RUNNING),
+    "all": ~Q(status=S.DRAFT),
+}
+
+
 def tab_q(
     user: Any, tab: str, today: Mapping[int, dt.date] | None = None, *, officer: int | None = None
 ) -> Q:
@@ -201,20 +215,20 @@ def tab_q(
     ``supervision.selectors.attention_q``; docs/performance.md, "Tabs that hold few cases")."""
     ministry = ministry_of(user)
     if tab == "new":
-        return Q(status=S.SUBMITTED)
+        return _TAB_STATUSES["new"]
     if tab == "mine":
         mine = user.pk if officer is None else officer
-        return Q(assigned_officer_id=mine, status__in=OPEN_FOR_OFFICER)
+        return Q(assigned_officer_id=mine) & _TAB_STATUSES["mine"]
     if tab == "consultations":
         return _pending_consultation_for(ministry.pk) if ministry else Q(pk__in=[])
     if tab == "decision":
         return (
-            Q(status=S.DELIBERATION)
+            _TAB_STATUSES["decision"]
             | (Q(status__in=IN_FORCE) & _pending_request())
             | sanctions_selectors.awaiting_decision_q(today)
         )
     if tab == "active":
-        return Q(status__in=TERM_RUNNING)
+        return _TAB_STATUSES["active"]
     if tab == "supervision":
         return supervision_selectors.attention_q()
     return Q()
@@ -769,28 +783,17 @@ def _compile_tab_counts(
     return tuple(statements)
 
 
-# The tabs whose condition is a set of statuses (and for *Mine* its officer): their cases in
-# the programmes a scope holds whole are counted from the case tally (``applications.tally``),
-# a few rows whatever the number of cases, not by reading up to ``cap + 1`` of them.
-_TALLIED: dict[str, Q] = {
-    "new": Q(status=S.SUBMITTED),
-    "mine": Q(status__in=OPEN_FOR_OFFICER),
-    "decision": Q(status=S.DELIBERATION),
-    "active": Q(status__in=TERM_RUNNING),
-    "all": ~Q(status=S.DRAFT),
-}
-
-
 def _count_parts(
     user: Any, tab: str, condition: Q, led: tuple[int, ...] | None
 ) -> list[QuerySet[Application] | Subquery]:
     """What ``CappedCount`` adds up for one tab: ``tab_parts`` read from the cases, except that
-    a tallied tab (``_TALLIED``) takes its cases in the programmes the scope holds whole (every
-    programme for someone who sees everything; the led programmes for a ministry) from the
-    tally, and reads from the cases only the rest: *Awaiting decision*'s cases that are not
-    in deliberation there, and the cases the ministry is consulted on but does not lead."""
+    a tab with statuses of its own (``_TAB_STATUSES``) takes its cases in the programmes the
+    scope holds whole (every programme for someone who sees everything; the led programmes for
+    a ministry) from the tally, and reads from the cases only the rest: *Awaiting decision*'s
+    cases that are not in deliberation there, and the cases the ministry is consulted on but
+    does not lead."""
     parts = tab_parts(user, tab, condition, led)
-    statuses = _TALLIED.get(tab)
+    statuses = _TAB_STATUSES.get(tab)
     scope = scope_of(user).as_staff()
     if statuses is None or not (scope.everything or (scope.ministry is not None and led)):
         return [Application.objects.filter(part) for part in parts]
