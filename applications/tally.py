@@ -15,8 +15,9 @@ last sweep. ``total`` is the count as one expression for a query.
 
 On SQLite, Django remakes a table to alter it, which drops its triggers: ``ensure``, run after
 every ``migrate`` (and after a test database is flushed), installs them again if needed and
-counts every case afresh (``recount``). ``tests/applications/test_tally.py`` holds the sums equal
-to a count of the cases after every kind of write.
+counts every case afresh where the tally may have gone wrong (``recount``: on SQLite every
+time, on PostgreSQL when a trigger was missing). ``tests/applications/test_tally.py`` holds
+the sums equal to a count of the cases after every kind of write.
 """
 
 from __future__ import annotations
@@ -132,15 +133,32 @@ def uninstall(cursor: CursorWrapper) -> None:
         cursor.execute(statement)
 
 
+_POSTGRESQL_TRIGGERS_IN_PLACE = (
+    f"SELECT COUNT(*) FROM pg_trigger WHERE tgrelid = '{CASES}'::regclass"
+    f" AND tgname IN ('{TALLY}_insert_delete', '{TALLY}_update')"
+)
+
+
 def ensure(using: str = "default") -> None:
-    """Install the triggers if they are missing and count every case afresh (after
-    ``migrate``: the ``post_migrate`` handler in ``applications.apps``)."""
+    """After ``migrate`` (the ``post_migrate`` handler in ``applications.apps``): install the
+    triggers if they are missing, and count every case afresh where the tally may have gone
+    wrong. On SQLite that is every time: a table remade drops the triggers, and a test
+    database's flush empties the cases and the tally in no set order (the cases' deletion,
+    coming after, leaves rows of -1). On PostgreSQL only if a trigger was missing: its tables
+    keep their triggers, a flush truncates them together, and a recount holds the cases
+    against every write while it reads them all (a deployment's ``migrate`` on a large
+    database)."""
     connection = connections[using]
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if not {CASES, TALLY} <= set(connection.introspection.table_names(cursor)):
             return  # migrated back to before the tally (or the cases)
+        stale = True
+        if connection.vendor == "postgresql":
+            cursor.execute(_POSTGRESQL_TRIGGERS_IN_PLACE)
+            stale = cursor.fetchone()[0] < 2
         install(cursor)
-        recount(cursor)
+        if stale:
+            recount(cursor)
 
 
 def recount(cursor: CursorWrapper) -> None:
