@@ -342,13 +342,17 @@ class MarkedStatement:
         *,
         all_marks: bool = True,
         write_in: bool = True,
+        unseen: Collection[str] = (),
     ) -> MarkedStatement:
         """``sql`` with the places of the parameters that are marks (``marks``: each mark, as
         the compiled parameters hold it, adapted for the database as the ORM adapts it, to the
         name of the value a run puts there). Every mark must be found unless ``all_marks`` is
         false (an ORM that wrote a value some other way would make the marks wrong). With
         ``write_in``, on PostgreSQL every other value is written into the text
-        (``with_values_written_in``), so that only the marks' places remain parameters."""
+        (``with_values_written_in``), so that only the marks' places remain parameters, and
+        the places of the marks named in ``unseen`` are kept from the planner (``(SELECT
+        %s)``): the plan PostgreSQL makes for the values at hand is then the one for any
+        values, and it keeps that one plan instead of planning again on every run."""
         places = [
             (index, marks[param])
             for index, param in enumerate(params)
@@ -358,7 +362,10 @@ class MarkedStatement:
         if missing and all_marks:
             raise AssertionError(f"marks not among the compiled parameters: {sorted(missing)}")
         if write_in and connection.vendor == "postgresql":
-            sql = with_values_written_in(sql, params, {index for index, _ in places}, connection)
+            unseen_at = {index for index, name in places if name in unseen}
+            sql = with_values_written_in(
+                sql, params, {index for index, _ in places}, connection, unseen=unseen_at
+            )
             params = [params[index] for index, _name in places]
             places = [(at, name) for at, (_index, name) in enumerate(places)]
         return cls(sql, tuple(params), tuple(places))
@@ -376,7 +383,12 @@ _PLACEHOLDER = re.compile(r"%s|%%")
 
 
 def with_values_written_in(
-    sql: str, params: Sequence[Any], keep: Collection[int], connection: Any
+    sql: str,
+    params: Sequence[Any],
+    keep: Collection[int],
+    connection: Any,
+    *,
+    unseen: Collection[int] = (),
 ) -> str:
     """``sql`` with every parameter but those at the indexes ``keep`` written into its text as
     a literal, quoted by psycopg (``compose_sql``): PostgreSQL only.
@@ -388,7 +400,18 @@ def with_values_written_in(
     of one kept query, and at 100k cases PostgreSQL planned it on every page (1.4-2.5 ms;
     docs/performance.md, "The queue's rows planned once"). Written into the text, those
     values are known when the statement is first planned, and a first page (no cursor, no
-    filter value) has no parameter left: its plan is made once per connection."""
+    filter value) has no parameter left: its plan is made once per connection.
+
+    A place kept whose index is in ``unseen`` is written ``(SELECT %s)``: a value the planner
+    cannot see, even when it plans for the values at hand. PostgreSQL plans a prepared
+    statement for its values five times, then compares the plan for any values with those; a
+    value whose share of the rows varies (one officer's cases, one person's notifications)
+    can make the plan for any values look dearer every time, and PostgreSQL then plans the
+    statement again on every run (0.4-0.7 ms for the header's unread count and *Mine*'s count at
+    100k cases, more than running them: docs/performance.md, "Statements planned on every
+    run"). Unseen, the value gives every plan the same estimate, and from the sixth run the
+    one plan is kept. Only for a value compared whole (``column = %s``), which still uses an
+    index through the subquery's result."""
     at = 0
 
     def written(match: re.Match[str]) -> str:
@@ -397,7 +420,7 @@ def with_values_written_in(
             return "%%"
         index, at = at, at + 1
         if index in keep:
-            return "%s"
+            return "(SELECT %s)" if index in unseen else "%s"
         # The literal goes back into SQL that psycopg formats: its own percent signs doubled.
         literal = str(connection.ops.compose_sql("%s", [params[index]]))
         return literal.replace("%", "%%")

@@ -208,6 +208,12 @@ def test_values_written_in_keep_the_places_asked_for_and_refuse_a_mismatch(db):
         assert cursor.fetchone() == ("a'b", 8, "100%", dt.date(2026, 12, 3))
     with pytest.raises(AssertionError, match="2 places in the SQL for 3 parameters"):
         with_values_written_in("SELECT %s, %s", [1, 2, 3], set(), connection)
+    # A place kept unseen is a value the planner cannot see, and still the value run.
+    unseen = with_values_written_in("SELECT %s, %s", [7, 8], {0, 1}, connection, unseen={1})
+    assert unseen == "SELECT %s, (SELECT %s)"
+    with connection.cursor() as cursor:
+        cursor.execute(unseen, [9, 10])
+        assert cursor.fetchone() == (9, 10)
 
 
 def test_a_marked_statement_puts_each_runs_values_in_its_marks_places(db):
@@ -226,6 +232,14 @@ def test_a_marked_statement_puts_each_runs_values_in_its_marks_places(db):
         assert statement.params == (_MARK, _MARK) and "'x'" in statement.sql
     else:
         assert statement.params == ("x", _MARK, 7, _MARK)
+    unseen = MarkedStatement.of(sql, params, {_MARK: "officer"}, connection, unseen={"officer"})
+    with connection.cursor() as cursor:
+        cursor.execute(unseen.sql, unseen.params_with({"officer": 13}))
+        assert cursor.fetchone() == ("x", 13, 7, 13)
+    if connection.vendor == "postgresql":
+        assert unseen.sql == "SELECT 'x', (SELECT %s), 7, (SELECT %s)"
+    else:  # nothing written in, nothing hidden: SQLite plans every statement anew
+        assert unseen.sql == sql
     kept_apart = MarkedStatement.of(sql, params, {_MARK: "officer"}, connection, write_in=False)
     assert kept_apart.sql == sql and kept_apart.params_with({"officer": 3}) == ("x", 3, 7, 3)
     with pytest.raises(AssertionError, match="marks not among the compiled parameters"):
