@@ -274,7 +274,8 @@ class KeptRows(Generic[M]):
     The objects are built as ``QuerySet`` builds them (``from_db``, converters, the
     ``select_related`` populators, the annotations set as attributes; deferred fields stay
     deferred); no prefetching. A queryset the ORM answers empty without a query
-    (``EmptyResultSet``) runs nothing and answers ``[]``."""
+    (``EmptyResultSet``) runs nothing and answers ``[]``. ``write_in`` and ``unseen``: as
+    ``MarkedStatement.of``."""
 
     def __init__(
         self,
@@ -283,6 +284,7 @@ class KeptRows(Generic[M]):
         marks: Mapping[Hashable, str],
         *,
         write_in: bool = True,
+        unseen: Collection[str] = (),
     ) -> None:
         self.using = using
         self.places: tuple[tuple[int, str], ...] = ()  # the marks' places (``MarkedStatement``)
@@ -292,7 +294,12 @@ class KeptRows(Generic[M]):
             self._compiled = None
             return
         self._statement = MarkedStatement.of(
-            self._compiled.sql, self._compiled.params, marks, connections[using], write_in=write_in
+            self._compiled.sql,
+            self._compiled.params,
+            marks,
+            connections[using],
+            write_in=write_in,
+            unseen=unseen,
         )
         self.places = self._statement.places
 

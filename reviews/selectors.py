@@ -584,7 +584,8 @@ def _compile_rows(
         user=user, tab=tab, filters=filters, now=_MARK_NOW, conditions=conditions, today=today
     )
     walked = _walked(shown_columns(queue), tab=tab, sort=sort, cursor=cursor)[0]
-    return KeptRows(walked.using(alias)[: size + 1], alias, marks)
+    # *Mine*'s officer kept from the planner, as in its count (``_compile_tab_counts``).
+    return KeptRows(walked.using(alias)[: size + 1], alias, marks, unseen={"officer"})
 
 
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------
