@@ -20,6 +20,7 @@ from django.db.models import Q
 from applications.models import Application, Consultation, Membership
 from applications.roles import Role, has_role, holds_staff_powers, ministry_of, organisations_of
 from applications.workflow import ApplicationStatus
+from core.queries import equals_written_in
 
 
 @dataclass(frozen=True)
@@ -32,22 +33,26 @@ class Scope:
     ministry: int | None = None  # a ministry whose led and consulted cases are in scope (staff)
 
     def q(self, prefix: str = "") -> Q:
-        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``)."""
+        """The scope as a filter on cases (``prefix`` for a relation: ``"application__"``).
+        On PostgreSQL the draft status and the ministry are written into the SQL
+        (``equals_written_in``): they are the same on every run for everyone of the scope, and
+        as parameters they left PostgreSQL planning the statements that filter by them on
+        every run."""
         condition = Q(pk__in=[])
         if self.member is not None:
             organizations = Membership.objects.filter(user_id=self.member).values("organization_id")
             condition |= Q(**{f"{prefix}organization_id__in": organizations})
-        submitted = ~Q(**{f"{prefix}status": ApplicationStatus.DRAFT})
+        submitted = ~equals_written_in(f"{prefix}status", ApplicationStatus.DRAFT)
         if self.everything:
             return condition | submitted
         if self.ministry is not None:
             # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as one
             # hashed subplan instead of a lookup per row (see `make bench-queue`).
-            consulted = Consultation.objects.filter(ministry_id=self.ministry).values(
-                "application_id"
-            )
+            consulted = Consultation.objects.filter(
+                equals_written_in("ministry_id", self.ministry)
+            ).values("application_id")
             condition |= submitted & (
-                Q(**{f"{prefix}program__lead_ministry_id": self.ministry})
+                equals_written_in(f"{prefix}program__lead_ministry_id", self.ministry)
                 | Q(**{f"{prefix}pk__in": consulted})
             )
         return condition
@@ -64,12 +69,14 @@ class Scope:
         joining the programmes, whose estimate of one row PostgreSQL would plan for."""
         if self.member is not None or self.everything or self.ministry is None:
             return [self.q()]
-        submitted = ~Q(status=ApplicationStatus.DRAFT)
+        submitted = ~equals_written_in("status", ApplicationStatus.DRAFT)
         consulted = submitted & Q(
-            pk__in=Consultation.objects.filter(ministry_id=self.ministry).values("application_id")
+            pk__in=Consultation.objects.filter(
+                equals_written_in("ministry_id", self.ministry)
+            ).values("application_id")
         )
         if led_programmes is None:
-            led = Q(program__lead_ministry_id=self.ministry)
+            led = equals_written_in("program__lead_ministry_id", self.ministry)
         elif led_programmes:
             led = Q(program_id__in=sorted(led_programmes))
         else:

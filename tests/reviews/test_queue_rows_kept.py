@@ -234,6 +234,8 @@ def test_the_officers_of_one_ministry_share_the_mine_tabs_sql(world: World) -> N
         # The officer kept from the planner (``(SELECT …)``), its one parameter: PostgreSQL's
         # plan for the officer at hand is the plan for any, and it keeps that one plan.
         (rows,) = selectors._ROWS_SQL.values()
-        sql, params = rows.statement({"officer": world.officer.pk})
+        statement = rows.statement({"officer": world.officer.pk})
+        assert statement is not None
+        sql, params = statement
         assert params == (world.officer.pk,)
         assert sql.count("%s") == sql.count("(SELECT %s)") == 1
