@@ -5,8 +5,6 @@ one statement, planned once."""
 
 from __future__ import annotations
 
-import itertools
-import re
 from unittest import mock
 
 import pytest
@@ -26,6 +24,7 @@ from notifications.models import Notification
 from notifications.selectors import inbox_of, unread_count
 from tests.builders import drive
 from tests.factories import MinistryFactory, make_user
+from tests.prepared import plans_of
 
 
 def _fresh(user):
@@ -97,12 +96,6 @@ def test_a_second_ask_compiles_nothing(world):
     as_sql.assert_not_called()
 
 
-def _as_sent(text):
-    """SQL for psycopg as PostgreSQL holds it once prepared: ``$1``, ``$2``… for the places."""
-    places = itertools.count(1)
-    return re.sub(r"%s|%%", lambda m: f"${next(places)}" if m.group() == "%s" else "%", text)
-
-
 @pytest.mark.postgres
 def test_on_postgresql_one_scope_shares_one_statement_that_is_planned_once(world):
     """The consultee and the other officer of their ministry send one text, the scope's
@@ -134,12 +127,7 @@ def test_on_postgresql_one_scope_shares_one_statement_that_is_planned_once(world
     (text,) = texts
     assert {params for _sql, params in sent} == {(person.pk,) for person in people}
     assert text.count("%s") == text.count("(SELECT %s)") == 1  # the recipient, unseen
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
-            [_as_sent(text)],
-        )
-        prepared = cursor.fetchall()
+    prepared = plans_of(text)
     assert len(prepared) == 1, prepared
     ((generic, custom),) = prepared
     assert custom <= 5 and generic >= 1, prepared

@@ -8,8 +8,6 @@ test``)."""
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import re
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +27,7 @@ from reviews import selectors
 from sanctions import services as sanctions
 from tests.builders import World, drive
 from tests.factories import make_user
+from tests.prepared import plans_of
 from tests.supervision.helpers import file_notice, report_incident
 
 pytestmark = pytest.mark.django_db
@@ -343,25 +342,11 @@ def test_on_postgresql_a_ministrys_officers_share_one_prepared_counts_statement(
     # hand is the plan for any, and PostgreSQL keeps it (at 100k cases, with the id a plain
     # parameter, it planned *Mine*'s count on every page).
     assert mine_text.count("%s") == mine_text.count("(SELECT %s)") >= 1
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
-            [text.replace("%%", "%")],  # as psycopg sent it
-        )
-        prepared = cursor.fetchall()
     # One statement for both officers, planned once (no parameters: its one plan is reused).
+    prepared = plans_of(text)
     assert len(prepared) == 1 and prepared[0][0] >= 1 and prepared[0][1] == 0, prepared
-    places = itertools.count(1)
-    as_sent = re.sub(
-        r"%s|%%", lambda m: f"${next(places)}" if m.group() == "%s" else "%", mine_text
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = %s",
-            [as_sent],
-        )
-        prepared = cursor.fetchall()
     # *Mine*: planned for the officers at hand five times, then its one plan for any officer.
+    prepared = plans_of(mine_text)
     assert len(prepared) == 1 and prepared[0][0] >= 1 and prepared[0][1] <= 5, prepared
 
 
