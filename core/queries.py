@@ -72,7 +72,6 @@ def equals_written_in(field: str, value: Any) -> Q:
     for one group of people and is not chosen by them (the scope's ministry, the draft status):
     sent as parameters, such values leave PostgreSQL planning the statement for the values at
     hand on every run wherever its plan for any values looks dearer (the inbox's page, the
-    API's case list, the queue's filtered pages: 0.4-2 ms of planning each at 100k cases;
-    issue 18). Written in, the statement's text is the group's, and what is left as parameters
+    API's case lookup, the queue's search: 0.4-2 ms of planning each at 100k cases; issue 18). Written in, the statement's text is the group's, and what is left as parameters
     is what the person chose."""
     return Q(_ExactWrittenIn(F(field), value))
