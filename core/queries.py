@@ -35,14 +35,19 @@ def pk_among(ids: QuerySet[Any], *, model: type[Model]) -> Q:
     return Q(_EqualsAny(F("pk"), ArraySubquery(ids.order_by())))
 
 
-class _IContainsWrittenIn(IContains):
-    """``icontains`` whose pattern PostgreSQL receives written into the statement's text."""
+class _WrittenIn:
+    """A lookup whose value PostgreSQL receives written into the statement's text (before a
+    lookup class among the bases: ``class _X(_WrittenIn, Exact)``)."""
 
-    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
-        sql, params = super().process_rhs(compiler, connection)
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        sql, params = super().process_rhs(compiler, connection)  # type: ignore[misc]
         if connection.vendor != "postgresql":
             return sql, params
         return with_values_written_in(sql, params, (), connection), ()
+
+
+class _IContainsWrittenIn(_WrittenIn, IContains):
+    """``icontains`` whose pattern PostgreSQL receives written into the statement's text."""
 
 
 def contains_text(field: str, text: str) -> Q:
@@ -56,14 +61,8 @@ def contains_text(field: str, text: str) -> Q:
     return Q(_IContainsWrittenIn(F(field), text))
 
 
-class _ExactWrittenIn(Exact):
+class _ExactWrittenIn(_WrittenIn, Exact):
     """``exact`` whose value PostgreSQL receives written into the statement's text."""
-
-    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        sql, params = super().process_rhs(compiler, connection)
-        if connection.vendor != "postgresql":
-            return sql, params
-        return with_values_written_in(sql, params, (), connection), ()
 
 
 def equals_written_in(field: str, value: Any) -> Q:
@@ -72,6 +71,7 @@ def equals_written_in(field: str, value: Any) -> Q:
     for one group of people and is not chosen by them (the scope's ministry, the draft status):
     sent as parameters, such values leave PostgreSQL planning the statement for the values at
     hand on every run wherever its plan for any values looks dearer (the inbox's page, the
-    API's case lookup, the queue's search: 0.4-2 ms of planning each at 100k cases; issue 18). Written in, the statement's text is the group's, and what is left as parameters
-    is what the person chose."""
+    API's case lookup, the queue's search: 0.4-2 ms of planning each at 100k cases; issue 18).
+    Written in, the statement's text is the group's, and what is left as parameters is what
+    the person chose."""
     return Q(_ExactWrittenIn(F(field), value))
