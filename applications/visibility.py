@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from applications.models import Application, Consultation, Membership
 from applications.roles import Role, has_role, holds_staff_powers, ministry_of, organisations_of
@@ -42,18 +42,15 @@ class Scope:
         if self.member is not None:
             organizations = Membership.objects.filter(user_id=self.member).values("organization_id")
             condition |= Q(**{f"{prefix}organization_id__in": organizations})
-        submitted = ~equals_written_in(f"{prefix}status", ApplicationStatus.DRAFT)
+        submitted = _submitted(prefix)
         if self.everything:
             return condition | submitted
         if self.ministry is not None:
             # "id IN (subquery)" rather than a join: inside an OR, PostgreSQL runs it as one
             # hashed subplan instead of a lookup per row (see `make bench-queue`).
-            consulted = Consultation.objects.filter(
-                equals_written_in("ministry_id", self.ministry)
-            ).values("application_id")
             condition |= submitted & (
                 equals_written_in(f"{prefix}program__lead_ministry_id", self.ministry)
-                | Q(**{f"{prefix}pk__in": consulted})
+                | Q(**{f"{prefix}pk__in": _consulted_by(self.ministry)})
             )
         return condition
 
@@ -69,12 +66,8 @@ class Scope:
         joining the programmes, whose estimate of one row PostgreSQL would plan for."""
         if self.member is not None or self.everything or self.ministry is None:
             return [self.q()]
-        submitted = ~equals_written_in("status", ApplicationStatus.DRAFT)
-        consulted = submitted & Q(
-            pk__in=Consultation.objects.filter(
-                equals_written_in("ministry_id", self.ministry)
-            ).values("application_id")
-        )
+        submitted = _submitted()
+        consulted = submitted & Q(pk__in=_consulted_by(self.ministry))
         if led_programmes is None:
             led = equals_written_in("program__lead_ministry_id", self.ministry)
         elif led_programmes:
@@ -106,6 +99,18 @@ class Scope:
     def as_staff(self) -> Scope:
         """The part of the scope a person holds as ministry staff (the review workspace)."""
         return replace(self, member=None)
+
+
+def _submitted(prefix: str = "") -> Q:
+    """Not a draft (``prefix`` as ``Scope.q``'s)."""
+    return ~equals_written_in(f"{prefix}status", ApplicationStatus.DRAFT)
+
+
+def _consulted_by(ministry: int) -> QuerySet[Consultation, Any]:
+    """The ids of the cases ``ministry`` is consulted on, as a subquery."""
+    return Consultation.objects.filter(equals_written_in("ministry_id", ministry)).values(
+        "application_id"
+    )
 
 
 NOTHING = Scope()
