@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, AuditEvent, Ministry
@@ -120,13 +120,35 @@ def _officer(app: Application) -> list[Any]:
     return [officer] if officer is not None and officer.is_active else []
 
 
+class _LeadStaff:
+    """The lead ministry's active staff by role, read in one query the first time a notice
+    asks for any of them (a recommendation tells the decision makers and the secretariat)."""
+
+    def __init__(self, ministry_id: int) -> None:
+        self.ministry_id = ministry_id
+        self.by_role: dict[str, list[Any]] | None = None
+
+    def __call__(self, role: str) -> list[Any]:
+        if self.by_role is None:
+            self.by_role = {}
+            staff = (
+                get_user_model()
+                .objects.filter(is_active=True, staff_profile__ministry_id=self.ministry_id)
+                .annotate(staff_role=F("groups__name"))
+                .order_by("pk")
+            )
+            for user in staff:
+                self.by_role.setdefault(user.staff_role, []).append(user)
+        return self.by_role.get(role, [])
+
+
 def notices_for(event: AuditEvent) -> list[Notice]:
     """Who is told about ``event``, and as what (the actor excepted by the caller)."""
     app = event.application
     if app is None:
         return []
     payload = event.payload or {}
-    lead = [app.program.lead_ministry_id]
+    lead = _LeadStaff(app.program.lead_ministry_id)
     notices: list[Notice] = []
     action = event.action
     if action == "consultation_requested":
@@ -146,14 +168,13 @@ def notices_for(event: AuditEvent) -> list[Notice]:
         serious = payload.get("severity") == SERIOUS
         notices.append(Notice(K.INCIDENT_FILED, _officer(app), email=not serious))
     elif action in ("recommend", "extension_requested", "law_amendment_requested"):
-        notices.append(Notice(K.DECISION_WAITS, list(staff_of(lead, Role.DECISION_MAKER))))
+        notices.append(Notice(K.DECISION_WAITS, lead(Role.DECISION_MAKER)))
     elif action == NOTICE_ANSWERED:
-        notices.append(Notice(K.NOTICE_ANSWERED, list(staff_of(lead, Role.DECISION_MAKER))))
+        notices.append(Notice(K.NOTICE_ANSWERED, lead(Role.DECISION_MAKER)))
     elif action == RESUMPTION_REQUESTED:
-        notices.append(Notice(K.RESUMPTION_REQUESTED, list(staff_of(lead, Role.DECISION_MAKER))))
+        notices.append(Notice(K.RESUMPTION_REQUESTED, lead(Role.DECISION_MAKER)))
     if event.to_status == S.DELIBERATION and event.from_status != S.DELIBERATION:
-        secretariat = list(staff_of(lead, Role.COMMITTEE_SECRETARY))
-        notices.append(Notice(K.DELIBERATION_REACHED, secretariat))
+        notices.append(Notice(K.DELIBERATION_REACHED, lead(Role.COMMITTEE_SECRETARY)))
     return [n for n in notices if n.recipients]
 
 

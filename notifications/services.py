@@ -61,42 +61,45 @@ def _watched_events(events: list[AuditEvent]) -> list[AuditEvent]:
 def notify_about_event(*, event: AuditEvent) -> list[int]:
     """Inside the event's transaction (``effects.on_event_in_transaction``): the notifications
     it calls for; their emails go after the commit. Returns the new notifications' ids."""
-    made: list[int] = []
-    for watched in _watched_events([event]):
-        made.extend(_notify(watched))
-    _email_after_commit(made)
-    return made
+    return notify_about_events(events=[event])
 
 
 def notify_about_events(*, events: list[AuditEvent]) -> list[int]:
     """``notify_about_event`` for many events of one transaction (the sweep's chunks): the
-    watched ones' cases read in one query, their emails queued together after the commit."""
-    made: list[int] = []
+    watched ones' cases read in one query, every notification they call for written in one
+    insert, their emails queued together after the commit.
+
+    A plain insert, not ``_make``'s look-up first: an event's notifications are keyed by its id,
+    which this transaction has just taken, so none of them can exist yet (the unique
+    constraint still holds that)."""
+    notifications: dict[tuple[int, str], Notification] = {}
     for event in _watched_events(events):
-        made.extend(_notify(event))
-    _email_after_commit(made)
-    return made
+        for notification in _notifications_of(event):
+            notifications.setdefault((notification.recipient_id, notification.key), notification)
+    made = Notification.objects.bulk_create(notifications.values())
+    ids = [n.pk for n in made if n.emailed_at is None]
+    _email_after_commit(ids)
+    return ids
 
 
-def _notify(event: AuditEvent) -> list[int]:
+def _notifications_of(event: AuditEvent) -> list[Notification]:
+    """The notifications ``event`` calls for, unsaved; those not emailed (``Notice.email``
+    false) marked emailed at the event's moment, so no email ever goes for them."""
     assert event.application is not None
-    made: list[int] = []
-    for notice in rules.notices_for(event):
-        for recipient in notice.recipients:
-            if recipient.pk == event.actor_id:
-                continue
-            pk = _make(
-                recipient=recipient,
-                application=event.application,
-                kind=notice.kind,
-                key=f"event:{event.pk}:{notice.kind}",
-                event=event,
-                details=notice.details,
-                **({} if notice.email else {"emailed_at": event.occurred_at}),
-            )
-            if pk is not None and notice.email:
-                made.append(pk)
-    return made
+    return [
+        Notification(
+            recipient=recipient,
+            application=event.application,
+            kind=notice.kind,
+            key=f"event:{event.pk}:{notice.kind}",
+            event=event,
+            details=notice.details,
+            emailed_at=None if notice.email else event.occurred_at,
+        )
+        for notice in rules.notices_for(event)
+        for recipient in notice.recipients
+        if recipient.pk != event.actor_id
+    ]
 
 
 def opinions_due_soon(*, now: dt.datetime | None = None) -> list[int]:

@@ -7,8 +7,11 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from applications import services, vocabulary
@@ -20,7 +23,7 @@ from notifications import services as inbox
 from notifications.models import Notification
 from notifications.models import NotificationKind as K
 from sanctions import services as sanctions
-from tests.builders import drive
+from tests.builders import drive, recommend
 from tests.factories import make_user
 from tests.supervision.helpers import T0, active, at, supervised
 from tests.supervision.test_incidents import report
@@ -119,6 +122,34 @@ def test_decision_makers_and_the_secretariat_are_told_when_a_recommendation_wait
     # the other ministry's decision maker and the officer who recommended are not told
     assert _kinds(world.foreign_decider) == [] and _kinds(world.officer) == []
     assert Notification.objects.get(recipient=world.decider).application == app
+
+
+def test_everyone_a_recommendation_tells_is_read_in_one_query_and_written_in_one_insert(world):
+    """However many people a recommendation tells (the decision makers and the secretariat,
+    one of them holding both roles), the lead ministry's staff are read once and every
+    notification goes in one insert, each to the right person as the right kind."""
+    secretaries = [
+        make_user(Role.COMMITTEE_SECRETARY, ministry=world.lead, username=f"secretary-{n}")
+        for n in range(2)
+    ]
+    deciders = [world.decider] + [
+        make_user(Role.DECISION_MAKER, ministry=world.lead, username=f"decider-{n}")
+        for n in range(2)
+    ]
+    both = secretaries[0]
+    both.groups.add(Group.objects.get(name=Role.DECISION_MAKER))
+    app = drive(world, S.UNDER_REVIEW)
+    with CaptureQueriesContext(connection) as captured:
+        recommend(world, app)
+    sqls = [q["sql"] for q in captured.captured_queries]
+    users, notifications = get_user_model()._meta.db_table, Notification._meta.db_table
+    assert len([s for s in sqls if s.startswith("SELECT") and f'FROM "{users}"' in s]) == 1
+    assert len([s for s in sqls if s.startswith(f'INSERT INTO "{notifications}"')]) == 1
+    for user in deciders:
+        assert _kinds(user) == [K.DECISION_WAITS]
+    assert sorted(_kinds(both)) == sorted([K.DECISION_WAITS, K.DELIBERATION_REACHED])
+    assert _kinds(secretaries[1]) == [K.DELIBERATION_REACHED]
+    assert _kinds(world.officer) == [] and _kinds(world.foreign_decider) == []
 
 
 def test_a_consultee_is_reminded_once_before_the_request_lapses(world):
