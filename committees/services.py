@@ -813,9 +813,14 @@ def agenda_item_drop(*, item: AgendaItem, now: dt.datetime | None = None) -> Age
 
 def may_leave_an_agenda(event: AuditEvent) -> bool:
     """Whether ``event``'s case may be on an agenda it must leave (``effects.on_event``'s
-    ``wants``): only a case that was submitted before can be on an agenda, so a draft's events
-    (the most common) and its submission are not read back."""
-    return event.application_id is not None and S.DRAFT not in (event.from_status, event.to_status)
+    ``wants``): only an event that takes a case out of deliberation. A case goes on an agenda
+    only in deliberation (``_put_on_agenda``) and every change of its status is an event, so
+    no other event is read back (a draft's, a submission, a review's steps)."""
+    return (
+        event.application_id is not None
+        and event.from_status == S.DELIBERATION
+        and event.to_status != S.DELIBERATION
+    )
 
 
 def agenda_follow_case(*, event_id: int) -> None:

@@ -77,7 +77,7 @@ def test_each_filter_picks_exactly_what_its_hook_would_read_back(world):
     assert worded and len(worded) < len(events)
 
 
-def test_a_draft_event_never_concerns_an_agenda(world):
+def test_only_an_event_leaving_deliberation_concerns_an_agenda(world):
     app = draft(world)
     with transaction.atomic():
         event = audit_record(
@@ -91,9 +91,15 @@ def test_a_draft_event_never_concerns_an_agenda(world):
     assert not committees.may_leave_an_agenda(event)
     event.to_status = S.SUBMITTED  # its submission: it was on no agenda either
     assert not committees.may_leave_an_agenda(event)
+    event.from_status, event.to_status = S.SUBMITTED, S.UNDER_REVIEW  # its review: no agenda yet
+    assert not committees.may_leave_an_agenda(event)
+    event.from_status, event.to_status = S.UNDER_REVIEW, S.DELIBERATION  # it may go on one now
+    assert not committees.may_leave_an_agenda(event)
+    event.from_status = event.to_status = S.DELIBERATION  # a step within deliberation
+    assert not committees.may_leave_an_agenda(event)
     event.from_status, event.to_status = S.DELIBERATION, S.APPROVED  # it left deliberation
     assert committees.may_leave_an_agenda(event)
-    event.from_status = event.to_status = S.APPROVED  # any later event of a submitted case
+    event.from_status, event.to_status = S.DELIBERATION, S.WITHDRAWN
     assert committees.may_leave_an_agenda(event)
 
 
