@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connections, router
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,15 +37,31 @@ def _next_reference(program: Program, at: dt.datetime) -> str:
     so a failed submission rolls its number back. Taken under the chain head (``run_transition``'s
     ``reference``), so only the head's holder ever locks the counter."""
     year = program.local_date(at).year
-    counters = ReferenceCounter.objects.select_for_update().filter(program=program, year=year)
-    counter = counters.first()  # the year's first submission creates it
-    if counter is None:
+    number = _counter_step(program, year)
+    if number is None:  # the year's first submission creates its counter
         with contextlib.suppress(IntegrityError):  # created concurrently; it exists now
             ReferenceCounter.objects.get_or_create(program=program, year=year)
-        counter = counters.get()
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{program.code}-{year}-{counter.last_number:05d}"
+        number = _counter_step(program, year)
+        assert number is not None
+    return f"{program.code}-{year}-{number:05d}"
+
+
+def _counter_step(program: Program, year: int) -> int | None:
+    """The programme's counter for ``year`` moved on by one and locked till the commit, in one
+    statement (the head's holder waits for no second round trip); ``None`` if it has no row.
+    Django's ``update()`` returns no values, hence the SQL."""
+    meta = ReferenceCounter._meta
+    connection = connections[router.db_for_write(ReferenceCounter)]
+    quoted = {f.name: connection.ops.quote_name(str(f.column)) for f in meta.concrete_fields}
+    last = quoted["last_number"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {last} = {last} + 1"
+            f" WHERE {quoted['program']} = %s AND {quoted['year']} = %s RETURNING {last}",
+            [program.pk, year],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def application_submit(

@@ -8,10 +8,13 @@ are in ``test_concurrency.py``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import transaction
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from applications import effects, services
 from applications.audit import (
@@ -129,3 +132,28 @@ def test_a_reference_taken_under_the_head_needs_a_block_that_appends_at_its_end(
             reference_at_head=take,
         )
     assert (chain_head(), taken) == (head, [])
+
+
+def test_a_number_is_taken_in_one_statement_and_each_year_counts_from_one(world: World):
+    """The year's first submission makes the programme's counter for that year; every later one
+    moves it on in one statement (the head's holder waits for one round trip, not two)."""
+    first, second, next_year = (drive(world, S.DRAFT) for _ in range(3))
+    services.application_submit(application=first, by=world.applicant)
+    assert first.reference == _number(world, first, 1)
+
+    counters = ReferenceCounter._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        services.application_submit(application=second, by=world.applicant)
+    assert second.reference == _number(world, second, 2)
+    touching = [q["sql"] for q in captured.captured_queries if counters in q["sql"]]
+    assert len(touching) == 1 and touching[0].startswith("UPDATE")
+
+    assert first.submitted_at is not None
+    year = world.program.local_date(first.submitted_at).year
+    with time_machine.travel(dt.datetime(year + 1, 1, 5, 3, 0, tzinfo=dt.UTC), tick=False):
+        services.application_submit(application=next_year, by=world.applicant)
+    assert next_year.reference == f"{world.program.code}-{year + 1}-00001"
+    assert dict(
+        ReferenceCounter.objects.filter(program=world.program).values_list("year", "last_number")
+    ) == {year: 2, year + 1: 1}
+    assert audit_verify().ok
