@@ -651,18 +651,17 @@ def tab_counts(
     today: Mapping[int, dt.date] | None = None,
     leads: Mapping[int, int] | None = None,
 ) -> dict[str, int]:
-    """How many cases each tab holds, in two queries: each count stops at ``cap + 1`` (default
+    """How many cases each tab holds, in one query: each count stops at ``cap + 1`` (default
     ``COUNT_CAP``; shown as "100+"), so the cost does not grow with the number of cases.
 
-    The queries' SQL is a function of ``_counts_key`` alone (the database, the user's scope and
+    The query's SQL is a function of ``_counts_key`` alone (the database, the user's scope and
     ministry, each programme's current date, the cap), so it is compiled once per process for
     each key (``_COUNTS_SQL``, the least recently used dropped past ``COUNTS_SQL_KEPT``) and
     each request only runs it: building and compiling the seven tabs' conditions was a third of
-    the page's Python. One query counts every tab but *Mine* and is the same for everyone of
-    one scope; the other counts *Mine*, with the user's id as its parameter
-    (``_compile_tab_counts``). What they count is read fresh every time; only their text is
-    kept. ``today``: as for ``tab_q``; ``leads``: each programme's lead ministry, if already
-    read (``Programmes.leads``)."""
+    the page's Python. The text is the same for everyone of one scope; *Mine*'s officer, the
+    user's id, is its one parameter (``_compile_tab_counts``). What it counts is read fresh
+    every time; only its text is kept. ``today``: as for ``tab_q``; ``leads``: each
+    programme's lead ministry, if already read (``Programmes.leads``)."""
     cap = COUNT_CAP if cap is None else cap
     if today is None:
         today = programme_days(programme_zones())
@@ -671,7 +670,7 @@ def tab_counts(
     alias = router.db_for_read(Application)
     led = led_programmes(user, leads)
     key = _counts_key(user, cap, today, alias, led)
-    statements = kept(
+    statement = kept(
         _COUNTS_SQL,
         key,
         lambda: _compile_tab_counts(user, cap, today, alias, led),
@@ -679,18 +678,17 @@ def tab_counts(
     )
     values: dict[str, Any] = {}
     with connections[alias].cursor() as cursor:
-        for statement in statements:
-            cursor.execute(statement.sql, statement.params_with({"officer": user.pk}))
-            names = [column[0] for column in cursor.description]
-            row = cursor.fetchone()
-            if row is not None:
-                values.update(zip(names, row, strict=True))
+        cursor.execute(statement.sql, statement.params_with({"officer": user.pk}))
+        names = [column[0] for column in cursor.description]
+        row = cursor.fetchone()
+        if row is not None:
+            values.update(zip(names, row, strict=True))
     # NULL: a filter that holds nothing
     return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
-_COUNTS_SQL: OrderedDict[Hashable, tuple[MarkedStatement, ...]] = OrderedDict()
+_COUNTS_SQL: OrderedDict[Hashable, MarkedStatement] = OrderedDict()
 
 
 def led_programmes(user: Any, leads: Mapping[int, int]) -> tuple[int, ...] | None:
@@ -734,24 +732,24 @@ def _compile_tab_counts(
     today: Mapping[int, dt.date],
     alias: str,
     led: tuple[int, ...] | None,
-) -> tuple[MarkedStatement, ...]:
-    """The tab counts' queries for ``_counts_key(user, cap, today, alias, led)``: every tab but
-    *Mine*, then *Mine* (its officer ``_MARK_OFFICER`` here; the user's id when run).
+) -> MarkedStatement:
+    """The tab counts' query for ``_counts_key(user, cap, today, alias, led)``, *Mine*'s
+    officer ``_MARK_OFFICER`` here (the user's id when run).
 
-    On PostgreSQL every value but *Mine*'s officer is written into the text. The first query
-    then has no parameter and is the same for everyone of one scope on one day: psycopg
-    prepares it on a connection after its threshold of runs, whoever asked, and PostgreSQL
-    plans it once there (planning its six counts costs 17-30 ms at 100k cases, running them
-    2-4 ms: docs/performance.md, "The tab counts shared by a ministry's officers"). With the
-    officer's id written in too, the text was one person's, and a connection of a server with
-    many officers rarely ran one text often enough to prepare it; with the id as a parameter
-    of the whole query, PostgreSQL plans it again on every run for an officer with few cases
-    (its plan for any officer looks dearer). With every value as a parameter it plans them on
-    every run too ("The counts' statement with parameters: tried and taken back"). *Mine* is a
-    small query of its own, its officer kept from the planner (``MarkedStatement``'s
-    ``unseen``): with the id a plain parameter, PostgreSQL planned it again on every run at
-    100k cases (0.7 ms, eight times running it), its plan for any officer looking dearer than
-    the one for the officer at hand."""
+    On PostgreSQL every value but *Mine*'s officer is written into the text, and the officer
+    is kept from the planner (``MarkedStatement``'s ``unseen``). The text is then the same for
+    everyone of one scope on one day: psycopg prepares it on a connection after its threshold
+    of runs, whoever asked, and PostgreSQL plans it for the officers at hand five times, then
+    keeps one plan for any officer, the officer's id having no say in its estimates (planning
+    the seven counts costs 17-30 ms at 100k cases, running them 1-4 ms: docs/performance.md,
+    "The tab counts shared by a ministry's officers"). Before, the officer was seen by the
+    planner: with the id written in, the text was one person's and a connection of a server
+    with many officers rarely ran one text often enough to prepare it; with the id a plain
+    parameter, PostgreSQL planned the counts again on every run for an officer with few cases
+    (its plan for any officer looked dearer). So *Mine* was a second query of its own, a round
+    trip of every queue page (issue 18, twenty-fourth round). With every value as a parameter
+    it plans them on every run too ("The counts' statement with parameters: tried and taken
+    back")."""
     # Each count stops after cap + 1 cases, the scope in its parts, each read through its own
     # index or from the case tally (``_count_parts``).
     conditions = tab_conditions(user, today, officer=_MARK_OFFICER)
@@ -759,33 +757,28 @@ def _compile_tab_counts(
         tab.slug: CappedCount(_count_parts(user, tab.slug, conditions[tab.slug], led), cap)
         for tab in TABS
     }
-    # No row carries the counts: each query is a SELECT of its counts alone.
+    # No row carries the counts: the query is a SELECT of its counts alone.
     query = User.objects.annotate(**counts).query
     compiler = query.get_compiler(using=alias)
     connection: Any = connections[alias]
-    statements = []
-    for slugs in ([slug for slug in counts if slug != "mine"], ["mine"]):
-        columns, params = [], []
-        for slug in slugs:
-            try:
-                sql, expression_params = compiler.compile(query.annotations[slug])
-            except EmptyResultSet:  # a condition that holds nothing (no ministry to consult)
-                sql, expression_params = "NULL", []
-            columns.append(f"{sql} AS {connection.ops.quote_name(slug)}")
-            params.extend(expression_params)
-        # *Mine* of someone without a ministry holds no officer: its condition holds nothing.
-        statement = MarkedStatement.of(
-            "SELECT " + ", ".join(columns),
-            params,
-            {_MARK_OFFICER: "officer"},
-            connection,
-            all_marks=False,
-            unseen={"officer"},
-        )
-        if statement.places and slugs != ["mine"]:  # the statement everyone of the scope shares
-            raise AssertionError(f"the user's id in the counts of {slugs}")
-        statements.append(statement)
-    return tuple(statements)
+    columns, params = [], []
+    for slug in counts:
+        try:
+            sql, expression_params = compiler.compile(query.annotations[slug])
+        except EmptyResultSet:  # a condition that holds nothing (no ministry to consult)
+            sql, expression_params = "NULL", []
+        columns.append(f"{sql} AS {connection.ops.quote_name(slug)}")
+        params.extend(expression_params)
+    # *Mine* of someone without a ministry holds no officer: its condition holds nothing.
+    statement = MarkedStatement.of(
+        "SELECT " + ", ".join(columns),
+        params,
+        {_MARK_OFFICER: "officer"},
+        connection,
+        all_marks=False,
+        unseen={"officer"},
+    )
+    return statement
 
 
 def _count_parts(
