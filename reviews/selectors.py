@@ -783,21 +783,34 @@ def _compile_tab_counts(
 
 def _count_parts(
     user: Any, tab: str, condition: Q, led: tuple[int, ...] | None
-) -> list[QuerySet[Application] | Subquery]:
+) -> list[QuerySet[Any] | Subquery]:
     """What ``CappedCount`` adds up for one tab: ``tab_parts`` read from the cases, except that
     a tab with statuses of its own (``_TAB_STATUSES``) takes its cases in the programmes the
     scope holds whole (every programme for someone who sees everything; the led programmes for
     a ministry) from the tally, and reads from the cases only the rest: *Awaiting decision*'s
     cases that are not in deliberation there, and the cases the ministry is consulted on but
-    does not lead."""
+    does not lead. *Consultations* counts the ministry's pending opinion requests alone."""
+    scope = scope_of(user).as_staff()
+    ministry = ministry_of(user)
+    if (
+        tab == "consultations"
+        and ministry is not None
+        and (scope.everything or scope.ministry == ministry.pk)
+    ):
+        # The ministry's pending opinion requests from their own index, without reading each
+        # case: one per case and ministry, and asked only on a case in review (the service
+        # refuses a draft), which the scope holds. Joined to their cases, ~100 of them cost
+        # every queue page 0.2 ms at 100k cases (issue 18, twenty-fourth round).
+        return [
+            Consultation.objects.filter(ministry_id=ministry.pk, status=ConsultationStatus.PENDING)
+        ]
     parts = tab_parts(user, tab, condition, led)
     statuses = _TAB_STATUSES.get(tab)
-    scope = scope_of(user).as_staff()
     if statuses is None or not (scope.everything or (scope.ministry is not None and led)):
         return [Application.objects.filter(part) for part in parts]
     programmes, others = (None, []) if scope.everything else (led, parts[1:])
     officer = _MARK_OFFICER if tab == "mine" else None
-    counted: list[QuerySet[Application] | Subquery] = [
+    counted: list[QuerySet[Any] | Subquery] = [
         tally.total(statuses, programmes=programmes, officer=officer)
     ]
     if tab == "decision":  # its other conditions, on cases not in deliberation
