@@ -770,7 +770,7 @@ def _compile_tab_counts(
         columns.append(f"{sql} AS {connection.ops.quote_name(slug)}")
         params.extend(expression_params)
     # *Mine* of someone without a ministry holds no officer: its condition holds nothing.
-    statement = MarkedStatement.of(
+    return MarkedStatement.of(
         "SELECT " + ", ".join(columns),
         params,
         {_MARK_OFFICER: "officer"},
@@ -778,7 +778,6 @@ def _compile_tab_counts(
         all_marks=False,
         unseen={"officer"},
     )
-    return statement
 
 
 def _count_parts(
