@@ -110,8 +110,13 @@ def sentence(kind: str, application: Application, details: dict[str, Any]) -> st
 
 
 def staff_of(ministry_ids: Iterable[int], role: str) -> QuerySet[Any]:
+    return _active_staff(ministry_ids).filter(groups__name=role)
+
+
+def _active_staff(ministry_ids: Iterable[int]) -> QuerySet[Any]:
+    """The active staff of these ministries, whatever their roles."""
     return get_user_model().objects.filter(
-        is_active=True, groups__name=role, staff_profile__ministry_id__in=list(ministry_ids)
+        is_active=True, staff_profile__ministry_id__in=list(ministry_ids)
     )
 
 
@@ -132,8 +137,7 @@ class _LeadStaff:
         if self.by_role is None:
             self.by_role = {}
             staff = (
-                get_user_model()
-                .objects.filter(is_active=True, staff_profile__ministry_id=self.ministry_id)
+                _active_staff([self.ministry_id])
                 .annotate(staff_role=F("groups__name"))
                 .order_by("pk")
             )
