@@ -4,10 +4,12 @@ services, against one client doing the same in the same run; then the chain must
 hold exactly one event per transition (no lost, no forked events).
 
 What is timed is the steady state, as in a server whose workers keep their connections: each
-client first takes one case of its own through the same four transitions (its connection is
-opened, its PostgreSQL backend's caches and its process's lazily built state are warm), then
-all clients start together and the clock runs until the last one is done. Both runs, 1 client
-and N, are measured that way; the warm-up cases' events are counted in the chain check.
+client first takes cases of its own through the same four transitions (``WARM_UP_CASES``: its
+connection is opened, its PostgreSQL backend's caches and its process's lazily built state are
+warm, and psycopg has prepared every statement, which it does on a statement's run after
+``DB_PREPARE_THRESHOLD`` runs on the connection), then all clients start together and the clock
+runs until the last one is done. Both runs, 1 client and N, are measured that way; the warm-up
+cases' events are counted in the chain check.
 
 The two runs alternate for a few rounds (1 client and N, each on cases of its own, in turn
 first) and the round with the median ratio is reported, every round printed: on shared cores
@@ -40,6 +42,27 @@ APPS = int(os.environ.get("BENCH_APPS", "200"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 STEPS = 4  # submit, accept, recommend, approve
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+
+
+# PostgreSQL plans a prepared statement afresh for its first five runs (custom plans) before it
+# weighs keeping one plan for every run (plancache.c, ``choose_custom_plan``).
+CUSTOM_PLANS = 5
+
+
+def warm_up_cases() -> int:
+    """Cases each client takes through the four transitions before the clock starts: enough
+    that every statement of a transition is prepared (psycopg prepares one on its run after
+    ``prepare_threshold`` runs on the connection) and past PostgreSQL's custom plans, as on a
+    server's connection that has run them all day. With one warm-up case, eight clients timing
+    25 cases each ran a third of them before that point and one client timing 100 ran a tenth:
+    a bias against the eight (docs/performance.md, "Eight clients warmed up as one", issue
+    18, twenty-fifth round)."""
+    from django.db import connection
+
+    threshold = connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold", 5)
+    if threshold is None:  # nothing prepared: the connection and the process warm in one case
+        return 1
+    return threshold + CUSTOM_PLANS
 
 
 @dataclass(frozen=True)
@@ -107,8 +130,8 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-def drive(job: tuple[Cast, int, list[int]]) -> tuple[int, float]:
-    """One client's work: its warm-up case, then (once every client is warm) every case of its
+def drive(job: tuple[Cast, list[int], list[int]]) -> tuple[int, float]:
+    """One client's work: its warm-up cases, then (once every client is warm) every case of its
     share, each through four transitions. Returns the transitions timed and the CPU seconds
     this process spent on them."""
     from django.contrib.auth.models import User
@@ -117,7 +140,7 @@ def drive(job: tuple[Cast, int, list[int]]) -> tuple[int, float]:
     from applications import services
     from applications.models import Application
 
-    cast, warm_up, ids = job
+    cast, warm_ups, ids = job
     connections.close_all()  # a fresh connection of this process's own
     applicant, officer, decider = (
         User.objects.get(pk=cast.applicant),
@@ -125,8 +148,8 @@ def drive(job: tuple[Cast, int, list[int]]) -> tuple[int, float]:
         User.objects.get(pk=cast.decider),
     )
     start = dt.date.today() + dt.timedelta(days=30)
-    for index, pk in enumerate([warm_up, *ids]):
-        if index == 1:
+    for index, pk in enumerate([*warm_ups, *ids]):
+        if index == len(warm_ups):
             _START.wait()
             cpu_at_start = _cpu_seconds()
         app = Application.objects.get(pk=pk)
@@ -179,9 +202,10 @@ class Run:
         )
 
 
-def run_clients(cast: Cast, warm_ups: list[int], ids: list[int]) -> Run:
-    """Transitions per second with one process per case of ``warm_ups`` sharing ``ids``, timed
-    from the moment every client is warm, with what they cost the machine."""
+def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int]) -> Run:
+    """Transitions per second with one process per list of ``warm_ups`` (its warm-up cases)
+    sharing ``ids``, timed from the moment every client is warm, with what they cost the
+    machine."""
     from django.db import connections
 
     clients = len(warm_ups)
@@ -239,7 +263,8 @@ def run() -> list[Figure]:
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
-        warm_ups = make_drafts(cast, context, 1 + CLIENTS)
+        warm = make_drafts(cast, context, warm_up_cases() * (1 + CLIENTS))
+        warm_ups = [warm[i :: 1 + CLIENTS] for i in range(1 + CLIENTS)]
         serial_ids = make_drafts(cast, context, max(APPS // 2, 20))
         concurrent_ids = make_drafts(cast, context, APPS)
         events_before = AuditEvent.objects.count()
@@ -255,7 +280,7 @@ def run() -> list[Figure]:
         scaling = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
         added += AuditEvent.objects.count() - events_before
         rounds.append((serial, concurrent, scaling))
-        driven += warm_ups + serial_ids + concurrent_ids
+        driven += warm + serial_ids + concurrent_ids
         print(
             f"round {number}: ratio {concurrent.rate / serial.rate:.2f} "
             f"(two processes sharing nothing: {scaling[1] / scaling[0]:.2f})\n"
