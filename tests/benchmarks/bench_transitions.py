@@ -4,10 +4,11 @@ services, against one client doing the same in the same run; then the chain must
 hold exactly one event per transition (no lost, no forked events).
 
 What is timed is the steady state, as in a server whose workers keep their connections: each
-client first takes cases of its own through the same four transitions (``WARM_UP_CASES``: its
+client first takes cases of its own through the same four transitions (``warm_up_cases``: its
 connection is opened, its PostgreSQL backend's caches and its process's lazily built state are
-warm, and psycopg has prepared every statement, which it does on a statement's run after
-``DB_PREPARE_THRESHOLD`` runs on the connection), then all clients start together and the clock
+warm, psycopg has prepared every statement, which it does on a statement's run after
+``DB_PREPARE_THRESHOLD`` runs on the connection, and PostgreSQL is past the plans it makes
+afresh for a prepared statement's first runs), then all clients start together and the clock
 runs until the last one is done. Both runs, 1 client and N, are measured that way; the warm-up
 cases' events are counted in the chain check.
 
