@@ -100,10 +100,11 @@ def tab_url(tab: str) -> str:
     return f"/review/?tab={tab}"
 
 
-def measure_tab(client: Any, tab: str) -> dict[str, float]:
+def measure_tab(client: Any, tab: str) -> tuple[dict[str, float], tuple[str, Any]]:
     """What the tab's first page is made of: its rows, its queries, the median milliseconds of
-    the raw SQL of its rows and of every query it runs (the page itself is timed in turn with
-    the small database's: ``time_page``)."""
+    the raw SQL of its rows (hot: ten in a row) and of every query it runs (the page itself is
+    timed in turn with the small database's: ``time_page``); and its rows' statement, as the
+    page sends it (``time_rows_sql``)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -138,9 +139,6 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
         if sql.startswith('SELECT "applications_application"."id"')
     )
 
-    global _rows_statement
-    _rows_statement = rows_statement
-
     def every_query() -> None:
         with connection.cursor() as cursor:
             for sql in queries:
@@ -148,24 +146,19 @@ def measure_tab(client: Any, tab: str) -> dict[str, float]:
                 if cursor.description:
                     cursor.fetchall()
 
-    result[f"{tab}_raw_hot_ms"] = median_ms_of(time_rows_sql, RUNS)
+    result[f"{tab}_raw_hot_ms"] = median_ms_of(lambda: time_rows_sql(rows_statement), RUNS)
     result[f"{tab}_sql_ms"] = median_ms_of(every_query, RUNS)
     result[f"{tab}_queries"] = float(len(queries))
-    return result
+    return result, rows_statement
 
 
-# The row statement of the tab ``measure_tab`` measured last, as the page sent it (text, values).
-_rows_statement: tuple[str, Any] | None = None
-
-
-def time_rows_sql() -> float:
-    """One run of the last measured tab's row statement on a cursor, fetched: seconds."""
+def time_rows_sql(statement: tuple[str, Any]) -> float:
+    """One run of a tab's row statement (text, values) on a cursor, fetched: seconds."""
     from django.db import connection
 
-    assert _rows_statement is not None, "measure_tab() first"
     start = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(*_rows_statement)
+        cursor.execute(*statement)
         cursor.fetchall()
     return time.perf_counter() - start
 
@@ -229,7 +222,8 @@ def measure_beside(
         time_url(client, EMPTY_PAGE_URL)
     big: dict[str, float] = {"cases": float(Application.objects.count())}
     for tab in TABS:
-        big.update(measure_tab(client, tab))
+        measured, rows_statement = measure_tab(client, tab)
+        big.update(measured)
         small_figures.update(small.answer(f"measure {tab}"))
         few_figures.update(few.answer(f"measure {tab}"))
         here: list[tuple[float, ...]] = []
@@ -241,7 +235,7 @@ def measure_beside(
         for _turn in range(PAIRS):
             here.append(time_page(client, tab))
             there.append(small.sample(tab))
-            rows_sql.append(time_rows_sql())
+            rows_sql.append(time_rows_sql(rows_statement))
             thinned.append(few.sample(tab))
             empty.append(time_url(client, EMPTY_PAGE_URL))
             small.sample(tab)  # not kept: the next turn's page follows another process
@@ -313,7 +307,7 @@ def serve(*, few: bool = False) -> None:
     for line in sys.stdin:
         what, tab = line.split()
         figures = (
-            measure_tab(client, tab) if what == "measure" else {"sample": time_page(client, tab)}
+            measure_tab(client, tab)[0] if what == "measure" else {"sample": time_page(client, tab)}
         )
         print(ANSWER + json.dumps(figures), flush=True)
 
