@@ -37,17 +37,25 @@ model objects whose values (a page's cursor, the moment) change between runs: th
 values (a page's cursor, the moment, *Mine*'s officer), every other value written into the
 text on PostgreSQL. ``KeptValues`` is a ``values_list`` query with no value that changes
 between runs, kept the same way: the queue's programmes and tracks.
+
+``Read`` is one such statement with the values of a run in place, and what its rows become;
+``read_together`` sends several that do not wait on one another in one round trip on
+PostgreSQL (psycopg's pipeline mode): the queue page's workload panel, programmes, saved views
+and header count went out one after another, and then its rows and its counts, each answer
+awaited before the next statement left (docs/performance.md, "The queue's reads sent
+together").
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -60,6 +68,9 @@ from django_fsm import ConcurrentTransitionMixin
 
 M = TypeVar("M", bound=Model)
 T = TypeVar("T")
+U = TypeVar("U")
+V = TypeVar("V")
+W = TypeVar("W")
 
 # A primary key no row has, compiled into the SQL as its one parameter and replaced per call.
 _MARK = -2_013_265_921  # within a 32-bit key's range (PostgreSQL checks it)
@@ -311,13 +322,17 @@ class KeptRows(Generic[M]):
 
     def objects(self, values: Mapping[str, Any]) -> list[M]:
         """The rows, with ``values`` (already adapted for the database) in the marks' places."""
-        statement = self.statement(values)
-        if statement is None or self._compiled is None:
-            return []
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(*statement)
-            rows = cursor.fetchall()
+        return read(self.read(values))
+
+    def read(self, values: Mapping[str, Any]) -> Read[list[M]]:
+        """``objects(values)`` as a ``Read``, to be sent with others (``read_together``)."""
+        return Read(self.using, self.statement(values), self._built_from)
+
+    def _built_from(self, answer: Answer) -> list[M]:
         compiled = self._compiled
+        if compiled is None:
+            return []
+        rows = answer.rows
         if compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
         objects = []
@@ -487,12 +502,99 @@ class KeptValues:
         self._converters = compiler.get_converters([column[0] for column in compiler.select])
 
     def rows(self) -> list[tuple[Any, ...]]:
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, self.params)
-            rows = cursor.fetchall()
+        return read(self.read())
+
+    def read(self) -> Read[list[tuple[Any, ...]]]:
+        """``rows()`` as a ``Read``, to be sent with others (``read_together``)."""
+        return Read(self.using, (self.sql, self.params), self._converted)
+
+    def _converted(self, answer: Answer) -> list[tuple[Any, ...]]:
+        rows = answer.rows
         if self._converters:
             rows = list(self._compiler.apply_converters(rows, self._converters))
         return [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A statement's rows and its columns' names (empty for a ``Read`` with no statement)."""
+
+    rows: list[Any]
+    names: list[str]
+
+
+_NO_ANSWER = Answer([], [])
+
+
+@dataclass(frozen=True)
+class Read(Generic[T]):
+    """One statement on the database ``using`` with a run's values in place (``statement``: its
+    SQL and parameters) and what its answer becomes (``result``). Run alone (``read``) or with
+    others that do not wait on it (``read_together``). With no statement, ``result`` gets an
+    empty answer: a read that finds nothing without asking (the ORM's ``EmptyResultSet``), or
+    one that runs its own queries there (a search, compiled for its text)."""
+
+    using: str
+    statement: tuple[str, Sequence[Any]] | None
+    result: Callable[[Answer], T]
+
+    def then(self, after: Callable[[T], U]) -> Read[U]:
+        """The same statement, its result passed through ``after``."""
+        result = self.result
+        return Read(self.using, self.statement, lambda answer: after(result(answer)))
+
+
+def read(one: Read[T]) -> T:
+    """What ``one`` reads: its statement run, its answer turned into its result."""
+    if one.statement is None:
+        return one.result(_NO_ANSWER)
+    with connections[one.using].cursor() as cursor:
+        cursor.execute(*one.statement)
+        answer = _answer(cursor)
+    return one.result(answer)
+
+
+def _answer(cursor: Any) -> Answer:
+    return Answer(cursor.fetchall(), [column[0] for column in cursor.description or ()])
+
+
+@overload
+def read_together(first: Read[T], second: Read[U], /) -> tuple[T, U]: ...
+@overload
+def read_together(first: Read[T], second: Read[U], third: Read[V], /) -> tuple[T, U, V]: ...
+@overload
+def read_together(
+    first: Read[T], second: Read[U], third: Read[V], fourth: Read[W], /
+) -> tuple[T, U, V, W]: ...
+def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
+    """What each of ``reads`` reads, in order. On PostgreSQL the statements of those on one
+    database go out together in psycopg's pipeline mode and their answers come back together:
+    one round trip for all of them instead of one each. The database runs them one after
+    another on the connection, as it would have; each answer is the one that statement alone
+    gives (outside a transaction they share an implicit one up to the answer, and under read
+    committed each statement still reads a snapshot of its own). Only for reads that do not
+    need one another's answers. Elsewhere (SQLite, one statement) they run one by one. A
+    statement that fails raises Django's error, as it would alone; the ones sent with it are
+    dropped (in a transaction, the transaction is failed anyway)."""
+    sent = [one for one in reads if one.statement is not None]
+    using = {one.using for one in sent}
+    if len(sent) < 2 or len(using) != 1:
+        return tuple(read(one) for one in reads)
+    connection = connections[using.pop()]
+    if connection.vendor != "postgresql":
+        return tuple(read(one) for one in reads)
+    connection.ensure_connection()
+    answers: dict[int, Answer] = {}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(connection.wrap_database_errors)  # psycopg's, as Django's own
+        stack.enter_context(connection.connection.pipeline())
+        cursors = [stack.enter_context(connection.cursor()) for _one in sent]
+        for cursor, one in zip(cursors, sent, strict=True):
+            assert one.statement is not None
+            cursor.execute(*one.statement)
+        for cursor, one in zip(cursors, sent, strict=True):
+            answers[id(one)] = _answer(cursor)  # the first fetch sends them all and waits
+    return tuple(one.result(answers.get(id(one), _NO_ANSWER)) for one in reads)
 
 
 _KEPT_LOCK = threading.Lock()

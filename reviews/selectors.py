@@ -66,7 +66,7 @@ from core.keyset import (
     keyset_page,
     page_of,
 )
-from core.prepared import KeptRows, KeptValues, MarkedStatement, kept
+from core.prepared import Answer, KeptRows, KeptValues, MarkedStatement, Read, kept, read
 from core.queries import pk_among
 from reviews.models import SavedFilter
 from sanctions import selectors as sanctions_selectors
@@ -417,6 +417,26 @@ def queue_page_for(
     written into its SQL (``applications.selectors.case_text_q``), so it is compiled for each
     search. ``today``: the programmes' dates (``programme_days``). Raises
     ``core.keyset.BadCursor`` for a link no page wrote."""
+    return read(
+        queue_page_read(
+            user=user, tab=tab, filters=filters, today=today, now=now, cursor=cursor, size=size
+        )
+    )
+
+
+def queue_page_read(
+    *,
+    user: Any,
+    tab: str,
+    filters: QueueFilters,
+    today: Mapping[int, dt.date],
+    now: dt.datetime | None = None,
+    cursor: str = "",
+    size: int = PAGE_SIZE,
+) -> Read[KeysetPage[Application]]:
+    """``queue_page_for(...)`` as a ``Read``, to be sent with the page's other reads
+    (``core.prepared.read_together``). Raises ``BadCursor`` for a cursor no page wrote, here
+    or (a search's) when it is read."""
     now = now or timezone.now()
     tab = tab if tab in TAB_SLUGS else "all"
     column, descending = sort_key(tab, filters.sort)
@@ -446,7 +466,11 @@ def queue_page_for(
         queue = shown_columns(
             review_queue_for(user=user, tab=tab, filters=filters, now=now, today=today)
         )
-        return queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size)
+        return Read(
+            alias,
+            None,
+            lambda _answer: queue_page(queue, tab=tab, sort=filters.sort, cursor=cursor, size=size),
+        )
     values.update(filter_values)
     values["officer"] = user.pk  # *Mine*'s (``_compile_rows``)
     key = _rows_key(user, tab, today, alias, (column, descending, size, beyond, set_))
@@ -457,8 +481,9 @@ def queue_page_for(
         limit=ROWS_SQL_KEPT,
     )
     backwards = beyond is not None and beyond[0] == PREVIOUS
-    walked = rows.objects(values)
-    return page_of(walked, column=column, size=size, cursor=cursor, backwards=backwards)
+    return rows.read(values).then(
+        lambda walked: page_of(walked, column=column, size=size, cursor=cursor, backwards=backwards)
+    )
 
 
 # A kept rows' query holds its compiler (about 60 KB; a scope's 7 tabs x 5 sorts x 3 cursor
@@ -662,6 +687,18 @@ def tab_counts(
     user's id, is its one parameter (``_compile_tab_counts``). What it counts is read fresh
     every time; only its text is kept. ``today``: as for ``tab_q``; ``leads``: each
     programme's lead ministry, if already read (``Programmes.leads``)."""
+    return read(tab_counts_read(user=user, cap=cap, today=today, leads=leads))
+
+
+def tab_counts_read(
+    *,
+    user: Any,
+    cap: int | None = None,
+    today: Mapping[int, dt.date] | None = None,
+    leads: Mapping[int, int] | None = None,
+) -> Read[dict[str, int]]:
+    """``tab_counts(...)`` as a ``Read``, to be sent with the page's other reads
+    (``core.prepared.read_together``)."""
     cap = COUNT_CAP if cap is None else cap
     if today is None:
         today = programme_days(programme_zones())
@@ -676,15 +713,15 @@ def tab_counts(
         lambda: _compile_tab_counts(user, cap, today, alias, led),
         limit=COUNTS_SQL_KEPT,
     )
-    values: dict[str, Any] = {}
-    with connections[alias].cursor() as cursor:
-        cursor.execute(statement.sql, statement.params_with({"officer": user.pk}))
-        names = [column[0] for column in cursor.description]
-        row = cursor.fetchone()
-        if row is not None:
-            values.update(zip(names, row, strict=True))
-    # NULL: a filter that holds nothing
-    return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
+
+    def counted(answer: Answer) -> dict[str, int]:
+        values: dict[str, Any] = {}
+        for row in answer.rows[:1]:
+            values.update(zip(answer.names, row, strict=True))
+        # NULL: a filter that holds nothing
+        return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
+
+    return Read(alias, (statement.sql, statement.params_with({"officer": user.pk})), counted)
 
 
 COUNTS_SQL_KEPT = 512  # per store: the tab counts' and the workload panel's
@@ -903,16 +940,28 @@ def officers_with_workload(
     Like the tab counts', the query's SQL is kept per process (``_WORKLOAD_SQL``): it depends on
     the database, the ministry and the cap, and on the moment only through one parameter (the
     *overdue* figure's "deadline before now"), which each request puts in afresh."""
+    return read(officers_with_workload_read(user=user, now=now, cap=cap))
+
+
+def officers_with_workload_read(
+    *, user: Any, now: dt.datetime | None = None, cap: int = WORKLOAD_CAP
+) -> Read[tuple[list[User], list[Workload]]]:
+    """``officers_with_workload(...)`` as a ``Read``, to be sent with the page's other reads
+    (``core.prepared.read_together``)."""
     now = now or timezone.now()
     ministry = ministry_of(user)
-    if ministry is None:
-        return [], []
     alias = router.db_for_read(User)
+    if ministry is None:
+        return Read(alias, None, lambda _answer: ([], []))
     key = (alias, connections[alias].vendor, ministry.pk, cap)
     rows = kept(
         _WORKLOAD_SQL, key, lambda: _compile_workload(user, cap, alias), limit=COUNTS_SQL_KEPT
     )
-    officers = rows.objects({"now": connections[alias].ops.adapt_datetimefield_value(now)})
+    moment = connections[alias].ops.adapt_datetimefield_value(now)
+    return rows.read({"now": moment}).then(lambda officers: _with_workload(officers, cap))
+
+
+def _with_workload(officers: list[User], cap: int) -> tuple[list[User], list[Workload]]:
     workload = [
         Workload(
             officer=o,
@@ -973,10 +1022,19 @@ def _programme_rows() -> QuerySet[Program, tuple[Any, ...]]:
 def programmes() -> Programmes:
     """The programmes with their tracks, from one query of the columns the queue page uses
     (its SQL kept per database, not compiled again on every page)."""
+    return read(programmes_read())
+
+
+def programmes_read() -> Read[Programmes]:
+    """``programmes()`` as a ``Read``, to be sent with the page's other reads
+    (``core.prepared.read_together``)."""
     alias = router.db_for_read(Program)
     key = (alias, connections[alias].vendor)
     query = kept(_PROGRAMMES_SQL, key, lambda: KeptValues(_programme_rows(), alias), limit=4)
-    rows = query.rows()
+    return query.read().then(_programmes_of)
+
+
+def _programmes_of(rows: list[tuple[Any, ...]]) -> Programmes:
     programs: dict[int, tuple[int, str]] = {}
     zones: dict[int, str] = {}
     leads: dict[int, int] = {}
@@ -1000,6 +1058,12 @@ def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 def saved_filters_of(*, user: Any) -> list[SavedFilter]:
     """The user's own saved queue views, by name (the query's SQL kept per database, the
     user's id its one parameter: the queue page reads them on every visit)."""
+    return read(saved_filters_read(user=user))
+
+
+def saved_filters_read(*, user: Any) -> Read[list[SavedFilter]]:
+    """``saved_filters_of(...)`` as a ``Read``, to be sent with the page's other reads
+    (``core.prepared.read_together``)."""
     alias = router.db_for_read(SavedFilter)
     key = (alias, connections[alias].vendor)
     query = kept(
@@ -1010,7 +1074,7 @@ def saved_filters_of(*, user: Any) -> list[SavedFilter]:
         ),
         limit=4,
     )
-    return query.objects({"user": user.pk})
+    return query.read({"user": user.pk})
 
 
 _SAVED_FILTERS_SQL: OrderedDict[Hashable, KeptRows[SavedFilter]] = OrderedDict()

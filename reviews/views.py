@@ -28,8 +28,10 @@ from core.errors import DomainError, InvalidInput, NotPermitted, NotVisible, Sta
 from core.forms import plain_int
 from core.keyset import BadCursor
 from core.people import person_name
+from core.prepared import read_together
 from core.spreadsheets import safe_row
 from documents.selectors import documents_of, letters_of
+from notifications.context_processors import header_read
 from reviews import actions, dashboard, forms, selectors, services
 from reviews.timeline import staff_timeline
 
@@ -86,10 +88,14 @@ class QueueView(StaffMixin):
         if tab not in selectors.TAB_SLUGS:
             tab = "all"
         now = timezone.now()
-        officers, workload = selectors.officers_with_workload(
-            user=user, now=now, cap=selectors.WORKLOAD_CAP
+        # The page's reads in two round trips (``read_together``): those that need nothing
+        # else, then those that need the programmes' dates and lead ministries.
+        (officers, workload), programmes, saved_filters, _header = read_together(
+            selectors.officers_with_workload_read(user=user, now=now, cap=selectors.WORKLOAD_CAP),
+            selectors.programmes_read(),
+            selectors.saved_filters_read(user=user),
+            header_read(request),
         )
-        programmes = selectors.programmes()
         today = selectors.programme_days(programmes.zones, now)
         form = forms.QueueFilterForm(
             request.GET or None,
@@ -112,20 +118,28 @@ class QueueView(StaffMixin):
                 user=user, tab=tab, filters=filters, now=now, today=today
             )
             return queue_csv(queue, tab=tab, now=now)
-        # The rows' and the counts' SQL are kept (queue_page_for, tab_counts): nothing built.
+        # The rows' and the counts' SQL are kept (queue_page_read, tab_counts_read): nothing
+        # built.
+        counts_read = selectors.tab_counts_read(user=user, today=today, leads=programmes.leads)
         try:
-            page = selectors.queue_page_for(
-                user=user,
-                tab=tab,
-                filters=filters,
-                today=today,
-                now=now,
-                cursor=request.GET.get("cursor", ""),
+            page, counts = read_together(
+                selectors.queue_page_read(
+                    user=user,
+                    tab=tab,
+                    filters=filters,
+                    today=today,
+                    now=now,
+                    cursor=request.GET.get("cursor", ""),
+                ),
+                counts_read,
             )
         except BadCursor:
             messages.error(request, _("This page link is not valid; here is the first page."))
-            page = selectors.queue_page_for(
-                user=user, tab=tab, filters=filters, today=today, now=now
+            page, counts = read_together(
+                selectors.queue_page_read(
+                    user=user, tab=tab, filters=filters, today=today, now=now
+                ),
+                counts_read,
             )
         rows = []
         for app in page.rows:
@@ -134,7 +148,6 @@ class QueueView(StaffMixin):
         params = request.GET.copy()
         params.pop("cursor", None)
         params.pop("page", None)
-        counts = selectors.tab_counts(user=user, today=today, leads=programmes.leads)
         narrowed = any(
             (filters.status, filters.track, filters.program, filters.assignee, filters.overdue)
         ) or bool(filters.q.strip())
@@ -162,7 +175,7 @@ class QueueView(StaffMixin):
             "query": params.urlencode(),
             "workload": workload,
             "workload_cap": selectors.WORKLOAD_CAP,
-            "saved_filters": selectors.saved_filters_of(user=user),
+            "saved_filters": saved_filters,
             "current_query": services.clean_query(request.GET.urlencode()),
             "may_bulk_assign": has_role(user, Role.CASE_OFFICER) and bool(officers),
             "officers": officers,

@@ -337,3 +337,98 @@ def test_init_signal_receivers_still_hear_of_every_object(world):
             _built_alike(read, _with_links().get(pk=app.pk))
         finally:
             signal.disconnect(receiver, sender=Program)
+
+
+# --- Reads sent together (``read_together``) ----------------------------------------------------
+
+
+def _pipelined_statements():
+    """A recorder of each statement the connection runs, and whether it ran in psycopg's
+    pipeline mode (sent without waiting for the one before)."""
+    ran: list[tuple[str, bool]] = []
+
+    def record(execute, sql, params, many, context):
+        raw = context["connection"].connection
+        in_pipeline = connection.vendor == "postgresql" and bool(raw.pgconn.pipeline_status)
+        ran.append((sql, in_pipeline))
+        return execute(sql, params, many, context)
+
+    return ran, record
+
+
+def _four_reads(world):
+    """Reads of each kind ``read_together`` takes: model objects, a values list, a count and
+    one with no statement, each with what it should come back with."""
+    from core.prepared import Answer, KeptRows, KeptValues, Read
+
+    cases = KeptRows(
+        Application.objects.filter(pk__gte=_MARK).order_by("pk"), "default", {_MARK: "pk"}
+    )
+    codes = KeptValues(Application.objects.order_by("-pk").values_list("pk", "title"), "default")
+    count = Read(
+        "default",
+        ("SELECT COUNT(*) AS n FROM applications_application WHERE status = %s", [S.DRAFT]),
+        lambda answer: (answer.names, answer.rows[0][0]),
+    )
+    nothing: Read[Answer] = Read("default", None, lambda answer: answer)
+    first = min(Application.objects.values_list("pk", flat=True))
+    expected = (
+        list(Application.objects.filter(pk__gte=first + 1).order_by("pk")),
+        list(Application.objects.order_by("-pk").values_list("pk", "title")),
+        (["n"], Application.objects.filter(status=S.DRAFT).count()),
+        Answer([], []),
+    )
+    return (cases.read({"pk": first + 1}), codes.read(), count, nothing), expected
+
+
+def test_reads_sent_together_come_back_as_each_would_alone(world):
+    """Each result is the one its read gives alone, in the order asked, whatever the kind; on
+    PostgreSQL all the statements ran in one pipeline, on SQLite one by one."""
+    from core.prepared import read, read_together
+
+    for index in range(3):
+        draft(world, title=f"함께 읽기 {index}")
+    drive(world, S.SUBMITTED)
+    reads, expected = _four_reads(world)
+    alone = tuple(read(one) for one in reads)
+    ran, record = _pipelined_statements()
+    with connection.execute_wrapper(record):
+        together = read_together(*reads)
+    assert together == alone == expected
+    assert [app.title for app in together[0]] == [app.title for app in expected[0]]
+    assert len(ran) == 3  # the read with no statement sent nothing
+    assert all(in_pipeline for _sql, in_pipeline in ran) == (connection.vendor == "postgresql")
+
+
+def test_a_read_with_its_result_passed_on_and_one_read_alone_send_one_statement(world):
+    from core.prepared import KeptValues, read_together
+
+    draft(world, title="하나")
+    titles = KeptValues(Application.objects.order_by("pk").values_list("title"), "default")
+    ran, record = _pipelined_statements()
+    with connection.execute_wrapper(record):
+        (found,) = read_together(titles.read().then(lambda rows: [row[0] for row in rows]))
+    assert found == list(Application.objects.order_by("pk").values_list("title", flat=True))
+    assert [in_pipeline for _sql, in_pipeline in ran] == [False]  # nothing to send it with
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_read_raises_as_alone_and_the_connection_goes_on(world):
+    """A statement that fails in the pipeline raises Django's error, as it would alone; the
+    others are dropped with it and the connection answers the next request."""
+    from django.db import DataError
+
+    from core.prepared import Read, read_together
+
+    draft(world, title="남는 것")
+
+    def first(answer):
+        return answer.rows[0][0]
+
+    good = Read("default", ("SELECT COUNT(*) FROM applications_application", []), first)
+    bad = Read("default", ("SELECT 1 / %s", [0]), first)
+    with pytest.raises(DataError, match="division by zero"):
+        read_together(good, bad)
+    assert read_together(good, good) == (1, 1)
+    assert Application.objects.filter(title="남는 것").exists()
