@@ -578,10 +578,8 @@ def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     dropped (in a transaction, the transaction is failed anyway)."""
     sent = [one for one in reads if one.statement is not None]
     using = {one.using for one in sent}
-    if len(sent) < 2 or len(using) != 1:
-        return tuple(read(one) for one in reads)
-    connection = connections[using.pop()]
-    if connection.vendor != "postgresql":
+    connection = connections[using.pop()] if len(using) == 1 else None
+    if len(sent) < 2 or connection is None or connection.vendor != "postgresql":
         return tuple(read(one) for one in reads)
     connection.ensure_connection()
     answers: dict[int, Answer] = {}

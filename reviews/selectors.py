@@ -715,9 +715,7 @@ def tab_counts_read(
     )
 
     def counted(answer: Answer) -> dict[str, int]:
-        values: dict[str, Any] = {}
-        for row in answer.rows[:1]:
-            values.update(zip(answer.names, row, strict=True))
+        values = dict(zip(answer.names, answer.rows[0], strict=True)) if answer.rows else {}
         # NULL: a filter that holds nothing
         return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
 
@@ -1019,15 +1017,10 @@ def _programme_rows() -> QuerySet[Program, tuple[Any, ...]]:
     )
 
 
-def programmes() -> Programmes:
-    """The programmes with their tracks, from one query of the columns the queue page uses
-    (its SQL kept per database, not compiled again on every page)."""
-    return read(programmes_read())
-
-
 def programmes_read() -> Read[Programmes]:
-    """``programmes()`` as a ``Read``, to be sent with the page's other reads
-    (``core.prepared.read_together``)."""
+    """The programmes with their tracks, from one query of the columns the queue page uses
+    (its SQL kept per database, not compiled again on every page), as a ``Read`` sent with the
+    page's other reads (``core.prepared.read_together``)."""
     alias = router.db_for_read(Program)
     key = (alias, connections[alias].vendor)
     query = kept(_PROGRAMMES_SQL, key, lambda: KeptValues(_programme_rows(), alias), limit=4)
@@ -1047,12 +1040,6 @@ def _programmes_of(rows: list[tuple[Any, ...]]) -> Programmes:
         if track_pk is not None:
             tracks.append((track_pk, f"{shown} / {in_active_language(track_name, track_name_en)}"))
     return Programmes(list(programs.values()), tracks, tuple(zones.items()), leads)
-
-
-def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """The queue filter's programmes and tracks (``programmes``)."""
-    found = programmes()
-    return found.choices, found.tracks
 
 
 def saved_filters_of(*, user: Any) -> list[SavedFilter]:

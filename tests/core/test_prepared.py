@@ -342,14 +342,14 @@ def test_init_signal_receivers_still_hear_of_every_object(world):
 # --- Reads sent together (``read_together``) ----------------------------------------------------
 
 
-def _pipelined_statements():
-    """A recorder of each statement the connection runs, and whether it ran in psycopg's
-    pipeline mode (sent without waiting for the one before)."""
+def pipelined_statements():
+    """A recorder of each statement the connection runs (``execute_wrapper``), and whether it
+    ran in psycopg's pipeline mode (sent without waiting for the one before)."""
     ran: list[tuple[str, bool]] = []
 
     def record(execute, sql, params, many, context):
-        raw = context["connection"].connection
-        in_pipeline = connection.vendor == "postgresql" and bool(raw.pgconn.pipeline_status)
+        used = context["connection"]
+        in_pipeline = used.vendor == "postgresql" and bool(used.connection.pgconn.pipeline_status)
         ran.append((sql, in_pipeline))
         return execute(sql, params, many, context)
 
@@ -391,7 +391,7 @@ def test_reads_sent_together_come_back_as_each_would_alone(world):
     drive(world, S.SUBMITTED)
     reads, expected = _four_reads(world)
     alone = tuple(read(one) for one in reads)
-    ran, record = _pipelined_statements()
+    ran, record = pipelined_statements()
     with connection.execute_wrapper(record):
         together = read_together(*reads)
     assert together == alone == expected
@@ -405,7 +405,7 @@ def test_a_read_with_its_result_passed_on_and_one_read_alone_send_one_statement(
 
     draft(world, title="하나")
     titles = KeptValues(Application.objects.order_by("pk").values_list("title"), "default")
-    ran, record = _pipelined_statements()
+    ran, record = pipelined_statements()
     with connection.execute_wrapper(record):
         (found,) = read_together(titles.read().then(lambda rows: [row[0] for row in rows]))
     assert found == list(Application.objects.order_by("pk").values_list("title", flat=True))

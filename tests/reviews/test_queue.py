@@ -308,15 +308,12 @@ def test_the_queue_reads_in_four_round_trips(world: World, tab: str) -> None:
     import psycopg
     from django.db import connection
 
+    from tests.core.test_prepared import pipelined_statements
+
     drive(world, S.SUBMITTED)
     client = signed_in(world.officer)
     assert client.get(f"/review/?tab={tab}").status_code == 200
-    ran: list[tuple[str, bool]] = []
-
-    def record(execute, sql, params, many, context):
-        ran.append((sql, bool(context["connection"].connection.pgconn.pipeline_status)))
-        return execute(sql, params, many, context)
-
+    ran, record = pipelined_statements()
     pipeline = psycopg.Connection.pipeline
     with (
         mock.patch.object(
