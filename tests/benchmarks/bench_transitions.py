@@ -1,7 +1,14 @@
-"""Transition throughput on PostgreSQL with the audit chain: N concurrent clients (processes,
-each with its own connection) drive cases submit → accept → recommend → approve through the
-services, against one client doing the same in the same run; then the chain must verify and
-hold exactly one event per transition (no lost, no forked events).
+"""Transition throughput on PostgreSQL with the audit chain: N concurrent clients, each with its
+own connection, drive cases submit → accept → recommend → approve through the services, against
+one client doing the same in the same run; then the chain must verify and hold exactly one event
+per transition (no lost, no forked events).
+
+The N clients are served as the production profile serves N requests at once: threads of its
+web worker processes (gunicorn's gthread workers, ``sandbox.prodserver.Profile.web_workers``
+processes), client *i* in process *i* mod that number. Each round also runs the N clients as N
+processes of their own, the shape measured before the twenty-seventh round, as a second figure
+beside the first against the same one client (docs/performance.md, "Eight clients served as the
+server serves them", issue 18).
 
 What is timed is the steady state, as in a server whose workers keep their connections: each
 client first takes cases of its own through the same four transitions (``warm_up_cases``: its
@@ -18,14 +25,17 @@ the machine's speed moves from one minute to the next, and two figures taken a f
 apart move alike.
 
     make bench-transitions        # BENCH_APPS=200 BENCH_CLIENTS=8 BENCH_ROUNDS=5 by default
+    BENCH_WORKERS=2 make bench-transitions   # the N clients in 2 processes, not the profile's
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import os
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +51,15 @@ from tests.benchmarks.common import (
 
 APPS = int(os.environ.get("BENCH_APPS", "200"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+
+
+def server_workers() -> int:
+    """The processes the N clients are served by: the production profile's web workers."""
+    from sandbox.prodserver import Profile
+
+    return int(os.environ.get("BENCH_WORKERS", Profile.web_workers))
+
+
 STEPS = 4  # submit, accept, recommend, approve
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
@@ -131,28 +150,30 @@ def _cpu_seconds() -> float:
     return times.user + times.system
 
 
-def drive(job: tuple[Cast, list[int], list[int]]) -> tuple[int, float]:
-    """One client's work: its warm-up cases, then (once every client is warm) every case of its
-    share, each through four transitions. Returns the transitions timed and the CPU seconds
-    this process spent on them."""
+def _preempted() -> int:
+    """How many times the kernel has taken the calling thread off its core while it could still
+    run (Linux /proc; 0 elsewhere)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/thread-self/status").read_text().splitlines():
+            if line.startswith("nonvoluntary_ctxt_switches:"):
+                return int(line.split()[1])
+    return 0
+
+
+def drive(cast: Cast, cases: list[int]) -> None:
+    """One client's work on its own connection: each case through four transitions."""
     from django.contrib.auth.models import User
-    from django.db import connections
 
     from applications import services
     from applications.models import Application
 
-    cast, warm_ups, ids = job
-    connections.close_all()  # a fresh connection of this process's own
     applicant, officer, decider = (
         User.objects.get(pk=cast.applicant),
         User.objects.get(pk=cast.officer),
         User.objects.get(pk=cast.decider),
     )
     start = dt.date.today() + dt.timedelta(days=30)
-    for index, pk in enumerate([*warm_ups, *ids]):
-        if index == len(warm_ups):
-            _START.wait()
-            cpu_at_start = _cpu_seconds()
+    for pk in cases:
         app = Application.objects.get(pk=pk)
         services.application_submit(application=app, by=applicant)
         services.application_accept(application=app, by=officer, no_conflict_declared=True)
@@ -167,9 +188,50 @@ def drive(job: tuple[Cast, list[int], list[int]]) -> tuple[int, float]:
             term_end=start + dt.timedelta(days=365),
             conditions=["조건 1"],
         )
-    cpu = _cpu_seconds() - cpu_at_start if ids else 0.0
-    connections.close_all()
-    return len(ids) * STEPS, cpu
+
+
+def serve(job: tuple[Cast, list[list[int]], list[list[int]]]) -> tuple[int, float, int]:
+    """One worker process's clients, a thread each (Django gives every thread a connection of
+    its own): each warms up on its cases, then, once every client of every process is warm,
+    drives its share. Returns the transitions timed, the CPU seconds this process spent on
+    them and how many times its clients were preempted meanwhile."""
+    from django.db import connections
+
+    cast, warm_ups, shares = job
+    connections.close_all()  # nothing of the parent's connection in this process
+    cpu_at_start: list[float] = []
+    preempted: list[int] = []  # each client's, while it drove its share
+    failures: list[BaseException] = []
+
+    def all_warm() -> None:  # run by the last of this process's clients to be warm
+        _START.wait()  # every other process's clients are warm too
+        cpu_at_start.append(_cpu_seconds())
+
+    warm = threading.Barrier(len(shares), action=all_warm)
+
+    def client(index: int) -> None:
+        try:
+            drive(cast, warm_ups[index])
+            warm.wait()
+            before = _preempted()
+            drive(cast, shares[index])
+            preempted.append(_preempted() - before)
+        except BaseException as exc:  # one client's failure fails the run, not just its thread
+            failures.append(exc)
+            warm.abort()
+            _START.abort()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(shares))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    done = sum(len(share) for share in shares) * STEPS
+    return done, _cpu_seconds() - cpu_at_start[0], sum(preempted)
 
 
 def _machine() -> tuple[int, int]:
@@ -188,47 +250,62 @@ def _machine() -> tuple[int, int]:
 @dataclass(frozen=True)
 class Run:
     """One timed run: transitions per second, and per transition the CPU the whole machine
-    spent (clients, PostgreSQL, the kernel: every core), the clients' own share of it, and
-    the context switches."""
+    spent (clients, PostgreSQL, the kernel: every core), the clients' own share of it, the
+    context switches and how many of them took a client off its core while it could run."""
 
     rate: float
     machine_ms: float
     clients_ms: float
     switches: float
+    preempted: float
 
     def text(self) -> str:
         return (
             f"{self.rate:.1f}/s, CPU {self.machine_ms:.1f} ms (clients {self.clients_ms:.1f}), "
-            f"{self.switches:.0f} switches per transition"
+            f"{self.switches:.0f} switches per transition ({self.preempted:.1f} preempting a "
+            f"client)"
         )
 
 
-def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int]) -> Run:
-    """Transitions per second with one process per list of ``warm_ups`` (its warm-up cases)
-    sharing ``ids``, timed from the moment every client is warm, with what they cost the
-    machine."""
+def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes: int) -> Run:
+    """Transitions per second with one client per list of ``warm_ups`` (its warm-up cases)
+    sharing ``ids``, client *i* a thread of process *i* mod ``processes``, timed from the moment
+    every client is warm, with what they cost the machine."""
     from django.db import connections
 
     clients = len(warm_ups)
-    shares = [(cast, warm_ups[i], ids[i::clients]) for i in range(clients)]
+    processes = min(processes, clients)
+    jobs = [
+        (
+            cast,
+            [warm_ups[i] for i in range(p, clients, processes)],
+            [ids[i::clients] for i in range(p, clients, processes)],
+        )
+        for p in range(processes)
+    ]
     connections.close_all()  # children must not share the parent's connection
     context = multiprocessing.get_context("fork")
-    start = context.Barrier(clients + 1)
-    with context.Pool(clients, initializer=_set_start, initargs=(start,)) as pool:
-        result = pool.map_async(drive, shares)
-        start.wait()
+    start = context.Barrier(processes + 1)
+    with context.Pool(processes, initializer=_set_start, initargs=(start,)) as pool:
+        result = pool.map_async(serve, jobs)
+        try:
+            start.wait(timeout=600)
+        except threading.BrokenBarrierError:
+            result.get(timeout=60)  # a client's own error, if one broke the starting line
+            raise
         busy, switches = _machine()
         with stopwatch() as elapsed:
             outcomes = result.get()
         busy_after, switches_after = _machine()
-    done = sum(count for count, _cpu in outcomes)
+    done = sum(count for count, _cpu, _preempted in outcomes)
     assert done == len(ids) * STEPS
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
     return Run(
         rate=done / elapsed(),
         machine_ms=(busy_after - busy) * tick_ms / done,
-        clients_ms=sum(cpu for _count, cpu in outcomes) * 1000 / done,
+        clients_ms=sum(cpu for _count, cpu, _preempted in outcomes) * 1000 / done,
         switches=(switches_after - switches) / done,
+        preempted=sum(preempted for _count, _cpu, preempted in outcomes) / done,
     )
 
 
@@ -255,67 +332,121 @@ def check_chain(ids: list[int], added: int) -> None:
     print(f"chain verified: {report_.events_checked:,} events, {added:,} new, no forks")
 
 
-def run() -> list[Figure]:
-    setup_django()
+@dataclass(frozen=True)
+class Round:
+    """One client, N clients served by the server's worker processes, and N clients in N
+    processes, measured within a few seconds of each other on cases of their own; and the
+    machine around them (one process and two sharing nothing: steps/s of a pure-Python loop)."""
+
+    serial: Run
+    served: Run
+    processes: Run
+    scaling: tuple[float, float]
+
+    @property
+    def ratio(self) -> float:
+        return self.served.rate / self.serial.rate
+
+    @property
+    def ratio_in_processes(self) -> float:
+        return self.processes.rate / self.serial.rate
+
+
+def measure_round(cast: Cast, context: list[Any], number: int) -> tuple[Round, list[int], int]:
+    """The round's three runs, in an order that turns round each time (so a drift of the
+    machine over a round favours none of them). Returns the round, every case it drove and
+    the events its runs added."""
     from applications.models import AuditEvent
 
+    workers = server_workers()
+    shapes = {  # the clients' warm-up lists, the cases they share, their processes
+        "serial": (1, max(APPS // 2, 20), 1),
+        "served": (CLIENTS, APPS, workers),
+        "processes": (CLIENTS, APPS, CLIENTS),
+    }
+    order = list(shapes)
+    order = order[number % 3 :] + order[: number % 3]
+    if number % 2:
+        order.reverse()
+    driven: list[int] = []
+    runs: dict[str, Run] = {}
+    events = 0
+    before = two_process_scaling()
+    for name in order:
+        clients, cases, processes = shapes[name]
+        warm = make_drafts(cast, context, warm_up_cases() * clients)
+        ids = make_drafts(cast, context, cases)
+        events_before = AuditEvent.objects.count()
+        runs[name] = run_clients(cast, [warm[i::clients] for i in range(clients)], ids, processes)
+        events += AuditEvent.objects.count() - events_before
+        driven += warm + ids
+    after = two_process_scaling()
+    scaling = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
+    return Round(runs["serial"], runs["served"], runs["processes"], scaling), driven, events
+
+
+def run() -> list[Figure]:
+    setup_django()
+
     cast, context = make_world()
-    rounds: list[tuple[Run, Run, tuple[float, float]]] = []  # 1 client, N, the machine's scaling
+    workers = min(server_workers(), CLIENTS)
+    rounds: list[Round] = []
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
-        warm = make_drafts(cast, context, warm_up_cases() * (1 + CLIENTS))
-        warm_ups = [warm[i :: 1 + CLIENTS] for i in range(1 + CLIENTS)]
-        serial_ids = make_drafts(cast, context, max(APPS // 2, 20))
-        concurrent_ids = make_drafts(cast, context, APPS)
-        events_before = AuditEvent.objects.count()
-        before = two_process_scaling()
-        if number % 2:
-            serial = run_clients(cast, warm_ups[:1], serial_ids)
-            concurrent = run_clients(cast, warm_ups[1:], concurrent_ids)
-        else:  # the other way round, so a drift over the round favours neither
-            concurrent = run_clients(cast, warm_ups[1:], concurrent_ids)
-            serial = run_clients(cast, warm_ups[:1], serial_ids)
-        after = two_process_scaling()
-        # the machine around the pair: one process, and two sharing nothing
-        scaling = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
-        added += AuditEvent.objects.count() - events_before
-        rounds.append((serial, concurrent, scaling))
-        driven += warm + serial_ids + concurrent_ids
+        measured, cases, events = measure_round(cast, context, number)
+        rounds.append(measured)
+        driven += cases
+        added += events
+        one, two = measured.scaling
         print(
-            f"round {number}: ratio {concurrent.rate / serial.rate:.2f} "
-            f"(two processes sharing nothing: {scaling[1] / scaling[0]:.2f})\n"
-            f"  1 client:  {serial.text()}\n  {CLIENTS} clients: {concurrent.text()}"
+            f"round {number}: ratio {measured.ratio:.2f}, in {CLIENTS} processes "
+            f"{measured.ratio_in_processes:.2f} (two processes sharing nothing: {two / one:.2f})\n"
+            f"  1 client:  {measured.serial.text()}\n"
+            f"  {CLIENTS} clients in {workers} processes: {measured.served.text()}\n"
+            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text()}"
         )
     check_chain(driven, added)
-    # The round whose ratio is the median: a pair measured a few seconds apart, so a change
-    # in the machine's speed (shared cores) moves both of its figures alike.
-    serial, concurrent, (one, two) = sorted(
-        rounds, key=lambda measured: measured[1].rate / measured[0].rate
-    )[len(rounds) // 2]
+    # The round whose ratio is the median: runs measured a few seconds apart, so a change in
+    # the machine's speed (shared cores) moves its figures alike.
+    median = sorted(rounds, key=lambda measured: measured.ratio)[len(rounds) // 2]
+    in_processes = sorted(rounds, key=lambda measured: measured.ratio_in_processes)
+    median_in_processes = in_processes[len(rounds) // 2]
+    one, two = median.scaling
     return [
         Figure(
             "transitions",
-            f"{CLIENTS} concurrent clients (median of {len(rounds)} rounds)",
-            concurrent.rate,
+            f"{CLIENTS} concurrent clients, served by {workers} worker processes as in "
+            f"production (median of {len(rounds)} rounds)",
+            median.served.rate,
             "transitions/s",
             "1 client, same round",
-            serial.rate,
+            median.serial.rate,
             goal="ratio >= 1.8",
         ),
         Figure(
             "transitions",
-            f"CPU per transition, {CLIENTS} clients (same round)",
-            concurrent.machine_ms,
+            f"CPU per transition, {CLIENTS} clients in {workers} processes (same round)",
+            median.served.machine_ms,
             "ms",
             "1 client",
-            serial.machine_ms,
+            median.serial.machine_ms,
         ),
-        # The ceiling of the ratio above on this machine at that moment: how much a second
+        Figure(
+            "transitions",
+            f"{CLIENTS} concurrent clients in {CLIENTS} processes of their own (median of the "
+            "same rounds by this ratio)",
+            median_in_processes.processes.rate,
+            "transitions/s",
+            "1 client, same round",
+            median_in_processes.serial.rate,
+        ),
+        # The ceiling of the ratios above on this machine at that moment: how much a second
         # process gains when nothing is shared (no database, no lock, no kernel in between).
         Figure(
             "transitions",
-            "the machine around that round: two processes sharing nothing (pure Python loop)",
+            "the machine around the first figure's round: two processes sharing nothing "
+            "(pure Python loop)",
             two / 1e6,
             "M steps/s",
             "one process",

@@ -1,0 +1,39 @@
+"""The transitions benchmark serves its clients as the production profile serves requests:
+threads of a few worker processes, each client on a connection of its own
+(tests/benchmarks/bench_transitions.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from applications.audit import audit_verify
+from applications.models import Application
+from applications.workflow import ApplicationStatus as S
+from tests.benchmarks import bench_transitions as bench
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_clients_served_as_threads_of_two_processes_take_every_case_to_approval() -> None:
+    cast, context = bench.make_world()
+    warm_ups = [bench.make_drafts(cast, context, 1) for _ in range(4)]
+    ids = bench.make_drafts(cast, context, 8)
+
+    measured = bench.run_clients(cast, warm_ups, ids, processes=2)
+
+    every = [*ids, *(pk for warm in warm_ups for pk in warm)]
+    assert set(Application.objects.filter(pk__in=every).values_list("status", flat=True)) == {
+        S.APPROVED
+    }
+    assert measured.rate > 0 and measured.clients_ms > 0
+    assert audit_verify().ok  # four clients on their own connections: nothing forked
+
+
+def test_a_client_that_fails_fails_the_run_instead_of_leaving_it_waiting() -> None:
+    """A client whose case is gone raises in its thread; the others, and the benchmark waiting
+    at the starting line for every client to be warm, are let go and the run raises."""
+    cast, context = bench.make_world()
+    warm_ups = [bench.make_drafts(cast, context, 1), [-1]]  # the second client's case is gone
+
+    with pytest.raises(Application.DoesNotExist):
+        bench.run_clients(cast, warm_ups, bench.make_drafts(cast, context, 2), processes=1)
