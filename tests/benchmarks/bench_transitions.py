@@ -352,14 +352,15 @@ class Round:
         return self.processes.rate / self.serial.rate
 
 
-def measure_round(cast: Cast, context: list[Any], number: int) -> tuple[Round, list[int], int]:
-    """The round's three runs, in an order that turns round each time (so a drift of the
-    machine over a round favours none of them). Returns the round, every case it drove and
-    the events its runs added."""
+def measure_round(
+    cast: Cast, context: list[Any], number: int, workers: int
+) -> tuple[Round, list[int], int]:
+    """The round's three runs, the N clients served by ``workers`` processes in the second, in
+    an order that turns round each time (so a drift of the machine over a round favours none
+    of them). Returns the round, every case it drove and the events its runs added."""
     from applications.models import AuditEvent
 
-    workers = server_workers()
-    shapes = {  # the clients' warm-up lists, the cases they share, their processes
+    shapes = {  # the clients, the cases they share, their processes
         "serial": (1, max(APPS // 2, 20), 1),
         "served": (CLIENTS, APPS, workers),
         "processes": (CLIENTS, APPS, CLIENTS),
@@ -394,7 +395,7 @@ def run() -> list[Figure]:
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
-        measured, cases, events = measure_round(cast, context, number)
+        measured, cases, events = measure_round(cast, context, number, workers)
         rounds.append(measured)
         driven += cases
         added += events
