@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -386,6 +387,11 @@ def measure_round(
     return Round(runs["serial"], runs["served"], runs["processes"], scaling), driven, events
 
 
+def median_round(rounds: list[Round], ratio: Callable[[Round], float]) -> Round:
+    """The round whose ``ratio`` is the median (the upper one of an even number)."""
+    return sorted(rounds, key=ratio)[len(rounds) // 2]
+
+
 def run() -> list[Figure]:
     setup_django()
 
@@ -410,9 +416,8 @@ def run() -> list[Figure]:
     check_chain(driven, added)
     # The round whose ratio is the median: runs measured a few seconds apart, so a change in
     # the machine's speed (shared cores) moves its figures alike.
-    median = sorted(rounds, key=lambda measured: measured.ratio)[len(rounds) // 2]
-    in_processes = sorted(rounds, key=lambda measured: measured.ratio_in_processes)
-    median_in_processes = in_processes[len(rounds) // 2]
+    median = median_round(rounds, lambda measured: measured.ratio)
+    median_in_processes = median_round(rounds, lambda measured: measured.ratio_in_processes)
     one, two = median.scaling
     return [
         Figure(
