@@ -19,6 +19,13 @@ afresh for a prepared statement's first runs), then all clients start together a
 runs until the last one is done. Both runs, 1 client and N, are measured that way; the warm-up
 cases' events are counted in the chain check.
 
+The timed cases are one pile (``taken``): a client done with a case takes the next one, as a
+server's threads each take the next request, so the clients run out of work within one case of
+each other. Until the twenty-ninth round each client had an equal share of its own, and the
+clients of a process that had three of them, each with a third of its interpreter, were still
+at work when the others were done (docs/performance.md, "Eight clients taking from one pile",
+issue 18).
+
 The two runs alternate for a few rounds (1 client and N, each on cases of its own, in turn
 first) and the round with the median ratio is reported, every round printed: on shared cores
 the machine's speed moves from one minute to the next, and two figures taken a few seconds
@@ -36,7 +43,8 @@ import multiprocessing
 import os
 import secrets
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,12 +146,27 @@ def make_drafts(cast: Cast, context: list[Any], count: int) -> list[int]:
 
 
 _START: Any = None  # the clients' starting line (a Barrier the pool's processes inherit)
+_PILE: Any = None  # the index of the run's next case to take (a shared counter, inherited too)
 
 
-def _set_start(barrier: Any) -> None:
-    global _START
+def _set_start(barrier: Any, pile: Any) -> None:
+    global _START, _PILE
     dies_on_sigterm()
-    _START = barrier
+    _START, _PILE = barrier, pile
+
+
+def taken(ids: list[int]) -> Iterator[int]:
+    """The cases of ``ids`` one client drives: each the next one of the pile every client of
+    the run takes from, as a server's threads each take whichever request comes next, until
+    the pile is empty. So the clients stay busy together to the end, within one case of each
+    other, however the machine shares its cores among them."""
+    while True:
+        with _PILE.get_lock():
+            index = _PILE.value
+            _PILE.value = index + 1
+        if index >= len(ids):
+            return
+        yield ids[index]
 
 
 def _cpu_seconds() -> float:
@@ -161,8 +184,9 @@ def _preempted() -> int:
     return 0
 
 
-def drive(cast: Cast, cases: list[int]) -> None:
-    """One client's work on its own connection: each case through four transitions."""
+def drive(cast: Cast, cases: Iterable[int]) -> int:
+    """One client's work on its own connection: each case through four transitions. Returns
+    the number of cases."""
     from django.contrib.auth.models import User
 
     from applications import services
@@ -174,6 +198,7 @@ def drive(cast: Cast, cases: list[int]) -> None:
         User.objects.get(pk=cast.decider),
     )
     start = dt.date.today() + dt.timedelta(days=30)
+    driven = 0
     for pk in cases:
         app = Application.objects.get(pk=pk)
         services.application_submit(application=app, by=applicant)
@@ -189,33 +214,39 @@ def drive(cast: Cast, cases: list[int]) -> None:
             term_end=start + dt.timedelta(days=365),
             conditions=["조건 1"],
         )
+        driven += 1
+    return driven
 
 
-def serve(job: tuple[Cast, list[list[int]], list[list[int]]]) -> tuple[int, float, int]:
+def serve(job: tuple[Cast, list[list[int]], list[int]]) -> tuple[int, float, int, list[float]]:
     """One worker process's clients, a thread each (Django gives every thread a connection of
     its own): each warms up on its cases, then, once every client of every process is warm,
-    drives its share. Returns the transitions timed, the CPU seconds this process spent on
-    them and how many times its clients were preempted meanwhile."""
+    drives cases of ``ids`` taken from the run's pile (``taken``). Returns the transitions
+    timed, the CPU seconds this process spent on them, how many times its clients were
+    preempted meanwhile and when each client was done (``time.monotonic``)."""
     from django.db import connections
 
-    cast, warm_ups, shares = job
+    cast, warm_ups, ids = job
     connections.close_all()  # nothing of the parent's connection in this process
     cpu_at_start: list[float] = []
-    preempted: list[int] = []  # each client's, while it drove its share
+    cases: list[int] = []  # each client's, timed
+    preempted: list[int] = []  # each client's, while it drove its cases
+    done_at: list[float] = []
     failures: list[BaseException] = []
 
     def all_warm() -> None:  # run by the last of this process's clients to be warm
         _START.wait()  # every other process's clients are warm too
         cpu_at_start.append(_cpu_seconds())
 
-    warm = threading.Barrier(len(shares), action=all_warm)
+    warm = threading.Barrier(len(warm_ups), action=all_warm)
 
     def client(index: int) -> None:
         try:
             drive(cast, warm_ups[index])
             warm.wait()
             before = _preempted()
-            drive(cast, shares[index])
+            cases.append(drive(cast, taken(ids)))
+            done_at.append(time.monotonic())
             preempted.append(_preempted() - before)
         except BaseException as exc:  # one client's failure fails the run, not just its thread
             failures.append(exc)
@@ -224,15 +255,14 @@ def serve(job: tuple[Cast, list[list[int]], list[list[int]]]) -> tuple[int, floa
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(shares))]
+    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(warm_ups))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     if failures:
         raise failures[0]
-    done = sum(len(share) for share in shares) * STEPS
-    return done, _cpu_seconds() - cpu_at_start[0], sum(preempted)
+    return sum(cases) * STEPS, _cpu_seconds() - cpu_at_start[0], sum(preempted), done_at
 
 
 def _machine() -> tuple[int, int]:
@@ -252,42 +282,44 @@ def _machine() -> tuple[int, int]:
 class Run:
     """One timed run: transitions per second, and per transition the CPU the whole machine
     spent (clients, PostgreSQL, the kernel: every core), the clients' own share of it, the
-    context switches and how many of them took a client off its core while it could run."""
+    context switches and how many of them took a client off its core while it could run; and
+    the seconds between the first client's running out of cases and the last one's."""
 
     rate: float
     machine_ms: float
     clients_ms: float
     switches: float
     preempted: float
+    spread: float
 
-    def text(self) -> str:
+    def text(self, clients: int) -> str:
+        spread = (
+            f", the last client done {self.spread:.2f} s after the first" if clients > 1 else ""
+        )
         return (
             f"{self.rate:.1f}/s, CPU {self.machine_ms:.1f} ms (clients {self.clients_ms:.1f}), "
             f"{self.switches:.0f} switches per transition ({self.preempted:.1f} preempting a "
-            f"client)"
+            f"client){spread}"
         )
 
 
 def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes: int) -> Run:
     """Transitions per second with one client per list of ``warm_ups`` (its warm-up cases)
-    sharing ``ids``, client *i* a thread of process *i* mod ``processes``, timed from the moment
-    every client is warm, with what they cost the machine."""
+    taking the cases of ``ids`` from one pile, client *i* a thread of process *i* mod
+    ``processes``, timed from the moment every client is warm, with what they cost the
+    machine."""
     from django.db import connections
 
     clients = len(warm_ups)
     processes = min(processes, clients)
     jobs = [
-        (
-            cast,
-            [warm_ups[i] for i in range(p, clients, processes)],
-            [ids[i::clients] for i in range(p, clients, processes)],
-        )
-        for p in range(processes)
+        (cast, [warm_ups[i] for i in range(p, clients, processes)], ids) for p in range(processes)
     ]
     connections.close_all()  # children must not share the parent's connection
     context = multiprocessing.get_context("fork")
     start = context.Barrier(processes + 1)
-    with context.Pool(processes, initializer=_set_start, initargs=(start,)) as pool:
+    pile = context.Value("i", 0)
+    with context.Pool(processes, initializer=_set_start, initargs=(start, pile)) as pool:
         result = pool.map_async(serve, jobs)
         try:
             start.wait(timeout=600)
@@ -298,15 +330,17 @@ def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes
         with stopwatch() as elapsed:
             outcomes = result.get()
         busy_after, switches_after = _machine()
-    done = sum(count for count, _cpu, _preempted in outcomes)
+    done = sum(count for count, _cpu, _preempted, _done_at in outcomes)
     assert done == len(ids) * STEPS
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    done_at = [moment for *_figures, moments in outcomes for moment in moments]
     return Run(
         rate=done / elapsed(),
         machine_ms=(busy_after - busy) * tick_ms / done,
-        clients_ms=sum(cpu for _count, cpu, _preempted in outcomes) * 1000 / done,
+        clients_ms=sum(cpu for _count, cpu, _preempted, _done_at in outcomes) * 1000 / done,
         switches=(switches_after - switches) / done,
-        preempted=sum(preempted for _count, _cpu, preempted in outcomes) / done,
+        preempted=sum(preempted for _count, _cpu, preempted, _done_at in outcomes) / done,
+        spread=max(done_at) - min(done_at),
     )
 
 
@@ -409,9 +443,9 @@ def run() -> list[Figure]:
         print(
             f"round {number}: ratio {measured.ratio:.2f}, in {CLIENTS} processes "
             f"{measured.ratio_in_processes:.2f} (two processes sharing nothing: {two / one:.2f})\n"
-            f"  1 client:  {measured.serial.text()}\n"
-            f"  {CLIENTS} clients in {workers} processes: {measured.served.text()}\n"
-            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text()}"
+            f"  1 client:  {measured.serial.text(1)}\n"
+            f"  {CLIENTS} clients in {workers} processes: {measured.served.text(CLIENTS)}\n"
+            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text(CLIENTS)}"
         )
     check_chain(driven, added)
     # The round whose ratio is the median: runs measured a few seconds apart, so a change in

@@ -37,3 +37,23 @@ def test_a_client_that_fails_fails_the_run_instead_of_leaving_it_waiting() -> No
 
     with pytest.raises(Application.DoesNotExist):
         bench.run_clients(cast, warm_ups, bench.make_drafts(cast, context, 2), processes=1)
+
+
+def test_clients_taking_from_the_pile_take_every_case_once(monkeypatch) -> None:
+    """Threads taking at once from one pile: between them every case, none twice."""
+    import multiprocessing
+    import threading
+
+    monkeypatch.setattr(bench, "_PILE", multiprocessing.get_context("fork").Value("i", 0))
+    ids = list(range(1000, 1500))
+    taken: list[list[int]] = [[] for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda mine=mine: mine.extend(bench.taken(ids))) for mine in taken
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(pk for mine in taken for pk in mine) == ids
+    assert all(mine == sorted(mine) for mine in taken)  # each in the pile's order
