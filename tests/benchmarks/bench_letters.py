@@ -32,12 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+from tests.benchmarks.common import rss_mib
 
 
 def bare_renderer(pipe: Any) -> None:
