@@ -218,12 +218,22 @@ def drive(cast: Cast, cases: Iterable[int]) -> int:
     return driven
 
 
-def serve(job: tuple[Cast, list[list[int]], list[int]]) -> tuple[int, float, int, list[float]]:
+@dataclass(frozen=True)
+class Served:
+    """What one worker process's clients did once all were warm: the transitions they ran,
+    the CPU seconds the process spent on them, how many times its clients were preempted
+    meanwhile and when each client was done (``time.monotonic``)."""
+
+    transitions: int
+    cpu: float
+    preempted: int
+    done_at: list[float]
+
+
+def serve(job: tuple[Cast, list[list[int]], list[int]]) -> Served:
     """One worker process's clients, a thread each (Django gives every thread a connection of
     its own): each warms up on its cases, then, once every client of every process is warm,
-    drives cases of ``ids`` taken from the run's pile (``taken``). Returns the transitions
-    timed, the CPU seconds this process spent on them, how many times its clients were
-    preempted meanwhile and when each client was done (``time.monotonic``)."""
+    drives cases of ``ids`` taken from the run's pile (``taken``)."""
     from django.db import connections
 
     cast, warm_ups, ids = job
@@ -262,7 +272,7 @@ def serve(job: tuple[Cast, list[list[int]], list[int]]) -> tuple[int, float, int
         thread.join()
     if failures:
         raise failures[0]
-    return sum(cases) * STEPS, _cpu_seconds() - cpu_at_start[0], sum(preempted), done_at
+    return Served(sum(cases) * STEPS, _cpu_seconds() - cpu_at_start[0], sum(preempted), done_at)
 
 
 def _machine() -> tuple[int, int]:
@@ -330,16 +340,16 @@ def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes
         with stopwatch() as elapsed:
             outcomes = result.get()
         busy_after, switches_after = _machine()
-    done = sum(count for count, _cpu, _preempted, _done_at in outcomes)
+    done = sum(served.transitions for served in outcomes)
     assert done == len(ids) * STEPS
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
-    done_at = [moment for *_figures, moments in outcomes for moment in moments]
+    done_at = [moment for served in outcomes for moment in served.done_at]
     return Run(
         rate=done / elapsed(),
         machine_ms=(busy_after - busy) * tick_ms / done,
-        clients_ms=sum(cpu for _count, cpu, _preempted, _done_at in outcomes) * 1000 / done,
+        clients_ms=sum(served.cpu for served in outcomes) * 1000 / done,
         switches=(switches_after - switches) / done,
-        preempted=sum(preempted for _count, _cpu, preempted, _done_at in outcomes) / done,
+        preempted=sum(served.preempted for served in outcomes) / done,
         spread=max(done_at) - min(done_at),
     )
 
