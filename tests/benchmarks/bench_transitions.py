@@ -290,11 +290,13 @@ def _machine() -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Run:
-    """One timed run: transitions per second, and per transition the CPU the whole machine
-    spent (clients, PostgreSQL, the kernel: every core), the clients' own share of it, the
-    context switches and how many of them took a client off its core while it could run; and
-    the seconds between the first client's running out of cases and the last one's."""
+    """One timed run of ``clients`` clients: transitions per second, and per transition the CPU
+    the whole machine spent (clients, PostgreSQL, the kernel: every core), the clients' own
+    share of it, the context switches and how many of them took a client off its core while it
+    could run; and the seconds between the first client's running out of cases and the last
+    one's."""
 
+    clients: int
     rate: float
     machine_ms: float
     clients_ms: float
@@ -302,9 +304,11 @@ class Run:
     preempted: float
     spread: float
 
-    def text(self, clients: int) -> str:
+    def text(self) -> str:
         spread = (
-            f", the last client done {self.spread:.2f} s after the first" if clients > 1 else ""
+            f", the last client done {self.spread:.2f} s after the first"
+            if self.clients > 1
+            else ""
         )
         return (
             f"{self.rate:.1f}/s, CPU {self.machine_ms:.1f} ms (clients {self.clients_ms:.1f}), "
@@ -345,6 +349,7 @@ def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
     done_at = [moment for served in outcomes for moment in served.done_at]
     return Run(
+        clients=clients,
         rate=done / elapsed(),
         machine_ms=(busy_after - busy) * tick_ms / done,
         clients_ms=sum(served.cpu for served in outcomes) * 1000 / done,
@@ -453,9 +458,9 @@ def run() -> list[Figure]:
         print(
             f"round {number}: ratio {measured.ratio:.2f}, in {CLIENTS} processes "
             f"{measured.ratio_in_processes:.2f} (two processes sharing nothing: {two / one:.2f})\n"
-            f"  1 client:  {measured.serial.text(1)}\n"
-            f"  {CLIENTS} clients in {workers} processes: {measured.served.text(CLIENTS)}\n"
-            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text(CLIENTS)}"
+            f"  1 client:  {measured.serial.text()}\n"
+            f"  {CLIENTS} clients in {workers} processes: {measured.served.text()}\n"
+            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text()}"
         )
     check_chain(driven, added)
     # The round whose ratio is the median: runs measured a few seconds apart, so a change in
