@@ -1,8 +1,11 @@
 """The transitions benchmark serves its clients as the production profile serves requests:
-threads of a few worker processes, each client on a connection of its own
-(tests/benchmarks/bench_transitions.py)."""
+threads of a few worker processes, each client on a connection of its own, taking its next case
+from one pile (tests/benchmarks/bench_transitions.py)."""
 
 from __future__ import annotations
+
+import multiprocessing
+import threading
 
 import pytest
 
@@ -11,9 +14,9 @@ from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from tests.benchmarks import bench_transitions as bench
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_clients_served_as_threads_of_two_processes_take_every_case_to_approval() -> None:
     cast, context = bench.make_world()
     warm_ups = [bench.make_drafts(cast, context, 1) for _ in range(4)]
@@ -29,6 +32,8 @@ def test_clients_served_as_threads_of_two_processes_take_every_case_to_approval(
     assert audit_verify().ok  # four clients on their own connections: nothing forked
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_client_that_fails_fails_the_run_instead_of_leaving_it_waiting() -> None:
     """A client whose case is gone raises in its thread; the others, and the benchmark waiting
     at the starting line for every client to be warm, are let go and the run raises."""
@@ -39,21 +44,28 @@ def test_a_client_that_fails_fails_the_run_instead_of_leaving_it_waiting() -> No
         bench.run_clients(cast, warm_ups, bench.make_drafts(cast, context, 2), processes=1)
 
 
-def test_clients_taking_from_the_pile_take_every_case_once(monkeypatch) -> None:
-    """Threads taking at once from one pile: between them every case, none twice."""
-    import multiprocessing
-    import threading
-
+def test_clients_taking_from_the_pile_take_every_case_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Threads taking at once from one pile: between them every case, none twice (no
+    database: the pile is a shared counter)."""
     monkeypatch.setattr(bench, "_PILE", multiprocessing.get_context("fork").Value("i", 0))
     ids = list(range(1000, 1500))
     taken: list[list[int]] = [[] for _ in range(4)]
-    threads = [
-        threading.Thread(target=lambda mine=mine: mine.extend(bench.taken(ids))) for mine in taken
-    ]
+    failures: list[BaseException] = []  # a thread's error would not fail the test by itself
+
+    def take(mine: list[int]) -> None:
+        try:
+            mine.extend(bench.taken(ids))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=take, args=(mine,)) for mine in taken]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
+    assert failures == []
     assert sorted(pk for mine in taken for pk in mine) == ids
     assert all(mine == sorted(mine) for mine in taken)  # each in the pile's order
