@@ -645,10 +645,15 @@ class CappedCount(Expression):
         self.parts = list(exprs)
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
-        # Each "(SELECT …)": the rows to count, or the number itself.
+        # Each "(SELECT …)": the rows to count, or the number itself. "LIMIT 1" on the number
+        # (one row either way) keeps PostgreSQL from pulling its subquery up into the CASE
+        # below, which named it three times and ran the case tally's sum twice for each such
+        # part (issue 18, thirtieth round).
         compiled = [compiler.compile(part) for part in self.parts]
         numbers = [
-            f"(SELECT COUNT(*) AS n FROM {sql} capped)" if counted else f"(SELECT {sql} AS n)"
+            f"(SELECT COUNT(*) AS n FROM {sql} capped)"
+            if counted
+            else f"(SELECT {sql} AS n LIMIT 1)"
             for (sql, _params), counted in zip(compiled, self.counted, strict=True)
         ]
         # From the last part back: "n + (the rest, counted only while n <= cap)". PostgreSQL
