@@ -27,9 +27,13 @@ class CaseTally(models.Model):
         verbose_name_plural = _("case tallies")
         indexes = [
             # A scope's programmes (the queue's tab counts), an officer's cases (*Mine*, the
-            # workload panel).
+            # workload panel). The second holds the change too: the workload panel sums two
+            # figures for each officer of the ministry from it alone, without reading the
+            # table (PostgreSQL; a tenth of a millisecond of each queue page).
             models.Index(fields=["program_id", "status"], name="case_tally_program"),
-            models.Index(fields=["officer_id", "status"], name="case_tally_officer"),
+            models.Index(
+                fields=["officer_id", "status"], include=["n"], name="case_tally_officer_n"
+            ),
         ]
 
     def __str__(self) -> str:
