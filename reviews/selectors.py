@@ -609,8 +609,10 @@ def _compile_rows(
         user=user, tab=tab, filters=filters, now=_MARK_NOW, conditions=conditions, today=today
     )
     walked = _walked(shown_columns(queue), tab=tab, sort=sort, cursor=cursor)[0]
-    # *Mine*'s officer kept from the planner, as in its count (``_compile_tab_counts``).
-    return KeptRows(walked.using(alias)[: size + 1], alias, marks, unseen={"officer"})
+    # *Mine*'s officer kept from the planner, as in its count (``_compile_tab_counts``). The
+    # rows are shown, never saved: those of one programme, track, organisation or officer
+    # share its object.
+    return KeptRows(walked.using(alias)[: size + 1], alias, marks, unseen={"officer"}, shared=True)
 
 
 # --- counts that stop at COUNT_CAP ---------------------------------------------------------------

@@ -295,6 +295,43 @@ def test_objects_hold_what_the_querysets_objects_hold(world):
         _built_alike(whole.get(pk), _with_links().get(pk=pk))
 
 
+def test_shared_rows_hold_what_the_querysets_hold_with_one_object_per_related_row(world):
+    """Read ``shared`` (as the queue's rows are), the rows that name one programme, track,
+    organisation or officer hold one object of it, built once; each object still holds what
+    the queryset's own does. A one-to-one's object is never shared (its reverse side is set),
+    and a read that is not ``shared`` builds one per row, as the queryset does."""
+    from core.prepared import KeptRows
+    from reviews.selectors import TABLE_COLUMNS
+    from supervision.models import CaseAttention
+
+    apps = [drive(world, S.UNDER_REVIEW) for _ in range(3)] + [draft(world), draft(world)]
+    Application.objects.filter(pk=apps[2].pk).update(assigned_officer=world.other_officer)
+    pks = [app.pk for app in apps]
+    narrow = _with_links().only(*TABLE_COLUMNS).filter(pk__gte=_MARK).order_by("pk")
+    shared = KeptRows(narrow, "default", {_MARK: "pk"}, shared=True).objects({"pk": min(pks)})
+    ordinary = list(narrow.filter(pk__gte=min(pks)))
+    assert [app.pk for app in shared] == pks
+    for mine, theirs in zip(shared, ordinary, strict=True):
+        _built_alike(mine, theirs)
+    first, second, other, unassigned, _ = shared
+    assert first.program is unassigned.program and first.track is second.track
+    assert first.organization is unassigned.organization
+    assert first.assigned_officer is second.assigned_officer is not None
+    assert other.assigned_officer is not first.assigned_officer
+    assert (
+        other.assigned_officer.pk == world.other_officer.pk and unassigned.assigned_officer is None
+    )
+    apart = KeptRows(narrow, "default", {_MARK: "pk"}).objects({"pk": min(pks)})
+    assert apart[0].program is not apart[1].program
+    for app in apps[:2]:
+        CaseAttention.objects.create(application=app, work=True)
+    attention = CaseAttention.objects.select_related("application").filter(application__gte=_MARK)
+    read = KeptRows(attention, "default", {_MARK: "pk"}, shared=True)
+    assert read._compiled is not None and not read._compiled.shareable
+    found = read.objects({"pk": min(pks)})
+    assert [row.application.attention for row in found] == found  # each its own, set back
+
+
 def test_a_case_read_so_still_refuses_a_save_over_a_change_it_did_not_see(world):
     """django-fsm's concurrent-transition check needs the state the object was read in."""
     from django_fsm import ConcurrentTransition
