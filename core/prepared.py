@@ -565,13 +565,14 @@ class KeptValues:
 
 @dataclass(frozen=True)
 class Answer:
-    """A statement's rows and its columns' names (empty for a ``Read`` with no statement)."""
+    """A statement's rows (none for a ``Read`` with no statement). Not its columns' names:
+    psycopg makes an object for each column whenever they are asked for, some sixty a queue
+    page, and every read here knows its columns' order."""
 
     rows: list[Any]
-    names: list[str]
 
 
-_NO_ANSWER = Answer([], [])
+_NO_ANSWER = Answer([])
 
 
 @dataclass(frozen=True)
@@ -603,7 +604,7 @@ def read(one: Read[T]) -> T:
 
 
 def _answer(cursor: Any) -> Answer:
-    return Answer(cursor.fetchall(), [column[0] for column in cursor.description or ()])
+    return Answer(cursor.fetchall())
 
 
 @overload

@@ -722,9 +722,13 @@ def tab_counts_read(
     )
 
     def counted(answer: Answer) -> dict[str, int]:
-        values = dict(zip(answer.names, answer.rows[0], strict=True)) if answer.rows else {}
-        # NULL: a filter that holds nothing
-        return {tab.slug: CappedCount.capped(values.get(tab.slug), cap) for tab in TABS}
+        # One column per tab, in the order of TABS (``_compile_tab_counts``); NULL: a filter
+        # that holds nothing.
+        values = answer.rows[0] if answer.rows else (None,) * len(TABS)
+        return {
+            tab.slug: CappedCount.capped(value, cap)
+            for tab, value in zip(TABS, values, strict=True)
+        }
 
     return Read(alias, (statement.sql, statement.params_with({"officer": user.pk})), counted)
 
@@ -799,7 +803,8 @@ def _compile_tab_counts(
         tab.slug: CappedCount(_count_parts(user, tab.slug, conditions[tab.slug], led), cap)
         for tab in TABS
     }
-    # No row carries the counts: the query is a SELECT of its counts alone.
+    # No row carries the counts: the query is a SELECT of its counts alone, one column per tab
+    # in the order of TABS (``tab_counts_read`` reads them so).
     query = User.objects.annotate(**counts).query
     compiler = query.get_compiler(using=alias)
     connection: Any = connections[alias]
