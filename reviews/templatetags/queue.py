@@ -63,6 +63,24 @@ class _Days:
 
 
 @register.simple_tag
+def queue_tabs(tabs: list[dict[str, Any]], current: str) -> SafeString:
+    """The queue's tab links, one ``<li>`` per tab with its count (``capped``), the current one
+    marked: the same bytes as the loop it replaced (``{% for t in tabs %}``, kept in
+    ``tests/reviews/test_queue_rows.py``), without a variable look-up, a filter and an
+    ``{% if %}`` per tab (about a quarter of a millisecond of each page)."""
+    parts = []
+    for t in tabs:
+        slug = escaped(t["slug"])
+        mark = ' aria-current="page"' if t["slug"] == current else ""
+        count = escaped(capped_text(t["count"], COUNT_CAP))
+        parts.append(
+            f'\n    <li><a href="?tab={slug}"{mark}>{escaped(str(t["label"]))} '
+            f'<span class="count">({count})</span></a></li>\n    '
+        )
+    return mark_safe("".join(parts))  # every value escaped
+
+
+@register.simple_tag
 def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
     """The queue table's ``<tbody>`` content: one ``<tr>`` per row of the view (see above)."""
     marker = 987654321

@@ -124,6 +124,35 @@ def test_the_workload_and_the_officers_are_the_bytes_the_template_loops_wrote(
     assert "100+" in render(REFERENCE_WORKLOAD).render(context)
 
 
+# The tab links' loop as the page had it.
+REFERENCE_TABS = (
+    "{% load queue %}{% for t in tabs %}\n"
+    '    <li><a href="?tab={{ t.slug }}"{% if t.slug == tab %} aria-current="page"{% endif %}>'
+    '{{ t.label }} <span class="count">({{ t.count|capped }})</span></a></li>\n'
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+def test_the_tab_links_are_the_bytes_the_template_loop_wrote(language: str) -> None:
+    from reviews.selectors import TABS
+
+    counts = [0, 7, 100, 101, 1234, 99, 12_345]
+    tabs = [
+        {"slug": t.slug, "label": t.label, "count": n} for t, n in zip(TABS, counts, strict=True)
+    ]
+    tabs.append({"slug": "x&y", "label": TRICKY, "count": 3})  # text that needs escaping
+    render = engines["django"].from_string
+    with translation.override(language):
+        for current in ("mine", "all", "x&y", "none of them"):
+            context = {"tabs": tabs, "tab": current}
+            expected = render(REFERENCE_TABS).render(context)
+            assert render("{% load queue %}{% queue_tabs tabs tab %}").render(context) == expected
+            assert expected.count('aria-current="page"') == (current != "none of them")
+            assert "&lt;script&gt;" in expected and "<script>" not in expected
+            assert "100+" in expected and str(TABS[1].label) in expected
+
+
 def _filter_fields(html: str) -> str:
     """The filter form's fields as the page shows them (after its hidden tab field)."""
     start = html.index(">", html.index('<input type="hidden" name="tab"')) + 1
