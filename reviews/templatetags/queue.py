@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.signals import setting_changed
 from django.urls import reverse
 from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from applications.workflow import ApplicationStatus
 from core.counts import capped_text
@@ -36,19 +37,37 @@ def capped(value: int, cap: int | None = None) -> str:
     return capped_text(value, COUNT_CAP if cap is None else cap)
 
 
+# Each (language, urgency, number of days) as ``reviews/_days.html`` wrote it, kept for the
+# process: a page shows a dozen of them, each a plural look-up and a number to format, and the
+# next page shows mostly the same. Dropped whenever a setting changes (the languages, the
+# translations' paths) and past ``_DAYS_KEPT``.
+_DAYS_TEXT: dict[tuple[str | None, str, int], str] = {}
+_DAYS_KEPT = 4096
+
+
+def _forget_days(**_kwargs: Any) -> None:
+    _DAYS_TEXT.clear()
+
+
+setting_changed.connect(_forget_days, dispatch_uid="reviews.templatetags.queue.days")
+
+
 class _Days:
-    """``reviews/_days.html`` for the rows of one page: each plural wording translated once."""
+    """``reviews/_days.html`` for the rows of one page, in the active language."""
 
     def __init__(self) -> None:
-        self.done: dict[tuple[str, int], str] = {}
+        self.language = get_language()
 
     def __call__(self, days: int | None, urgency: str, late: int) -> str:
         if days is None:
             return '<span class="hint">—</span>\n'
-        key = (urgency, late if urgency == "overdue" else days)
-        if key not in self.done:
-            self.done[key] = self._words(*key)
-        return self.done[key]
+        key = (self.language, urgency, late if urgency == "overdue" else days)
+        text = _DAYS_TEXT.get(key)
+        if text is None:
+            if len(_DAYS_TEXT) >= _DAYS_KEPT:
+                _DAYS_TEXT.clear()
+            text = _DAYS_TEXT[key] = self._words(key[1], key[2])
+        return text
 
     @staticmethod
     def _words(urgency: str, n: int) -> str:
@@ -106,9 +125,10 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
             )
         officer = app.assigned_officer
         assignee = escaped(person_name(officer)) if officer else unassigned
-        status = escaped(app.status)
-        if app.status not in statuses:
-            statuses[app.status] = escaped(_STATUS_LABELS.get(app.status, app.status))
+        state = app.status  # read once: each read goes through the state machine's field
+        status = escaped(state)
+        if state not in statuses:
+            statuses[state] = escaped(_STATUS_LABELS.get(state, state))
         place = places.get((app.program_id, app.track_id))
         if place is None:
             place = f"{escaped(app.program.display_name)} / {escaped(app.track.display_name)}"
@@ -120,7 +140,7 @@ def queue_rows(rows: list[dict[str, Any]], may_bulk_assign: bool) -> SafeString:
             f'    <td class="nowrap">{escaped(app.organization.name)}</td>\n'
             f"    <td>{place}</td>\n"
             f'    <td><span class="tag tag-{status}">'
-            f"{statuses[app.status]}</span>\n</td>\n"
+            f"{statuses[state]}</span>\n</td>\n"
             f"    <td>{days_html(row['days'], urgency, row['late'])}</td>\n"
             f'    <td class="nowrap">{assignee}</td>\n  </tr>\n  '
         )
