@@ -59,6 +59,11 @@ setting_changed.connect(_next_era, dispatch_uid="core.templatetags.per_language"
 
 
 class PerLanguageNode(Node):
+    # Its text is kept whole: a walk of the template's nodes (``{% extends %}`` looks for the
+    # blocks of the page's root template on every render) has nothing to find inside, which
+    # holds no block (``_refusal``).
+    child_nodelists = ()
+
     def __init__(self, nodelist: NodeList) -> None:
         self.nodelist = nodelist
         self.kept: dict[tuple[Any, ...], str] = {}
