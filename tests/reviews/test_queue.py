@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
@@ -499,6 +500,68 @@ def test_the_filter_form_offers_checks_and_cleans_each_forms_own_choices(languag
         assert 'value="submitted"' in statuses and 'value="draft"' not in statuses
         assert all(f'value="{key}"' in str(forms[0]["sort"]) for key in SORTS)
         assert QueueFilterForm({"status": "submitted", "sort": "reference"}, **offers[0]).is_valid()
+
+
+def test_a_request_that_asks_no_filter_is_what_the_form_would_make_of_it() -> None:
+    """The page builds the filter form only when a filter is asked or the form's fields are
+    written: for a request that gives no filter a value, ``asks_nothing`` holds exactly when
+    the form cleans every field to empty, and ``rendering_key_of`` is the key the built form
+    gives (``rendering_key``), for every kind of request."""
+    from django.http import QueryDict
+
+    programs, tracks, officers = [(2, "ICT")], [(4, "ICT / 실증")], [("8", "Lee <Min>")]
+    offered = (programs, tracks, officers)
+    asks = [
+        None,
+        QueryDict(""),
+        QueryDict("tab=mine"),
+        QueryDict("tab=mine&cursor=abc&q=&status=&overdue="),
+        QueryDict("status=submitted&status="),  # a widget reads the last value
+        QueryDict("q=robot"),
+        QueryDict("status=&status=submitted"),
+        QueryDict("overdue=off"),  # a check box's "off" is ticked
+        QueryDict("program=2&sort=reference"),
+        QueryDict("assignee=none"),
+        QueryDict("program=nothing"),
+        {"track": "4"},
+    ]
+    nothing = 0
+    for data in asks:
+        form = QueueFilterForm(data, programs=programs, tracks=tracks, officers=officers)
+        assert QueueFilterForm.rendering_key_of(data, offered) == form.rendering_key(), data
+        filters = form.cleaned_data if form.is_valid() else {}  # as the page reads them
+        if QueueFilterForm.asks_nothing(data or {}):
+            nothing += 1
+            assert (form.is_valid() or not form.is_bound) and not any(filters.values()), data
+        else:
+            assert any(filters.values()) or form.errors, data
+    assert nothing == 5
+
+
+def test_a_page_that_asks_no_filter_builds_the_form_only_to_write_its_fields(
+    world: World,
+) -> None:
+    """The filter form's fields are kept once written (``{% cache %}``): a page that asks no
+    filter builds the form to write them the first time and not again; a page that asks one
+    builds it to read the filter, and shows the cases it lets through."""
+    from django.core.cache import cache
+
+    cache.clear()
+    submitted(world)
+    client = signed_in(world.officer)
+    built: list[QueueFilterForm] = []
+    real_init = QueueFilterForm.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(self)
+        real_init(self, *args, **kwargs)
+
+    with mock.patch.object(QueueFilterForm, "__init__", counted):
+        first, second = client.get("/review/?tab=all"), client.get("/review/?tab=all")
+        assert len(built) == 1 and refs(first) == refs(second) != []
+        assert first.content.count(b'name="status"') == second.content.count(b'name="status"') == 1
+        refused = client.get("/review/?tab=all&status=approved")
+        assert len(built) == 2 and refs(refused) == []
 
 
 def test_the_tables_caption_counts_one_case_and_many_in_each_language(world: World) -> None:
