@@ -254,19 +254,31 @@ def _populate(
         values = row[populator.cols_start : populator.cols_end]
     obj = None
     if values[populator.pk_idx] is not None:
-        key = None
-        if shared is not None and id(populator) in shared.populators:
+        if shared is None or id(populator) not in shared.populators:
+            obj = _related(populator, row, values, using, ways, shared)
+        else:
             key = (id(populator), tuple(values))
             obj = shared.objects.get(key)
-        if obj is None:
-            obj = _built(populator.model_cls, using, populator.init_list, values, ways)
-            for related in populator.related_populators:
-                _populate(related, row, obj, using, ways, shared)
-            if key is not None:
-                shared.objects[key] = obj  # type: ignore[union-attr]
+            if obj is None:
+                obj = shared.objects[key] = _related(populator, row, values, using, ways, shared)
     populator.local_setter(from_obj, obj)
     if obj is not None:
         populator.remote_setter(obj, from_obj)
+
+
+def _related(
+    populator: RelatedPopulator,
+    row: Any,
+    values: Sequence[Any],
+    using: str,
+    ways: _Ways,
+    shared: _Shared | None,
+) -> Model:
+    """The populator's object built from ``values``, with its own ``select_related`` ones."""
+    obj = _built(populator.model_cls, using, populator.init_list, values, ways)
+    for related in populator.related_populators:
+        _populate(related, row, obj, using, ways, shared)
+    return obj
 
 
 # ``__init__``s besides ``Model.__init__`` whose only other work is a method they call on the
