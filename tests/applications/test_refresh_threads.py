@@ -11,33 +11,25 @@ from django.db import connection
 from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from tests.builders import drive
+from tests.threads import errors_in_threads
 
 
 def test_concurrent_reloads_in_threads_all_succeed(world):
     app = drive(world, S.SUBMITTED)
     copies = [Application.objects.get(pk=app.pk) for _ in range(8)]
     field = Application._meta.get_field("status")
-    errors: list[BaseException] = []
     start = threading.Barrier(len(copies))
 
     def reload_many(copy: Application) -> None:
         start.wait()
-        try:
-            for _ in range(2000):
-                # refresh only the plain fields (no query per loop: the thread shares no
-                # connection), exactly what django-fsm's class-wide switch would race on
-                copy.__dict__.pop("status", None)
-                copy.__dict__["status"] = S.SUBMITTED
-                Application.refresh_from_db(copy, from_queryset=_Cached(app))
-        except BaseException as error:  # collected and re-raised in the main thread
-            errors.append(error)
+        for _ in range(2000):
+            # refresh only the plain fields (no query per loop: the thread shares no
+            # connection), exactly what django-fsm's class-wide switch would race on
+            copy.__dict__.pop("status", None)
+            copy.__dict__["status"] = S.SUBMITTED
+            Application.refresh_from_db(copy, from_queryset=_Cached(app))
 
-    threads = [threading.Thread(target=reload_many, args=(c,)) for c in copies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert errors_in_threads(reload_many, [(c,) for c in copies]) == []
     assert field.protected
     with pytest.raises(AttributeError, match="Direct status modification is not allowed"):
         copies[0].status = S.APPROVED

@@ -5,7 +5,6 @@ from one pile (tests/benchmarks/bench_transitions.py)."""
 from __future__ import annotations
 
 import multiprocessing
-import threading
 
 import pytest
 
@@ -13,6 +12,7 @@ from applications.audit import audit_verify
 from applications.models import Application
 from applications.workflow import ApplicationStatus as S
 from tests.benchmarks import bench_transitions as bench
+from tests.threads import errors_in_threads
 
 
 @pytest.mark.postgres
@@ -52,20 +52,10 @@ def test_clients_taking_from_the_pile_take_every_case_once(
     monkeypatch.setattr(bench, "_PILE", multiprocessing.get_context("fork").Value("i", 0))
     ids = list(range(1000, 1500))
     taken: list[list[int]] = [[] for _ in range(4)]
-    failures: list[BaseException] = []  # a thread's error would not fail the test by itself
 
     def take(mine: list[int]) -> None:
-        try:
-            mine.extend(bench.taken(ids))
-        except BaseException as exc:
-            failures.append(exc)
+        mine.extend(bench.taken(ids))
 
-    threads = [threading.Thread(target=take, args=(mine,)) for mine in taken]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert failures == []
+    assert errors_in_threads(take, [(mine,) for mine in taken]) == []
     assert sorted(pk for mine in taken for pk in mine) == ids
     assert all(mine == sorted(mine) for mine in taken)  # each in the pile's order
