@@ -57,6 +57,7 @@ from tests.benchmarks.common import (
     stopwatch,
     two_process_scaling,
 )
+from tests.threads import errors_in_threads
 
 APPS = int(os.environ.get("BENCH_APPS", "200"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -242,7 +243,6 @@ def serve(job: tuple[Cast, list[list[int]], list[int]]) -> Served:
     cases: list[int] = []  # each client's, timed
     preempted: list[int] = []  # each client's, while it drove its cases
     done_at: list[float] = []
-    failures: list[BaseException] = []
 
     def all_warm() -> None:  # run by the last of this process's clients to be warm
         _START.wait()  # every other process's clients are warm too
@@ -258,20 +258,17 @@ def serve(job: tuple[Cast, list[list[int]], list[int]]) -> Served:
             cases.append(drive(cast, taken(ids)))
             done_at.append(time.monotonic())
             preempted.append(_preempted() - before)
-        except BaseException as exc:  # one client's failure fails the run, not just its thread
-            failures.append(exc)
+        except BaseException:  # the others must not wait for this client at a barrier
             warm.abort()
             _START.abort()
+            raise
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=client, args=(index,)) for index in range(len(warm_ups))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
+    failures = errors_in_threads(client, [(index,) for index in range(len(warm_ups))])
+    if failures:  # one client's failure fails the run: its own, not the barriers it broke
+        broken = threading.BrokenBarrierError
+        raise next((error for error in failures if not isinstance(error, broken)), failures[0])
     return Served(sum(cases) * STEPS, _cpu_seconds() - cpu_at_start[0], sum(preempted), done_at)
 
 
