@@ -167,6 +167,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepared there (psycopg's default threshold): PostgreSQL parses and plans it once, not on
     # every run (docs/performance.md, "Prepared statements"). DB_PREPARE_THRESHOLD=off for a
     # pooler that cannot keep a session's prepared statements (PgBouncer in transaction mode).
+    # Django's backend, with a transaction's BEGIN sent with its first statement instead of
+    # alone (core/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     DATABASES["default"]["OPTIONS"] = {
         "server_side_binding": True,
         "prepare_threshold": prepare_threshold(os.environ.get("DB_PREPARE_THRESHOLD", "5")),
