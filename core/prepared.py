@@ -1,9 +1,9 @@
 """Rows by primary key through a query Django compiles once per thread, not once per call.
 
 Nearly every request of a case reads the case with its programme, track, organisation and
-officer (``application_get_for``), and every write locks it with its programme and track
-(``application_row_lock``). Building and compiling those two wide ``select_related`` queries —
-about 125 and 90 columns, every name quoted, every join set up — was a fifth of the Django CPU
+officer (``application_get_for``), and every write locks it with its programme, track and
+organisation (``application_row_lock``). Building and compiling those two wide
+``select_related`` queries — about 125 and 100 columns, every name quoted, every join set up — was a fifth of the Django CPU
 of an applicant's request (docs/performance.md, "What each request of the load mix costs"),
 for SQL that differs only in the id. ``PreparedGet`` compiles the queryset once per thread and
 database connection and keeps Django's compiler: each call runs the same SQL with the new id
@@ -646,13 +646,16 @@ def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     answers: dict[int, Answer] = {}
     with contextlib.ExitStack() as stack:
         stack.enter_context(connection.wrap_database_errors)  # psycopg's, as Django's own
-        stack.enter_context(connection.connection.pipeline())
         cursors = [stack.enter_context(connection.cursor()) for _one in sent]
+        # The answers are read once the pipeline is closed: its closing sends the statements
+        # and the sync together and takes every answer back in that one round trip. A fetch
+        # inside it would wait once for the answers and once more for the sync.
+        with connection.connection.pipeline():
+            for cursor, one in zip(cursors, sent, strict=True):
+                assert one.statement is not None
+                cursor.execute(*one.statement)
         for cursor, one in zip(cursors, sent, strict=True):
-            assert one.statement is not None
-            cursor.execute(*one.statement)
-        for cursor, one in zip(cursors, sent, strict=True):
-            answers[id(one)] = _answer(cursor)  # the first fetch sends them all and waits
+            answers[id(one)] = _answer(cursor)
     return tuple(one.result(answers.get(id(one), _NO_ANSWER)) for one in reads)
 
 
