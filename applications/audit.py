@@ -41,6 +41,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
 from applications.models import Application, AuditChainHead, AuditEvent
@@ -333,25 +334,64 @@ def _append(entries: list[_Pending]) -> None:
         prev_hash = event.hash
     events = [entry.event for entry in entries]
     head.seq, head.hash = seq, prev_hash
-    # The head's move, then the events' rows. On PostgreSQL both go out together (psycopg's
-    # pipeline mode): one round trip while the head is held instead of two. Nothing reads the
-    # move's answer; an error in either surfaces when the rows' ids are read, inside this
-    # transaction.
     table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-    together = (
-        connection.connection.pipeline()
-        if connection.vendor == "postgresql"
-        else contextlib.nullcontext()
-    )
-    with together, connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s", [seq, prev_hash, head.pk]
-        )
-        if connection.features.can_return_rows_from_bulk_insert:
-            AuditEvent.objects.bulk_create(events, batch_size=500)
-        else:
-            for event in events:
-                event.save(force_insert=True)
+    move = (f"UPDATE {table} SET seq = %s, hash = %s WHERE id = %s", [seq, prev_hash, head.pk])
+    if connection.vendor == "postgresql":
+        _move_and_insert_together(connection, move, events)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(*move)
+    if connection.features.can_return_rows_from_bulk_insert:
+        AuditEvent.objects.bulk_create(events, batch_size=INSERT_BATCH)
+    else:
+        for event in events:
+            event.save(force_insert=True)
+
+
+INSERT_BATCH = 500  # events a statement inserts
+
+
+def _move_and_insert_together(
+    connection: Any, move: tuple[str, list[Any]], events: list[AuditEvent]
+) -> None:
+    """The head's move and the events' rows out together (psycopg's pipeline mode), the rows'
+    ids read once the pipeline has closed: one round trip while the head is held. (A read
+    inside the pipeline would wait for the rows, then once more for its sync.) Nothing reads
+    the move's answer; an error in any statement is raised when the pipeline closes, inside
+    this transaction."""
+    inserts = _inserts(events, connection)
+    with contextlib.ExitStack() as stack:
+        moved = stack.enter_context(connection.cursor())
+        cursors = [stack.enter_context(connection.cursor()) for _insert in inserts]
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            moved.execute(*move)
+            for cursor, (sql, params, _rows) in zip(cursors, inserts, strict=True):
+                cursor.execute(sql, params)
+        for cursor, (_sql, _params, rows) in zip(cursors, inserts, strict=True):
+            for event, (pk,) in zip(rows, cursor.fetchall(), strict=True):
+                event.pk = pk
+                event._state.adding, event._state.db = False, connection.alias
+
+
+def _inserts(events: list[AuditEvent], connection: Any) -> list[tuple[str, Any, list[AuditEvent]]]:
+    """The ``INSERT … RETURNING id`` statements of ``events``, as ``bulk_create`` writes them:
+    those that took their id from the sequence already (``effects.events_with_ids``) with it,
+    the others without, up to ``INSERT_BATCH`` a statement; each statement with the events it
+    returns the ids of, in order."""
+    meta = AuditEvent._meta
+    statements = []
+    for with_id in (True, False):
+        rows = [event for event in events if (event.pk is not None) == with_id]
+        fields = [f for f in meta.concrete_fields if with_id or f is not meta.pk]
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch: list[Any] = rows[start : start + INSERT_BATCH]
+            query = InsertQuery(AuditEvent)
+            query.insert_values(fields, batch)
+            compiler = query.get_compiler(connection=connection)
+            compiler.returning_fields = [meta.pk]
+            ((sql, params),) = compiler.as_sql()
+            statements.append((sql, params, batch))
+    return statements
 
 
 def _tell_recorded(entries: list[_Pending]) -> None:

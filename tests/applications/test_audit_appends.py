@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from applications import services
+from applications import effects, services
 from applications.audit import (
     DRAFT_EVENTS,
     appends_at_end,
@@ -137,6 +137,41 @@ def test_an_event_recorded_after_the_commit_is_appended_at_once(world: World):
     notes = list(AuditEvent.objects.filter(application=app).values_list("payload", flat=True))
     assert notes[-2:] == [{"note": "in the block"}, {"note": "after the commit"}]
     assert AuditEvent.objects.count() == events + 2
+    _sound()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_head_is_held_for_one_round_trip_before_the_commit(world: World):
+    """Counted on the wire: from the head's lock to the end of the block, three round trips
+    (the lock, the move and the rows together with their ids, the commit), for one event and
+    for several, with and without ids taken beforehand; the chain verifies after."""
+    from tests.roundtrips import proxied_connection
+
+    app = drive(world, S.SUBMITTED)
+    at_lock: list[int] = []
+
+    with proxied_connection("default") as (connection, proxy):
+
+        def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            if "auditchainhead" in sql and "FOR UPDATE" in sql:
+                at_lock.append(proxy.round_trips)
+            return execute(sql, params, many, context)
+
+        app.refresh_from_db()
+        for notes in (["eins"], ["zwei", "drei"], ["vier", "fünf", "sechs"]):
+            at_lock.clear()
+            at_commit: list[int] = []
+            with connection.execute_wrapper(watch), appends_at_end():
+                # The first of the commit's callbacks: the round trips up to the commit.
+                transaction.on_commit(lambda: at_commit.append(proxy.round_trips))  # noqa: B023
+                events = [_record(world, app, note) for note in notes]
+                if len(notes) == 3:  # one of them with its id from the sequence first
+                    events[1].pk = effects.events_with_ids([events[1]])[0].pk
+            assert at_commit[0] - at_lock[0] == 3, notes
+            stored = AuditEvent.objects.filter(pk__in=[e.pk for e in events])
+            assert sorted(stored.values_list("payload__note", flat=True)) == sorted(notes)
+            assert [e.seq for e in events] == sorted(e.seq for e in events)
     _sound()
 
 
