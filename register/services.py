@@ -6,12 +6,12 @@ decisions, and the statistics snapshot."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from applications.services.kernel import (
     require_visible,
 )
 from core.errors import InvalidInput, NotVisible
+from core.prepared import KeptRows, kept, read_together
 from register import statistics
 from register.availability import require_claim_decision_open, require_claims_open
 from register.models import RegisterEntry, StatisticsSnapshot, TradeSecretClaim
@@ -171,17 +172,30 @@ def register_entries_build(applications: Iterable[Application], *, now: dt.datet
     if not apps:
         return 0
     ids = [app.pk for app in apps]
-    decisions: dict[int, list[Decision]] = defaultdict(list)
-    for decision in Decision.objects.filter(
-        application_id__in=ids, kind__in=ENTRY_DECISIONS
-    ).order_by("decided_at", "id"):
-        decisions[decision.application_id].append(decision)
-    claims: dict[int, list[TradeSecretClaim]] = defaultdict(list)
-    for claim in TradeSecretClaim.objects.filter(application_id__in=ids):
-        claims[claim.application_id].append(claim)
+    decisions = Decision.objects.filter(application_id__in=ids, kind__in=ENTRY_DECISIONS)
+    claims = TradeSecretClaim.objects.filter(application_id__in=ids)
+    return _entries_write(apps, list(decisions.order_by("decided_at", "id")), list(claims), now)
+
+
+def _entries_write(
+    apps: list[Application],
+    decisions: Iterable[Decision],
+    claims: Iterable[TradeSecretClaim],
+    now: dt.datetime,
+) -> int:
+    """``register_entries_build`` from what it read: the cases (with their programme's ministry,
+    track and organisation), their decisions that shape an entry, in order, and their claims."""
+    decisions_of: dict[int, list[Decision]] = defaultdict(list)
+    for decision in decisions:
+        decisions_of[decision.application_id].append(decision)
+    claims_of: dict[int, list[TradeSecretClaim]] = defaultdict(list)
+    for claim in claims:
+        claims_of[claim.application_id].append(claim)
     entries, gone = [], []
     for app in apps:
-        values = entry_fields(app, claims=claims[app.pk], decisions=decisions[app.pk], now=now)
+        values = entry_fields(
+            app, claims=claims_of[app.pk], decisions=decisions_of[app.pk], now=now
+        )
         if values is None:
             gone.append(app.pk)
         else:
@@ -204,9 +218,41 @@ def _with_relations(applications: Any) -> Any:
 
 
 def register_entry_refresh(*, application: Application) -> None:
-    """Bring one case's entry up to date (inside the caller's transaction)."""
-    register_entries_build(
-        _with_relations(Application.objects.filter(pk=application.pk)), now=timezone.now()
+    """Bring one case's entry up to date (inside the caller's transaction): what
+    ``register_entries_build`` reads for the case, its decisions and its claims, read in one
+    round trip on PostgreSQL (kept SQL sent together: every approval and later act runs it)."""
+    alias = application._state.db or router.db_for_write(Application)
+    case, decisions, claims = kept(
+        _ONE_CASE_SQL, (alias, connections[alias].vendor), lambda: _one_case_reads(alias), limit=8
+    )
+    values = {"case": application.pk}
+    apps, decided, claimed = read_together(
+        case.read(values), decisions.read(values), claims.read(values)
+    )
+    _entries_write(apps, decided, claimed, timezone.now())
+
+
+# What an entry of one case is built from: the SQL compiled once per database, the case's id
+# in the place of the mark.
+_MARK_CASE = -2_013_265_908
+_ONE_CASE_SQL: OrderedDict[
+    Hashable, tuple[KeptRows[Application], KeptRows[Decision], KeptRows[TradeSecretClaim]]
+] = OrderedDict()
+
+
+def _one_case_reads(
+    alias: str,
+) -> tuple[KeptRows[Application], KeptRows[Decision], KeptRows[TradeSecretClaim]]:
+    marks: dict[Hashable, str] = {_MARK_CASE: "case"}
+    case = _with_relations(Application.objects.using(alias).filter(pk=_MARK_CASE))
+    decisions = Decision.objects.using(alias).filter(
+        application_id=_MARK_CASE, kind__in=ENTRY_DECISIONS
+    )
+    claims = TradeSecretClaim.objects.using(alias).filter(application_id=_MARK_CASE)
+    return (
+        KeptRows(case, alias, marks),
+        KeptRows(decisions.order_by("decided_at", "id"), alias, marks),
+        KeptRows(claims, alias, marks),
     )
 
 

@@ -17,7 +17,6 @@ from applications import selectors, workflow
 from applications.audit import appends_at_end
 from applications.models import (
     Application,
-    Organization,
     Program,
     ReferenceCounter,
     SupplementRequest,
@@ -77,10 +76,6 @@ def application_submit(
             raise InvalidInput(missing)
 
     with appends_at_end():
-        # What the company profile said at submission stays with the case.
-        profile = selectors.company_profile_of(
-            Organization.objects.get(pk=application.organization_id)
-        )
         app = run_transition(
             application=application,
             by=by,
@@ -88,7 +83,12 @@ def application_submit(
             role=Role.APPLICANT,
             expected_version=expected_version,
             guard=guard,
-            arguments=lambda app: {"at": at, "company_profile": profile},
+            # What the company profile said at submission stays with the case (the organisation
+            # is read with the locked case row).
+            arguments=lambda app: {
+                "at": at,
+                "company_profile": selectors.company_profile_of(app.organization),
+            },
             reference=lambda app: _next_reference(app.program, at),
             payload={"track": application.track.code},
             at=at,

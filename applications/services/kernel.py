@@ -33,7 +33,9 @@ from core.prepared import PreparedGet
 
 
 def _case_locked() -> QuerySet[Application]:
-    return Application.objects.select_for_update(of=("self",)).select_related("program", "track")
+    return Application.objects.select_for_update(of=("self",)).select_related(
+        "program", "track", "organization"
+    )
 
 
 # Compiled once per thread (core/prepared.py): every write to a case runs it.
