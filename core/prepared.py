@@ -3,13 +3,13 @@
 Nearly every request of a case reads the case with its programme, track, organisation and
 officer (``application_get_for``), and every write locks it with its programme, track and
 organisation (``application_row_lock``). Building and compiling those two wide
-``select_related`` queries — about 125 and 100 columns, every name quoted, every join set up — was a fifth of the Django CPU
-of an applicant's request (docs/performance.md, "What each request of the load mix costs"),
-for SQL that differs only in the id. ``PreparedGet`` compiles the queryset once per thread and
-database connection and keeps Django's compiler: each call runs the same SQL with the new id
-and builds the instances exactly as ``QuerySet.get`` does (``from_db``, the row's converters,
-the ``select_related`` populators), so what comes back is the same object, field for field
-(``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
+``select_related`` queries — about 125 and 100 columns, every name quoted, every join set up —
+was a fifth of the Django CPU of an applicant's request (docs/performance.md, "What each request
+of the load mix costs"), for SQL that differs only in the id. ``PreparedGet`` compiles the
+queryset once per thread and database connection and keeps Django's compiler: each call runs the
+same SQL with the new id and builds the instances exactly as ``QuerySet.get`` does (``from_db``,
+the row's converters, the ``select_related`` populators), so what comes back is the same object,
+field for field (``tests/core/test_prepared.py`` compares them on SQLite and PostgreSQL).
 
 The objects are built as ``Model.from_db`` builds them, without its walk over every field of
 the model (``_built``): a queue row reads 16 of the 128 columns of its case and related rows,

@@ -2,10 +2,9 @@
 
 Inside ``transaction.atomic`` psycopg begins the transaction itself: before the block's first
 statement it sends ``BEGIN`` on its own and waits for the answer, then sends the statement and
-waits again. Every transaction of the application paid a round trip for the ``BEGIN`` alone,
-and a case's transition, which makes about sixteen, pays each of them twice over when eight
-transitions share two cores (docs/performance.md, "The BEGIN sent with the first statement",
-issue 18).
+waits again. Every transaction of the application paid a round trip for the ``BEGIN`` alone:
+one of the sixteen a case's transition made (docs/performance.md, "Round trips counted on the
+wire", issue 18).
 
 Here psycopg's connection stays in autocommit mode, and Django's wish for a transaction is kept
 beside it (``_set_autocommit``). A cursor about to send the first statement of a transaction
