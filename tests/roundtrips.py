@@ -68,13 +68,15 @@ class CountingProxy:
                 if not data:
                     chooser.close()
                     return
-                key.data.sendall(data)
+                # Counted before the answer is passed on: once the client has it, the count
+                # it reads includes it.
                 if source is client:
                     client_spoke_last = True
                 elif client_spoke_last:
                     client_spoke_last = False
                     with self._lock:
                         self._round_trips += 1
+                key.data.sendall(data)
         chooser.close()
 
 
