@@ -143,7 +143,7 @@ def test_an_event_recorded_after_the_commit_is_appended_at_once(world: World):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_on_postgresql_the_head_is_held_for_one_round_trip_before_the_commit(world: World):
-    """Counted on the wire: from the head's lock to the end of the block, three round trips
+    """Counted on the wire: from the head's lock to the commit, three round trips
     (the lock, the move and the rows together with their ids, the commit), for one event and
     for several, with and without ids taken beforehand; the chain verifies after."""
     from tests.roundtrips import proxied_connection
