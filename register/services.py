@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,9 +172,14 @@ def register_entries_build(applications: Iterable[Application], *, now: dt.datet
     if not apps:
         return 0
     ids = [app.pk for app in apps]
-    decisions = Decision.objects.filter(application_id__in=ids, kind__in=ENTRY_DECISIONS)
+    decisions = _shaping(Decision.objects.filter(application_id__in=ids))
     claims = TradeSecretClaim.objects.filter(application_id__in=ids)
-    return _entries_write(apps, list(decisions.order_by("decided_at", "id")), list(claims), now)
+    return _entries_write(apps, list(decisions), list(claims), now)
+
+
+def _shaping(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    """The decisions among ``decisions`` that shape an entry, in the order it reads them."""
+    return decisions.filter(kind__in=ENTRY_DECISIONS).order_by("decided_at", "id")
 
 
 def _entries_write(
@@ -245,13 +250,11 @@ def _one_case_reads(
 ) -> tuple[KeptRows[Application], KeptRows[Decision], KeptRows[TradeSecretClaim]]:
     marks: dict[Hashable, str] = {_MARK_CASE: "case"}
     case = _with_relations(Application.objects.using(alias).filter(pk=_MARK_CASE))
-    decisions = Decision.objects.using(alias).filter(
-        application_id=_MARK_CASE, kind__in=ENTRY_DECISIONS
-    )
+    decisions = _shaping(Decision.objects.using(alias).filter(application_id=_MARK_CASE))
     claims = TradeSecretClaim.objects.using(alias).filter(application_id=_MARK_CASE)
     return (
         KeptRows(case, alias, marks),
-        KeptRows(decisions.order_by("decided_at", "id"), alias, marks),
+        KeptRows(decisions, alias, marks),
         KeptRows(claims, alias, marks),
     )
 
