@@ -47,6 +47,7 @@ from django.utils import timezone
 from applications.models import Application, AuditChainHead, AuditEvent
 from applications.roles import Role
 from applications.vocabulary import AuditAction
+from core.prepared import sent_together
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
@@ -354,23 +355,16 @@ INSERT_BATCH = 500  # events a statement inserts
 def _move_and_insert_together(
     connection: Any, move: tuple[str, list[Any]], events: list[AuditEvent]
 ) -> None:
-    """The head's move and the events' rows out together (psycopg's pipeline mode), the rows'
-    ids read once the pipeline has closed: one round trip while the head is held. (A read
-    inside the pipeline would wait for the rows, then once more for its sync.) Nothing reads
-    the move's answer; an error in any statement is raised when the pipeline closes, inside
-    this transaction."""
+    """The head's move and the events' rows sent together (``core.prepared.sent_together``):
+    one round trip while the head is held, the rows' ids taken from the answers. Nothing reads
+    the move's answer; an error in any statement is raised when they come back, inside this
+    transaction."""
     inserts = _inserts(events, connection)
-    with contextlib.ExitStack() as stack:
-        moved = stack.enter_context(connection.cursor())
-        cursors = [stack.enter_context(connection.cursor()) for _insert in inserts]
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            moved.execute(*move)
-            for cursor, (sql, params, _rows) in zip(cursors, inserts, strict=True):
-                cursor.execute(sql, params)
-        for cursor, (_sql, _params, rows) in zip(cursors, inserts, strict=True):
-            for event, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-                event.pk = pk
-                event._state.adding, event._state.db = False, connection.alias
+    _moved, *ids = sent_together(connection, [move, *[(sql, params) for sql, params, _ in inserts]])
+    for (_sql, _params, rows), returned in zip(inserts, ids, strict=True):
+        for event, (pk,) in zip(rows, returned or [], strict=True):
+            event.pk = pk
+            event._state.adding, event._state.db = False, connection.alias
 
 
 def _inserts(events: list[AuditEvent], connection: Any) -> list[tuple[str, Any, list[AuditEvent]]]:

@@ -642,21 +642,28 @@ def read_together(*reads: Read[Any]) -> tuple[Any, ...]:
     connection = connections[using.pop()] if len(using) == 1 else None
     if len(sent) < 2 or connection is None or connection.vendor != "postgresql":
         return tuple(read(one) for one in reads)
+    rows = sent_together(connection, [one.statement for one in sent if one.statement is not None])
+    answers = {id(one): Answer(found or []) for one, found in zip(sent, rows, strict=True)}
+    return tuple(one.result(answers.get(id(one), _NO_ANSWER)) for one in reads)
+
+
+def sent_together(
+    connection: Any, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[Any] | None]:
+    """Each statement's rows (``None`` for one that returns none), the statements sent on
+    ``connection`` (PostgreSQL) in psycopg's pipeline mode: one round trip for all of them. The
+    server runs them one after another, as it would have. The rows are read once the pipeline
+    has closed: its closing sends the statements and the sync together and takes every answer
+    back at once, where a fetch inside it would wait for the answers and again for the sync. A
+    statement that fails raises Django's error when the pipeline closes."""
     connection.ensure_connection()
-    answers: dict[int, Answer] = {}
     with contextlib.ExitStack() as stack:
         stack.enter_context(connection.wrap_database_errors)  # psycopg's, as Django's own
-        cursors = [stack.enter_context(connection.cursor()) for _one in sent]
-        # The answers are read once the pipeline is closed: its closing sends the statements
-        # and the sync together and takes every answer back in that one round trip. A fetch
-        # inside it would wait once for the answers and once more for the sync.
+        cursors = [stack.enter_context(connection.cursor()) for _statement in statements]
         with connection.connection.pipeline():
-            for cursor, one in zip(cursors, sent, strict=True):
-                assert one.statement is not None
-                cursor.execute(*one.statement)
-        for cursor, one in zip(cursors, sent, strict=True):
-            answers[id(one)] = _answer(cursor)
-    return tuple(one.result(answers.get(id(one), _NO_ANSWER)) for one in reads)
+            for cursor, statement in zip(cursors, statements, strict=True):
+                cursor.execute(*statement)
+        return [None if cursor.description is None else cursor.fetchall() for cursor in cursors]
 
 
 _KEPT_LOCK = threading.Lock()
