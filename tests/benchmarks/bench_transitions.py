@@ -26,7 +26,13 @@ clients of a process that had three of them, each with a third of its interprete
 at work when the others were done (docs/performance.md, "Eight clients taking from one pile",
 issue 18).
 
-The two runs alternate for a few rounds (1 client and N, each on cases of its own, in turn
+Each round also measures the ceiling of the ratio for work of this shape on this machine: one
+client and N served alike doing steps that only read (``drive_reads``: as many round trips a step
+as a transition, through the ORM, on no lock, writing nothing). What the transitions lose against
+it is what their writes and the chain head cost when N share the cores; what it loses against 2
+is the machine's (docs/performance.md, "The ceiling of the ratio on this machine", issue 18).
+
+The runs alternate for a few rounds (1 client and N, each on cases of its own, in turn
 first) and the round with the median ratio is reported, every round printed: on shared cores
 the machine's speed moves from one minute to the next, and two figures taken a few seconds
 apart move alike.
@@ -219,6 +225,35 @@ def drive(cast: Cast, cases: Iterable[int]) -> int:
     return driven
 
 
+READS_A_STEP = 14  # about the statements a transition sends (55 round trips a case of four)
+
+
+def drive_reads(cast: Cast, cases: Iterable[int]) -> int:
+    """The ceiling's work (``Round.reads``): each case through four steps that only read, each a
+    transaction of ``READS_A_STEP`` reads through the ORM (the case with its programme, track
+    and organisation, its last events, the acting user), on no lock and writing nothing, as
+    many round trips as a transition's. Returns the number of cases."""
+    from django.contrib.auth.models import User
+    from django.db import transaction
+
+    from applications.models import Application, AuditEvent
+
+    cases_read = Application.objects.select_related("program", "track", "organization")
+    driven = 0
+    for pk in cases:
+        for _step in range(STEPS):
+            with transaction.atomic():
+                for read in range(READS_A_STEP):
+                    if read % 3 == 0:
+                        cases_read.get(pk=pk)
+                    elif read % 3 == 1:
+                        list(AuditEvent.objects.filter(application_id=pk).order_by("-seq")[:3])
+                    else:
+                        User.objects.get(pk=cast.officer)
+        driven += 1
+    return driven
+
+
 @dataclass(frozen=True)
 class Served:
     """What one worker process's clients did once all were warm: the transitions they ran,
@@ -231,13 +266,15 @@ class Served:
     done_at: list[float]
 
 
-def serve(job: tuple[Cast, list[list[int]], list[int]]) -> Served:
+def serve(job: tuple[Cast, list[list[int]], list[int], bool]) -> Served:
     """One worker process's clients, a thread each (Django gives every thread a connection of
     its own): each warms up on its cases, then, once every client of every process is warm,
-    drives cases of ``ids`` taken from the run's pile (``taken``)."""
+    drives cases of ``ids`` taken from the run's pile (``taken``); through the transitions, or
+    reading only (``drive_reads``) when the job says so."""
     from django.db import connections
 
-    cast, warm_ups, ids = job
+    cast, warm_ups, ids, reads_only = job
+    work = drive_reads if reads_only else drive
     connections.close_all()  # nothing of the parent's connection in this process
     cpu_at_start: list[float] = []
     cases: list[int] = []  # each client's, timed
@@ -252,10 +289,10 @@ def serve(job: tuple[Cast, list[list[int]], list[int]]) -> Served:
 
     def client(index: int) -> None:
         try:
-            drive(cast, warm_ups[index])
+            work(cast, warm_ups[index])
             warm.wait()
             before = _preempted()
-            cases.append(drive(cast, taken(ids)))
+            cases.append(work(cast, taken(ids)))
             done_at.append(time.monotonic())
             preempted.append(_preempted() - before)
         except BaseException:  # the others must not wait for this client at a barrier
@@ -287,11 +324,11 @@ def _machine() -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class Run:
-    """One timed run of ``clients`` clients: transitions per second, and per transition the CPU
-    the whole machine spent (clients, PostgreSQL, the kernel: every core), the clients' own
-    share of it, the context switches and how many of them took a client off its core while it
-    could run; and the seconds between the first client's running out of cases and the last
-    one's."""
+    """One timed run of ``clients`` clients: transitions (or reading steps) per second, and per
+    transition (step) the CPU the whole machine spent (clients, PostgreSQL, the kernel: every
+    core), the clients' own share of it, the context switches and how many of them took a
+    client off its core while it could run; and the seconds between the first client's running
+    out of cases and the last one's."""
 
     clients: int
     rate: float
@@ -301,7 +338,7 @@ class Run:
     preempted: float
     spread: float
 
-    def text(self) -> str:
+    def text(self, per: str = "transition") -> str:
         spread = (
             f", the last client done {self.spread:.2f} s after the first"
             if self.clients > 1
@@ -309,22 +346,30 @@ class Run:
         )
         return (
             f"{self.rate:.1f}/s, CPU {self.machine_ms:.1f} ms (clients {self.clients_ms:.1f}), "
-            f"{self.switches:.0f} switches per transition ({self.preempted:.1f} preempting a "
+            f"{self.switches:.0f} switches per {per} ({self.preempted:.1f} preempting a "
             f"client){spread}"
         )
 
 
-def run_clients(cast: Cast, warm_ups: list[list[int]], ids: list[int], processes: int) -> Run:
+def run_clients(
+    cast: Cast,
+    warm_ups: list[list[int]],
+    ids: list[int],
+    processes: int,
+    *,
+    reads_only: bool = False,
+) -> Run:
     """Transitions per second with one client per list of ``warm_ups`` (its warm-up cases)
     taking the cases of ``ids`` from one pile, client *i* a thread of process *i* mod
     ``processes``, timed from the moment every client is warm, with what they cost the
-    machine."""
+    machine; steps that only read, per second, with ``reads_only`` (``drive_reads``)."""
     from django.db import connections
 
     clients = len(warm_ups)
     processes = min(processes, clients)
     jobs = [
-        (cast, [warm_ups[i] for i in range(p, clients, processes)], ids) for p in range(processes)
+        (cast, [warm_ups[i] for i in range(p, clients, processes)], ids, reads_only)
+        for p in range(processes)
     ]
     connections.close_all()  # children must not share the parent's connection
     context = multiprocessing.get_context("fork")
@@ -383,11 +428,14 @@ def check_chain(ids: list[int], added: int) -> None:
 class Round:
     """One client, N clients served by the server's worker processes, and N clients in N
     processes, measured within a few seconds of each other on cases of their own; and the
-    machine around them (one process and two sharing nothing: steps/s of a pure-Python loop)."""
+    machine around them: one client and N served alike doing work that only reads
+    (``drive_reads``), and one process and two sharing nothing (steps/s of a pure-Python
+    loop)."""
 
     serial: Run
     served: Run
     processes: Run
+    reads: tuple[Run, Run]  # one client, N served by the worker processes
     scaling: tuple[float, float]
 
     @property
@@ -398,22 +446,30 @@ class Round:
     def ratio_in_processes(self) -> float:
         return self.processes.rate / self.serial.rate
 
+    @property
+    def ratio_reading(self) -> float:
+        serial, served = self.reads
+        return served.rate / serial.rate
+
 
 def measure_round(
-    cast: Cast, context: list[Any], number: int, workers: int
+    cast: Cast, context: list[Any], number: int, workers: int, read: list[int]
 ) -> tuple[Round, list[int], int]:
-    """The round's three runs, the N clients served by ``workers`` processes in the second, in
-    an order that turns round each time (so a drift of the machine over a round favours none
-    of them). Returns the round, every case it drove and the events its runs added."""
+    """The round's five runs, the N clients served by ``workers`` processes in the second and
+    the fifth, in an order that turns round each time (so a drift of the machine over a round
+    favours none of them); the last two only read the cases of ``read``. Returns the round,
+    every case it drove and the events its runs added."""
     from applications.models import AuditEvent
 
-    shapes = {  # the clients, the cases they share, their processes
-        "serial": (1, max(APPS // 2, 20), 1),
-        "served": (CLIENTS, APPS, workers),
-        "processes": (CLIENTS, APPS, CLIENTS),
+    shapes = {  # the clients, the cases they share, their processes, whether they only read
+        "serial": (1, max(APPS // 2, 20), 1, False),
+        "served": (CLIENTS, APPS, workers, False),
+        "processes": (CLIENTS, APPS, CLIENTS, False),
+        "reads serial": (1, max(APPS // 2, 20), 1, True),
+        "reads served": (CLIENTS, APPS, workers, True),
     }
     order = list(shapes)
-    order = order[number % 3 :] + order[: number % 3]
+    order = order[number % len(order) :] + order[: number % len(order)]
     if number % 2:
         order.reverse()
     driven: list[int] = []
@@ -421,16 +477,23 @@ def measure_round(
     events = 0
     before = two_process_scaling()
     for name in order:
-        clients, cases, processes = shapes[name]
-        warm = make_drafts(cast, context, warm_up_cases() * clients)
-        ids = make_drafts(cast, context, cases)
+        clients, cases, processes, reads_only = shapes[name]
+        if reads_only:  # the same cases each time: nothing changes them
+            warm, ids = read[: warm_up_cases() * clients], read[:cases]
+        else:
+            warm = make_drafts(cast, context, warm_up_cases() * clients)
+            ids = make_drafts(cast, context, cases)
         events_before = AuditEvent.objects.count()
-        runs[name] = run_clients(cast, [warm[i::clients] for i in range(clients)], ids, processes)
+        runs[name] = run_clients(
+            cast, [warm[i::clients] for i in range(clients)], ids, processes, reads_only=reads_only
+        )
         events += AuditEvent.objects.count() - events_before
-        driven += warm + ids
+        if not reads_only:
+            driven += warm + ids
     after = two_process_scaling()
     scaling = ((before[0] + after[0]) / 2, (before[1] + after[1]) / 2)
-    return Round(runs["serial"], runs["served"], runs["processes"], scaling), driven, events
+    reads = (runs["reads serial"], runs["reads served"])
+    return Round(runs["serial"], runs["served"], runs["processes"], reads, scaling), driven, events
 
 
 def median_round(rounds: list[Round], ratio: Callable[[Round], float]) -> Round:
@@ -443,27 +506,34 @@ def run() -> list[Figure]:
 
     cast, context = make_world()
     workers = min(server_workers(), CLIENTS)
+    # The reading runs' cases, made once: enough for the N clients' warm-ups and the pile.
+    read = make_drafts(cast, context, max(APPS, warm_up_cases() * CLIENTS))
     rounds: list[Round] = []
     driven: list[int] = []
     added = 0  # events the runs added (the drafts' own are made between them)
     for number in range(1, ROUNDS + 1):
-        measured, cases, events = measure_round(cast, context, number, workers)
+        measured, cases, events = measure_round(cast, context, number, workers, read)
         rounds.append(measured)
         driven += cases
         added += events
         one, two = measured.scaling
         print(
             f"round {number}: ratio {measured.ratio:.2f}, in {CLIENTS} processes "
-            f"{measured.ratio_in_processes:.2f} (two processes sharing nothing: {two / one:.2f})\n"
+            f"{measured.ratio_in_processes:.2f} (reading only: {measured.ratio_reading:.2f}; "
+            f"two processes sharing nothing: {two / one:.2f})\n"
             f"  1 client:  {measured.serial.text()}\n"
             f"  {CLIENTS} clients in {workers} processes: {measured.served.text()}\n"
-            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text()}"
+            f"  {CLIENTS} clients in {CLIENTS} processes: {measured.processes.text()}\n"
+            f"  reading only, 1 client: {measured.reads[0].text('step')}\n"
+            f"  reading only, {CLIENTS} clients in {workers} processes: "
+            f"{measured.reads[1].text('step')}"
         )
     check_chain(driven, added)
     # The round whose ratio is the median: runs measured a few seconds apart, so a change in
     # the machine's speed (shared cores) moves its figures alike.
     median = median_round(rounds, lambda measured: measured.ratio)
     median_in_processes = median_round(rounds, lambda measured: measured.ratio_in_processes)
+    median_reading = median_round(rounds, lambda measured: measured.ratio_reading)
     one, two = median.scaling
     return [
         Figure(
@@ -492,6 +562,17 @@ def run() -> list[Figure]:
             "transitions/s",
             "1 client, same round",
             median_in_processes.serial.rate,
+        ),
+        # The ceiling of the first ratio for work of its shape on this machine: the same
+        # clients, processes, connections and round trips, on no lock and writing nothing.
+        Figure(
+            "transitions",
+            f"{CLIENTS} clients in {workers} processes reading only: as many round trips a step, "
+            "no lock, no write (median of the same rounds by this ratio)",
+            median_reading.reads[1].rate,
+            "steps/s",
+            "1 client reading only, same round",
+            median_reading.reads[0].rate,
         ),
         # The ceiling of the ratios above on this machine at that moment: how much a second
         # process gains when nothing is shared (no database, no lock, no kernel in between).

@@ -9,7 +9,7 @@ import multiprocessing
 import pytest
 
 from applications.audit import audit_verify
-from applications.models import Application
+from applications.models import Application, AuditEvent
 from applications.workflow import ApplicationStatus as S
 from tests.benchmarks import bench_transitions as bench
 from tests.threads import errors_in_threads
@@ -30,6 +30,24 @@ def test_clients_served_as_threads_of_two_processes_take_every_case_to_approval(
     }
     assert measured.rate > 0 and measured.clients_ms > 0
     assert audit_verify().ok  # four clients on their own connections: nothing forked
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_clients_reading_only_read_every_case_and_change_nothing() -> None:
+    """The ceiling's run: four clients in two processes take every case through the steps that
+    only read; no case moves, no event is added, and the chain still verifies."""
+    cast, context = bench.make_world()
+    ids = bench.make_drafts(cast, context, 6)
+    events = AuditEvent.objects.count()
+    rows = list(Application.objects.filter(pk__in=ids).order_by("pk").values())
+
+    measured = bench.run_clients(cast, [ids[:1]] * 4, ids, processes=2, reads_only=True)
+
+    assert measured.rate > 0 and measured.clients_ms > 0
+    assert list(Application.objects.filter(pk__in=ids).order_by("pk").values()) == rows
+    assert AuditEvent.objects.count() == events
+    assert audit_verify().ok
 
 
 @pytest.mark.postgres
